@@ -1,0 +1,24 @@
+/**
+ * Where kitt keeps things. `KITT_HOME` (default `~/.kitt`) holds user data: config,
+ * results, the database. `KITT_CACHE_DIR` (default `$XDG_CACHE_HOME/kitt` or `~/.cache/kitt`)
+ * holds what can be rebuilt: engine builds, generated models, downloads.
+ */
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+export function kittHome(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KITT_HOME ?? join(homedir(), ".kitt");
+}
+
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.KITT_CACHE_DIR) return env.KITT_CACHE_DIR;
+  return join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "kitt");
+}
+
+export function resultsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(kittHome(env), "results");
+}
+
+export function enginesConfigPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(kittHome(env), "engines.yaml");
+}

@@ -1,0 +1,91 @@
+/**
+ * An `EngineSpec` is everything kitt knows about one inference engine, as data plus small
+ * pure functions: image, ports, readiness, protocols, formats, command lines, capabilities.
+ * Specs never start anything; runtimes (`src/runtime`) do that from a spec.
+ */
+import type { ProtocolName } from "../protocols/types.js";
+
+export type EngineName = "vllm" | "sglang" | "tgi" | "llama_cpp" | "ollama" | "exllamav2" | "mlx";
+
+export type ModelFormat = "gguf" | "safetensors" | "pytorch" | "gptq" | "awq" | "exl2" | "mlx" | "ollama-tag";
+
+export type RuntimeKind = "docker" | "native" | "endpoint";
+
+/** What a readiness probe saw. `status` is 0 when the connection failed or timed out. */
+export interface ProbeResult {
+  status: number;
+  body: string;
+}
+
+export interface ReadinessSpec {
+  /** Path polled until the engine answers ready. */
+  path: string;
+  /** Ready means this returns true; anything else (refused, 503, "loading") means "not yet". */
+  isReady(probe: ProbeResult): boolean;
+  /** Describes "not ready yet" for logs and docs. */
+  notReadyDescription: string;
+}
+
+/** Where the model is, from the engine's point of view. */
+export interface LaunchContext {
+  /** Model path as the engine process sees it (inside the container for docker). */
+  modelPath: string;
+  /** The file or directory name of the model (used as the served model name). */
+  modelName: string;
+  host: string;
+  port: number;
+  /** User-supplied extra engine arguments, appended last. */
+  extraArgs: readonly string[];
+}
+
+export interface NativeCommand {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
+
+export interface EngineCapabilities {
+  /** Multi-token prompt (continuation) log-likelihoods. */
+  promptLogprobs: boolean;
+  /** Top-k log-probabilities of generated tokens. */
+  topLogprobs: boolean;
+  /** Path of a Prometheus metrics endpoint, when the engine has one. */
+  metricsPath?: string;
+  /** Path of a tokenize endpoint, when the engine has one. */
+  tokenizePath?: string;
+}
+
+export interface HostFacts {
+  arch: string;
+  platform: NodeJS.Platform;
+  /** Highest CUDA compute capability among the GPUs, e.g. 9.0; undefined without NVIDIA GPUs. */
+  computeCapability?: number;
+}
+
+export interface EngineSpec {
+  readonly name: EngineName;
+  readonly displayName: string;
+  readonly description: string;
+  /** Default container image; undefined for engines that only run natively. */
+  readonly defaultImage?: string;
+  /** Platform-aware image choice; return undefined to fall back to `defaultImage`. */
+  chooseImage?(host: HostFacts): string | undefined;
+  /** Port the engine listens on by default. */
+  readonly defaultPort: number;
+  readonly readiness: ReadinessSpec;
+  /** Protocols the engine speaks; the first is used for `generate`. */
+  readonly protocols: readonly ProtocolName[];
+  readonly formats: readonly ModelFormat[];
+  readonly runtimes: readonly RuntimeKind[];
+  readonly capabilities: EngineCapabilities;
+  /** Why this engine cannot run on this host, or undefined when it can. */
+  unsupportedReason?(host: HostFacts): string | undefined;
+  /** Extra `docker run` flags (shm size, ipc, env). */
+  dockerArgs?(ctx: LaunchContext): string[];
+  /** Arguments after the image name for `docker run`. */
+  containerArgs?(ctx: LaunchContext): string[];
+  /** The command that starts the engine natively. */
+  nativeCommand?(ctx: LaunchContext): NativeCommand;
+  /** Directory inside the container where the model folder is mounted read-only. */
+  readonly containerModelDir?: string;
+}
