@@ -70,6 +70,8 @@ export interface EngineSpec {
   readonly defaultImage?: string;
   /** Platform-aware image choice; return undefined to fall back to `defaultImage`. */
   chooseImage?(host: HostFacts): string | undefined;
+  /** Image that `kitt engines setup NAME --build` makes locally; preferred when present and no GPU needs another. */
+  readonly localBuildImage?: string;
   /** Port the engine listens on by default. */
   readonly defaultPort: number;
   readonly readiness: ReadinessSpec;

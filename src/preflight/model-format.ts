@@ -1,0 +1,72 @@
+/**
+ * Works out what format a model is in from what is on disk, before any engine starts:
+ * a `.gguf` file or a folder holding one; safetensors or PyTorch weights; GPTQ, AWQ or EXL2
+ * from the folder's `config.json`; MLX from its quantization block or `.npz` weights.
+ */
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { KittError } from "../errors.js";
+import type { ModelFormat } from "../engines/types.js";
+
+export interface DetectedModel {
+  format: ModelFormat;
+  /** The path the user gave, resolved. */
+  path: string;
+  /** Folder to mount into a container. */
+  dir: string;
+  /** File inside `dir` that engines load directly (GGUF), if any. */
+  file?: string;
+  /** Name engines serve the model under. */
+  name: string;
+}
+
+/** An Ollama registry tag such as `llama3.2:1b` or `qwen2.5`, which is not a path on disk. */
+export function looksLikeOllamaTag(model: string): boolean {
+  return /^[a-z0-9][a-z0-9._-]*(\/[a-z0-9._-]+)?(:[a-zA-Z0-9._-]+)?$/.test(model) && !model.endsWith(".gguf");
+}
+
+export async function detectModelFormat(path: string): Promise<DetectedModel> {
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new KittError("MODEL_NOT_FOUND", `model path not found: ${path}`);
+  if (info.isFile()) {
+    if (path.toLowerCase().endsWith(".gguf")) {
+      return { format: "gguf", path, dir: join(path, ".."), file: basename(path), name: basename(path) };
+    }
+    throw new KittError("UNSUPPORTED_FORMAT", `cannot tell the format of ${path}: a model file must be .gguf, otherwise give its folder`);
+  }
+  const entries = (await readdir(path)).sort();
+  const config = await readJson(join(path, "config.json"));
+  const quant = quantMethod(config);
+  const name = basename(path);
+  const base = { path, dir: path, name };
+  if (quant === "gptq" || quant === "awq" || quant === "exl2") return { ...base, format: quant };
+  if (entries.some((entry) => entry.endsWith(".npz")) || isMlxQuantized(config)) return { ...base, format: "mlx" };
+  if (entries.some((entry) => entry.endsWith(".safetensors"))) return { ...base, format: "safetensors" };
+  if (entries.some((entry) => /\.(bin|pt|pth)$/.test(entry))) return { ...base, format: "pytorch" };
+  const gguf = entries.find((entry) => entry.toLowerCase().endsWith(".gguf"));
+  if (gguf) return { ...base, format: "gguf", file: gguf, name: gguf };
+  throw new KittError(
+    "UNSUPPORTED_FORMAT",
+    `no model weights found in ${path} (looked for *.gguf, *.safetensors, pytorch_model.bin/*.pt, *.npz)`,
+  );
+}
+
+async function readJson(path: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    return JSON.parse(await readFile(path, "utf8")) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+}
+
+function quantMethod(config: Record<string, unknown> | undefined): string | undefined {
+  const quant = config?.quantization_config as Record<string, unknown> | undefined;
+  const method = quant?.quant_method ?? quant?.method;
+  return typeof method === "string" ? method.toLowerCase() : undefined;
+}
+
+/** mlx-lm writes `"quantization": {"group_size": …, "bits": …}` at the top level of config.json. */
+function isMlxQuantized(config: Record<string, unknown> | undefined): boolean {
+  const quant = config?.quantization as Record<string, unknown> | undefined;
+  return typeof quant?.group_size === "number" && typeof quant?.bits === "number";
+}

@@ -1,0 +1,183 @@
+/**
+ * Runs an engine in a Docker container through the docker CLI:
+ * `docker run -d --network host --name kitt-<engine>-<time>-<random>` with kitt's labels,
+ * the model mounted read-only, and `--gpus all` only when an NVIDIA runtime exists.
+ * Stopping releases in reverse order of acquisition: log follower and exit watcher,
+ * then `docker stop` with a timeout, then `docker rm`.
+ */
+import { randomBytes } from "node:crypto";
+import type { ResultPromise } from "execa";
+import { KittError } from "../errors.js";
+import { docker, dockerSpawn, assertDockerDaemon } from "./docker-cli.js";
+import type { EngineProcess, ProcessExit } from "./engine-process.js";
+import { LogBuffer } from "./log-buffer.js";
+
+export const KITT_LABEL = "kitt.managed";
+
+export interface DockerRunOptions {
+  engineName: string;
+  image: string;
+  /** Host path mounted read-only at `containerModelDir`. */
+  modelHostDir?: string;
+  containerModelDir?: string;
+  gpus: boolean;
+  env?: Record<string, string>;
+  /** Flags before the image (from the engine spec). */
+  dockerArgs?: readonly string[];
+  /** Arguments after the image (the engine's own). */
+  containerArgs?: readonly string[];
+  autoPull?: boolean;
+  stopTimeoutSeconds?: number;
+}
+
+export function containerName(engineName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:T]/g, "").slice(0, 14);
+  return `kitt-${engineName.replace(/_/g, "-")}-${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/** Makes sure the image is present: inspect, then pull only when allowed. */
+export async function ensureImage(image: string, autoPull: boolean, signal?: AbortSignal): Promise<void> {
+  const inspect = await docker(["image", "inspect", "--format", "{{.Id}}", image], { signal });
+  signal?.throwIfAborted();
+  if (inspect.exitCode === 0) return;
+  if (!autoPull) {
+    throw new KittError("IMAGE_MISSING", `image ${image} is not present locally; pass --auto-pull to pull it, or run 'kitt engines setup'`);
+  }
+  const pull = await docker(["pull", image], { signal });
+  signal?.throwIfAborted();
+  if (pull.exitCode !== 0) {
+    throw new KittError("IMAGE_MISSING", `cannot pull ${image}: ${lastLine(pull.stderr)}`);
+  }
+}
+
+export class DockerContainer implements EngineProcess {
+  readonly kind = "docker" as const;
+  readonly label: string;
+  readonly exited: Promise<ProcessExit>;
+  readonly #logs = new LogBuffer();
+  #resolveExit!: (exit: ProcessExit) => void;
+  #exit: ProcessExit | undefined;
+  #launching: Promise<void> | undefined;
+  #runAttempted = false;
+  readonly #cancelLaunch = new AbortController();
+  #stopping: Promise<void> | undefined;
+  #logFollower: ResultPromise | undefined;
+  #waiter: ResultPromise | undefined;
+
+  constructor(private readonly options: DockerRunOptions) {
+    this.label = `container ${containerName(options.engineName)}`;
+    this.exited = new Promise((resolve) => (this.#resolveExit = resolve));
+  }
+
+  get name(): string {
+    return this.label.slice("container ".length);
+  }
+
+  get hasExited(): boolean {
+    return this.#exit !== undefined;
+  }
+
+  launch(signal?: AbortSignal): Promise<void> {
+    if (this.#launching || this.#stopping) throw new Error("DockerContainer.launch called twice");
+    // stop() during launch cancels whatever has not reached `docker run` yet.
+    const combined = signal ? AbortSignal.any([signal, this.#cancelLaunch.signal]) : this.#cancelLaunch.signal;
+    this.#launching = this.#launch(combined);
+    return this.#launching;
+  }
+
+  async #launch(signal: AbortSignal): Promise<void> {
+    await assertDockerDaemon();
+    signal?.throwIfAborted();
+    await ensureImage(this.options.image, this.options.autoPull ?? false, signal);
+    signal?.throwIfAborted();
+    // Not abortable from here: a `docker run` cut short (even by Ctrl+C reaching the docker
+    // CLI) may still create the container, so stop() removes it by name whatever happened.
+    this.#runAttempted = true;
+    const result = await docker(this.runArgs());
+    if (result.exitCode !== 0) {
+      throw new KittError("ENGINE_START_FAILED", `docker run for ${this.options.engineName} failed: ${lastLine(result.stderr)}`);
+    }
+    if (this.#stopping) return;
+    this.#followLogs();
+    this.#watchExit();
+  }
+
+  runArgs(): string[] {
+    const o = this.options;
+    const args = ["run", "-d", "--network", "host", "--name", this.name];
+    args.push("--label", `${KITT_LABEL}=true`, "--label", `kitt.engine=${o.engineName}`, "--label", `kitt.pid=${process.pid}`);
+    if (o.gpus) args.push("--gpus", "all");
+    if (o.modelHostDir) args.push("-v", `${o.modelHostDir}:${o.containerModelDir ?? "/models"}:ro`);
+    for (const [key, value] of Object.entries(o.env ?? {})) args.push("-e", `${key}=${value}`);
+    args.push(...(o.dockerArgs ?? []), o.image, ...(o.containerArgs ?? []));
+    return args;
+  }
+
+  #followLogs(): void {
+    const follower = dockerSpawn(["logs", "-f", this.name]);
+    this.#logFollower = follower;
+    follower.stdout?.setEncoding("utf8").on("data", (text: string) => this.#logs.write(text));
+    follower.stderr?.setEncoding("utf8").on("data", (text: string) => this.#logs.write(text));
+  }
+
+  #watchExit(): void {
+    const waiter = dockerSpawn(["wait", this.name]);
+    this.#waiter = waiter;
+    let out = "";
+    waiter.stdout?.setEncoding("utf8").on("data", (text: string) => (out += text));
+    void waiter.then((result) => {
+      const code = Number.parseInt(out.trim(), 10);
+      // `docker wait` itself killed (by stop) says nothing about the container.
+      if (result.exitCode !== 0 || Number.isNaN(code)) return;
+      // Let the log follower drain the container's last words before anyone reads them.
+      void this.#logFollower?.then(() => this.#markExited({ code, signal: null }));
+      setTimeout(() => this.#markExited({ code, signal: null }), 1_000).unref();
+    });
+  }
+
+  #markExited(exit: ProcessExit): void {
+    if (this.#exit) return;
+    this.#logs.end();
+    this.#exit = exit;
+    this.#resolveExit(exit);
+  }
+
+  onLogLine(listener: (line: string) => void): () => void {
+    return this.#logs.onLine(listener);
+  }
+
+  recentLogs(count = 50): string[] {
+    return this.#logs.tail(count);
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#cancelLaunch.abort(new KittError("ENGINE_START_FAILED", `${this.options.engineName} was stopped while starting`));
+    await this.#launching?.catch(() => undefined);
+    this.#waiter?.kill();
+    if (this.#runAttempted) {
+      await docker(["stop", "-t", String(this.options.stopTimeoutSeconds ?? 10), this.name]);
+      await this.#logFollower?.catch(() => undefined);
+      await docker(["rm", "-f", this.name]);
+    }
+    this.#logFollower?.kill();
+    this.#markExited(this.#exit ?? { code: null, signal: "SIGTERM" });
+  }
+}
+
+/** Removes kitt's containers left behind (e.g. after `kill -9`). Returns the names removed. */
+export async function removeLeftoverContainers(): Promise<string[]> {
+  await assertDockerDaemon();
+  const list = await docker(["ps", "-a", "--filter", `label=${KITT_LABEL}=true`, "--format", "{{.Names}}"]);
+  const names = list.stdout.split("\n").map((name) => name.trim()).filter(Boolean);
+  if (names.length > 0) await docker(["rm", "-f", ...names]);
+  return names;
+}
+
+function lastLine(text: string): string {
+  return text.trim().split("\n").at(-1)?.trim() || "no output";
+}

@@ -1,0 +1,130 @@
+/**
+ * Runs an engine's server binary as a child process in its own process group, so that
+ * stopping it also stops anything it spawned (Python engines fork workers).
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { KittError } from "../errors.js";
+import type { NativeCommand } from "../engines/types.js";
+import type { EngineProcess, ProcessExit } from "./engine-process.js";
+import { LogBuffer } from "./log-buffer.js";
+
+export interface NativeProcessOptions {
+  engineName: string;
+  command: NativeCommand;
+  /** Grace period between SIGTERM and SIGKILL. */
+  stopTimeoutMs?: number;
+}
+
+export class NativeProcess implements EngineProcess {
+  readonly kind = "native" as const;
+  readonly exited: Promise<ProcessExit>;
+  #child: ChildProcess | undefined;
+  #exit: ProcessExit | undefined;
+  #resolveExit!: (exit: ProcessExit) => void;
+  #stopping: Promise<void> | undefined;
+  readonly #logs = new LogBuffer();
+
+  constructor(private readonly options: NativeProcessOptions) {
+    this.exited = new Promise((resolve) => (this.#resolveExit = resolve));
+  }
+
+  get label(): string {
+    return this.#child?.pid ? `pid ${this.#child.pid}` : this.options.command.command;
+  }
+
+  get hasExited(): boolean {
+    return this.#exit !== undefined;
+  }
+
+  /** Process-group id, for signalling the whole tree. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+
+  async launch(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    if (this.#child || this.#stopping) throw new Error("NativeProcess.launch called twice");
+    const { command, args, env } = this.options.command;
+    const child = spawn(command, args, {
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, ...env },
+    });
+    this.#child = child;
+    child.stdout?.setEncoding("utf8").on("data", (text: string) => this.#logs.write(text));
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => this.#logs.write(text));
+    child.on("exit", (code, exitSignal) => {
+      this.#logs.end();
+      this.#exit = { code, signal: exitSignal };
+      this.#resolveExit(this.#exit);
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.once("spawn", () => resolve());
+      child.once("error", (error: NodeJS.ErrnoException) => {
+        this.#exit ??= { code: null, signal: null };
+        this.#resolveExit(this.#exit);
+        const reason = error.code === "ENOENT" ? "not found" : error.message;
+        reject(new KittError("ENGINE_START_FAILED", `cannot start ${this.options.engineName}: '${command}' ${reason}`));
+      });
+    });
+    registerForExit(this);
+  }
+
+  onLogLine(listener: (line: string) => void): () => void {
+    return this.#logs.onLine(listener);
+  }
+
+  recentLogs(count = 50): string[] {
+    return this.#logs.tail(count);
+  }
+
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    const child = this.#child;
+    if (!child?.pid || this.#exit) return unregisterForExit(this);
+    signalGroup(child.pid, "SIGTERM");
+    const timeout = this.options.stopTimeoutMs ?? 10_000;
+    const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), timeout).unref());
+    if ((await Promise.race([this.exited, timer])) === "timeout") {
+      signalGroup(child.pid, "SIGKILL");
+      await this.exited;
+    }
+    // The leader has exited; make sure no worker it forked survives.
+    signalGroup(child.pid, "SIGKILL");
+    unregisterForExit(this);
+  }
+
+  /** Last resort at process exit: kill the group synchronously. */
+  killNow(): void {
+    if (this.#child?.pid && !this.#exit) signalGroup(this.#child.pid, "SIGKILL");
+  }
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // The group is already gone.
+  }
+}
+
+// If kitt exits without stopping an engine (an uncaught crash), no engine process may outlive it.
+const live = new Set<NativeProcess>();
+let exitHookInstalled = false;
+
+function registerForExit(engine: NativeProcess): void {
+  live.add(engine);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const proc of live) proc.killNow();
+  });
+}
+
+function unregisterForExit(engine: NativeProcess): void {
+  live.delete(engine);
+}

@@ -1,0 +1,133 @@
+/**
+ * Waits until an engine answers ready. Polls with exponential backoff, and also probes at
+ * once whenever the engine writes a log line: engines log as they finish loading, so this
+ * notices readiness within a probe's round trip even when the backoff has grown to 10 s.
+ * Fails at once, with the exit code and last log lines, if the engine exits while we wait.
+ */
+import { request } from "undici";
+import { KittError } from "../errors.js";
+import type { ProbeResult, ReadinessSpec } from "../engines/types.js";
+import { describeExit, type EngineProcess } from "./engine-process.js";
+
+export interface BackoffOptions {
+  initialMs: number;
+  factor: number;
+  maxMs: number;
+  timeoutMs: number;
+}
+
+/** The original KITT's documented defaults: 1 s initial, doubling, 10 s cap, 300 s timeout. */
+export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 1_000, factor: 2, maxMs: 10_000, timeoutMs: 300_000 };
+
+export interface WaitForReadyOptions {
+  baseUrl: string;
+  readiness: ReadinessSpec;
+  engineName: string;
+  process?: EngineProcess;
+  backoff?: Partial<BackoffOptions>;
+  probeTimeoutMs?: number;
+  signal?: AbortSignal;
+  onProbe?: (probe: ProbeResult, reason: "backoff" | "log") => void;
+}
+
+/** One readiness probe; a refused or timed-out connection is status 0. */
+export async function probe(url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  try {
+    const response = await request(url, {
+      method: "GET",
+      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const body = await response.body.text();
+    return { status: response.statusCode, body: body.slice(0, 4096) };
+  } catch {
+    return { status: 0, body: "" };
+  }
+}
+
+export function waitForReady(options: WaitForReadyOptions): Promise<void> {
+  const backoff = { ...DEFAULT_BACKOFF, ...options.backoff };
+  const probeTimeoutMs = options.probeTimeoutMs ?? 2_000;
+  const url = new URL(options.readiness.path, options.baseUrl).toString();
+  const internal = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
+
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    let inFlight = false;
+    let probeAgain = false;
+    let delay = backoff.initialMs;
+    let timer: NodeJS.Timeout | undefined;
+
+    const finish = (error?: unknown): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      clearTimeout(deadline);
+      unsubscribeLog?.();
+      options.signal?.removeEventListener("abort", onAbort);
+      internal.abort();
+      if (error === undefined) resolve();
+      else reject(error);
+    };
+
+    const runProbe = async (reason: "backoff" | "log"): Promise<void> => {
+      if (settled) return;
+      if (inFlight) {
+        probeAgain = true;
+        return;
+      }
+      inFlight = true;
+      const result = await probe(url, probeTimeoutMs, signal);
+      inFlight = false;
+      if (settled) return;
+      options.onProbe?.(result, reason);
+      if (options.readiness.isReady(result)) return finish();
+      if (probeAgain) {
+        probeAgain = false;
+        void runProbe("log");
+      }
+    };
+
+    const scheduleBackoff = (): void => {
+      timer = setTimeout(() => {
+        void runProbe("backoff").then(() => {
+          if (settled) return;
+          delay = Math.min(delay * backoff.factor, backoff.maxMs);
+          scheduleBackoff();
+        });
+      }, delay);
+    };
+
+    const onAbort = (): void => finish(options.signal?.reason ?? new Error("aborted"));
+    if (options.signal?.aborted) return onAbort();
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+
+    const deadline = setTimeout(() => {
+      finish(
+        new KittError(
+          "READINESS_TIMEOUT",
+          `${options.engineName} did not become ready at ${url} within ${Math.round(backoff.timeoutMs / 1000)} s`,
+          { details: options.process?.recentLogs(50) ?? [] },
+        ),
+      );
+    }, backoff.timeoutMs);
+
+    const unsubscribeLog = options.process?.onLogLine(() => void runProbe("log"));
+    void options.process?.exited.then((exit) => {
+      finish(
+        new KittError(
+          "ENGINE_START_FAILED",
+          `${options.engineName} (${options.process?.label}) exited while starting (${describeExit(exit)})`,
+          { details: options.process?.recentLogs(50) ?? [] },
+        ),
+      );
+    });
+
+    void runProbe("backoff").then(() => {
+      if (!settled) scheduleBackoff();
+    });
+  });
+}
