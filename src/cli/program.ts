@@ -63,7 +63,6 @@ export function buildProgram(): Command {
     .command("demo")
     .description("build a CPU llama.cpp server and a tiny model, run the quick suite on them, show the report")
     .option("-o, --output <dir>", "results folder")
-    .option("--keep", "keep the results folder (default: print it and keep it under ~/.kitt/results)")
     .action(async (options) => {
       const { demoCommand } = await import("./commands/demo.js");
       await demoCommand(options);

@@ -1,0 +1,95 @@
+/**
+ * What `kitt run` does, in order: preflight (engine, model, port, Docker, image, suite),
+ * hardware fingerprint, engine start and readiness, the suite (warmup included), the
+ * results folder, termination. Results are written after every test; whatever stops the
+ * run (Ctrl+C, a dead engine) the folder keeps what completed and the engine is terminated.
+ */
+import type { SuiteEvent, SuiteSummary } from "../bench/suite-results.js";
+import { runSuite } from "../bench/suite-runner.js";
+import { loadSuite, suiteTestConfigs } from "../config/suite.js";
+import { KittError } from "../errors.js";
+import { prepareEngine, type LaunchOptions } from "../engines/launch.js";
+import { collectFingerprint } from "../hardware/fingerprint.js";
+import { ResultsFolder } from "../report/results-folder.js";
+
+export interface RunPipelineOptions extends LaunchOptions {
+  suite: string;
+  output?: string;
+  skipWarmup?: boolean;
+  runs?: number;
+  commandLine: string[];
+  signal: AbortSignal;
+  reporter?: RunReporter;
+}
+
+/** Progress callbacks for whoever shows the run to a person. */
+export interface RunReporter {
+  step?(message: string): void;
+  probe?(status: number): void;
+  ready?(seconds: number): void;
+  suiteEvent?(event: SuiteEvent): void;
+}
+
+export interface RunOutcome {
+  folder: ResultsFolder;
+  summary: SuiteSummary;
+}
+
+export async function runPipeline(options: RunPipelineOptions): Promise<RunOutcome> {
+  const { reporter, signal } = options;
+  reporter?.step?.("preflight: engine, model, port, runtime");
+  const suite = await loadSuite(options.suite);
+  const prepared = await prepareEngine({ ...options, onProbe: (status) => reporter?.probe?.(status) });
+  await using engine = prepared.engine;
+  signal.throwIfAborted();
+
+  reporter?.step?.("fingerprinting hardware");
+  const hardware = await collectFingerprint();
+  signal.throwIfAborted();
+
+  const where = prepared.image ? `${engine.location}, image ${prepared.image.image}` : engine.location;
+  reporter?.step?.(`starting ${prepared.spec.name} (${prepared.runtime}: ${where})`);
+  const startedAt = performance.now();
+  await engine.start(signal);
+  reporter?.ready?.((performance.now() - startedAt) / 1000);
+
+  const folder = await ResultsFolder.create({
+    engine: prepared.spec.name,
+    model: engine.modelName,
+    outputDir: options.output,
+    hardware,
+    runConfig: {
+      engine: {
+        name: prepared.spec.name,
+        runtime: prepared.runtime,
+        image: prepared.image?.image,
+        base_url: engine.baseUrl,
+        extra_args: [...(options.engineArgs ?? [])],
+      },
+      model: { name: engine.modelName, path: prepared.model?.path ?? options.model ?? "", format: prepared.model?.format ?? "unknown" },
+      suite: { name: suite.suite_name, version: suite.version, source: suite.source },
+      runs: options.runs ?? suite.runs,
+      skip_warmup: options.skipWarmup ?? false,
+      tests: suiteTestConfigs(suite),
+      command_line: options.commandLine,
+    },
+  });
+  reporter?.step?.(`results folder: ${folder.dir}`);
+
+  const summary = await runSuite({
+    engine,
+    suite,
+    runs: options.runs,
+    skipWarmup: options.skipWarmup,
+    signal,
+    sink: folder,
+    onEvent: (event) => reporter?.suiteEvent?.(event),
+  });
+  if (summary.status === "interrupted") throw signal.reason ?? new KittError("INTERNAL", "interrupted");
+  if (summary.status === "failed") {
+    throw new KittError("ENGINE_DIED", `${summary.stop_reason ?? "the engine failed"}; results so far are in ${folder.dir}`, {
+      details: engine.recentLogs(50),
+    });
+  }
+  return { folder, summary };
+}
