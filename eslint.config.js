@@ -11,7 +11,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/emulators/**/*.mjs", "scripts/**/*.mjs"],
+    files: ["**/*.mjs"],
     languageOptions: { globals: { process: "readonly", console: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", Buffer: "readonly", URL: "readonly", performance: "readonly" } },
   },
 );

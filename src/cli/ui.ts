@@ -25,7 +25,7 @@ export function warn(message: string): void {
 /** A progress line that rewrites itself on a TTY and prints at most every `everyMs` otherwise. */
 export function progressLine(everyMs = 5_000): { update(text: string): void; done(text?: string): void } {
   const tty = process.stderr.isTTY;
-  let lastPrint = 0;
+  let lastPrint = Number.NEGATIVE_INFINITY;
   let last = "";
   return {
     update(text) {

@@ -1,25 +1,5 @@
-/**
- * Docker for tests: whether a daemon answers, and what kitt left running. Tests that need
- * Docker skip without it on a user's machine, and fail in CI (CI=true).
- */
+/** Docker for tests: what kitt left behind, and which images exist. */
 import { execFileSync } from "node:child_process";
-
-export function dockerAvailable(): boolean {
-  try {
-    execFileSync("docker", ["info", "--format", "{{.ServerVersion}}"], { stdio: "ignore", timeout: 15_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** True when Docker tests should be skipped; throws in CI, where they must run. */
-export function skipWithoutDocker(): boolean {
-  if (dockerAvailable()) return false;
-  if (process.env.CI === "true") throw new Error("Docker tests are required in CI but no Docker daemon answers (start dockerd)");
-  console.warn("skipping Docker tests: no Docker daemon answers");
-  return true;
-}
 
 /** Names of containers (running or not) carrying kitt's label. */
 export function kittContainers(): string[] {
@@ -36,4 +16,16 @@ export function imageExists(image: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** Waits until a kitt container is running and returns its name. */
+export async function waitForKittContainer(timeoutMs = 60_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const out = execFileSync("docker", ["ps", "--filter", "label=kitt.managed=true", "--format", "{{.Names}}"], { encoding: "utf8" });
+    const name = out.split("\n").map((line) => line.trim()).find(Boolean);
+    if (name) return name;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error("no kitt container appeared");
 }

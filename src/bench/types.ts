@@ -1,0 +1,65 @@
+/**
+ * The contract every benchmark implements. A benchmark gets a started engine and its merged
+ * test config, and returns plain-JSON metrics (nested objects and arrays allowed) that the
+ * results folder and database store as they are.
+ *
+ * Two ways out of `run()`, on purpose:
+ * - It throws when nothing was measured (bad config, warmup failed, engine gone at once).
+ * - It returns an outcome with `partial: true` and `cause` when it stopped part-way: the
+ *   measurements that completed are kept, and the runner reads `cause` to decide whether the
+ *   rest of the suite can still run (see `isFatal`).
+ */
+import type { z } from "zod";
+import type { Engine } from "../engines/engine.js";
+
+export type BenchmarkCategory = "performance" | "quality";
+
+/** Plain-JSON values: what metrics may hold. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type Metrics = { [key: string]: JsonValue };
+
+export interface ProgressEvent {
+  phase: "warmup" | "measure";
+  completed: number;
+  total: number;
+  /** One short line about the step that just finished. */
+  message?: string;
+}
+
+export interface BenchmarkContext<Config> {
+  engine: Engine;
+  /** The test's config: benchmark defaults ← suite global_config ← sampling_overrides ← test_overrides. */
+  config: Config;
+  signal: AbortSignal;
+  onProgress(event: ProgressEvent): void;
+  /** False when the user asked to skip warmup (`--skip-warmup`). */
+  warmup: boolean;
+}
+
+export interface BenchmarkOutcome {
+  metrics: Metrics;
+  errors: string[];
+  /** Milliseconds per warmup call; empty when warmup was skipped. */
+  warmupTimes: number[];
+  passed: boolean;
+  /** True when the benchmark stopped before finishing; `metrics` cover what completed. */
+  partial?: boolean;
+  /** The error that stopped the benchmark early, for the runner to classify. Never persisted. */
+  cause?: unknown;
+}
+
+/**
+ * `configSchema` is a zod object whose every field has a default, so `configSchema.parse({})`
+ * yields the benchmark's defaults. Unknown keys are stripped: suite-wide settings may name
+ * keys that only some tests use.
+ */
+export interface Benchmark<Schema extends z.ZodObject = z.ZodObject> {
+  readonly name: string;
+  readonly category: BenchmarkCategory;
+  readonly version: string;
+  readonly description: string;
+  readonly configSchema: Schema;
+  /** Metric keys worth a column in summaries, most important first. */
+  readonly headlineMetrics: readonly string[];
+  run(ctx: BenchmarkContext<z.output<Schema>>): Promise<BenchmarkOutcome>;
+}

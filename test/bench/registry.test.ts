@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { BUILTIN_BENCHMARKS, createRegistry, getBenchmark } from "../../src/bench/registry.js";
+import { throughputBenchmark } from "../../src/bench/throughput.js";
+
+describe("benchmark registry", () => {
+  it("keys every built-in benchmark by its name", () => {
+    for (const [name, benchmark] of BUILTIN_BENCHMARKS) expect(benchmark.name).toBe(name);
+    expect(getBenchmark(BUILTIN_BENCHMARKS, "throughput")).toBe(throughputBenchmark);
+  });
+
+  it("has a default for every setting of every built-in benchmark", () => {
+    for (const benchmark of BUILTIN_BENCHMARKS.values()) expect(() => benchmark.configSchema.parse({})).not.toThrow();
+  });
+
+  it("names the known tests when asked for an unknown one", () => {
+    expect(() => getBenchmark(BUILTIN_BENCHMARKS, "latency")).toThrow('unknown test "latency"; known tests: throughput');
+  });
+
+  it("refuses two benchmarks with one name", () => {
+    expect(() => createRegistry([throughputBenchmark, throughputBenchmark])).toThrow(/registered twice/);
+  });
+});

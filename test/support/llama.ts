@@ -1,0 +1,66 @@
+/**
+ * What end-to-end tests need from the machine: the llama-server build, a Docker daemon, the
+ * tiny model, free ports. A test whose requirement is missing is skipped on a developer's
+ * machine, but fails in CI (`CI=true`), where a missing requirement means a broken setup step
+ * and skipping would hide it.
+ */
+import { createServer } from "node:net";
+import { describeError } from "../../src/errors.js";
+import { ensureTinyModel } from "../../src/models/tiny-model.js";
+import { assertDockerDaemon } from "../../src/runtime/docker-cli.js";
+import { llamaServerInfo, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
+import { ensureVocabFile } from "../../src/setup/llama-cpp-source.js";
+
+export const IN_CI = process.env.CI === "true";
+
+/** Skip (undefined) locally, fail in CI: call where a requirement turned out to be missing. */
+export function unavailable(what: string, reason: string): undefined {
+  if (IN_CI) throw new Error(`${what} is not available (${reason}); CI=true, so tests that need it fail instead of skipping`);
+  console.warn(`skipping tests that need ${what}: ${reason}`);
+  return undefined;
+}
+
+/** The cached llama-server build, or undefined (skip) when it was never built. */
+export async function requireLlamaServer(): Promise<LlamaServerInstall | undefined> {
+  return (
+    (await llamaServerInfo()) ??
+    unavailable("llama-server", "no cached build: run `kitt engines setup llama_cpp --build` first")
+  );
+}
+
+/** Whether a Docker daemon answers; false (skip) when none does. */
+export async function requireDocker(): Promise<boolean> {
+  try {
+    await assertDockerDaemon();
+    return true;
+  } catch (error) {
+    return unavailable("Docker", describeError(error)) ?? false;
+  }
+}
+
+/** The cached tokenizer-only GGUF, fetched when absent; undefined (skip) when it cannot be had. */
+export async function requireVocabFile(): Promise<string | undefined> {
+  try {
+    return await ensureVocabFile();
+  } catch (error) {
+    return unavailable("the llama.cpp vocabulary file", describeError(error));
+  }
+}
+
+/** The tiny random-weight llama model (generated into the kitt cache on first use). */
+export function ensureTestModel(): Promise<string> {
+  return ensureTinyModel();
+}
+
+/** A TCP port nothing listens on right now (the OS picks it). */
+export function freePort(host = "127.0.0.1"): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
