@@ -15,7 +15,8 @@ import type { ProgressListener } from "./progress.js";
 import { runTool } from "./run-tool.js";
 
 export const LLAMA_CPP_IMAGE = "kitt/llama-cpp:cpu";
-export const MANAGED_LABEL = "kitt.managed";
+// Not `kitt.managed`: containers inherit image labels, and that one marks containers kitt must clean up.
+export const IMAGE_LABEL = "kitt.image";
 export const RELEASE_LABEL = "kitt.llama.release";
 export const COMMIT_LABEL = "kitt.llama.commit";
 
@@ -64,7 +65,7 @@ export function renderLlamaCppDockerfile(install: Pick<LlamaServerInstall, "tag"
     "FROM scratch",
     "COPY rootfs/ /",
     `ENV LD_LIBRARY_PATH=${APP_DIR}`,
-    `LABEL ${MANAGED_LABEL}="true" ${RELEASE_LABEL}="${install.tag}" ${COMMIT_LABEL}="${install.commit}"`,
+    `LABEL ${IMAGE_LABEL}="true" ${RELEASE_LABEL}="${install.tag}" ${COMMIT_LABEL}="${install.commit}"`,
     `ENTRYPOINT ["${APP_DIR}/${LLAMA_SERVER_BINARY}"]`,
     "",
   ].join("\n");

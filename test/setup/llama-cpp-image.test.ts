@@ -29,7 +29,7 @@ describe("llama.cpp image packaging", () => {
       "FROM scratch",
       "COPY rootfs/ /",
       "ENV LD_LIBRARY_PATH=/app",
-      'LABEL kitt.managed="true" kitt.llama.release="v0.5.0" kitt.llama.commit="de3ff815ea7d"',
+      'LABEL kitt.image="true" kitt.llama.release="v0.5.0" kitt.llama.commit="de3ff815ea7d"',
       'ENTRYPOINT ["/app/llama-server"]',
       "",
     ]);

@@ -1,0 +1,209 @@
+/**
+ * Samples GPU memory every `intervalMs` (default 100 ms) while a benchmark runs, from one
+ * long-lived `nvidia-smi … -lms N` child. Unified-memory GPUs report `[N/A]`; for them the
+ * sampler switches to reading /proc/meminfo (MemTotal − MemAvailable) at the same interval.
+ * When nothing can be measured the report says `available: false` and why — never zeros.
+ *
+ *   await using sampler = new GpuMemorySampler();
+ *   await sampler.start();
+ *   const phase = sampler.mark();
+ *   …
+ *   const during = sampler.snapshot(phase);
+ *   const whole = await sampler.stop();
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { performance } from "node:perf_hooks";
+import { createInterface } from "node:readline";
+import { KittError } from "../errors.js";
+import { MEMINFO_PATH, parseMeminfo, usedKiB } from "../hardware/meminfo.js";
+import { NVIDIA_SMI } from "../hardware/nvidia-gpus.js";
+import { kibToGb, mibToGb } from "../hardware/units.js";
+import { summarizeSamples, type GpuMemoryPerGpu, type GpuSample } from "./gpu-memory-stats.js";
+import { parseSampleLine, samplerArgs } from "./gpu-sample-line.js";
+
+export type { GpuMemoryPerGpu, GpuSample } from "./gpu-memory-stats.js";
+
+export type GpuMemoryReport =
+  | {
+      available: true;
+      /** "meminfo" on unified-memory GPUs: the figures then include CPU-side memory too. */
+      source: "nvidia-smi" | "meminfo";
+      interval_ms: number;
+      peak_gb: number;
+      avg_gb: number;
+      per_gpu: GpuMemoryPerGpu[];
+      samples: GpuSample[];
+    }
+  | { available: false; reason: string };
+
+export interface GpuMemorySamplerOptions {
+  intervalMs?: number;
+  /** The nvidia-smi binary (looked up on PATH). */
+  command?: string;
+  /** Environment for the child, e.g. a PATH that holds a stand-in nvidia-smi. */
+  env?: NodeJS.ProcessEnv;
+  meminfoPath?: string;
+}
+
+/** A point in the sample stream; `snapshot(mark)` covers the samples after it. */
+export interface GpuSamplerMark {
+  readonly sampleIndex: number;
+  /** Milliseconds since the sampler started. */
+  readonly t: number;
+}
+
+/** Grace period between SIGTERM and SIGKILL for the nvidia-smi child. */
+const KILL_GRACE_MS = 2_000;
+
+export class GpuMemorySampler implements AsyncDisposable {
+  readonly #intervalMs: number;
+  readonly #command: string;
+  readonly #env: NodeJS.ProcessEnv | undefined;
+  readonly #meminfoPath: string;
+  readonly #samples: GpuSample[] = [];
+  #source: "nvidia-smi" | "meminfo" = "nvidia-smi";
+  #startedAt = 0;
+  #starting: Promise<void> | undefined;
+  #stopping: Promise<GpuMemoryReport> | undefined;
+  #child: ChildProcess | undefined;
+  #childGone: Promise<void> = Promise.resolve();
+  /** Set once the sampler itself ends the child, so that ending is not read as a failure. */
+  #childKilled = false;
+  #meminfoTimer: NodeJS.Timeout | undefined;
+  #unavailable: string | undefined;
+  /** The first thing nvidia-smi said that was not a sample: its explanation when it fails. */
+  #firstMessage: string | undefined;
+
+  constructor(options: GpuMemorySamplerOptions = {}) {
+    this.#intervalMs = options.intervalMs ?? 100;
+    this.#command = options.command ?? NVIDIA_SMI;
+    this.#env = options.env;
+    this.#meminfoPath = options.meminfoPath ?? MEMINFO_PATH;
+  }
+
+  /** Starts sampling; resolves once nvidia-smi is running or known to be unavailable. */
+  async start(): Promise<void> {
+    if (this.#stopping) throw new KittError("INTERNAL", "the GPU memory sampler was already stopped");
+    this.#starting ??= this.#spawn();
+    return this.#starting;
+  }
+
+  mark(): GpuSamplerMark {
+    return { sampleIndex: this.#samples.length, t: this.#elapsed() };
+  }
+
+  /** Statistics so far, or since `mark`; sampling goes on. */
+  snapshot(since?: GpuSamplerMark): GpuMemoryReport {
+    if (this.#unavailable !== undefined) return { available: false, reason: this.#unavailable };
+    if (!this.#starting) return { available: false, reason: "the GPU memory sampler was not started" };
+    const samples = this.#samples.slice(since?.sampleIndex ?? 0);
+    const stats = summarizeSamples(samples);
+    if (!stats) {
+      const window = since ? ` since the mark (a phase shorter than the ${this.#intervalMs} ms interval?)` : "";
+      return { available: false, reason: `no GPU memory samples were collected${window}` };
+    }
+    return { available: true, source: this.#source, interval_ms: this.#intervalMs, ...stats, samples };
+  }
+
+  /** Ends sampling and reports the whole run. Safe to call twice, or without `start()`. */
+  stop(): Promise<GpuMemoryReport> {
+    this.#stopping ??= (async () => {
+      await this.#starting;
+      clearInterval(this.#meminfoTimer);
+      await this.#killChild();
+      return this.snapshot();
+    })();
+    return this.#stopping;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  #elapsed(): number {
+    return this.#startedAt === 0 ? 0 : Math.round(performance.now() - this.#startedAt);
+  }
+
+  async #spawn(): Promise<void> {
+    this.#startedAt = performance.now();
+    const child = spawn(this.#command, samplerArgs(this.#intervalMs), { stdio: ["ignore", "pipe", "pipe"], env: this.#env });
+    this.#child = child;
+    let spawned = false;
+    this.#childGone = new Promise((gone) => {
+      // "close", not "exit": it comes after the last line of output, which may be the explanation.
+      child.once("close", (code, signal) => {
+        this.#onChildClose(code, signal);
+        gone();
+      });
+      // A failed spawn emits "error" and never "close"; later errors (a failed kill) change nothing.
+      child.on("error", (error: NodeJS.ErrnoException) => {
+        if (spawned) return;
+        this.#unavailable =
+          error.code === "ENOENT" ? `${this.#command} not found` : `cannot run ${this.#command}: ${error.message}`;
+        gone();
+      });
+    });
+    createInterface({ input: child.stdout! }).on("line", (line) => this.#onLine(line));
+    createInterface({ input: child.stderr! }).on("line", (line) => this.#noteMessage(line));
+    await Promise.race([new Promise((resolve) => child.once("spawn", resolve)), this.#childGone]);
+    spawned = child.pid !== undefined;
+  }
+
+  #onLine(line: string): void {
+    if (this.#source !== "nvidia-smi") return;
+    const parsed = parseSampleLine(line);
+    if (!parsed) return this.#noteMessage(line);
+    if (this.#stopping) return;
+    if (parsed.kind === "unified") {
+      if (this.#samples.length === 0) this.#switchToMeminfo(parsed.gpu);
+      return;
+    }
+    this.#samples.push({ t: this.#elapsed(), gpu: parsed.gpu, used_gb: mibToGb(parsed.usedMiB) });
+  }
+
+  #noteMessage(line: string): void {
+    if (this.#firstMessage === undefined && line.trim() !== "") this.#firstMessage = line.trim();
+  }
+
+  #onChildClose(code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.#childKilled || this.#samples.length > 0) return;
+    const how = code === null ? `was killed by ${signal}` : `exited with code ${code}`;
+    this.#unavailable = `${this.#command} ${how}${this.#firstMessage ? `: ${this.#firstMessage}` : ""}`;
+  }
+
+  #switchToMeminfo(gpu: number): void {
+    this.#source = "meminfo";
+    this.#childKilled = true;
+    this.#child?.kill("SIGTERM");
+    let reading = false;
+    const sample = async () => {
+      if (reading || this.#stopping) return;
+      reading = true;
+      try {
+        const used = usedKiB(parseMeminfo(await readFile(this.#meminfoPath, "utf8")));
+        if (used === undefined) throw new Error("no MemTotal/MemAvailable");
+        if (!this.#stopping) this.#samples.push({ t: this.#elapsed(), gpu, used_gb: kibToGb(used) });
+      } catch (error) {
+        clearInterval(this.#meminfoTimer);
+        if (this.#samples.length === 0) {
+          this.#unavailable ??= `GPU ${gpu} has unified memory and ${this.#meminfoPath} cannot be read (${(error as Error).message})`;
+        }
+      } finally {
+        reading = false;
+      }
+    };
+    void sample();
+    this.#meminfoTimer = setInterval(() => void sample(), this.#intervalMs);
+  }
+
+  async #killChild(): Promise<void> {
+    const child = this.#child;
+    if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return this.#childGone;
+    this.#childKilled = true;
+    child.kill("SIGTERM");
+    const forceKill = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
+    await this.#childGone;
+    clearTimeout(forceKill);
+  }
+}

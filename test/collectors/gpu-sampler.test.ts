@@ -1,0 +1,243 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { summarizeSamples, type GpuSample } from "../../src/collectors/gpu-memory-stats.js";
+import { parseSampleLine } from "../../src/collectors/gpu-sample-line.js";
+import { GpuMemorySampler, type GpuMemoryReport } from "../../src/collectors/gpu-sampler.js";
+import { nvidiaSmiFixture } from "../hardware/recorded-host.js";
+
+const temporaryDirs: string[] = [];
+
+function temporaryDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), "kitt-gpu-sampler-"));
+  temporaryDirs.push(dir);
+  return dir;
+}
+
+afterEach(() => {
+  for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+interface FakeNvidiaSmi {
+  env: NodeJS.ProcessEnv;
+  /** The fake's pid and arguments, once it has started. */
+  started(): { pid: number; args: string[] } | undefined;
+}
+
+/**
+ * A stand-in `nvidia-smi` first on PATH. It prints one interval's lines every `-lms` ms from
+ * `ticks`, then either repeats the last interval (like the real tool) or falls silent, or
+ * prints `failWith` and exits with `exitCode`.
+ */
+function fakeNvidiaSmi(options: { ticks?: string[][]; repeatLast?: boolean; failWith?: string; exitCode?: number }): FakeNvidiaSmi {
+  const dir = temporaryDir();
+  const stateFile = join(dir, "started.json");
+  const script = `#!${process.execPath}
+const fs = require("node:fs");
+const args = process.argv.slice(2);
+fs.writeFileSync(${JSON.stringify(stateFile)}, JSON.stringify({ pid: process.pid, args }));
+const failWith = ${JSON.stringify(options.failWith ?? null)};
+if (failWith !== null) { process.stdout.write(failWith); process.exit(${options.exitCode ?? 0}); }
+const ticks = ${JSON.stringify(options.ticks ?? [])};
+const interval = Number(args[args.indexOf("-lms") + 1]) || 100;
+let next = 0;
+setInterval(() => {
+  if (next < ticks.length) process.stdout.write(ticks[next++].join("\\n") + "\\n");
+  else if (${Boolean(options.repeatLast)} && ticks.length > 0) process.stdout.write(ticks[ticks.length - 1].join("\\n") + "\\n");
+}, interval);
+`;
+  const file = join(dir, "nvidia-smi");
+  writeFileSync(file, script);
+  chmodSync(file, 0o755);
+  return {
+    env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}` },
+    started: () => {
+      try {
+        return JSON.parse(readFileSync(stateFile, "utf8")) as { pid: number; args: string[] };
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** Recorded stream lines grouped into intervals (a GPU index repeating starts the next one). */
+function ticksOf(fixture: string): string[][] {
+  const ticks: string[][] = [];
+  for (const line of nvidiaSmiFixture(fixture).split("\n").filter(Boolean)) {
+    const gpu = line.split(",")[0];
+    const last = ticks[ticks.length - 1];
+    if (!last || last.some((seen) => seen.split(",")[0] === gpu)) ticks.push([line]);
+    else last.push(line);
+  }
+  return ticks;
+}
+
+async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function sampleCount(report: GpuMemoryReport): number {
+  return report.available ? report.samples.length : 0;
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("GpuMemorySampler without nvidia-smi", () => {
+  it("reports unavailable with a reason and no numbers", async () => {
+    const sampler = new GpuMemorySampler({ env: { PATH: temporaryDir() } });
+    await sampler.start();
+    const report = await sampler.stop();
+    expect(report).toEqual({ available: false, reason: "nvidia-smi not found" });
+    expect(report).not.toHaveProperty("peak_gb");
+    expect(sampler.snapshot()).toEqual(report);
+  });
+
+  it("stops safely when it was never started", async () => {
+    const sampler = new GpuMemorySampler();
+    expect(await sampler.stop()).toEqual({ available: false, reason: "the GPU memory sampler was not started" });
+    await expect(sampler.start()).rejects.toThrow(/already stopped/);
+  });
+
+  it("passes on nvidia-smi's explanation when it fails", async () => {
+    const fake = fakeNvidiaSmi({ failWith: nvidiaSmiFixture("error-no-driver.txt"), exitCode: 9 });
+    const sampler = new GpuMemorySampler({ env: fake.env });
+    await sampler.start();
+    await until(() => !sampler.snapshot().available && /exited/.test(JSON.stringify(sampler.snapshot())));
+    const report = await sampler.stop();
+    expect(report.available).toBe(false);
+    expect(!report.available && report.reason).toMatch(/^nvidia-smi exited with code 9: NVIDIA-SMI has failed because/);
+  });
+});
+
+describe("GpuMemorySampler with a recorded nvidia-smi", () => {
+  it("computes peak and average from a replayed H100 run and cleans up its child", async () => {
+    const ticks = ticksOf("samples-h100-80gb-hbm3.csv");
+    const fake = fakeNvidiaSmi({ ticks });
+    const sampler = new GpuMemorySampler({ env: fake.env, intervalMs: 20 });
+    await sampler.start();
+    await until(() => sampleCount(sampler.snapshot()) === ticks.length);
+
+    const report = await sampler.stop();
+    // 19818 MiB at the peak; (0 + 19818 + 19818 + 0) / 4 MiB on average.
+    expect(report).toMatchObject({ available: true, source: "nvidia-smi", interval_ms: 20, peak_gb: 19.354, avg_gb: 9.677 });
+    expect(report.available && report.samples.map((sample) => sample.used_gb)).toEqual([0, 19818 / 1024, 19818 / 1024, 0]);
+    expect(report.available && report.samples.every((sample, i, all) => sample.gpu === 0 && sample.t >= (all[i - 1]?.t ?? 0))).toBe(true);
+
+    const started = fake.started();
+    expect(started?.args).toEqual([
+      "--query-gpu=index,memory.used,memory.total,utilization.gpu",
+      "--format=csv,noheader,nounits",
+      "-lms",
+      "20",
+    ]);
+    expect(isRunning(started!.pid)).toBe(false);
+    expect(await sampler.stop()).toBe(report);
+  });
+
+  it("adds GPUs up per interval on a multi-GPU machine", async () => {
+    const ticks = ticksOf("samples-a800-sxm4-80gb-x2.csv");
+    const fake = fakeNvidiaSmi({ ticks });
+    {
+      await using sampler = new GpuMemorySampler({ env: fake.env, intervalMs: 20 });
+      await sampler.start();
+      await until(() => sampleCount(sampler.snapshot()) === 4);
+      expect(sampler.snapshot()).toMatchObject({
+        available: true,
+        peak_gb: 67.467,
+        avg_gb: 67.467,
+        per_gpu: [
+          { gpu: 0, peak_gb: 33.64, avg_gb: 33.64 },
+          { gpu: 1, peak_gb: 33.827, avg_gb: 33.827 },
+        ],
+      });
+    }
+    // Leaving the block disposed of the sampler, and with it the child.
+    expect(isRunning(fake.started()!.pid)).toBe(false);
+  });
+
+  it("reports a phase from its mark onwards", async () => {
+    const ticks = ticksOf("samples-h100-80gb-hbm3.csv");
+    const fake = fakeNvidiaSmi({ ticks });
+    const sampler = new GpuMemorySampler({ env: fake.env, intervalMs: 20 });
+    await sampler.start();
+    await until(() => sampleCount(sampler.snapshot()) === 1);
+    const phase = sampler.mark();
+    expect(sampler.snapshot(phase)).toMatchObject({ available: false, reason: expect.stringMatching(/since the mark/) });
+    await until(() => sampleCount(sampler.snapshot()) === ticks.length);
+    expect(sampler.snapshot(phase)).toMatchObject({ available: true, peak_gb: 19.354, avg_gb: 12.902 });
+    expect(sampler.snapshot()).toMatchObject({ available: true, avg_gb: 9.677 });
+    await sampler.stop();
+  });
+
+  it("falls back to /proc/meminfo when a unified-memory GPU reports [N/A]", async () => {
+    const fake = fakeNvidiaSmi({ ticks: ticksOf("samples-gb10.csv"), repeatLast: true });
+    const meminfoPath = join(temporaryDir(), "meminfo");
+    writeFileSync(meminfoPath, nvidiaSmiFixture("meminfo-gb10.txt"));
+    const sampler = new GpuMemorySampler({ env: fake.env, intervalMs: 20, meminfoPath });
+    await sampler.start();
+    await until(() => sampleCount(sampler.snapshot()) >= 2);
+    // The nvidia-smi child is no longer needed once the sampler reads meminfo.
+    await until(() => !isRunning(fake.started()!.pid));
+
+    // More memory in use (MemAvailable 10 GiB lower) must show up in the next samples.
+    writeFileSync(meminfoPath, "MemTotal:       127600748 kB\nMemAvailable:   108080608 kB\n");
+    await until(() => {
+      const report = sampler.snapshot();
+      return report.available && report.peak_gb > 18;
+    });
+    const report = await sampler.stop();
+    expect(report).toMatchObject({ available: true, source: "meminfo", peak_gb: 18.616 });
+    expect(report.available && report.samples[0]).toMatchObject({ gpu: 0, used_gb: 9034380 / 1024 / 1024 });
+    expect(report.available && report.avg_gb).toBeGreaterThan(8.6);
+  });
+
+  it("says so when unified memory cannot be read either", async () => {
+    const fake = fakeNvidiaSmi({ ticks: ticksOf("samples-gb10.csv"), repeatLast: true });
+    const sampler = new GpuMemorySampler({ env: fake.env, intervalMs: 20, meminfoPath: join(temporaryDir(), "missing") });
+    await sampler.start();
+    await until(() => !sampler.snapshot().available && /unified memory/.test(JSON.stringify(sampler.snapshot())));
+    const report = await sampler.stop();
+    expect(report).toMatchObject({ available: false, reason: expect.stringMatching(/^GPU 0 has unified memory and .*missing cannot be read/) });
+  });
+});
+
+describe("parseSampleLine", () => {
+  it("reads recorded stream lines", () => {
+    expect(parseSampleLine("0, 19818, 81559, 100")).toEqual({ kind: "memory", gpu: 0, usedMiB: 19818, totalMiB: 81559, utilizationPct: 100 });
+    expect(parseSampleLine("0, [N/A], [N/A], 0")).toEqual({ kind: "unified", gpu: 0 });
+    expect(parseSampleLine("Failed to initialize NVML: Driver/library version mismatch")).toBeUndefined();
+  });
+});
+
+describe("summarizeSamples", () => {
+  const sample = (t: number, gpu: number, used_gb: number): GpuSample => ({ t, gpu, used_gb });
+
+  it("leaves out an interval cut short by stop", () => {
+    const samples = [sample(0, 0, 10), sample(0, 1, 20), sample(100, 0, 12), sample(100, 1, 22), sample(200, 0, 50)];
+    expect(summarizeSamples(samples)).toEqual({
+      peak_gb: 34,
+      avg_gb: 32,
+      per_gpu: [
+        { gpu: 0, peak_gb: 50, avg_gb: 24 },
+        { gpu: 1, peak_gb: 22, avg_gb: 21 },
+      ],
+    });
+  });
+
+  it("has nothing to say about no samples", () => {
+    expect(summarizeSamples([])).toBeUndefined();
+  });
+});
