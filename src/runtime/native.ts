@@ -7,6 +7,7 @@ import { KittError } from "../errors.js";
 import type { NativeCommand } from "../engines/types.js";
 import type { EngineProcess, ProcessExit } from "./engine-process.js";
 import { LogBuffer } from "./log-buffer.js";
+import { removePidRecord, writePidRecord } from "./pid-files.js";
 
 export interface NativeProcessOptions {
   engineName: string;
@@ -68,6 +69,9 @@ export class NativeProcess implements EngineProcess {
       });
     });
     registerForExit(this);
+    if (child.pid) {
+      writePidRecord({ pid: child.pid, engine: this.options.engineName, command, started_at: new Date().toISOString(), kitt_pid: process.pid });
+    }
   }
 
   onLogLine(listener: (line: string) => void): () => void {
@@ -85,7 +89,11 @@ export class NativeProcess implements EngineProcess {
 
   async #stop(): Promise<void> {
     const child = this.#child;
-    if (!child?.pid || this.#exit) return unregisterForExit(this);
+    if (!child?.pid) return unregisterForExit(this);
+    if (this.#exit) {
+      removePidRecord(child.pid);
+      return unregisterForExit(this);
+    }
     signalGroup(child.pid, "SIGTERM");
     const timeout = this.options.stopTimeoutMs ?? 10_000;
     const timer = new Promise<"timeout">((resolve) => setTimeout(() => resolve("timeout"), timeout).unref());
@@ -95,6 +103,7 @@ export class NativeProcess implements EngineProcess {
     }
     // The leader has exited; make sure no worker it forked survives.
     signalGroup(child.pid, "SIGKILL");
+    removePidRecord(child.pid);
     unregisterForExit(this);
   }
 
