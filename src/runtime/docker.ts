@@ -1,6 +1,6 @@
 /**
  * Runs an engine in a Docker container through the docker CLI:
- * `docker run -d --network host --name kitt-<engine>-<time>-<random>` with kitt's labels,
+ * `docker run -d --init --network host --name kitt-<engine>-<time>-<random>` with kitt's labels,
  * the model mounted read-only, and `--gpus all` only when an NVIDIA runtime exists.
  * Stopping releases in reverse order of acquisition: log follower and exit watcher,
  * then `docker stop` with a timeout, then `docker rm`.
@@ -104,7 +104,9 @@ export class DockerContainer implements EngineProcess {
 
   runArgs(): string[] {
     const o = this.options;
-    const args = ["run", "-d", "--network", "host", "--name", this.name];
+    // --init: an engine as PID 1 ignores SIGTERM until it installs a handler, which turns an
+    // early `docker stop` into a 10 s wait for SIGKILL; tini as PID 1 forwards signals.
+    const args = ["run", "-d", "--init", "--network", "host", "--name", this.name];
     args.push("--label", `${KITT_LABEL}=true`, "--label", `kitt.engine=${o.engineName}`, "--label", `kitt.pid=${process.pid}`);
     if (o.gpus) args.push("--gpus", "all");
     if (o.modelHostDir) args.push("-v", `${o.modelHostDir}:${o.containerModelDir ?? "/models"}:ro`);
