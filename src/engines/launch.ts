@@ -90,7 +90,7 @@ export async function prepareEngine(options: LaunchOptions): Promise<PreparedEng
     if (!spec.nativeCommand) throw new KittError("USAGE", `engine ${spec.name} has no native command; use --runtime docker`);
     const modelPath = model.file ? `${model.dir}/${model.file}` : model.path;
     const base = spec.nativeCommand(launchContext(options, model, modelPath, host, port));
-    command = await withBinary(spec, base, options.binary);
+    command = await withBinary(spec, { ...base, env: { ...base.env, ...options.env } }, options.binary);
     process = new NativeProcess({ engineName: spec.name, command });
   }
   const engine = new ManagedEngine({

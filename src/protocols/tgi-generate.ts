@@ -40,7 +40,7 @@ export const tgiGenerate: Protocol = {
 
 /**
  * TGI validates strictly: temperature and top_k must be positive and top_p strictly inside (0, 1),
- * so greedy decoding is `do_sample: false` rather than `temperature: 0`.
+ * so greedy decoding is `do_sample: false` rather than `temperature: 0`. TGI has no ignore-EOS option.
  */
 function tgiParameters(request: GenerateRequest): Record<string, unknown> {
   const sampling = request.temperature !== undefined && request.temperature > 0;

@@ -91,6 +91,7 @@ export interface GenerateResult {
   ttftMs: number;
   /** Time from just before the request was written to the last chunk. */
   e2eMs: number;
+  /** Arrival time of each chunk, in milliseconds since the request start (the first equals `ttftMs`). */
   chunkTimes: number[];
   finishReason?: string;
   serverTimings?: Omit<ServerTimingsEvent, "type">;

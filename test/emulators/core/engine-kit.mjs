@@ -1,0 +1,59 @@
+/** Pieces several emulated engines share: log timestamps, fake token ids, histograms over finished requests. */
+import { Histogram } from "./prometheus.mjs";
+import { tokenize } from "./text-model.mjs";
+
+export const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0];
+export const E2E_BUCKETS = [0.3, 0.5, 0.8, 1.0, 1.5, 2.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0, 40.0, 50.0, 60.0, 120.0, 240.0, 480.0, 960.0];
+export const ITL_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0, 20.0, 40.0, 80.0];
+export const TOKEN_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
+
+/** A histogram over finished requests; `pick` may return one value, a list, or undefined to skip. */
+export function histogramOver(records, pick, buckets) {
+  const histogram = new Histogram(buckets);
+  for (const record of records) {
+    const picked = pick(record);
+    for (const value of Array.isArray(picked) ? picked : picked === undefined ? [] : [picked]) histogram.observe(value);
+  }
+  return histogram;
+}
+
+export function sum(records, pick) {
+  return records.reduce((total, record) => total + pick(record), 0);
+}
+
+/** Per-output-token time of one request, vLLM's TPOT: (e2e − ttft) / (n − 1). */
+export function timePerOutputToken(record) {
+  return record.completionTokens > 1 ? (record.e2eSeconds - record.ttftSeconds) / (record.completionTokens - 1) : undefined;
+}
+
+/** Stable fake token ids in a 32k vocabulary. */
+export function tokenIds(text) {
+  return tokenize(text).map((token) => {
+    let hash = 7;
+    for (const char of token) hash = (hash * 131 + char.charCodeAt(0)) % 32000;
+    return hash;
+  });
+}
+
+function pad(n) {
+  return String(n).padStart(2, "0");
+}
+
+/** `11-22 07:30:01`, the stamp vLLM's logger prints. */
+export function monthDayTime(date = new Date()) {
+  return `${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+/** `2025-11-22 07:30:01`, the stamp SGLang's logger prints. */
+export function dateTime(date = new Date()) {
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}
+
+function remoteOf(req) {
+  return `${req.socket.remoteAddress ?? "127.0.0.1"}:${req.socket.remotePort ?? 0}`;
+}
+
+/** Uvicorn's access line; its reason phrase follows the status. */
+export function uvicornAccess(req, res, url) {
+  return `INFO:     ${remoteOf(req)} - "${req.method} ${url.pathname} HTTP/1.1" ${res.statusCode} ${res.statusMessage || ""}`.trimEnd();
+}

@@ -1,0 +1,68 @@
+/** Small helpers for node:http handlers: JSON bodies, JSON/text answers, SSE and NDJSON streams. */
+
+export class HttpError extends Error {
+  constructor(status, message, type = "BadRequestError") {
+    super(message);
+    this.status = status;
+    this.type = type;
+  }
+}
+
+export async function readJson(req) {
+  let raw = "";
+  for await (const chunk of req) raw += chunk;
+  if (!raw.trim()) return {};
+  try {
+    const body = JSON.parse(raw);
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
+    return body;
+  } catch {
+    throw new HttpError(400, "Request body is not valid JSON", "BadRequestError");
+  }
+}
+
+export function sendJson(res, status, body, headers = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
+  res.end(text);
+}
+
+export function sendText(res, status, text, contentType = "text/plain; charset=utf-8") {
+  res.writeHead(status, { "content-type": contentType, "content-length": Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** Starts an event stream. */
+export function startSse(res, headers = {}) {
+  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive", ...headers });
+  res.flushHeaders();
+}
+
+/** One event; `separator` is what follows `data:` (TGI writes none, most engines one space). */
+export function writeSse(res, data, separator = " ") {
+  res.write(`data:${separator}${typeof data === "string" ? data : JSON.stringify(data)}\n\n`);
+}
+
+export function startNdjson(res) {
+  res.writeHead(200, { "content-type": "application/x-ndjson" });
+  res.flushHeaders();
+}
+
+export function writeNdjson(res, value) {
+  res.write(`${JSON.stringify(value)}\n`);
+}
+
+/** Waits `ms`; zero still yields to the event loop so every token is its own write. */
+export function sleep(ms) {
+  return new Promise((resolve) => (ms > 0 ? setTimeout(resolve, ms) : setImmediate(resolve)));
+}
+
+export function randomHex(length) {
+  let out = "";
+  while (out.length < length) out += Math.floor(Math.random() * 0x100000000).toString(16).padStart(8, "0");
+  return out.slice(0, length);
+}
+
+export function unixSeconds() {
+  return Math.floor(Date.now() / 1000);
+}

@@ -1,0 +1,153 @@
+/**
+ * SGLang (`python3 -m sglang.launch_server --model-path P --host H --port P --enable-metrics`).
+ * The port is closed while weights load; once bound, `/health` answers 503 until the warm-up
+ * request finished. Metrics exist only with `--enable-metrics`.
+ */
+import { parseArgv, portFrom } from "../core/argv.mjs";
+import { E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, dateTime, histogramOver, sum, tokenIds, uvicornAccess } from "../core/engine-kit.mjs";
+import { HttpError, randomHex, readJson, sendJson, sendText, startSse, writeSse } from "../core/http-util.mjs";
+import { openAIRoutes } from "../core/openai-routes.mjs";
+import { renderPython } from "../core/prometheus.mjs";
+import { countTokens, planAnswer } from "../core/text-model.mjs";
+
+const flavor = {
+  strictModel: false,
+  completionId: () => randomHex(32),
+  chatId: () => randomHex(32),
+  wrap: (head, object) => ({ id: head.id, object, created: head.created, model: head.model }),
+  completionChoice: (text, finishReason, matchedStop) => ({
+    index: 0, text, logprobs: null, finish_reason: finishReason, matched_stop: finishReason ? (matchedStop ?? null) : null,
+  }),
+  choiceExtras: (matchedStop) => ({ matched_stop: matchedStop ?? null }),
+  completionUsageNull: true,
+  chatUsageNull: true,
+  roleChunk: false,
+  roleInDeltas: true,
+  finishSeparately: false,
+  usageExtras: { prompt_tokens_details: null },
+  modelList: (ctx) => ({ object: "list", data: [{ id: ctx.model, object: "model", created: Math.floor(ctx.createdAt), owned_by: "sglang", root: ctx.modelPath }] }),
+};
+
+function metricsText(ctx) {
+  const records = ctx.scheduler.finished;
+  const labels = { model_name: ctx.model };
+  const one = (value) => [{ labels, value }];
+  const hist = (pick, buckets) => [{ labels, histogram: histogramOver(records, pick, buckets) }];
+  const families = [
+    { name: "sglang:prompt_tokens", help: "Number of prefill tokens processed.", type: "counter", series: one(sum(records, (r) => r.promptTokens)) },
+    { name: "sglang:generation_tokens", help: "Number of generation tokens processed.", type: "counter", series: one(sum(records, (r) => r.completionTokens)) },
+    { name: "sglang:num_running_reqs", help: "The number of running requests", type: "gauge", series: one(ctx.scheduler.running) },
+    { name: "sglang:num_used_tokens", help: "The number of used tokens", type: "gauge", series: one(0) },
+    { name: "sglang:token_usage", help: "The token usage", type: "gauge", series: one(0) },
+    { name: "sglang:gen_throughput", help: "The generate throughput (token/s)", type: "gauge", series: one(0) },
+    { name: "sglang:num_queue_reqs", help: "The number of requests in the waiting queue", type: "gauge", series: one(ctx.scheduler.waiting) },
+    { name: "sglang:cache_hit_rate", help: "The cache hit rate", type: "gauge", series: one(0) },
+    { name: "sglang:time_to_first_token_seconds", help: "Histogram of time to first token in seconds.", type: "histogram", series: hist((r) => r.ttftSeconds, LATENCY_BUCKETS) },
+    { name: "sglang:inter_token_latency_seconds", help: "Histogram of inter-token latency in seconds.", type: "histogram", series: hist((r) => r.interTokenSeconds, ITL_BUCKETS) },
+    { name: "sglang:e2e_request_latency_seconds", help: "Histogram of End-to-end request latency in seconds", type: "histogram", series: hist((r) => r.e2eSeconds, E2E_BUCKETS) },
+  ];
+  // SGLang runs prometheus_client in multiprocess mode: no `_created` series, `_sum` first.
+  return renderPython(families, { sumFirst: true });
+}
+
+function sendError(res, status, message, type) {
+  sendJson(res, status, { object: "error", message, type, param: null, code: status });
+}
+
+/** Native `/generate`: `{text, sampling_params, stream}`; streamed events carry the text so far. */
+async function nativeGenerate(ctx, req, res) {
+  const body = await readJson(req);
+  if (typeof body.text !== "string") throw new HttpError(400, "text is required");
+  const params = body.sampling_params ?? {};
+  const maxTokens = params.max_new_tokens ?? 128;
+  const promptTokens = countTokens(body.text);
+  const stop = typeof params.stop === "string" ? [params.stop] : (params.stop ?? []);
+  const plan = planAnswer({ prompt: body.text, maxTokens, stop, ignoreEos: params.ignore_eos === true, eosAfter: ctx.settings.eosAfter });
+  const id = randomHex(32);
+  const started = performance.now();
+  let text = "";
+  const meta = (completionTokens, done) => ({
+    id,
+    finish_reason: done ? (plan.finishReason === "length" ? { type: "length", length: completionTokens } : { type: "stop", matched: plan.matchedStop ?? 2 }) : null,
+    prompt_tokens: promptTokens,
+    completion_tokens: completionTokens,
+    cached_tokens: 0,
+    e2e_latency: (performance.now() - started) / 1000,
+  });
+  if (body.stream === true) startSse(res);
+  const record = await ctx.scheduler.generate({
+    plan, promptTokens, maxTokens, res,
+    emit: (piece, i, last) => {
+      text += piece.text;
+      if (body.stream === true) writeSse(res, { text, output_ids: tokenIds(text), meta_info: meta(i + 1, last) });
+    },
+  });
+  if (!record) return;
+  if (body.stream === true) {
+    writeSse(res, "[DONE]");
+    res.end();
+  } else {
+    sendJson(res, 200, { text, output_ids: tokenIds(text), meta_info: meta(record.completionTokens, true) });
+  }
+}
+
+const stamp = () => `[${dateTime()}]`;
+
+export const sglang = {
+  name: "sglang",
+  parseCommandLine(argv) {
+    const { flags } = parseArgv(argv, ["enable-metrics", "trust-remote-code"]);
+    const modelPath = flags.get("model-path") ?? flags.get("model");
+    if (!modelPath) throw new Error("the following arguments are required: --model-path");
+    return {
+      modelPath,
+      servedName: flags.get("served-model-name") ?? modelPath,
+      host: flags.get("host") ?? "127.0.0.1",
+      port: portFrom(flags.get("port"), 30000),
+      enableMetrics: flags.get("enable-metrics") === "true",
+    };
+  },
+  // Weights load before the HTTP server starts; the warm-up runs after it is bound.
+  startupPhases: (startupMs) => ({ refuseMs: Math.round(startupMs * 0.7), unavailableMs: startupMs - Math.round(startupMs * 0.7) }),
+  whileStarting: (_ctx, _req, res) => {
+    res.writeHead(503, { "content-length": 0 });
+    res.end();
+  },
+  sendError,
+  routes(ctx) {
+    const healthy = (_req, res) => sendText(res, 200, "");
+    return {
+      ...openAIRoutes(ctx, flavor),
+      "GET /health": healthy,
+      "GET /health_generate": healthy,
+      "GET /get_model_info": (_req, res) =>
+        sendJson(res, 200, { model_path: ctx.modelPath, tokenizer_path: ctx.modelPath, is_generation: true, preferred_sampling_params: null, weight_version: "default" }),
+      "POST /generate": (req, res) => nativeGenerate(ctx, req, res),
+      ...(ctx.info.enableMetrics
+        ? { "GET /metrics": (_req, res) => sendText(res, 200, metricsText(ctx), "text/plain; version=0.0.4; charset=utf-8") }
+        : {}),
+    };
+  },
+  lines: {
+    banner: (info) => [
+      `${stamp()} server_args=ServerArgs(model_path='${info.modelPath}', tokenizer_path='${info.modelPath}', host='${info.host}', port=${info.port}, served_model_name='${info.servedName}', enable_metrics=${info.enableMetrics ? "True" : "False"})`,
+      `${stamp().slice(0, -1)} TP0] Load weight begin. avail mem=78.50 GB`,
+    ],
+    listening: (info) => [
+      `${stamp().slice(0, -1)} TP0] Load weight end. type=LlamaForCausalLM, dtype=torch.bfloat16, avail mem=70.12 GB, mem usage=8.38 GB.`,
+      `${stamp()} INFO:     Started server process [${info.pid}]`,
+      `${stamp()} INFO:     Waiting for application startup.`,
+      `${stamp()} INFO:     Application startup complete.`,
+      `${stamp()} INFO:     Uvicorn running on http://${info.host}:${info.port} (Press CTRL+C to quit)`,
+    ],
+    ready: () => [`${stamp()} The server is fired up and ready to roll!`],
+    access: (req, res, url) => [`${stamp()} ${uvicornAccess(req, res, url)}`],
+    shutdown: (info) => [`${stamp()} INFO:     Shutting down`, `${stamp()} INFO:     Finished server process [${info.pid}]`],
+    missingModel: (info) => [
+      `${stamp()} Scheduler hit an exception: Traceback (most recent call last):`,
+      `OSError: ${info.modelPath} is not a local folder and is not a valid model identifier listed on 'https://huggingface.co/models'`,
+    ],
+    bindFailed: (info, error) => [`${stamp()} ERROR:    [Errno 98] error while attempting to bind on address ('${info.host}', ${info.port}): ${error.code ?? error.message}`],
+    crash: () => [`${stamp()} Scheduler hit an exception: RuntimeError: CUDA error: an illegal memory access was encountered`, `${stamp()} Received sigquit from a child process. It usually means the child failed.`],
+  },
+};
