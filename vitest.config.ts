@@ -8,6 +8,6 @@ export default defineConfig({
     // End-to-end tests start real engines and containers; running files in parallel
     // on a 2-core machine would make their timing assertions meaningless.
     fileParallelism: false,
-    reporters: ["default"],
+    reporters: ["default", "./test/support/summary-reporter.ts"],
   },
 });
