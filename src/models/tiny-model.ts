@@ -9,7 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { cacheDir } from "../config/paths.js";
 import { KittError } from "../errors.js";
-import { replaceAtomically } from "../setup/atomic-file.js";
+import { replaceAtomically } from "../fs/atomic-file.js";
 import { ensureVocabFile } from "../setup/llama-cpp-source.js";
 import { GGML_TYPE_F32, readGgufHeader, type GgufMetadata, type GgufValue } from "./gguf.js";
 import { writeGguf, type GgufTensorSource } from "./gguf-writer.js";

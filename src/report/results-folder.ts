@@ -11,7 +11,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { NotRunTest, ResultSink, SuitePlan, SuiteStatus, SuiteSummary, TestResult } from "../bench/suite-results.js";
 import { resultsDir } from "../config/paths.js";
-import { writeFileAtomic, writeJsonAtomic } from "./atomic-write.js";
+import { writeFileAtomically, writeJsonAtomically } from "../fs/atomic-file.js";
 import { kittVersion } from "../package-root.js";
 import type { ConfigFile, MetricsFile, RunConfig } from "./metrics-file.js";
 import { registryHeadlines, type HeadlineLookup } from "./metric-format.js";
@@ -59,8 +59,8 @@ export class ResultsFolder implements ResultSink {
     else await mkdir(dir, { recursive: true });
     const folder = new ResultsFolder(dir, options, startedAt);
     const config: ConfigFile = { kitt_version: kittVersion(), ...options.runConfig };
-    await writeJsonAtomic(join(dir, "hardware.json"), options.hardware);
-    await writeJsonAtomic(join(dir, "config.json"), config);
+    await writeJsonAtomically(join(dir, "hardware.json"), options.hardware);
+    await writeJsonAtomically(join(dir, "config.json"), config);
     return folder;
   }
 
@@ -116,8 +116,8 @@ export class ResultsFolder implements ResultSink {
 
   private async write(): Promise<void> {
     const file = this.snapshot();
-    await writeJsonAtomic(this.metricsPath, file);
-    await writeFileAtomic(join(this.dir, "summary.md"), renderSummaryMarkdown(file, this.options.headlines ?? registryHeadlines()));
+    await writeJsonAtomically(this.metricsPath, file);
+    await writeFileAtomically(join(this.dir, "summary.md"), renderSummaryMarkdown(file, this.options.headlines ?? registryHeadlines()));
   }
 }
 

@@ -9,8 +9,7 @@ import { randomBytes } from "node:crypto";
 import type { ResultPromise } from "execa";
 import { KittError } from "../errors.js";
 import { docker, dockerSpawn, assertDockerDaemon } from "./docker-cli.js";
-import type { EngineProcess, ProcessExit } from "./engine-process.js";
-import { LogBuffer } from "./log-buffer.js";
+import { ProcessBase } from "./process-base.js";
 
 export const KITT_LABEL = "kitt.managed";
 
@@ -50,35 +49,26 @@ export async function ensureImage(image: string, autoPull: boolean, signal?: Abo
   }
 }
 
-export class DockerContainer implements EngineProcess {
+export class DockerContainer extends ProcessBase {
   readonly kind = "docker" as const;
   readonly label: string;
-  readonly exited: Promise<ProcessExit>;
-  readonly #logs = new LogBuffer();
-  #resolveExit!: (exit: ProcessExit) => void;
-  #exit: ProcessExit | undefined;
   #launching: Promise<void> | undefined;
   #runAttempted = false;
   readonly #cancelLaunch = new AbortController();
-  #stopping: Promise<void> | undefined;
   #logFollower: ResultPromise | undefined;
   #waiter: ResultPromise | undefined;
 
   constructor(private readonly options: DockerRunOptions) {
+    super();
     this.label = `container ${containerName(options.engineName)}`;
-    this.exited = new Promise((resolve) => (this.#resolveExit = resolve));
   }
 
   get name(): string {
     return this.label.slice("container ".length);
   }
 
-  get hasExited(): boolean {
-    return this.#exit !== undefined;
-  }
-
   launch(signal?: AbortSignal): Promise<void> {
-    if (this.#launching || this.#stopping) throw new Error("DockerContainer.launch called twice");
+    if (this.#launching || this.isStopping) throw new Error("DockerContainer.launch called twice");
     // stop() during launch cancels whatever has not reached `docker run` yet.
     const combined = signal ? AbortSignal.any([signal, this.#cancelLaunch.signal]) : this.#cancelLaunch.signal;
     this.#launching = this.#launch(combined);
@@ -97,7 +87,7 @@ export class DockerContainer implements EngineProcess {
     if (result.exitCode !== 0) {
       throw new KittError("ENGINE_START_FAILED", `docker run for ${this.options.engineName} failed: ${lastLine(result.stderr)}`);
     }
-    if (this.#stopping) return;
+    if (this.isStopping) return;
     this.#followLogs();
     this.#watchExit();
   }
@@ -118,8 +108,8 @@ export class DockerContainer implements EngineProcess {
   #followLogs(): void {
     const follower = dockerSpawn(["logs", "-f", this.name]);
     this.#logFollower = follower;
-    follower.stdout?.setEncoding("utf8").on("data", (text: string) => this.#logs.write(text));
-    follower.stderr?.setEncoding("utf8").on("data", (text: string) => this.#logs.write(text));
+    follower.stdout?.setEncoding("utf8").on("data", (text: string) => this.logs.write(text));
+    follower.stderr?.setEncoding("utf8").on("data", (text: string) => this.logs.write(text));
   }
 
   #watchExit(): void {
@@ -132,32 +122,12 @@ export class DockerContainer implements EngineProcess {
       // `docker wait` itself killed (by stop) says nothing about the container.
       if (result.exitCode !== 0 || Number.isNaN(code)) return;
       // Let the log follower drain the container's last words before anyone reads them.
-      void this.#logFollower?.then(() => this.#markExited({ code, signal: null }));
-      setTimeout(() => this.#markExited({ code, signal: null }), 1_000).unref();
+      void this.#logFollower?.then(() => this.markExited({ code, signal: null }));
+      setTimeout(() => this.markExited({ code, signal: null }), 1_000).unref();
     });
   }
 
-  #markExited(exit: ProcessExit): void {
-    if (this.#exit) return;
-    this.#logs.end();
-    this.#exit = exit;
-    this.#resolveExit(exit);
-  }
-
-  onLogLine(listener: (line: string) => void): () => void {
-    return this.#logs.onLine(listener);
-  }
-
-  recentLogs(count = 50): string[] {
-    return this.#logs.tail(count);
-  }
-
-  stop(): Promise<void> {
-    this.#stopping ??= this.#stop();
-    return this.#stopping;
-  }
-
-  async #stop(): Promise<void> {
+  protected async release(): Promise<void> {
     this.#cancelLaunch.abort(new KittError("ENGINE_START_FAILED", `${this.options.engineName} was stopped while starting`));
     await this.#launching?.catch(() => undefined);
     this.#waiter?.kill();
@@ -167,7 +137,7 @@ export class DockerContainer implements EngineProcess {
       await docker(["rm", "-f", this.name]);
     }
     this.#logFollower?.kill();
-    this.#markExited(this.#exit ?? { code: null, signal: "SIGTERM" });
+    this.markExited({ code: null, signal: "SIGTERM" });
   }
 }
 

@@ -5,9 +5,8 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { KittError } from "../errors.js";
 import type { NativeCommand } from "../engines/types.js";
-import type { EngineProcess, ProcessExit } from "./engine-process.js";
-import { LogBuffer } from "./log-buffer.js";
 import { removePidRecord, writePidRecord } from "./pid-files.js";
+import { ProcessBase } from "./process-base.js";
 
 export interface NativeProcessOptions {
   engineName: string;
@@ -16,25 +15,16 @@ export interface NativeProcessOptions {
   stopTimeoutMs?: number;
 }
 
-export class NativeProcess implements EngineProcess {
+export class NativeProcess extends ProcessBase {
   readonly kind = "native" as const;
-  readonly exited: Promise<ProcessExit>;
   #child: ChildProcess | undefined;
-  #exit: ProcessExit | undefined;
-  #resolveExit!: (exit: ProcessExit) => void;
-  #stopping: Promise<void> | undefined;
-  readonly #logs = new LogBuffer();
 
   constructor(private readonly options: NativeProcessOptions) {
-    this.exited = new Promise((resolve) => (this.#resolveExit = resolve));
+    super();
   }
 
   get label(): string {
     return this.#child?.pid ? `pid ${this.#child.pid}` : this.options.command.command;
-  }
-
-  get hasExited(): boolean {
-    return this.#exit !== undefined;
   }
 
   /** Process-group id, for signalling the whole tree. */
@@ -44,7 +34,7 @@ export class NativeProcess implements EngineProcess {
 
   async launch(signal?: AbortSignal): Promise<void> {
     signal?.throwIfAborted();
-    if (this.#child || this.#stopping) throw new Error("NativeProcess.launch called twice");
+    if (this.#child || this.isStopping) throw new Error("NativeProcess.launch called twice");
     const { command, args, env } = this.options.command;
     const child = spawn(command, args, {
       detached: true,
@@ -52,18 +42,13 @@ export class NativeProcess implements EngineProcess {
       env: { ...process.env, ...env },
     });
     this.#child = child;
-    child.stdout?.setEncoding("utf8").on("data", (text: string) => this.#logs.write(text));
-    child.stderr?.setEncoding("utf8").on("data", (text: string) => this.#logs.write(text));
-    child.on("exit", (code, exitSignal) => {
-      this.#logs.end();
-      this.#exit = { code, signal: exitSignal };
-      this.#resolveExit(this.#exit);
-    });
+    child.stdout?.setEncoding("utf8").on("data", (text: string) => this.logs.write(text));
+    child.stderr?.setEncoding("utf8").on("data", (text: string) => this.logs.write(text));
+    child.on("exit", (code, exitSignal) => this.markExited({ code, signal: exitSignal }));
     await new Promise<void>((resolve, reject) => {
       child.once("spawn", () => resolve());
       child.once("error", (error: NodeJS.ErrnoException) => {
-        this.#exit ??= { code: null, signal: null };
-        this.#resolveExit(this.#exit);
+        this.markExited({ code: null, signal: null });
         const reason = error.code === "ENOENT" ? "not found" : error.message;
         reject(new KittError("ENGINE_START_FAILED", `cannot start ${this.options.engineName}: '${command}' ${reason}`));
       });
@@ -74,23 +59,10 @@ export class NativeProcess implements EngineProcess {
     }
   }
 
-  onLogLine(listener: (line: string) => void): () => void {
-    return this.#logs.onLine(listener);
-  }
-
-  recentLogs(count = 50): string[] {
-    return this.#logs.tail(count);
-  }
-
-  stop(): Promise<void> {
-    this.#stopping ??= this.#stop();
-    return this.#stopping;
-  }
-
-  async #stop(): Promise<void> {
+  protected async release(): Promise<void> {
     const child = this.#child;
     if (!child?.pid) return unregisterForExit(this);
-    if (this.#exit) {
+    if (this.hasExited) {
       removePidRecord(child.pid);
       return unregisterForExit(this);
     }
@@ -109,7 +81,7 @@ export class NativeProcess implements EngineProcess {
 
   /** Last resort at process exit: kill the group synchronously. */
   killNow(): void {
-    if (this.#child?.pid && !this.#exit) signalGroup(this.#child.pid, "SIGKILL");
+    if (this.#child?.pid && !this.hasExited) signalGroup(this.#child.pid, "SIGKILL");
   }
 }
 

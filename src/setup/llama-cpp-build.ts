@@ -9,7 +9,7 @@ import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/p
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { KittError } from "../errors.js";
-import { tempPathFor } from "./atomic-file.js";
+import { tempPathFor } from "../fs/atomic-file.js";
 import { LLAMA_CPP_BUILD_TOOLS, assertBuildTools } from "./build-tools.js";
 import { parseCmakeProgress } from "./cmake-progress.js";
 import { copyEntry } from "./copy-entry.js";

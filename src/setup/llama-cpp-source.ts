@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { KittError } from "../errors.js";
-import { copyFileAtomically, writeFileAtomically } from "./atomic-file.js";
+import { copyFileAtomically, writeFileAtomically } from "../fs/atomic-file.js";
 import { assertBuildTools } from "./build-tools.js";
 import {
   LLAMA_SPM_VOCAB,

@@ -8,7 +8,7 @@ import type { Benchmark, BenchmarkOutcome } from "../../src/bench/types.js";
 import { baseTestConfigSchema } from "../../src/config/suite-schema.js";
 import { parseSuite } from "../../src/config/suite.js";
 import { KittError } from "../../src/errors.js";
-import { writeFileAtomic } from "../../src/report/atomic-write.js";
+import { writeFileAtomically } from "../../src/fs/atomic-file.js";
 import type { MetricsFile } from "../../src/report/metrics-file.js";
 import { folderTimestamp, pathSegment, ResultsFolder } from "../../src/report/results-folder.js";
 import { ScriptedEngine } from "../bench/scripted-engine.js";
@@ -208,7 +208,7 @@ describe("ResultsFolder", () => {
 describe("writeFileAtomic", () => {
   it("leaves no temporary file behind when the write fails", async () => {
     const target = join(root, "missing-dir", "file.json");
-    await expect(writeFileAtomic(target, "{}")).rejects.toMatchObject({ code: "ENOENT" });
+    await expect(writeFileAtomically(target, "{}")).rejects.toMatchObject({ code: "ENOENT" });
     expect(await readdir(root)).toEqual([]);
   });
 });

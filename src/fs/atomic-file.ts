@@ -1,9 +1,9 @@
 /**
- * Cache files are written next to their final path and renamed into place, so a crash or a
- * concurrent process never sees a half-written file.
+ * Files are written beside their final path and renamed into place, so a crash or a
+ * concurrent reader only ever sees the old or the new content, never half of it.
  */
 import { randomBytes } from "node:crypto";
-import { copyFile, rename, rm, writeFile } from "node:fs/promises";
+import { copyFile, open, rename, rm } from "node:fs/promises";
 
 /** A unique sibling of `path` to write into before renaming. */
 export function tempPathFor(path: string): string {
@@ -23,8 +23,21 @@ export async function replaceAtomically<T>(path: string, write: (tempPath: strin
   }
 }
 
+/** Writes and flushes to disk before the rename, so the new content survives a power cut too. */
 export function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
-  return replaceAtomically(path, (temp) => writeFile(temp, data));
+  return replaceAtomically(path, async (temp) => {
+    const handle = await open(temp, "w");
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
+export function writeJsonAtomically(path: string, value: unknown): Promise<void> {
+  return writeFileAtomically(path, `${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function copyFileAtomically(from: string, to: string): Promise<void> {
