@@ -2,6 +2,8 @@
  * `kitt engines list | check | setup --dry-run | cleanup`, including cleanup after kitt
  * itself was killed with SIGKILL (no chance to clean up on its own).
  */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { LLAMA_CPP_IMAGE } from "../../src/setup/llama-cpp-image.js";
@@ -33,6 +35,13 @@ describe("kitt engines", () => {
     expect(result.stderr).toContain("would run: docker pull vllm/vllm-openai:latest");
     const build = await runKitt(["engines", "setup", "llama_cpp", "--build", "--dry-run"]);
     expect(build.stderr).toContain("would fetch llama.cpp's source");
+  });
+
+  it.skipIf(!docker)("check honours image_overrides in ~/.kitt/engines.yaml", async () => {
+    const home = tempKittHome();
+    writeFileSync(join(home, "engines.yaml"), "image_overrides:\n  vllm: registry.local/vllm:pinned\n");
+    const result = await runKitt(["engines", "check", "vllm"], { KITT_HOME: home });
+    expect(result.stdout).toMatch(/image\s+registry\.local\/vllm:pinned \(override, not pulled/);
   });
 
   it.skipIf(!docker || !image)("check reports the locally built llama.cpp image", async () => {

@@ -14,6 +14,7 @@ import { LLAMA_CPP_IMAGE } from "../../src/setup/llama-cpp-image.js";
 import { startKitt, tempKittHome } from "../support/cli.js";
 import { imageExists, kittContainers, waitForKittContainer } from "../support/docker.js";
 import { ensureTestModel, freePort, requireDocker, requireLlamaServer, unavailable } from "../support/llama.js";
+import { llamaServersOnPort } from "../support/processes.js";
 
 const server = await requireLlamaServer();
 const docker = await requireDocker();
@@ -109,5 +110,19 @@ describe.skipIf(!server || !docker || !image)("signals and engine death, Docker 
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
     expect(metrics.status).toBe("failed");
     expect(metrics.results[0].metrics.requests).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe.skipIf(!server)("signals, native runtime", () => {
+  it("SIGTERM during the readiness wait exits 143 and stops the engine process", async () => {
+    const other = await freePort();
+    const kitt = startKitt(await runArgs(["--runtime", "native", "--engine-arg=--port", `--engine-arg=${other}`]), { KITT_HOME: tempKittHome() });
+    await kitt.waitFor(/waiting for the engine to be ready/);
+    expect(llamaServersOnPort(other)).toHaveLength(1);
+    kitt.child.kill("SIGTERM");
+    const result = await kitt.done;
+    expect(result.code, result.stderr).toBe(143);
+    expect(result.stderr).toContain("SIGTERM received");
+    expect(llamaServersOnPort(other)).toEqual([]);
   }, 60_000);
 });
