@@ -3,8 +3,11 @@
  * and suites can list it.
  */
 import { KittError } from "../errors.js";
+import { latencyBenchmark } from "./latency.js";
+import { memoryUsageBenchmark } from "./memory-usage.js";
 import { throughputBenchmark } from "./throughput.js";
 import type { Benchmark } from "./types.js";
+import { warmupAnalysisBenchmark } from "./warmup-analysis.js";
 
 export type BenchmarkRegistry = ReadonlyMap<string, Benchmark>;
 
@@ -17,7 +20,12 @@ export function createRegistry(benchmarks: Iterable<Benchmark>): BenchmarkRegist
   return registry;
 }
 
-export const BUILTIN_BENCHMARKS: BenchmarkRegistry = createRegistry([throughputBenchmark]);
+export const BUILTIN_BENCHMARKS: BenchmarkRegistry = createRegistry([
+  throughputBenchmark,
+  latencyBenchmark,
+  memoryUsageBenchmark,
+  warmupAnalysisBenchmark,
+] as Benchmark[]);
 
 export function knownTests(registry: BenchmarkRegistry): string {
   return [...registry.keys()].sort().join(", ");

@@ -3,15 +3,13 @@
  * the completion token count (the server's own, when it reports one) divided by the request's
  * end-to-end time, so it includes prefill and is comparable across engines.
  *
- * A failed request is recorded and the test goes on; an aborted run or a dead engine stops it
- * at once, and the requests that completed are still returned (`partial: true`).
+ * Failures and early stops are handled as in every sequential test (`sequential.ts`).
  */
 import { z } from "zod";
 import { baseTestConfigSchema, samplingShape } from "../config/suite-schema.js";
-import { describeError } from "../errors.js";
 import type { GenerateResult } from "../protocols/types.js";
-import { isFatal } from "./fatal-errors.js";
 import { samplingRequest } from "./sampling.js";
+import { runSequential } from "./sequential.js";
 import { mean, percentileOfSorted } from "./stats.js";
 import { THROUGHPUT_PROMPTS } from "./throughput-prompts.js";
 import type { Benchmark, BenchmarkOutcome, Metrics } from "./types.js";
@@ -57,46 +55,21 @@ export const throughputBenchmark: Benchmark<typeof throughputConfigSchema> = {
     const warmupTimes = await warmUp(ctx, sampling);
 
     const total = config.prompts.length * config.iterations;
-    const completed: ThroughputRequest[] = [];
-    const errors: string[] = [];
-    let failed = 0;
-    let stopped = false;
-    let cause: unknown;
-    const started = performance.now();
-    for (let index = 0; index < total; index++) {
-      if (signal.aborted) {
-        stopped = true;
-        cause = signal.reason;
-        errors.push(`stopped before request ${index + 1}/${total}: ${describeError(signal.reason)}`);
-        break;
-      }
-      const promptIndex = index % config.prompts.length;
-      try {
-        const result = await engine.generate(
-          { ...sampling, prompt: config.prompts[promptIndex], maxTokens: config.max_tokens },
-          signal,
-        );
-        completed.push(requestRecord(index, Math.floor(index / config.prompts.length), promptIndex, result));
-      } catch (error) {
-        errors.push(`request ${index + 1}/${total}: ${describeError(error)}`);
-        if (isFatal(error, signal)) {
-          stopped = true;
-          cause = error;
-          break;
-        }
-        failed++;
-      }
-      ctx.onProgress({ phase: "measure", completed: index + 1, total });
-    }
-    const totalSeconds = (performance.now() - started) / 1000;
-
+    const requests = Array.from({ length: total }, (_, index) => ({
+      ...sampling,
+      prompt: config.prompts[index % config.prompts.length],
+      maxTokens: config.max_tokens,
+    }));
+    const run = await runSequential(ctx, requests, (result, index) =>
+      requestRecord(index, Math.floor(index / config.prompts.length), index % config.prompts.length, result),
+    );
     return {
-      metrics: throughputMetrics(completed, failed, totalSeconds),
-      errors,
+      metrics: throughputMetrics(run.completed, run.failed, run.totalSeconds),
+      errors: run.errors,
       warmupTimes,
-      passed: errors.length === 0 && completed.length === total,
-      partial: stopped,
-      cause,
+      passed: run.errors.length === 0 && run.completed.length === total,
+      partial: run.stopped,
+      cause: run.cause,
     };
   },
 };

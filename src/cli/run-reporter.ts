@@ -3,7 +3,7 @@
  * a self-updating line, each finished test with its headline numbers.
  */
 import type { SuiteEvent } from "../bench/suite-results.js";
-import { formatMetric, registryHeadlines } from "../report/metric-format.js";
+import { formatMetric, metricValue, registryHeadlines } from "../report/metric-format.js";
 import type { RunReporter } from "../pipeline/run-pipeline.js";
 import { progressLine, step, success, warn } from "./ui.js";
 
@@ -44,9 +44,9 @@ export function terminalRunReporter(): RunReporter {
           endLine();
           const { result } = event;
           const headline = (headlines(result.test_name) ?? [])
-            .filter((key) => key in result.metrics)
+            .filter((key) => metricValue(result.metrics, key) !== undefined)
             .slice(0, 3)
-            .map((key) => `${key}=${formatMetric(result.metrics[key])}`)
+            .map((key) => `${key}=${formatMetric(metricValue(result.metrics, key))}`)
             .join(", ");
           if (result.passed) success(`${result.test_name} done${headline ? `: ${headline}` : ""}`);
           else warn(`${result.test_name} ${result.partial ? "stopped part-way" : "failed"}: ${result.errors[0] ?? "no details"}`);

@@ -24,6 +24,17 @@ export function headlineColumns(results: readonly TestResult[], lookup: Headline
   return [...numeric].slice(0, FALLBACK_COLUMNS);
 }
 
+/** A metric by key; a dotted key (`ttft_ms.p50`) reaches into nested metrics. */
+export function metricValue(metrics: Record<string, unknown>, key: string): unknown {
+  if (key in metrics) return metrics[key];
+  let value: unknown = metrics;
+  for (const part of key.split(".")) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<string, unknown>)[part];
+  }
+  return value;
+}
+
 export function formatMetric(value: unknown): string {
   if (value === undefined || value === null) return "—";
   if (typeof value === "number") return Number.isInteger(value) ? String(value) : value.toFixed(2);

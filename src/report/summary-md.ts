@@ -2,6 +2,7 @@
 import type { MetricsFile } from "./metrics-file.js";
 import {
   formatMetric,
+  metricValue,
   groupByTest,
   headlineColumns,
   registryHeadlines,
@@ -32,7 +33,7 @@ export function renderSummaryMarkdown(file: MetricsFile, headlines: HeadlineLook
     lines.push(`| ${header.join(" | ")} |`, `|${"---|".repeat(header.length)}`);
     for (const result of group) {
       const cells = [String(result.run_number), resultLabel(result), result.duration_seconds.toFixed(1)];
-      cells.push(...columns.map((key) => escapeCell(formatMetric(result.metrics[key]))));
+      cells.push(...columns.map((key) => escapeCell(formatMetric(metricValue(result.metrics, key)))));
       lines.push(`| ${cells.join(" | ")} |`);
     }
     lines.push("");

@@ -4,6 +4,7 @@ import pc from "picocolors";
 import type { MetricsFile } from "./metrics-file.js";
 import {
   formatMetric,
+  metricValue,
   groupByTest,
   headlineColumns,
   registryHeadlines,
@@ -45,7 +46,7 @@ export function renderTerminalSummary(file: MetricsFile, options: TerminalSummar
         String(result.run_number),
         result.passed ? c.green(label) : c.red(label),
         result.duration_seconds.toFixed(1),
-        ...columns.map((key) => formatMetric(result.metrics[key])),
+        ...columns.map((key) => formatMetric(metricValue(result.metrics, key))),
       ]);
     }
     out.push("", c.bold(group[0]?.test_name ?? ""), table.toString());

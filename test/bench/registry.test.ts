@@ -13,7 +13,7 @@ describe("benchmark registry", () => {
   });
 
   it("names the known tests when asked for an unknown one", () => {
-    expect(() => getBenchmark(BUILTIN_BENCHMARKS, "latency")).toThrow('unknown test "latency"; known tests: throughput');
+    expect(() => getBenchmark(BUILTIN_BENCHMARKS, "mmlu")).toThrow('unknown test "mmlu"; known tests: latency, memory_usage, throughput, warmup_analysis');
   });
 
   it("refuses two benchmarks with one name", () => {
