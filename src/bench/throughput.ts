@@ -50,7 +50,7 @@ export const throughputBenchmark: Benchmark<typeof throughputConfigSchema> = {
   headlineMetrics: ["avg_tps", "p50_latency_ms", "p99_latency_ms", "avg_ttft_ms", "requests"],
 
   async run(ctx): Promise<BenchmarkOutcome> {
-    const { config, engine, signal } = ctx;
+    const { config } = ctx;
     const sampling = samplingRequest(config);
     const warmupTimes = await warmUp(ctx, sampling);
 
