@@ -2,30 +2,10 @@
  * The command tree. Each command's code is imported only when that command runs, so
  * `kitt --help` and `kitt engines list` start fast.
  */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, Option } from "@commander-js/extra-typings";
 import { kittVersion } from "../package-root.js";
-
-function positiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed <= 0) throw new InvalidArgumentError("expected a positive integer");
-  return parsed;
-}
-
-function port(value: string): number {
-  const parsed = positiveInt(value);
-  if (parsed > 65_535) throw new InvalidArgumentError("expected a port number (1-65535)");
-  return parsed;
-}
-
-function seconds(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError("expected a positive number of seconds");
-  return parsed;
-}
-
-function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
-}
+import { addEngineOptions } from "./engine-options.js";
+import * as parse from "./parse-options.js";
 
 export function buildProgram(): Command {
   const program = new Command("kitt")
@@ -35,28 +15,68 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(`kitt: error: ${text.replace(/^error: /, "")}`) });
 
-  program
-    .command("run")
-    .description("start an engine, run a benchmark suite against it, write a results folder, stop the engine")
-    .requiredOption("-e, --engine <name>", "engine to run (see 'kitt engines list')")
-    .option("-m, --model <path>", "model file or folder (or an Ollama tag); required unless --url")
-    .addOption(new Option("--runtime <kind>", "how to run the engine").choices(["docker", "native"] as const).default("docker" as const))
-    .option("--url <url>", "benchmark an engine someone else runs at this URL (no lifecycle)")
+  addEngineOptions(
+    program.command("run").description("start an engine, run a benchmark suite against it, write a results folder, stop the engine"),
+  )
     .option("-s, --suite <name|file>", "suite name or YAML file", "quick")
     .option("-o, --output <dir>", "results folder (default ~/.kitt/results/<model>/<engine>/<time>)")
     .option("--skip-warmup", "skip warmup requests")
-    .option("--runs <n>", "run the suite this many times", positiveInt)
-    .option("--port <port>", "port the engine listens on (default: the engine's own)", port)
-    .option("--image <image>", "container image to run instead of the chosen one")
-    .option("--auto-pull", "pull the image when it is not present locally")
-    .addOption(new Option("--gpus <mode>", "pass GPUs to the container").choices(["auto", "all", "none"] as const).default("auto" as const))
-    .option("--engine-arg <arg>", "extra argument for the engine (repeatable)", collect, [] as string[])
-    .option("--env <KEY=VALUE>", "environment variable for the engine (repeatable)", collect, [] as string[])
-    .option("--binary <path>", "native engine binary to run instead of the usual one")
-    .option("--readiness-timeout <seconds>", "how long to wait for the engine to become ready", seconds, 300)
+    .option("--runs <n>", "run the suite this many times", parse.positiveInt)
     .action(async (options) => {
       const { runCommand } = await import("./commands/run.js");
       await runCommand(options);
+    });
+
+  const bench = program.command("bench").description("serving benchmarks and the client's own self-test");
+  addEngineOptions(bench.command("serve").description("measure serving performance exactly like vLLM's bench serve (TTFT, TPOT, ITL, E2EL, goodput)"))
+    .addOption(new Option("--protocol <name>", "API to use (default: the engine's first)").choices(["openai-completions", "openai-chat", "ollama-generate", "tgi-generate", "llamacpp-completion"] as const))
+    .addOption(new Option("--dataset <kind>", "where prompts come from").choices(["random", "sharegpt", "jsonl", "prompts"] as const).default("random" as const))
+    .option("--dataset-path <file>", "ShareGPT JSON or JSONL prompts file")
+    .option("--prompt <text>", "a prompt for --dataset prompts (repeatable)", parse.collect, [] as string[])
+    .option("--random-input-len <n>", "prompt length in tokens (random data set)", parse.positiveInt, 512)
+    .option("--random-output-len <n>", "output length in tokens (random, jsonl, prompts)", parse.positiveInt, 128)
+    .option("--random-range-ratio <f>", "lengths uniform within ±this fraction of the targets", parse.fraction, 0)
+    .option("--random-prefix-len <n>", "a shared prefix of this many tokens on every prompt", parse.nonNegativeInt, 0)
+    .option("--sharegpt-output-len <n>", "one output length for every ShareGPT request", parse.positiveInt)
+    .option("--tokenizer <path>", "tokenizer.json (or its folder) when the engine has no tokenize endpoint")
+    .option("--num-prompts <n>", "requests to send", parse.positiveInt, 1000)
+    .option("--duration <seconds>", "stop sending after this long", parse.seconds)
+    .option("--request-rate <rps|inf>", "requests per second (inf: all at once)", parse.rate, Number.POSITIVE_INFINITY)
+    .option("--burstiness <f>", "gamma shape of the arrival gaps (1 = Poisson)", parse.positiveNumber, 1)
+    .addOption(new Option("--arrival <kind>", "arrival process (default: poisson, or gamma when burstiness ≠ 1)").choices(["constant", "poisson", "gamma"] as const))
+    .addOption(new Option("--ramp-up-strategy <kind>", "raise the rate during the run").choices(["linear", "exponential"] as const))
+    .option("--ramp-up-start-rps <rps>", "rate at the start of a ramp-up", parse.positiveNumber)
+    .option("--ramp-up-end-rps <rps>", "rate at the end of a ramp-up", parse.positiveNumber)
+    .option("--max-concurrency <n>", "cap on requests in flight", parse.positiveInt)
+    .option("--warmup-requests <n>", "requests sent before the measured window", parse.nonNegativeInt, 5)
+    .option("--max-errors <n>", "stop after this many failed requests", parse.positiveInt)
+    .option("--max-error-rate <f>", "stop once this fraction of requests failed", parse.fraction, 1)
+    .option("--slo <ttft:MS,tpot:MS,e2el:MS>", "service-level objectives for goodput", parse.slo)
+    .option("--sweep <n>", "synchronous run, max-throughput run, then N rates in between", parse.positiveInt)
+    .option("--slo-search", "find the highest request rate that still meets --slo")
+    .option("--slo-attainment <f>", "share of requests that must meet the SLO in --slo-search", parse.fraction, 0.99)
+    .option("--slo-search-steps <n>", "bisection steps of --slo-search", parse.positiveInt, 5)
+    .option("--percentiles <list>", "percentiles to report", parse.percentiles, [90, 95, 99])
+    .option("--workers <auto|n>", "worker threads sending requests", parse.workers, "auto" as "auto" | number)
+    .option("--seed <n>", "seed for data and arrivals", parse.nonNegativeInt, 0)
+    .option("--no-ignore-eos", "let the engine stop at end-of-sequence (outputs may be shorter than asked)")
+    .option("--temperature <t>", "sampling temperature", Number, 0)
+    .option("--no-engine-metrics", "do not scrape the engine's /metrics")
+    .option("-o, --output <dir>", "results folder (default ~/.kitt/results/<model>/<engine>/<time>_serve)")
+    .option("--json", "print the result JSON instead of the table")
+    .action(async (options) => {
+      const { benchServeCommand } = await import("./commands/bench-serve.js");
+      await benchServeCommand(options);
+    });
+  bench
+    .command("selftest")
+    .description("measure the client's own ceiling against a built-in zero-latency streaming server")
+    .option("--requests <n>", "requests to send", parse.positiveInt)
+    .option("--concurrency <n>", "requests in flight", parse.positiveInt)
+    .option("--json", "print JSON")
+    .action(async (options) => {
+      const { benchSelftestCommand } = await import("./commands/bench-selftest.js");
+      await benchSelftestCommand(options);
     });
 
   program

@@ -8,9 +8,9 @@ import type { SuiteEvent, SuiteSummary } from "../bench/suite-results.js";
 import { runSuite } from "../bench/suite-runner.js";
 import { loadSuite, suiteTestConfigs } from "../config/suite.js";
 import { KittError } from "../errors.js";
-import { prepareEngine, type LaunchOptions } from "../engines/launch.js";
-import { collectFingerprint } from "../hardware/fingerprint.js";
+import type { LaunchOptions } from "../engines/launch.js";
 import { ResultsFolder } from "../report/results-folder.js";
+import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 
 export interface RunPipelineOptions extends LaunchOptions {
   suite: string;
@@ -23,10 +23,7 @@ export interface RunPipelineOptions extends LaunchOptions {
 }
 
 /** Progress callbacks for whoever shows the run to a person. */
-export interface RunReporter {
-  step?(message: string): void;
-  probe?(status: number): void;
-  ready?(seconds: number): void;
+export interface RunReporter extends LaunchReporter {
   suiteEvent?(event: SuiteEvent): void;
 }
 
@@ -39,19 +36,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
   const { reporter, signal } = options;
   reporter?.step?.("preflight: engine, model, port, runtime");
   const suite = await loadSuite(options.suite);
-  const prepared = await prepareEngine({ ...options, onProbe: (status) => reporter?.probe?.(status) });
+  const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
-  signal.throwIfAborted();
-
-  reporter?.step?.("fingerprinting hardware");
-  const hardware = await collectFingerprint();
-  signal.throwIfAborted();
-
-  const where = prepared.image ? `${engine.location}, image ${prepared.image.image}` : engine.location;
-  reporter?.step?.(`starting ${prepared.spec.name} (${prepared.runtime}: ${where})`);
-  const startedAt = performance.now();
-  await engine.start(signal);
-  reporter?.ready?.((performance.now() - startedAt) / 1000);
 
   const folder = await ResultsFolder.create({
     engine: prepared.spec.name,

@@ -122,10 +122,14 @@ export class ResultsFolder implements ResultSink {
 }
 
 /** `<root>/<model>/<engine>/<YYYY-mm-dd_HHMMSS>`, with `_2`, `_3`… when two runs start in the same second. */
-async function createRunDir(options: ResultsFolderOptions, startedAt: Date): Promise<string> {
+export async function createRunDir(
+  options: Pick<ResultsFolderOptions, "resultsRoot" | "model" | "engine">,
+  startedAt: Date,
+  suffix = "",
+): Promise<string> {
   const parent = join(options.resultsRoot ?? resultsDir(), pathSegment(options.model), pathSegment(options.engine));
   await mkdir(parent, { recursive: true });
-  const base = folderTimestamp(startedAt);
+  const base = `${folderTimestamp(startedAt)}${suffix}`;
   for (let attempt = 1; ; attempt++) {
     const dir = join(parent, attempt === 1 ? base : `${base}_${attempt}`);
     try {

@@ -1,0 +1,174 @@
+/**
+ * What `kitt bench serve` does: start the engine (or reach `--url`), prepare the data set
+ * with the engine's own tokenizer where it has one, run the load (once, as a sweep, or as an
+ * SLO search), and write a results folder: `serve.json` (vLLM's result-file keys plus kitt's),
+ * `requests.jsonl` (one line per measured request), `hardware.json` and `config.json`.
+ * The engine is terminated whatever happens; Ctrl+C keeps the records written so far.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { EngineMetricsScraper } from "../collectors/engine-metrics.js";
+import { loadServeDataset, needsDecode, type ServeDatasetSpec, type ServeDatasetStats } from "../datasets/index.js";
+import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.js";
+import type { LaunchOptions } from "../engines/launch.js";
+import type { EngineName } from "../engines/types.js";
+import { KittError } from "../errors.js";
+import { writeJsonAtomically } from "../fs/atomic-file.js";
+import { collectFingerprint } from "../hardware/fingerprint.js";
+import { kittVersion } from "../package-root.js";
+import type { ProtocolName } from "../protocols/types.js";
+import { createRunDir } from "../report/results-folder.js";
+import type { JsonValue } from "../bench/types.js";
+import { runServe, type MetricsCollector, type ServeProgress, type ServeRunOptions, type ServeRunResult } from "../bench/serve/serve-run.js";
+import { runSweep, searchSloRate, type SweepStep } from "../bench/serve/sweep.js";
+import { launchEngine, type LaunchReporter } from "./launch-engine.js";
+import { prepareEngine } from "../engines/launch.js";
+
+export type ServeMode = { kind: "single" } | { kind: "sweep"; count: number } | { kind: "slo-search"; attainment: number; iterations: number };
+
+export interface ServePipelineOptions extends LaunchOptions {
+  protocol?: ProtocolName;
+  dataset: ServeDatasetSpec;
+  tokenizerPath?: string;
+  load: Omit<ServeRunOptions, "baseUrl" | "protocol" | "model" | "backend" | "tokenizerId" | "requests" | "recordsPath" | "metrics" | "signal" | "onProgress">;
+  mode: ServeMode;
+  engineMetrics: boolean;
+  output?: string;
+  commandLine: string[];
+  signal: AbortSignal;
+  reporter?: ServeReporter;
+}
+
+export interface ServeReporter extends LaunchReporter {
+  dataset?(stats: ServeDatasetStats): void;
+  runStart?(label: string): void;
+  progress?(progress: ServeProgress): void;
+  runEnd?(label: string, run: ServeRunResult): void;
+}
+
+export interface ServeOutcome {
+  dir: string;
+  /** The single run, or the last run of a sweep/search. */
+  result: Record<string, JsonValue>;
+  steps: SweepStep[];
+  bestRate?: number | null;
+}
+
+export async function runServePipeline(options: ServePipelineOptions): Promise<ServeOutcome> {
+  const { reporter, signal } = options;
+  reporter?.step?.("preflight: engine, model, port, runtime");
+  const { prepared, hardware } = options.url
+    ? { prepared: await prepareEngine(options), hardware: await collectFingerprint() }
+    : await launchEngine(options, signal, reporter);
+  await using engine = prepared.engine;
+  if (options.url) await engine.start(signal);
+
+  const protocol = options.protocol ?? prepared.spec.protocols[0];
+  if (!protocol || !prepared.spec.protocols.includes(protocol)) {
+    throw new KittError("USAGE", `${prepared.spec.name} does not speak ${protocol}; it speaks ${prepared.spec.protocols.join(", ")}`);
+  }
+  reporter?.step?.(`preparing the ${options.dataset.kind} data set`);
+  const counter = await chooseTokenCounter({
+    engine: prepared.spec.name,
+    baseUrl: engine.baseUrl,
+    model: engine.modelName,
+    tokenizerPath: options.tokenizerPath,
+    needsDecode: needsDecode(options.dataset),
+  });
+  const dataset = await loadServeDataset(options.dataset, counter);
+  reporter?.dataset?.(dataset.stats);
+
+  const startedAt = new Date();
+  const dir = options.output ?? (await createRunDir({ model: engine.modelName, engine: prepared.spec.name }, startedAt, "_serve"));
+  await mkdir(dir, { recursive: true });
+  await writeJsonAtomically(join(dir, "hardware.json"), hardware as unknown as JsonValue);
+  await writeJsonAtomically(join(dir, "config.json"), {
+    kitt_version: kittVersion(),
+    engine: { name: prepared.spec.name, runtime: prepared.runtime, image: prepared.image?.image ?? null, base_url: engine.baseUrl },
+    model: { name: engine.modelName, path: prepared.model?.path ?? options.model ?? null, format: prepared.model?.format ?? null },
+    protocol,
+    dataset: { ...options.dataset, stats: dataset.stats } as unknown as JsonValue,
+    load: loadConfig(options.load),
+    mode: options.mode,
+    command_line: options.commandLine,
+  });
+
+  let runIndex = 0;
+  const base: ServeRunOptions = {
+    ...options.load,
+    baseUrl: engine.baseUrl,
+    protocol,
+    model: engine.modelName,
+    backend: protocol,
+    tokenizerId: counter.label,
+    requests: dataset.requests,
+    signal,
+    onProgress: (progress) => reporter?.progress?.(progress),
+  };
+  // Each run gets its own records file and its own metrics scraper.
+  const perRun = (): Partial<ServeRunOptions> => {
+    runIndex += 1;
+    reporter?.runStart?.(options.mode.kind === "single" ? "serve" : `run ${runIndex}`);
+    return {
+      recordsPath: join(dir, options.mode.kind === "single" ? "requests.jsonl" : `requests-${runIndex}.jsonl`),
+      metrics: options.engineMetrics ? metricsCollector(engine.baseUrl, prepared.spec.name, prepared.spec.capabilities.metricsPath) : undefined,
+    };
+  };
+  const onStep = (step: SweepStep): void =>
+    reporter?.runEnd?.(step.rate === "inf" ? step.kind : `${step.kind} @ ${step.rate.toFixed(2)} req/s`, step.run);
+
+  let steps: SweepStep[];
+  let bestRate: number | null | undefined;
+  switch (options.mode.kind) {
+    case "single": {
+      const run = await runServe({ ...base, ...perRun() });
+      reporter?.runEnd?.("serve", run);
+      steps = [{ kind: "rate", rate: Number.isFinite(options.load.requestRate) ? options.load.requestRate : "inf", run }];
+      break;
+    }
+    case "sweep":
+      steps = await runSweep({ base, perRun, onStep }, options.mode.count);
+      break;
+    case "slo-search": {
+      const slo = options.load.slo;
+      if (!slo) throw new KittError("USAGE", "--slo-search needs --slo ttft:MS,tpot:MS,e2el:MS");
+      const search = await searchSloRate({ base: { ...base, slo }, perRun, onStep }, options.mode);
+      steps = search.steps;
+      bestRate = search.best_rate;
+      break;
+    }
+  }
+
+  const last = steps.at(-1)?.run.result ?? {};
+  const serveJson: Record<string, JsonValue> =
+    options.mode.kind === "single"
+      ? last
+      : {
+          ...last,
+          mode: options.mode.kind,
+          best_rate: bestRate ?? null,
+          runs: steps.map((step) => ({ kind: step.kind, rate: step.rate, ...step.run.result })),
+        };
+  await writeJsonAtomically(join(dir, "serve.json"), serveJson);
+  return { dir, result: last, steps, bestRate };
+}
+
+function metricsCollector(baseUrl: string, engine: EngineName, path: string | undefined): MetricsCollector | undefined {
+  if (!path) return undefined;
+  const scraper = new EngineMetricsScraper({ baseUrl, path, engine });
+  return {
+    start: () => scraper.start(),
+    stop: async () => (await scraper.stop()) as unknown as JsonValue,
+  };
+}
+
+function loadConfig(load: ServePipelineOptions["load"]): JsonValue {
+  const finite = (value: number) => (Number.isFinite(value) ? value : "inf");
+  return {
+    ...load,
+    requestRate: finite(load.requestRate),
+    maxConcurrency: finite(load.maxConcurrency),
+    durationMs: finite(load.durationMs),
+    maxErrors: finite(load.maxErrors),
+  } as unknown as JsonValue;
+}
