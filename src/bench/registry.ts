@@ -3,8 +3,11 @@
  * and suites can list it.
  */
 import { KittError } from "../errors.js";
+import { concurrencyScalingBenchmark } from "./concurrency-scaling.js";
 import { latencyBenchmark } from "./latency.js";
+import { longContextBenchmark } from "./long-context.js";
 import { memoryUsageBenchmark } from "./memory-usage.js";
+import { serveBenchmark } from "./serve-test.js";
 import { throughputBenchmark } from "./throughput.js";
 import type { Benchmark } from "./types.js";
 import { warmupAnalysisBenchmark } from "./warmup-analysis.js";
@@ -25,6 +28,9 @@ export const BUILTIN_BENCHMARKS: BenchmarkRegistry = createRegistry([
   latencyBenchmark,
   memoryUsageBenchmark,
   warmupAnalysisBenchmark,
+  serveBenchmark,
+  concurrencyScalingBenchmark,
+  longContextBenchmark,
 ] as Benchmark[]);
 
 export function knownTests(registry: BenchmarkRegistry): string {

@@ -63,7 +63,7 @@ describe("memory_usage metrics", () => {
 });
 
 describe("performance tests against a scripted engine", () => {
-  const ctx = (engine: ScriptedEngine, config: object) => ({
+  const ctx = <C>(engine: ScriptedEngine, config: C) => ({
     engine,
     config,
     signal: new AbortController().signal,

@@ -1,0 +1,114 @@
+/**
+ * Parses a Prometheus text exposition body (format 0.0.4, and the OpenMetrics text that
+ * engines sometimes send instead) into families of samples.
+ *
+ * Samples join the family a `# TYPE` line declared: a histogram takes its `_bucket`, `_sum`,
+ * `_count` (and `_created`) samples, a summary its quantiles, `_sum` and `_count`, a counter
+ * both the classic `foo_total` family name and the OpenMetrics `foo` family whose samples end
+ * `_total`/`_created`. Undeclared samples form untyped families of their own name.
+ *
+ * Real servers print odd lines now and then; a line that is not a sample is skipped (and
+ * reported to `onSkip`) rather than failing the scrape. Only a body in which nothing at all
+ * parses (an HTML error page, JSON) is an error.
+ */
+import { KittError } from "../../errors.js";
+import { parseSampleLine } from "./sample-line.js";
+import type { Exposition, MetricFamily, MetricType, Sample } from "./types.js";
+
+const SUFFIXES_BY_TYPE: Readonly<Record<MetricType, readonly string[]>> = {
+  histogram: ["_bucket", "_sum", "_count", "_created"],
+  summary: ["_sum", "_count", "_created"],
+  counter: ["_total", "_created"],
+  gauge: [],
+  untyped: ["_info"],
+};
+const ALL_SUFFIXES = ["_bucket", "_sum", "_count", "_total", "_created", "_info"] as const;
+
+function metricType(declared: string): MetricType {
+  switch (declared.toLowerCase()) {
+    case "counter":
+    case "gauge":
+    case "histogram":
+    case "summary":
+      return declared.toLowerCase() as MetricType;
+    default:
+      return "untyped";
+  }
+}
+
+function belongsTo(family: MetricFamily, sampleName: string): boolean {
+  if (sampleName === family.name) return true;
+  if (!sampleName.startsWith(family.name)) return false;
+  return SUFFIXES_BY_TYPE[family.type].includes(sampleName.slice(family.name.length));
+}
+
+function familyOf(families: Exposition, sampleName: string): MetricFamily | undefined {
+  const exact = families.get(sampleName);
+  if (exact) return exact;
+  for (const suffix of ALL_SUFFIXES) {
+    if (!sampleName.endsWith(suffix)) continue;
+    const base = families.get(sampleName.slice(0, -suffix.length));
+    if (base && SUFFIXES_BY_TYPE[base.type].includes(suffix)) return base;
+  }
+  return undefined;
+}
+
+function familyNamed(families: Exposition, name: string): MetricFamily {
+  let family = families.get(name);
+  if (!family) {
+    family = { name, type: "untyped", samples: [] };
+    families.set(name, family);
+  }
+  return family;
+}
+
+/** `# HELP name text` and `# TYPE name type`; other comments are ignored. Returns the family named. */
+function readComment(families: Exposition, line: string): MetricFamily | undefined {
+  const match = /^#\s*(HELP|TYPE)\s+(\S+)(?:[ \t](.*))?$/.exec(line);
+  if (!match) return undefined;
+  const [, keyword, name, rest = ""] = match;
+  const family = familyNamed(families, name!);
+  // HELP text escapes only backslashes and newlines (quotes are escaped in label values alone).
+  if (keyword === "HELP") family.help = rest.replace(/\\([\\n])/g, (_, c: string) => (c === "n" ? "\n" : c));
+  else family.type = metricType(rest.trim());
+  return family;
+}
+
+export type SkippedLine = (lineNumber: number, line: string) => void;
+
+export function parsePrometheusText(body: string, onSkip?: SkippedLine): Exposition {
+  const families: Exposition = new Map();
+  let current: MetricFamily | undefined;
+  let parsed = 0;
+  let firstBad: { number: number; line: string } | undefined;
+  const lines = body.split("\n");
+  for (let index = 0; index < lines.length; index++) {
+    let line = lines[index]!;
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    const first = line.trimStart();
+    if (first === "") continue;
+    if (first.startsWith("#")) {
+      current = readComment(families, first) ?? current;
+      continue;
+    }
+    const sample: Sample | undefined = parseSampleLine(line);
+    if (!sample) {
+      firstBad ??= { number: index + 1, line };
+      onSkip?.(index + 1, line);
+      continue;
+    }
+    parsed++;
+    let family = current && belongsTo(current, sample.name) ? current : familyOf(families, sample.name);
+    family ??= familyNamed(families, sample.name);
+    family.samples.push(sample);
+    current = family;
+  }
+  if (parsed === 0 && firstBad) {
+    const shown = firstBad.line.length > 80 ? `${firstBad.line.slice(0, 80)}…` : firstBad.line;
+    throw new KittError(
+      "ENGINE_REQUEST_FAILED",
+      `not a Prometheus text exposition: no sample could be read (line ${firstBad.number}: ${JSON.stringify(shown)})`,
+    );
+  }
+  return families;
+}

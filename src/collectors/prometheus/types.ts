@@ -1,0 +1,31 @@
+/**
+ * The Prometheus text exposition format, as parsed: families of samples. A histogram's
+ * `_bucket`, `_sum` and `_count` samples (and a summary's quantiles, `_sum` and `_count`) sit
+ * under their family, keeping their own full names, so nothing about the original is lost.
+ */
+
+/** `unknown`, `info`, `stateset` and `gaugehistogram` (OpenMetrics) read as `untyped`. */
+export type MetricType = "counter" | "gauge" | "histogram" | "summary" | "untyped";
+
+export type Labels = Readonly<Record<string, string>>;
+
+export interface Sample {
+  /** The sample's own name, e.g. `vllm:e2e_request_latency_seconds_bucket`. */
+  name: string;
+  labels: Labels;
+  /** May be `Infinity`, `-Infinity` or `NaN`. */
+  value: number;
+  /** As written: milliseconds since the epoch in the Prometheus text format. */
+  timestamp?: number;
+}
+
+export interface MetricFamily {
+  /** As declared by `# TYPE` (or the sample name when nothing declared it). */
+  name: string;
+  type: MetricType;
+  help?: string;
+  samples: Sample[];
+}
+
+/** Families by name, in the order the body first mentions them. */
+export type Exposition = Map<string, MetricFamily>;
