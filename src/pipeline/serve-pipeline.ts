@@ -8,6 +8,7 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { EngineMetricsScraper } from "../collectors/engine-metrics.js";
+import { engineSideMetrics } from "../collectors/engine-metrics-summary.js";
 import { loadServeDataset, needsDecode, type ServeDatasetSpec, type ServeDatasetStats } from "../datasets/index.js";
 import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.js";
 import type { LaunchOptions } from "../engines/launch.js";
@@ -158,7 +159,11 @@ function metricsCollector(baseUrl: string, engine: EngineName, path: string | un
   const scraper = new EngineMetricsScraper({ baseUrl, path, engine });
   return {
     start: () => scraper.start(),
-    stop: async () => (await scraper.stop()) as unknown as JsonValue,
+    stop: async () => {
+      const report = await scraper.stop();
+      // Server-side numbers under the client's key names, so the two read side by side.
+      return { engine_side: engineSideMetrics(report), ...report } as unknown as JsonValue;
+    },
   };
 }
 

@@ -69,6 +69,11 @@ export function renderServeResult(result: Result): string {
   if (Object.keys(errors).length > 0) {
     out.push(line("Errors by kind:", Object.entries(errors).map(([k, v]) => `${k} ${String(v)}`).join(", ")));
   }
+  const engine = ((result.engine_metrics ?? {}) as Record<string, JsonValue>).engine_side as Record<string, JsonValue> | undefined;
+  if (engine && Object.keys(engine).length > 0) {
+    out.push(heading("Engine side (/metrics)"));
+    for (const [key, value] of Object.entries(engine)) out.push(line(`${key}:`, num(value)));
+  }
   out.push(pc.bold("=".repeat(50)));
   return out.join("\n");
 }
