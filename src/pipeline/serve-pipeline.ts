@@ -76,7 +76,7 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
     tokenizerPath: options.tokenizerPath,
     needsDecode: needsDecode(options.dataset),
   });
-  const dataset = await loadServeDataset(options.dataset, counter);
+  const dataset = await loadServeDataset(options.dataset, counter).finally(() => counter.close?.());
   reporter?.dataset?.(dataset.stats);
 
   const startedAt = new Date();

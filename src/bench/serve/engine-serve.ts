@@ -26,7 +26,7 @@ export async function randomRequests(engine: Engine, options: RandomRequestsOpti
     tokenizerPath: options.tokenizerPath,
     needsDecode: true,
   });
-  const { requests } = await loadServeDataset({ kind: "random", ...options }, counter);
+  const { requests } = await loadServeDataset({ kind: "random", ...options }, counter).finally(() => counter.close?.());
   return requests;
 }
 
