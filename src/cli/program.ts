@@ -7,6 +7,8 @@ import { kittVersion } from "../package-root.js";
 import { addEngineOptions } from "./engine-options.js";
 import * as parse from "./parse-options.js";
 
+const dbOption = () => new Option("--db <url>", "results database: a SQLite path or postgres://… (default KITT_DB_URL, then ~/.kitt/kitt.db)");
+
 export function buildProgram(): Command {
   const program = new Command("kitt")
     .description("End-to-end testing for LLM inference engines: start an engine, measure speed and quality, keep the results.")
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
     .option("-o, --output <dir>", "results folder (default ~/.kitt/results/<model>/<engine>/<time>)")
     .option("--skip-warmup", "skip warmup requests")
     .option("--runs <n>", "run the suite this many times", parse.positiveInt)
+    .addOption(dbOption())
+    .option("--no-store", "keep results only in the results folder, not in the database")
     .action(async (options) => {
       const { runCommand } = await import("./commands/run.js");
       await runCommand(options);
@@ -64,6 +68,8 @@ export function buildProgram(): Command {
     .option("--no-engine-metrics", "do not scrape the engine's /metrics")
     .option("-o, --output <dir>", "results folder (default ~/.kitt/results/<model>/<engine>/<time>_serve)")
     .option("--json", "print the result JSON instead of the table")
+    .addOption(dbOption())
+    .option("--no-store", "keep results only in the results folder, not in the database")
     .action(async (options) => {
       const { benchServeCommand } = await import("./commands/bench-serve.js");
       await benchServeCommand(options);
@@ -97,6 +103,63 @@ export function buildProgram(): Command {
       const { fingerprintCommand } = await import("./commands/fingerprint.js");
       await fingerprintCommand(options);
     });
+
+  const storage = program.command("storage").description("the results database (SQLite ~/.kitt/kitt.db, or PostgreSQL with --db / KITT_DB_URL)");
+  storage
+    .command("init")
+    .description("create the database and its tables")
+    .addOption(dbOption())
+    .action(async (options) => (await import("./commands/storage-admin.js")).storageInitCommand(options));
+  storage
+    .command("migrate")
+    .description("bring the database's tables up to this kitt's schema")
+    .addOption(dbOption())
+    .action(async (options) => (await import("./commands/storage-admin.js")).storageMigrateCommand(options));
+  storage
+    .command("list")
+    .description("list stored runs, newest first")
+    .addOption(dbOption())
+    .option("--model <name>", "only this model")
+    .option("--engine <name>", "only this engine")
+    .option("--suite <name>", "only this suite")
+    .option("--status <status>", "only runs that completed, failed, were interrupted or are running")
+    .option("--since <date|Nd>", "only runs started since a date (2026-01-31) or N days ago (7d)")
+    .option("--limit <n>", "at most this many", parse.positiveInt, 50)
+    .option("--json", "print JSON")
+    .action(async (options) => (await import("./commands/storage-list.js")).storageListCommand(options));
+  storage
+    .command("show")
+    .argument("<id>", "run id (or a unique prefix)")
+    .description("one run: its tests and metrics")
+    .addOption(dbOption())
+    .option("--json", "print JSON")
+    .action(async (id, options) => (await import("./commands/storage-list.js")).storageShowCommand(id, options));
+  storage
+    .command("stats")
+    .description("what the database holds")
+    .addOption(dbOption())
+    .option("--json", "print JSON")
+    .action(async (options) => (await import("./commands/storage-admin.js")).storageStatsCommand(options));
+  storage
+    .command("export")
+    .argument("<id>", "run id (or a unique prefix)")
+    .description("write a run's files (metrics.json, serve.json, config.json, …) exactly as they were stored")
+    .addOption(dbOption())
+    .option("-o, --output <dir>", "folder to write (default: ./kitt-run-<id>)")
+    .action(async (id, options) => (await import("./commands/storage-transfer.js")).storageExportCommand(id, options));
+  storage
+    .command("import")
+    .argument("<path>", "a results folder, a metrics.json, or a vLLM result JSON")
+    .description("store existing results: kitt folders, the original KITT's metrics.json, vLLM bench results")
+    .addOption(dbOption())
+    .action(async (path, options) => (await import("./commands/storage-transfer.js")).storageImportCommand(path, options));
+  storage
+    .command("delete")
+    .argument("<id>", "run id (or a unique prefix)")
+    .description("delete a run and everything stored with it")
+    .addOption(dbOption())
+    .option("-y, --yes", "do not ask")
+    .action(async (id, options) => (await import("./commands/storage-delete.js")).storageDeleteCommand(id, options));
 
   const enginesCommand = program.command("engines").description("list, check, set up and clean up engines");
   enginesCommand

@@ -25,6 +25,10 @@ export function terminalRunReporter(): RunReporter {
       probes += 1;
       line().update(`waiting for the engine to be ready (probe ${probes}: ${status === 0 ? "no connection yet" : `HTTP ${status}`})`);
     },
+    warn: (message) => {
+      endLine();
+      warn(message);
+    },
     ready: (seconds) => {
       endLine();
       success(`engine ready in ${seconds.toFixed(1)} s`);

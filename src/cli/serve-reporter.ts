@@ -13,6 +13,7 @@ export function serveReporter(): ServeReporter {
     step: launch.step,
     probe: launch.probe,
     ready: launch.ready,
+    warn: launch.warn,
     dataset: (stats) => {
       const exact = stats.exact_length_hits === null ? "" : `, ${stats.exact_length_hits}/${stats.requests} at the exact length`;
       success(`${stats.requests} prompts ready in ${(stats.prepare_ms / 1000).toFixed(1)} s (tokens counted by ${stats.token_counter}${exact})`);

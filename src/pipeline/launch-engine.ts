@@ -11,6 +11,7 @@ export interface LaunchReporter {
   step?(message: string): void;
   probe?(status: number): void;
   ready?(seconds: number): void;
+  warn?(message: string): void;
 }
 
 export async function launchEngine(

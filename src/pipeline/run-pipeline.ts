@@ -5,14 +5,18 @@
  * run (Ctrl+C, a dead engine) the folder keeps what completed and the engine is terminated.
  */
 import type { SuiteEvent, SuiteSummary } from "../bench/suite-results.js";
+import { combineSinks } from "../bench/suite-results.js";
 import { runSuite } from "../bench/suite-runner.js";
 import { loadSuite, suiteTestConfigs } from "../config/suite.js";
 import { KittError } from "../errors.js";
 import type { LaunchOptions } from "../engines/launch.js";
 import { ResultsFolder } from "../report/results-folder.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
+import { openResultsStore, type StoreChoice } from "./store-results.js";
 
 export interface RunPipelineOptions extends LaunchOptions {
+  /** Where results are stored besides the folder; false to keep only the folder. */
+  store: StoreChoice;
   suite: string;
   output?: string;
   skipWarmup?: boolean;
@@ -61,6 +65,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     },
   });
   reporter?.step?.(`results folder: ${folder.dir}`);
+  await using stored = await openResultsStore(options.store, folder, {
+    model: engine.modelName,
+    engine: prepared.spec.name,
+    runtime: prepared.runtime,
+    hardware,
+    reporter,
+  });
 
   const summary = await runSuite({
     engine,
@@ -68,9 +79,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     runs: options.runs,
     skipWarmup: options.skipWarmup,
     signal,
-    sink: folder,
+    // The folder first: it is the copy that must survive whatever happens to the database.
+    sink: stored ? combineSinks(folder, stored.sink) : folder,
     onEvent: (event) => reporter?.suiteEvent?.(event),
   });
+  stored?.reportFailure();
   if (summary.status === "interrupted") throw signal.reason ?? new KittError("INTERNAL", "interrupted");
   if (summary.status === "failed") {
     throw new KittError("ENGINE_DIED", `${summary.stop_reason ?? "the engine failed"}; results so far are in ${folder.dir}`, {

@@ -13,7 +13,10 @@ import { loadServeDataset, needsDecode, type ServeDatasetSpec, type ServeDataset
 import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.js";
 import type { LaunchOptions } from "../engines/launch.js";
 import type { EngineName } from "../engines/types.js";
-import { KittError } from "../errors.js";
+import { describeError, KittError } from "../errors.js";
+import { openStore } from "../store/results-store.js";
+import { storeFailureHint } from "../store/store-sink.js";
+import type { StoreChoice } from "./store-results.js";
 import { writeJsonAtomically } from "../fs/atomic-file.js";
 import { collectFingerprint } from "../hardware/fingerprint.js";
 import { kittVersion } from "../package-root.js";
@@ -28,6 +31,8 @@ import { prepareEngine } from "../engines/launch.js";
 export type ServeMode = { kind: "single" } | { kind: "sweep"; count: number } | { kind: "slo-search"; attainment: number; iterations: number };
 
 export interface ServePipelineOptions extends LaunchOptions {
+  /** Where results are stored besides the folder; false to keep only the folder. */
+  store: StoreChoice;
   protocol?: ProtocolName;
   dataset: ServeDatasetSpec;
   tokenizerPath?: string;
@@ -151,7 +156,19 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
           runs: steps.map((step) => ({ kind: step.kind, rate: step.rate, ...step.run.result })),
         };
   await writeJsonAtomically(join(dir, "serve.json"), serveJson);
+  await storeServeFolder(options.store, dir, reporter);
   return { dir, result: last, steps, bestRate };
+}
+
+/** The folder is the first copy; a database that cannot take it gets a hint, never a failed run. */
+async function storeServeFolder(choice: StoreChoice, dir: string, reporter?: ServeReporter): Promise<void> {
+  if (choice === false) return;
+  try {
+    await using store = await openStore({ url: choice });
+    await store.importPath(dir);
+  } catch (error) {
+    reporter?.warn?.(storeFailureHint(dir, choice ?? "the results database", describeError(error)));
+  }
 }
 
 function metricsCollector(baseUrl: string, engine: EngineName, path: string | undefined): MetricsCollector | undefined {

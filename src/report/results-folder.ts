@@ -45,7 +45,13 @@ export class ResultsFolder implements ResultSink {
   private status: SuiteStatus = "running";
   private summary: SuiteSummary | undefined;
 
-  private constructor(dir: string, options: ResultsFolderOptions, startedAt: Date) {
+  private constructor(
+    dir: string,
+    options: ResultsFolderOptions,
+    startedAt: Date,
+    /** `config.json` as written. */
+    readonly configFile: ConfigFile,
+  ) {
     this.dir = dir;
     this.options = options;
     this.startedAt = startedAt;
@@ -57,8 +63,8 @@ export class ResultsFolder implements ResultSink {
     let dir = options.outputDir;
     if (dir === undefined) dir = await createRunDir(options, startedAt);
     else await mkdir(dir, { recursive: true });
-    const folder = new ResultsFolder(dir, options, startedAt);
     const config: ConfigFile = { kitt_version: kittVersion(), ...options.runConfig };
+    const folder = new ResultsFolder(dir, options, startedAt, config);
     await writeJsonAtomically(join(dir, "hardware.json"), options.hardware);
     await writeJsonAtomically(join(dir, "config.json"), config);
     return folder;

@@ -57,14 +57,28 @@ describe.skipIf(!server)("kitt run, native llama-server", () => {
     const model = await ensureTestModel();
     const port = await freePort();
     const out = join(mkdtempSync(join(tmpdir(), "kitt-run-")), "results");
+    const home = tempKittHome();
     const result = await runKitt(["run", "-m", model, "-e", "llama_cpp", "--runtime", "native", "--port", String(port), "-o", out], {
-      KITT_HOME: tempKittHome(),
+      KITT_HOME: home,
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("engine ready");
     expect(result.stdout).toContain("throughput");
     checkResultsFolder(out, "native");
     expect(llamaServersOnPort(port)).toEqual([]);
+
+    // Stored automatically in ~/.kitt/kitt.db, and exported byte for byte as the folder has it.
+    const list = await runKitt(["storage", "list", "--json"], { KITT_HOME: home });
+    expect(list.code, list.stderr).toBe(0);
+    const runs = JSON.parse(list.stdout) as Array<{ id: string; status: string; engine: string; model: string }>;
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: "completed", engine: "llama_cpp", model: "kitt-tiny-llama.gguf" });
+    const exported = join(mkdtempSync(join(tmpdir(), "kitt-export-")), "run");
+    const exportRun = await runKitt(["storage", "export", runs[0]?.id ?? "", "-o", exported], { KITT_HOME: home });
+    expect(exportRun.code, exportRun.stderr).toBe(0);
+    for (const file of ["metrics.json", "config.json", "hardware.json"]) {
+      expect(readFileSync(join(exported, file), "utf8"), file).toBe(readFileSync(join(out, file), "utf8"));
+    }
   }, 120_000);
 });
 

@@ -46,6 +46,8 @@ export interface BenchServeOptions extends EngineCliOptions {
   engineMetrics: boolean;
   output?: string;
   json?: boolean;
+  db?: string;
+  store: boolean;
 }
 
 /** `kitt bench serve`: vLLM-grade serving benchmark against an engine kitt starts or any `--url`. */
@@ -74,6 +76,7 @@ export async function benchServeCommand(options: BenchServeOptions): Promise<voi
     },
     mode: mode(options),
     engineMetrics: options.engineMetrics,
+    store: options.store && options.db,
     output: options.output,
     commandLine: process.argv.slice(2),
     signal: shutdownSignal,

@@ -29,6 +29,7 @@ export async function demoCommand(options: { output?: string }): Promise<void> {
     runtime: "native",
     port,
     suite: "quick",
+    store: undefined,
     output: options.output,
     commandLine: ["demo", ...process.argv.slice(3)],
     signal: shutdownSignal,

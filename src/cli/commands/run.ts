@@ -11,6 +11,8 @@ export interface RunCommandOptions extends EngineCliOptions {
   output?: string;
   skipWarmup?: boolean;
   runs?: number;
+  db?: string;
+  store: boolean;
 }
 
 /** `kitt run`: one engine, one suite, one results folder. */
@@ -21,6 +23,7 @@ export async function runCommand(options: RunCommandOptions): Promise<void> {
     output: options.output,
     skipWarmup: options.skipWarmup,
     runs: options.runs,
+    store: options.store && options.db,
     commandLine: process.argv.slice(2),
     signal: shutdownSignal,
     reporter: terminalRunReporter(),

@@ -1,0 +1,47 @@
+/** `kitt storage init | migrate | stats`: create, upgrade and describe the results database. */
+import { openStore } from "../../store/results-store.js";
+import { success } from "../ui.js";
+
+export interface StorageDbOption {
+  /** `postgres://…` or a SQLite path; `KITT_DB_URL`, then `~/.kitt/kitt.db`, by default. */
+  db?: string;
+}
+
+/** `kitt storage init`: creates the database (or confirms it is usable) at the latest schema. */
+export async function storageInitCommand(options: StorageDbOption = {}): Promise<void> {
+  await using store = await openStore({ url: options.db });
+  success(`database ready: ${store.description} (schema v${await store.checkSchema()})`);
+}
+
+/** `kitt storage migrate`: applies pending migrations and says which. */
+export async function storageMigrateCommand(options: StorageDbOption = {}): Promise<void> {
+  await using store = await openStore({ url: options.db, migrate: false });
+  const outcome = await store.migrate();
+  success(
+    outcome.applied.length === 0
+      ? `${store.description} is up to date (schema v${outcome.to})`
+      : `${store.description}: schema v${outcome.from} → v${outcome.to} (${outcome.applied.join(", ")})`,
+  );
+}
+
+/** `kitt storage stats`: counts of runs, tests and metrics. */
+export async function storageStatsCommand(options: StorageDbOption & { json?: boolean } = {}): Promise<void> {
+  await using store = await openStore({ url: options.db });
+  const stats = await store.stats();
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(stats, null, 2)}\n`);
+    return;
+  }
+  const day = (ms: number | null) => (ms === null ? "-" : new Date(ms).toISOString().slice(0, 10));
+  const lines = [
+    `database      ${store.description}`,
+    `runs          ${stats.runs} (${Object.entries(stats.by_status).map(([status, n]) => `${n} ${status}`).join(", ") || "none"})`,
+    `engines       ${Object.entries(stats.by_engine).map(([engine, n]) => `${engine} ${n}`).join(", ") || "-"}`,
+    `tests         ${stats.benchmarks}`,
+    `metrics       ${stats.metrics}`,
+    `samples       ${(stats.request_sample_bytes / 1_048_576).toFixed(1)} MiB compressed`,
+    `machines      ${stats.hardware}`,
+    `period        ${day(stats.first_started_at)} – ${day(stats.last_started_at)}`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+}

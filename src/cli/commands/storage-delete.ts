@@ -1,0 +1,13 @@
+/** `kitt storage delete ID --yes`: removes one run and everything stored with it. */
+import { KittError } from "../../errors.js";
+import { openStore } from "../../store/results-store.js";
+import { success } from "../ui.js";
+import type { StorageDbOption } from "./storage-admin.js";
+
+export async function storageDeleteCommand(id: string, options: StorageDbOption & { yes?: boolean } = {}): Promise<void> {
+  await using store = await openStore({ url: options.db });
+  const fullId = await store.resolveId(id);
+  if (!options.yes) throw new KittError("USAGE", `deleting run ${fullId} cannot be undone: add --yes`);
+  await store.deleteRun(fullId);
+  success(`deleted run ${fullId}`);
+}

@@ -1,0 +1,82 @@
+/** `kitt storage list` and `kitt storage show ID`: what is stored. */
+import Table from "cli-table3";
+import pc from "picocolors";
+import { KittError } from "../../errors.js";
+import { openStore } from "../../store/results-store.js";
+import type { RunStatus } from "../../store/schema.js";
+import type { StorageDbOption } from "./storage-admin.js";
+
+export interface StorageListOptions extends StorageDbOption {
+  model?: string;
+  engine?: string;
+  suite?: string;
+  status?: string;
+  /** A date or time (`2026-01-31`, ISO 8601) or an age (`7d`, `12h`). */
+  since?: string;
+  limit?: number;
+  json?: boolean;
+}
+
+const statuses: readonly RunStatus[] = ["running", "completed", "failed", "interrupted"];
+
+/** `kitt storage list`: stored runs, newest first; runs whose writer died are marked interrupted first. */
+export async function storageListCommand(options: StorageListOptions = {}): Promise<void> {
+  if (options.status !== undefined && !statuses.includes(options.status as RunStatus)) {
+    throw new KittError("USAGE", `--status must be one of ${statuses.join(", ")}`);
+  }
+  await using store = await openStore({ url: options.db });
+  await store.markStaleRuns();
+  const runs = await store.listRuns({
+    model: options.model,
+    engine: options.engine,
+    suite: options.suite,
+    status: options.status as RunStatus | undefined,
+    since: options.since === undefined ? undefined : parseSince(options.since),
+    limit: options.limit ?? 50,
+  });
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
+    return;
+  }
+  if (runs.length === 0) {
+    process.stdout.write(`no runs stored in ${store.description}\n`);
+    return;
+  }
+  const table = new Table({ head: ["id", "started", "model", "engine", "suite", "status"] });
+  for (const run of runs) {
+    const status = run.status === "completed" ? (run.passed ? pc.green("passed") : pc.yellow("completed")) : run.status === "failed" ? pc.red("failed") : pc.yellow(run.status);
+    table.push([run.id.slice(0, 8), new Date(run.started_at).toISOString().slice(0, 16).replace("T", " "), run.model, run.engine, run.suite, status]);
+  }
+  process.stdout.write(`${table.toString()}\n`);
+}
+
+/** `kitt storage show ID`: one run with every test and its numeric metrics. */
+export async function storageShowCommand(id: string, options: StorageDbOption & { json?: boolean } = {}): Promise<void> {
+  await using store = await openStore({ url: options.db });
+  const run = await store.getRun(await store.resolveId(id));
+  if (!run) throw new KittError("NOT_FOUND", `no run ${id} in ${store.description}`);
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(run, null, 2)}\n`);
+    return;
+  }
+  const lines = [
+    `${pc.bold(run.id)}  ${run.kind} · ${run.status}${run.stop_reason ? ` (${run.stop_reason})` : ""}`,
+    `model ${run.model} · engine ${run.engine}${run.runtime ? ` (${run.runtime})` : ""} · suite ${run.suite}`,
+    `started ${new Date(run.started_at).toISOString()}${run.finished_at === null ? "" : ` · finished ${new Date(run.finished_at).toISOString()}`}`,
+  ];
+  if (run.source) lines.push(`imported from ${run.source}`);
+  for (const test of run.benchmarks) {
+    lines.push("", `${pc.bold(test.test_name)} run ${test.run_number}: ${test.passed ? "passed" : "failed"}${test.partial ? " (partial)" : ""}, ${test.duration_seconds.toFixed(1)} s`);
+    for (const error of test.errors) lines.push(`  ${pc.red(error)}`);
+    for (const [name, value] of Object.entries(test.metric_values)) lines.push(`  ${name.padEnd(40)} ${value}`);
+  }
+  process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+export function parseSince(value: string, now = Date.now()): number {
+  const age = /^(\d+)([dhm])$/.exec(value);
+  if (age) return now - Number(age[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[age[2] as "d" | "h" | "m"];
+  const time = Date.parse(value);
+  if (Number.isNaN(time)) throw new KittError("USAGE", `--since ${value}: give a date (2026-01-31) or an age (7d, 12h, 30m)`);
+  return time;
+}

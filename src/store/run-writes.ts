@@ -1,0 +1,214 @@
+/**
+ * Every write to the store. Each call is one transaction, so a crash leaves either all of a
+ * test's rows or none of them.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+import type { Kysely } from "kysely";
+import type { TestResult } from "../bench/suite-results.js";
+import type { JsonValue } from "../bench/types.js";
+import { KittError } from "../errors.js";
+import type { StoreDialect } from "./connection.js";
+import { flattenMetrics, splitSamples } from "./metric-names.js";
+import { packText } from "./samples-codec.js";
+import type { RunKind, RunStatus, StoreTables } from "./schema.js";
+import { writeTransaction, type StoreWriter } from "./write-transaction.js";
+
+export interface RunMeta {
+  kind: RunKind;
+  model: string;
+  engine: string;
+  engineVersion?: string | null;
+  imageDigest?: string | null;
+  suite: string;
+  suiteVersion?: string | null;
+  runtime?: string | null;
+  /** Epoch ms; now by default. */
+  startedAt?: number;
+  kittVersion?: string | null;
+  config: unknown;
+  hardware?: unknown;
+  /** Exact file texts to export later (`config.json`, `hardware.json`…), by file name. */
+  documents?: Record<string, string>;
+  /** Folder or file the run came from, for imports. */
+  source?: string | null;
+  /** True while this process writes the run: lets `markStaleRuns` find it if the process dies. */
+  live?: boolean;
+}
+
+export interface RunEnd {
+  status: Exclude<RunStatus, "running">;
+  /** Epoch ms; now by default. */
+  finishedAt?: number;
+  passed: boolean;
+  stopReason?: string | null;
+  documents?: Record<string, string>;
+}
+
+/** A test's result, as stored: `TestResult` or any benchmark-shaped record (serving runs). */
+export type StoredTest = Pick<TestResult, "test_name" | "test_version" | "category" | "run_number" | "passed" | "partial" | "metrics" | "errors" | "warmup_times" | "duration_seconds"> & {
+  timestamp?: string | null;
+  /** Extra sample files, e.g. `requests.jsonl`, stored compressed beside the benchmark. */
+  sampleFiles?: Record<string, string>;
+};
+
+/** How many metric rows go in one INSERT (4 parameters each; SQLite allows 32,766). */
+const METRIC_BATCH = 2_000;
+
+export class RunWriter {
+  constructor(
+    private readonly db: Kysely<StoreTables>,
+    private readonly dialect: StoreDialect,
+  ) {}
+
+  async beginRun(meta: RunMeta, id: string = randomUUID()): Promise<string> {
+    await writeTransaction(this.db, this.dialect, (tx) => insertRun(tx, id, meta));
+    return id;
+  }
+
+  async recordTest(runId: string, test: StoredTest): Promise<string> {
+    return writeTransaction(this.db, this.dialect, async (tx) => {
+      await requireRun(tx, runId);
+      return insertTest(tx, runId, test);
+    });
+  }
+
+  async finishRun(runId: string, end: RunEnd): Promise<void> {
+    await writeTransaction(this.db, this.dialect, async (tx) => {
+      await requireRun(tx, runId);
+      await updateRunEnd(tx, runId, end);
+    });
+  }
+
+  /** A whole run in one transaction: what imports and serving results use. */
+  async saveRun(meta: RunMeta, tests: readonly StoredTest[], end: RunEnd): Promise<string> {
+    const id = randomUUID();
+    await writeTransaction(this.db, this.dialect, async (tx) => {
+      await insertRun(tx, id, meta);
+      for (const test of tests) await insertTest(tx, id, test);
+      await updateRunEnd(tx, id, end);
+    });
+    return id;
+  }
+}
+
+async function insertRun(tx: StoreWriter, id: string, meta: RunMeta): Promise<void> {
+  const hardwareId = meta.hardware === undefined || meta.hardware === null ? null : await upsertHardware(tx, meta.hardware);
+  await tx
+    .insertInto("runs")
+    .values({
+      id,
+      kind: meta.kind,
+      model: meta.model,
+      engine: meta.engine,
+      engine_version: meta.engineVersion ?? null,
+      image_digest: meta.imageDigest ?? null,
+      suite: meta.suite,
+      suite_version: meta.suiteVersion ?? null,
+      runtime: meta.runtime ?? null,
+      started_at: meta.startedAt ?? Date.now(),
+      finished_at: null,
+      status: "running",
+      passed: 0,
+      stop_reason: null,
+      kitt_version: meta.kittVersion ?? null,
+      config: JSON.stringify(meta.config ?? null),
+      hardware_id: hardwareId,
+      owner_host: meta.live ? hostname() : null,
+      owner_pid: meta.live ? process.pid : null,
+      source: meta.source ?? null,
+    })
+    .execute();
+  await insertDocuments(tx, id, meta.documents);
+}
+
+async function insertTest(tx: StoreWriter, runId: string, test: StoredTest): Promise<string> {
+  const id = randomUUID();
+  const last = await tx.selectFrom("benchmarks").where("run_id", "=", runId).select((eb) => eb.fn.max("position").as("position")).executeTakeFirst();
+  const position = last?.position === null || last?.position === undefined ? 0 : Number(last.position) + 1;
+  const { rest, samples } = splitSamples(test.metrics);
+  await tx
+    .insertInto("benchmarks")
+    .values({
+      id,
+      run_id: runId,
+      position,
+      test_name: test.test_name,
+      test_version: test.test_version,
+      category: test.category,
+      run_number: test.run_number,
+      passed: test.passed ? 1 : 0,
+      partial: test.partial ? 1 : 0,
+      errors: JSON.stringify(test.errors),
+      warmup_times: JSON.stringify(test.warmup_times),
+      started_at: test.timestamp ? Date.parse(test.timestamp) : null,
+      duration_seconds: test.duration_seconds,
+      metrics_doc: JSON.stringify(rest),
+    })
+    .execute();
+  const rows = [...flattenMetrics(rest)].map(([name, value]) => ({ benchmark_id: id, run_id: runId, name, value }));
+  for (let start = 0; start < rows.length; start += METRIC_BATCH) {
+    await tx.insertInto("metrics").values(rows.slice(start, start + METRIC_BATCH)).execute();
+  }
+  const sampleRows = [];
+  if (samples) sampleRows.push({ name: "metrics", format: "json", count: sampleCount(samples), text: JSON.stringify(samples) });
+  for (const [name, text] of Object.entries(test.sampleFiles ?? {})) {
+    sampleRows.push({ name, format: "jsonl", count: text.split("\n").filter((line) => line !== "").length, text });
+  }
+  for (const row of sampleRows) {
+    await tx
+      .insertInto("request_samples")
+      .values({ benchmark_id: id, run_id: runId, name: row.name, format: row.format, count: row.count, data: packText(row.text) })
+      .execute();
+  }
+  return id;
+}
+
+async function updateRunEnd(tx: StoreWriter, runId: string, end: RunEnd): Promise<void> {
+  await tx
+    .updateTable("runs")
+    .set({ status: end.status, finished_at: end.finishedAt ?? Date.now(), passed: end.passed ? 1 : 0, stop_reason: end.stopReason ?? null })
+    .where("id", "=", runId)
+    .execute();
+  await insertDocuments(tx, runId, end.documents);
+}
+
+async function insertDocuments(tx: StoreWriter, runId: string, documents: Record<string, string> | undefined): Promise<void> {
+  const rows = Object.entries(documents ?? {}).map(([name, content]) => ({ run_id: runId, name, content }));
+  if (rows.length === 0) return;
+  await tx
+    .insertInto("raw_documents")
+    .values(rows)
+    .onConflict((oc) => oc.columns(["run_id", "name"]).doUpdateSet((eb) => ({ content: eb.ref("excluded.content") })))
+    .execute();
+}
+
+/** The same fingerprint is stored once, keyed by the hash of its canonical JSON. */
+async function upsertHardware(tx: StoreWriter, hardware: unknown): Promise<string> {
+  const fingerprint = canonicalJson(hardware);
+  const id = createHash("sha256").update(fingerprint).digest("hex");
+  await tx
+    .insertInto("hardware")
+    .values({ id, fingerprint, first_seen_at: Date.now() })
+    .onConflict((oc) => oc.column("id").doNothing())
+    .execute();
+  return id;
+}
+
+async function requireRun(tx: StoreWriter, runId: string): Promise<void> {
+  const run = await tx.selectFrom("runs").where("id", "=", runId).select("status").executeTakeFirst();
+  if (!run) throw new KittError("NOT_FOUND", `run ${runId} is not in the database`);
+}
+
+function sampleCount(samples: Record<string, JsonValue>): number {
+  return Math.max(0, ...Object.values(samples).map((value) => (Array.isArray(value) ? value.length : 0)));
+}
+
+/** JSON with object keys sorted, so equal fingerprints hash alike whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === "object" && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
+}

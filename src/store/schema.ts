@@ -1,0 +1,103 @@
+/**
+ * The tables, as kysely sees them. Portable across SQLite and PostgreSQL: text ids, times as
+ * epoch milliseconds, booleans as 0/1, JSON as text, binary as blob/bytea.
+ */
+
+export type RunStatus = "running" | "completed" | "failed" | "interrupted";
+/** `run`: a `kitt run` suite; `serve`: a serving benchmark (`kitt bench serve` or vLLM's). */
+export type RunKind = "run" | "serve";
+
+export interface RunsTable {
+  id: string;
+  kind: RunKind;
+  model: string;
+  engine: string;
+  engine_version: string | null;
+  image_digest: string | null;
+  suite: string;
+  suite_version: string | null;
+  runtime: string | null;
+  started_at: number;
+  finished_at: number | null;
+  status: RunStatus;
+  passed: number;
+  stop_reason: string | null;
+  kitt_version: string | null;
+  /** config.json (or the serving load), as JSON text. */
+  config: string;
+  hardware_id: string | null;
+  /** Who is writing a `running` run, so a dead writer's run can be marked interrupted. */
+  owner_host: string | null;
+  owner_pid: number | null;
+  /** The folder or file a run was imported from. */
+  source: string | null;
+}
+
+export interface BenchmarksTable {
+  id: string;
+  run_id: string;
+  /** Order within the run. */
+  position: number;
+  test_name: string;
+  test_version: string;
+  category: string;
+  run_number: number;
+  passed: number;
+  partial: number;
+  /** JSON array of strings. */
+  errors: string;
+  warmup_times: string;
+  started_at: number | null;
+  duration_seconds: number;
+  /** The test's metrics as JSON text, less the per-request samples (kept in request_samples). */
+  metrics_doc: string;
+}
+
+export interface MetricsTable {
+  benchmark_id: string;
+  run_id: string;
+  name: string;
+  value: number;
+}
+
+export interface RequestSamplesTable {
+  benchmark_id: string;
+  run_id: string;
+  /** `metrics` for the samples split out of a test's metrics; a file name such as `requests.jsonl`. */
+  name: string;
+  /** `json`: gzip'd JSON object of sample arrays by key; `jsonl`: gzip'd requests.jsonl text. */
+  format: string;
+  count: number;
+  data: Buffer;
+}
+
+export interface HardwareTable {
+  /** sha256 of the fingerprint's canonical JSON. */
+  id: string;
+  fingerprint: string;
+  first_seen_at: number;
+}
+
+export interface RawDocumentsTable {
+  run_id: string;
+  /** File name in a results folder: metrics.json, config.json, hardware.json, serve.json… */
+  name: string;
+  content: string;
+}
+
+export interface SchemaMigrationsTable {
+  version: number;
+  name: string;
+  applied_at: number;
+}
+
+export interface StoreTables {
+  runs: RunsTable;
+  benchmarks: BenchmarksTable;
+  metrics: MetricsTable;
+  request_samples: RequestSamplesTable;
+  hardware: HardwareTable;
+  raw_documents: RawDocumentsTable;
+  schema_migrations: SchemaMigrationsTable;
+}
+
