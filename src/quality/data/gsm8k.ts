@@ -1,0 +1,33 @@
+/** GSM8K jsonl (`{"question", "answer"}` per line, the answer ending `#### N`): `test.jsonl` and `train.jsonl`. */
+import { join } from "node:path";
+import { KittError } from "../../errors.js";
+import { parseJsonl } from "./jsonl.js";
+import { readDataFile } from "./read-file.js";
+
+export interface Gsm8kDoc {
+  /** Position in its split. */
+  index: number;
+  question: string;
+  /** The full worked answer with `<<calc>>` annotations and the final `#### N`. */
+  answer: string;
+}
+
+export interface Gsm8kData {
+  test: Gsm8kDoc[];
+  /** The few-shot pool. */
+  train: Gsm8kDoc[];
+}
+
+export function loadGsm8k(dir: string): Gsm8kData {
+  return { test: readGsm8kJsonl(join(dir, "test.jsonl")), train: readGsm8kJsonl(join(dir, "train.jsonl")) };
+}
+
+export function readGsm8kJsonl(path: string): Gsm8kDoc[] {
+  return parseJsonl(readDataFile(path), path).map((value, index) => {
+    const row = value as { question?: unknown; answer?: unknown } | null;
+    if (typeof row?.question !== "string" || typeof row.answer !== "string") {
+      throw new KittError("CONFIG_INVALID", `${path} record ${index + 1} needs string "question" and "answer"`);
+    }
+    return { index, question: row.question, answer: row.answer };
+  });
+}

@@ -1,0 +1,88 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { KittError } from "../../src/errors.js";
+import { loadGsm8k } from "../../src/quality/data/gsm8k.js";
+import { hellaswagRow, loadHellaswag } from "../../src/quality/data/hellaswag.js";
+import { loadMmlu } from "../../src/quality/data/mmlu.js";
+import { resolveTaskDir } from "../../src/quality/data/resolve.js";
+import { sampleBySubject, sampleDocuments } from "../../src/quality/data/sampling.js";
+import { loadTruthfulQaMc } from "../../src/quality/data/truthfulqa.js";
+import { FIXTURES } from "./fixture-paths.js";
+
+describe("data resolution", () => {
+  it("prefers an explicit path, then KITT_DATASETS_DIR/<task>", () => {
+    expect(resolveTaskDir("gsm8k", join(FIXTURES, "gsm8k"), {})).toBe(join(FIXTURES, "gsm8k"));
+    expect(resolveTaskDir("mmlu", undefined, { KITT_DATASETS_DIR: FIXTURES })).toBe(join(FIXTURES, "mmlu"));
+  });
+
+  it("says where to put the files when there are none", () => {
+    expect(() => resolveTaskDir("gsm8k", undefined, {})).toThrow(/set KITT_DATASETS_DIR to a folder holding gsm8k\/ with test\.jsonl and train\.jsonl/);
+    const empty = mkdtempSync(join(tmpdir(), "kitt-quality-"));
+    expect(() => resolveTaskDir("truthfulqa", undefined, { KITT_DATASETS_DIR: empty })).toThrow(/put mc_task\.json and TruthfulQA\.csv there/);
+    try {
+      resolveTaskDir("mmlu", join(empty, "nope"), {});
+    } catch (error) {
+      expect(error).toBeInstanceOf(KittError);
+      expect((error as KittError).code).toBe("NOT_FOUND");
+    }
+  });
+});
+
+describe("loaders", () => {
+  it("reads MMLU csv folders: subjects sorted, global indexes, categories", () => {
+    const data = loadMmlu(join(FIXTURES, "mmlu"));
+    expect(data.test.map((d) => [d.index, d.subject, d.answer])).toEqual([
+      [0, "astronomy", 1],
+      [1, "astronomy", 0],
+      [2, "world_religions", 0],
+    ]);
+    expect(data.test[1]!.question).toBe('Pick the true one:\r\nI. "Sun" is a star, hot.');
+    expect(data.test[1]!.choices).toEqual(["I only", "None", "Both, really", "II only"]);
+    expect(data.dev.get("astronomy")).toHaveLength(2);
+    expect(data.categories.get("world_religions")).toBe("humanities");
+  });
+
+  it("reads GSM8K test and train", () => {
+    const data = loadGsm8k(join(FIXTURES, "gsm8k"));
+    expect(data.test).toHaveLength(2);
+    expect(data.train).toHaveLength(8);
+    expect(data.test[1]!.answer.endsWith("#### 600")).toBe(true);
+  });
+
+  it("reads TruthfulQA's {choice: label} objects and the Hub's {choices, labels}", () => {
+    const docs = loadTruthfulQaMc(join(FIXTURES, "truthfulqa"));
+    expect(docs[0]!.mc1).toEqual({ choices: ["Blue.", "Green.", "Red."], labels: [1, 0, 0] });
+    expect(docs[0]!.mc2.labels).toEqual([1, 1, 0, 0]);
+  });
+
+  it("reads HellaSwag in the original shape and the Hub's string labels", () => {
+    const data = loadHellaswag(join(FIXTURES, "hellaswag"));
+    expect(data.validation.map((d) => d.label)).toEqual([0, 0]);
+    expect(data.train!.map((d) => d.label).slice(0, 4)).toEqual([0, 1, 2, 3]);
+    const hub = { activity_label: "a", ctx_a: "b", ctx_b: "c", endings: ["x", "y"], label: "1" };
+    expect(hellaswagRow(hub, "row", 0).label).toBe(1);
+    expect(hellaswagRow({ ...hub, label: "" }, "row", 0).label).toBe(-1);
+    expect(() => hellaswagRow({ ...hub, label: "7" }, "row 3", 0)).toThrow(/row 3: label 7 is not an ending's index/);
+  });
+});
+
+describe("sampling", () => {
+  const docs = Array.from({ length: 10 }, (_, i) => i);
+
+  it("draws --limit with random.Random(seed).sample and keeps the original order", () => {
+    // random.Random(1234).sample(range(10), 4) = [7, 1, 0, 9] → sorted [0, 1, 7, 9].
+    expect(sampleDocuments(docs, 4)).toEqual([0, 1, 7, 9]);
+    expect(sampleDocuments(docs, 4)).toEqual(sampleDocuments(docs, 4));
+    expect(sampleDocuments(docs, 40)).toEqual(docs);
+    expect(() => sampleDocuments(docs, 0)).toThrow(/--limit must be a positive integer/);
+  });
+
+  it("limits MMLU per subject and filters --subjects", () => {
+    const mmlu = [..."aaaabbb"].map((subject, i) => ({ subject, i }));
+    expect(sampleBySubject(mmlu, { limit: 2 }).map((d) => d.subject)).toEqual(["a", "a", "b", "b"]);
+    expect(sampleBySubject(mmlu, { subjects: ["b"] }).map((d) => d.i)).toEqual([4, 5, 6]);
+    expect(() => sampleBySubject(mmlu, { subjects: ["c"] })).toThrow(/unknown subject c; known: a, b/);
+  });
+});

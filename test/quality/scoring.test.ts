@@ -1,0 +1,191 @@
+/** Scoring parity with lm-evaluation-harness, on hand-worked examples (arithmetic in the comments). */
+import { describe, expect, it } from "vitest";
+import { exactMatch, normalizeForExactMatch } from "../../src/quality/scoring/exact-match.js";
+import { GSM8K_EXACT_MATCH, gsm8kExtract, scoreGsm8k } from "../../src/quality/scoring/gsm8k.js";
+import { firstLine, generatedLetterAcc, letterLogprobs, topKLetterAcc } from "../../src/quality/scoring/letters.js";
+import { aggregateMmlu } from "../../src/quality/scoring/mmlu-aggregate.js";
+import { acc, accNorm, mc2 } from "../../src/quality/scoring/multiple-choice.js";
+import { pythonFindall, pythonRemove } from "../../src/quality/scoring/python-regex.js";
+import { INVALID, regexFilter } from "../../src/quality/scoring/regex-filter.js";
+import { meanStderr, summarize } from "../../src/quality/scoring/summary.js";
+
+describe("acc and acc_norm", () => {
+  // Choices " cat" / " elephant" with log-likelihoods −4 and −6.
+  // acc: argmax(−4, −6) = 0. acc_norm: −4/3 = −1.333 vs −6/8 = −0.75 → argmax = 1.
+  it("take the argmax of raw and length-normalised log-likelihoods", () => {
+    expect(acc([-4, -6], 0)).toBe(1);
+    expect(accNorm([-4, -6], ["cat", "elephant"], 0)).toBe(0);
+    expect(accNorm([-4, -6], ["cat", "elephant"], 1)).toBe(1);
+  });
+
+  it("break ties toward the first choice, like np.argmax", () => {
+    expect(acc([-1, -1], 0)).toBe(1);
+    expect(acc([-1, -1], 1)).toBe(0);
+  });
+
+  it("count characters as Python does (code points)", () => {
+    // "😀x" is 2 code points: −3/2 = −1.5 beats −2/1 = −2.
+    expect(accNorm([-3, -2], ["😀x", "y"], 0)).toBe(1);
+  });
+
+  it("refuse a log-likelihood count that does not match the choices", () => {
+    expect(() => accNorm([-1], ["a", "b"], 0)).toThrow(/1 log-likelihoods for 2 choices/);
+  });
+});
+
+describe("mc2", () => {
+  it("is the normalised probability mass of the true answers", () => {
+    // p = exp(ln 0.5), exp(ln 0.2), exp(ln 0.2) = 0.5, 0.2, 0.2 → (0.5 + 0.2) / 0.9 = 0.7777…
+    expect(mc2([Math.log(0.5), Math.log(0.2), Math.log(0.2)], [1, 1, 0])).toBeCloseTo(7 / 9, 12);
+  });
+
+  it("survives log-likelihoods that underflow exp()", () => {
+    // exp(−1000) is 0 in floating point; with log-sum-exp: 1 / (1 + e^−1) = 0.7310585786…
+    expect(mc2([-1000, -1001], [1, 0])).toBeCloseTo(1 / (1 + Math.exp(-1)), 12);
+  });
+
+  it("splits at the first false label, as the harness does", () => {
+    // Labels [1, 0, 1]: only the first counts as true. p = 0.2, 0.3, 0.5 → 0.2 / 1.0.
+    expect(mc2([Math.log(0.2), Math.log(0.3), Math.log(0.5)], [1, 0, 1])).toBeCloseTo(0.2, 12);
+  });
+
+  it("with uniform probabilities is the share of true answers", () => {
+    expect(mc2([-2, -2, -2, -2], [1, 0, 0, 0])).toBeCloseTo(0.25, 12);
+  });
+});
+
+describe("Python regex semantics", () => {
+  it("translates (?s), \\$ and Python's $ (which also matches before a final newline)", () => {
+    expect(pythonRemove("(?s).*#### ", "step one\nstep two\n#### 1,234")).toBe("1,234");
+    // Without (?s), "." stops at newlines: only the last line's prefix goes.
+    expect(pythonRemove(".*#### ", "a\nb #### 5")).toBe("a\n5");
+    expect(pythonRemove("\\$", "$1$")).toBe("1");
+    expect(pythonRemove("\\.$", "42.")).toBe("42");
+    expect(pythonRemove("\\.$", "42.\n")).toBe("42\n");
+    expect(pythonRemove("\\.$", "4.2")).toBe("4.2");
+  });
+
+  it("returns re.findall's shapes: whole match, one group, or every group", () => {
+    expect(pythonFindall("[0-9]+", "a1b22")).toEqual(["1", "22"]);
+    expect(pythonFindall("#(\\d)", "#1 #2")).toEqual(["1", "2"]);
+    expect(pythonFindall("(a)|(b)", "ab")).toEqual([
+      ["a", ""],
+      ["", "b"],
+    ]);
+  });
+});
+
+describe("regex filter", () => {
+  it("takes the selected match, the first non-empty group, stripped; [invalid] when nothing matches", () => {
+    expect(regexFilter("x #### 12 and #### 13", "#### (\\-?[0-9\\.\\,]+)")).toBe("12");
+    expect(regexFilter("x #### 12 and #### 13", "#### (\\-?[0-9\\.\\,]+)", -1)).toBe("13");
+    expect(regexFilter("no number", "#### (\\-?[0-9\\.\\,]+)")).toBe(INVALID);
+    // Two groups: the single digit "7" can only match the second.
+    expect(regexFilter("costs 7", "(-?[$0-9.,]{2,})|(-?[0-9]+)", -1)).toBe("7");
+  });
+});
+
+describe("exact_match", () => {
+  it("applies regexes, then lower-case, then removes string.punctuation", () => {
+    expect(exactMatch("The Answer!", "the answer", { ignoreCase: true, ignorePunctuation: true })).toBe(1);
+    expect(exactMatch("The Answer!", "the answer", { ignoreCase: true })).toBe(0);
+    expect(exactMatch("The Answer", "the answer")).toBe(0);
+    expect(normalizeForExactMatch(`a!"#$%&'()*+,-./:;<=>?@[\\]^_\`{|}~b`, { ignorePunctuation: true })).toBe("ab");
+  });
+
+  it("reduces a GSM8K reference to its number with the task's regexes", () => {
+    // "," gone, "$" gone, everything through "#### " gone, a final "." gone.
+    expect(normalizeForExactMatch("Half: <<1200/2=600>>600.\n#### 1,200", GSM8K_EXACT_MATCH)).toBe("1200");
+    expect(normalizeForExactMatch("$1,200.", GSM8K_EXACT_MATCH)).toBe("1200");
+  });
+
+  it("scores MMLU's generative letters: 'A.' is right, 'A. 0' is not", () => {
+    expect(generatedLetterAcc(" A.\nB", "A")).toBe(1);
+    expect(generatedLetterAcc("a", "A")).toBe(1);
+    expect(generatedLetterAcc("A. 0", "A")).toBe(0);
+    expect(firstLine("  B  \nmore")).toBe("B");
+    expect(firstLine("")).toBe("");
+  });
+});
+
+describe("GSM8K filters", () => {
+  const reference = "Tom has 3 + 4 = <<3+4=7>>7 apples.\n#### 7";
+
+  it("strict-match needs '#### N'; flexible-extract takes the last number", () => {
+    const response = " 3 + 4 = 7 apples. So 7.\n#### 7";
+    expect(gsm8kExtract(response, "strict-match")).toBe("7");
+    expect(scoreGsm8k(response, reference, "strict-match")).toBe(1);
+    // Flexible: findall over "(-?[$0-9.,]{2,})|(-?[0-9]+)" ends with ("", "7") → "7".
+    expect(scoreGsm8k(response, reference, "flexible-extract")).toBe(1);
+    const loose = "He has 7 apples.";
+    expect(gsm8kExtract(loose, "strict-match")).toBe(INVALID);
+    expect(scoreGsm8k(loose, reference, "strict-match")).toBe(0);
+    // "7" is one character, so only group 2 takes it; a lone "." is too short for group 1 → "7".
+    expect(scoreGsm8k(loose, reference, "flexible-extract")).toBe(1);
+  });
+
+  it("normalises dollars, thousands separators and a final period on both sides", () => {
+    // Flexible extract of "... $1,200." is "$1,200." → regexes → "1200"; the reference → "1200".
+    expect(scoreGsm8k("The total is $1,200.", "x\n#### 1,200", "flexible-extract")).toBe(1);
+    expect(scoreGsm8k("#### -5.", "x\n#### -5", "strict-match")).toBe(1);
+  });
+
+  it("CoT strict-match reads 'The answer is N.'", () => {
+    const response = "There are 3 + 4 = 7. The answer is 7.\n\n";
+    expect(gsm8kExtract(response, "strict-match", true)).toBe("7");
+    expect(scoreGsm8k(response, "7", "strict-match", true)).toBe(1);
+    expect(scoreGsm8k("So 7 apples.", "7", "strict-match", true)).toBe(0);
+  });
+});
+
+describe("first-token top-k letters", () => {
+  const top = [
+    { token: " B", logprob: -0.2 },
+    { token: "A", logprob: -1.9 },
+    { token: "B", logprob: -3 },
+    { token: "The", logprob: -2.5 },
+  ];
+
+  it("takes each letter's best entry, trimmed, and −∞ for letters not listed", () => {
+    expect(letterLogprobs(top, ["A", "B", "C", "D"])).toEqual([-1.9, -0.2, -Infinity, -Infinity]);
+    expect(topKLetterAcc(top, ["A", "B", "C", "D"], 1)).toBe(1);
+    expect(topKLetterAcc(top, ["A", "B", "C", "D"], 0)).toBe(0);
+  });
+
+  it("scores 0 when no letter appears at all", () => {
+    expect(topKLetterAcc([{ token: "The", logprob: -0.1 }], ["A", "B", "C", "D"], 0)).toBe(0);
+  });
+});
+
+describe("standard error and aggregation", () => {
+  it("is the sample standard deviation (ddof 1) over √n", () => {
+    // [1, 0, 1, 1]: mean 0.75; Σ(x − 0.75)² = 3·0.0625 + 0.5625 = 0.75; /3 = 0.25; sd 0.5; /√4 = 0.25.
+    expect(meanStderr([1, 0, 1, 1])).toBeCloseTo(0.25, 12);
+    expect(summarize("acc", "loglikelihood", [1, 0, 1, 1])).toEqual({ metric: "acc", method: "loglikelihood", value: 0.75, stderr: 0.25, count: 4 });
+    expect(meanStderr([1])).toBeNaN();
+  });
+
+  it("micro-averages MMLU overall and reports subjects and categories", () => {
+    const categories = new Map([
+      ["anatomy", "stem" as const],
+      ["philosophy", "humanities" as const],
+    ]);
+    // anatomy 1/1, philosophy 1/3 → subject mean would be 0.667, the micro-average is 2/4 = 0.5.
+    const result = aggregateMmlu(
+      [
+        { subject: "anatomy", score: 1 },
+        { subject: "philosophy", score: 1 },
+        { subject: "philosophy", score: 0 },
+        { subject: "philosophy", score: 0 },
+      ],
+      categories,
+      "acc",
+      "top_k_letters",
+    );
+    expect(result.overall.value).toBe(0.5);
+    expect(result.overall.method).toBe("top_k_letters");
+    expect(result.subjects.philosophy!.value).toBeCloseTo(1 / 3, 12);
+    expect(result.categories.stem!.value).toBe(1);
+    expect(result.categories.humanities!.count).toBe(3);
+  });
+});
