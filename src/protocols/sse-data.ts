@@ -8,7 +8,8 @@ export async function* sseData(body: AsyncIterable<string>): AsyncGenerator<stri
     parser.feed(text);
     while (ready.length > 0) yield ready.shift()!.data;
   }
-  // A last event not followed by a blank line still counts (some servers close right after it).
-  parser.reset({ consume: true });
+  // A last event not followed by a blank line still counts (some servers close right after
+  // it): ending its line and the event dispatches it; with nothing pending this yields nothing.
+  parser.feed("\n\n");
   while (ready.length > 0) yield ready.shift()!.data;
 }

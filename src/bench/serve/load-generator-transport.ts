@@ -4,9 +4,9 @@
  * - `fast` (plain `http:`): kitt's own keep-alive HTTP/1.1 connections (`load-generator-http-pool.ts`)
  *   that read each socket straight into one reused buffer (`net` `onread`), with no stream objects
  *   between the socket and the SSE scanner. undici's per-read path (a Readable stream plus a
- *   WebAssembly HTTP parser) costs several times more CPU per chunk: on a 2-core machine the
- *   self-test ceiling through undici was about 5,600 req/s of 16-token streams and 320,000
- *   chunks/s, against about 9,700 and 800,000 here, and with 256 streams of a token every 10 ms
+ *   WebAssembly HTTP parser) costs more CPU per chunk, about 1.7× in the self-test: on a 2-core
+ *   machine the client's ceiling through undici was about 5,600 req/s of 16-token streams and 320,000
+ *   chunks/s, against about 9,700 and 800,000 here; and with 256 streams of a token every 10 ms
  *   on a loaded machine undici stamped chunks 10–17 ms after the server wrote them at p99, this
  *   path 2–5 ms. `scripts/bench-client.ts` compares the two.
  * - `undici`: one undici `Agent`, for `https:` and for comparison.
