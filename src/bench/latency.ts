@@ -7,7 +7,7 @@ import { z } from "zod";
 import { baseTestConfigSchema, samplingShape } from "../config/suite-schema.js";
 import type { GenerateResult } from "../protocols/types.js";
 import { samplingRequest } from "./sampling.js";
-import { runSequential } from "./sequential.js";
+import { cycledRequests, runSequential } from "./sequential.js";
 import { summarize } from "./stats.js";
 import { THROUGHPUT_PROMPTS } from "./throughput-prompts.js";
 import type { Benchmark, BenchmarkOutcome, Metrics } from "./types.js";
@@ -42,11 +42,7 @@ export const latencyBenchmark: Benchmark<typeof latencyConfigSchema> = {
     const { config } = ctx;
     const sampling = samplingRequest(config);
     const warmupTimes = await warmUp(ctx, sampling);
-    const requests = Array.from({ length: config.requests }, (_, index) => ({
-      ...sampling,
-      prompt: config.prompts[index % config.prompts.length],
-      maxTokens: config.max_tokens,
-    }));
+    const requests = cycledRequests(config.prompts, config.requests, { ...sampling, maxTokens: config.max_tokens });
     const run = await runSequential(ctx, requests, latencySample);
     return {
       metrics: latencyMetrics(run.completed, run.failed),

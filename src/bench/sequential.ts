@@ -8,6 +8,11 @@ import type { GenerateRequest, GenerateResult } from "../protocols/types.js";
 import { isFatal } from "./fatal-errors.js";
 import type { BenchmarkContext } from "./types.js";
 
+/** `count` requests cycling through `prompts`, each with the same settings. */
+export function cycledRequests(prompts: readonly string[], count: number, settings: Omit<GenerateRequest, "prompt">): GenerateRequest[] {
+  return Array.from({ length: count }, (_, index) => ({ ...settings, prompt: prompts[index % prompts.length] }));
+}
+
 export interface SequentialOutcome<T> {
   completed: T[];
   errors: string[];

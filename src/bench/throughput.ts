@@ -9,7 +9,7 @@ import { z } from "zod";
 import { baseTestConfigSchema, samplingShape } from "../config/suite-schema.js";
 import type { GenerateResult } from "../protocols/types.js";
 import { samplingRequest } from "./sampling.js";
-import { runSequential } from "./sequential.js";
+import { cycledRequests, runSequential } from "./sequential.js";
 import { mean, percentileOfSorted } from "./stats.js";
 import { THROUGHPUT_PROMPTS } from "./throughput-prompts.js";
 import type { Benchmark, BenchmarkOutcome, Metrics } from "./types.js";
@@ -55,11 +55,7 @@ export const throughputBenchmark: Benchmark<typeof throughputConfigSchema> = {
     const warmupTimes = await warmUp(ctx, sampling);
 
     const total = config.prompts.length * config.iterations;
-    const requests = Array.from({ length: total }, (_, index) => ({
-      ...sampling,
-      prompt: config.prompts[index % config.prompts.length],
-      maxTokens: config.max_tokens,
-    }));
+    const requests = cycledRequests(config.prompts, total, { ...sampling, maxTokens: config.max_tokens });
     const run = await runSequential(ctx, requests, (result, index) =>
       requestRecord(index, Math.floor(index / config.prompts.length), index % config.prompts.length, result),
     );
