@@ -26,13 +26,27 @@ export function timePerOutputToken(record) {
   return record.completionTokens > 1 ? (record.e2eSeconds - record.ttftSeconds) / (record.completionTokens - 1) : undefined;
 }
 
-/** Stable fake token ids in a 32k vocabulary. */
+// The emulated tokenizer's vocabulary grows as texts are seen, so ids turn back into the exact
+// text (engines' detokenize routes) within one emulator process.
+const vocabulary = new Map();
+const pieces = [];
+
+/** Token ids of a text; the same piece always gets the same id. */
 export function tokenIds(text) {
-  return tokenize(text).map((token) => {
-    let hash = 7;
-    for (const char of token) hash = (hash * 131 + char.charCodeAt(0)) % 32000;
-    return hash;
+  return tokenize(text).map((piece) => {
+    let id = vocabulary.get(piece);
+    if (id === undefined) {
+      id = pieces.length;
+      vocabulary.set(piece, id);
+      pieces.push(piece);
+    }
+    return id;
   });
+}
+
+/** The text of token ids (unknown ids read as nothing). */
+export function detokenize(ids) {
+  return ids.map((id) => pieces[id] ?? "").join("");
 }
 
 function pad(n) {

@@ -4,7 +4,7 @@
  * request finished. Metrics exist only with `--enable-metrics`.
  */
 import { parseArgv, portFrom } from "../core/argv.mjs";
-import { E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, dateTime, histogramOver, sum, tokenIds, uvicornAccess } from "../core/engine-kit.mjs";
+import { E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, dateTime, detokenize, histogramOver, sum, tokenIds, uvicornAccess } from "../core/engine-kit.mjs";
 import { HttpError, randomHex, readJson, sendJson, sendText, startSse, writeSse } from "../core/http-util.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
 import { renderPython } from "../core/prometheus.mjs";
@@ -123,6 +123,10 @@ export const sglang = {
       "GET /get_model_info": (_req, res) =>
         sendJson(res, 200, { model_path: ctx.modelPath, tokenizer_path: ctx.modelPath, is_generation: true, preferred_sampling_params: null, weight_version: "default" }),
       "POST /generate": (req, res) => nativeGenerate(ctx, req, res),
+      "POST /v1/tokenize": (req, res) => tokenizeRoute(ctx, req, res),
+      "POST /tokenize": (req, res) => tokenizeRoute(ctx, req, res),
+      "POST /v1/detokenize": (req, res) => detokenizeRoute(req, res),
+      "POST /detokenize": (req, res) => detokenizeRoute(req, res),
       ...(ctx.info.enableMetrics
         ? { "GET /metrics": (_req, res) => sendText(res, 200, metricsText(ctx), "text/plain; version=0.0.4; charset=utf-8") }
         : {}),
@@ -151,3 +155,22 @@ export const sglang = {
     crash: () => [`${stamp()} Scheduler hit an exception: RuntimeError: CUDA error: an illegal memory access was encountered`, `${stamp()} Received sigquit from a child process. It usually means the child failed.`],
   },
 };
+
+/** `/v1/tokenize`: one prompt or a list of them; lists answer with a list of token lists. */
+async function tokenizeRoute(ctx, req, res) {
+  const body = await readJson(req);
+  const prompts = Array.isArray(body.prompt) ? body.prompt : typeof body.prompt === "string" ? [body.prompt] : undefined;
+  if (prompts === undefined) throw new HttpError(400, "prompt is required");
+  const tokens = prompts.map((prompt) => tokenIds(String(prompt)));
+  const count = tokens.map((ids) => ids.length);
+  const single = !Array.isArray(body.prompt);
+  sendJson(res, 200, { tokens: single ? tokens[0] : tokens, count: single ? count[0] : count, max_model_len: ctx.settings.maxModelLen });
+}
+
+/** `/v1/detokenize`: token lists in, texts out. */
+async function detokenizeRoute(req, res) {
+  const body = await readJson(req);
+  if (!Array.isArray(body.tokens)) throw new HttpError(400, "tokens is required");
+  const nested = body.tokens.every((ids) => Array.isArray(ids));
+  sendJson(res, 200, { text: nested ? body.tokens.map((ids) => detokenize(ids)) : detokenize(body.tokens) });
+}

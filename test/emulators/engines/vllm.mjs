@@ -4,7 +4,7 @@
  */
 import { parseArgv, portFrom } from "../core/argv.mjs";
 import {
-  E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, TOKEN_BUCKETS, histogramOver, monthDayTime, sum, timePerOutputToken, tokenIds, uvicornAccess,
+  E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, TOKEN_BUCKETS, histogramOver, monthDayTime, sum, timePerOutputToken, tokenIds, detokenize, uvicornAccess,
 } from "../core/engine-kit.mjs";
 import { HttpError, randomHex, readJson, sendJson, sendText } from "../core/http-util.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
@@ -108,6 +108,11 @@ export const vllm = {
         const text = typeof body.prompt === "string" ? body.prompt : Array.isArray(body.messages) ? body.messages.map((m) => m.content).join("\n") : undefined;
         if (text === undefined) throw new HttpError(400, "prompt or messages is required");
         sendJson(res, 200, { count: countTokens(text), max_model_len: ctx.settings.maxModelLen, tokens: tokenIds(text), token_strs: null });
+      },
+      "POST /detokenize": async (req, res) => {
+        const body = await readJson(req);
+        if (!Array.isArray(body.tokens)) throw new HttpError(400, "tokens is required");
+        sendJson(res, 200, { prompt: detokenize(body.tokens) });
       },
     };
   },

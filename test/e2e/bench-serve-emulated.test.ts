@@ -1,0 +1,61 @@
+/**
+ * `kitt bench serve` through every protocol, against emulators of the engines that cannot run
+ * here (each started by the spec's own command line): OpenAI completions and chat (vLLM,
+ * SGLang), TGI's generate_stream, Ollama's NDJSON. Counts and server-reported tokens.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { runKitt, tempKittHome } from "../support/cli.js";
+import { freePort, requireVocabFile } from "../support/llama.js";
+import { writeLlamaSpmTokenizerJson } from "../datasets/llama-spm-tokenizer-json.js";
+
+const bin = (name: string) => fileURLToPath(new URL(`../emulators/bin/${name}.mjs`, import.meta.url));
+const vocab = await requireVocabFile();
+
+function safetensorsModel(): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "kitt-emu-model-")), "tiny-model");
+  mkdirSync(dir);
+  writeFileSync(join(dir, "model.safetensors"), "");
+  writeFileSync(join(dir, "config.json"), "{}");
+  return dir;
+}
+
+async function benchServe(engine: string, model: string, extra: string[], env: Record<string, string> = {}) {
+  const out = join(mkdtempSync(join(tmpdir(), `kitt-serve-${engine}-`)), "out");
+  const run = await runKitt(
+    ["bench", "serve", "-e", engine, "-m", model, "--runtime", "native", "--binary", bin(engine), "--port", String(await freePort()),
+      "--num-prompts", "24", "--max-concurrency", "4", "--random-output-len", "12", "--warmup-requests", "2", "--no-store", "-o", out, ...extra],
+    { KITT_HOME: tempKittHome(), KITT_EMULATOR_TOKEN_DELAY_MS: "0.3", ...env },
+  );
+  expect(run.code, run.stderr).toBe(0);
+  return JSON.parse(readFileSync(join(out, "serve.json"), "utf8")) as Record<string, unknown>;
+}
+
+const prompts = ["--dataset", "prompts", "--prompt", "Tell me about rivers.", "--prompt", "Describe a quiet market square."];
+
+describe("kitt bench serve against emulated engines", () => {
+  for (const [engine, protocol] of [["vllm", "openai-completions"], ["vllm", "openai-chat"], ["sglang", "openai-completions"]] as const) {
+    it(`${engine} over ${protocol}: random prompts of exact length via the engine's tokenizer`, async () => {
+      const result = await benchServe(engine, safetensorsModel(), ["--protocol", protocol, "--random-input-len", "24"]);
+      expect(result).toMatchObject({ backend: protocol, completed: 24, failed: 0, total_output_tokens: 24 * 12, output_tokens_source: "server" });
+      if (protocol === "openai-completions") expect(result.total_input_tokens).toBe(24 * 24);
+      expect(result.mean_ttft_ms as number).toBeGreaterThan(0);
+      expect((result.engine_metrics as { available: boolean }).available).toBe(true);
+    }, 60_000);
+  }
+
+  it("tgi over generate_stream: fixed prompts counted by its /tokenize", async () => {
+    const result = await benchServe("tgi", safetensorsModel(), prompts);
+    expect(result).toMatchObject({ backend: "tgi-generate", completed: 24, failed: 0, total_output_tokens: 24 * 12, output_tokens_source: "server" });
+  }, 60_000);
+
+  it.skipIf(!vocab)("ollama over NDJSON: a tag, prompts counted by a tokenizer.json, no /metrics", async () => {
+    const tokenizer = await writeLlamaSpmTokenizerJson(vocab as string, mkdtempSync(join(tmpdir(), "kitt-tok-")));
+    const result = await benchServe("ollama", "tiny:latest", [...prompts, "--tokenizer", tokenizer], { KITT_EMULATOR_MODELS: "tiny:latest" });
+    expect(result).toMatchObject({ backend: "ollama-generate", completed: 24, failed: 0, total_output_tokens: 24 * 12, output_tokens_source: "server" });
+    expect(result.engine_metrics).toBeNull();
+  }, 60_000);
+});
