@@ -58,4 +58,24 @@ describe("kitt bench serve against emulated engines", () => {
     expect(result).toMatchObject({ backend: "ollama-generate", completed: 24, failed: 0, total_output_tokens: 24 * 12, output_tokens_source: "server" });
     expect(result.engine_metrics).toBeNull();
   }, 60_000);
+
+  it("--sweep: synchronous, max throughput, then rates in between, each run recorded", async () => {
+    const result = await benchServe("vllm", safetensorsModel(), ["--random-input-len", "16", "--sweep", "2"]);
+    const runs = result.runs as Array<{ kind: string; rate: number | "inf"; completed: number; max_concurrency: number | null }>;
+    expect(result.mode).toBe("sweep");
+    expect(runs.map((r) => r.kind)).toEqual(["synchronous", "throughput", "rate", "rate"]);
+    expect(runs[0]?.max_concurrency).toBe(1);
+    const rates = runs.slice(2).map((r) => r.rate as number);
+    expect(rates[0]).toBeLessThan(rates[1] as number);
+    for (const run of runs) expect(run.completed).toBe(24);
+  }, 90_000);
+
+  it("--slo-search finds the highest rate that still meets the SLO", async () => {
+    // A generous SLO every rate meets: the answer is the max-throughput rate itself.
+    const result = await benchServe("vllm", safetensorsModel(), ["--random-input-len", "16", "--slo", "ttft:60000,e2el:60000", "--slo-search"]);
+    expect(result.mode).toBe("slo-search");
+    const runs = result.runs as Array<{ kind: string; request_throughput: number }>;
+    expect(result.best_rate).toBeCloseTo(runs[1]?.request_throughput as number, 6);
+    expect(result.request_goodput).toBeGreaterThan(0);
+  }, 90_000);
 });
