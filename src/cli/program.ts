@@ -161,6 +161,52 @@ export function buildProgram(): Command {
     .option("-y, --yes", "do not ask")
     .action(async (id, options) => (await import("./commands/storage-delete.js")).storageDeleteCommand(id, options));
 
+  program
+    .command("report")
+    .argument("<run>", "run id (or unique prefix) or a results folder")
+    .description("a run as a self-contained HTML report (charts), Markdown, JSON or CSV")
+    .addOption(new Option("--format <format>", "report format").choices(["html", "md", "json", "csv"] as const).default("html" as const))
+    .option("-o, --output <file>", "file to write (default: stdout)")
+    .addOption(dbOption())
+    .action(async (run, options) => (await import("./commands/report.js")).reportCommand(run, options));
+
+  program
+    .command("compare")
+    .argument("<runs...>", "two or more run ids (or prefixes); the first is the baseline")
+    .description("shared metrics side by side with deltas; flags regressions (10% warning, 25% critical)")
+    .addOption(new Option("--format <format>", "output").choices(["table", "json"] as const).default("table" as const))
+    .addOption(dbOption())
+    .action(async (runs, options) => (await import("./commands/compare.js")).compareCommand(runs, options));
+
+  const results = program.command("results").description("query stored results");
+  results
+    .command("list")
+    .description("stored runs, newest first, with their GPU")
+    .option("--model <name>", "only this model")
+    .option("--engine <name>", "only this engine")
+    .option("--suite <name>", "only this suite")
+    .option("--since <date|Nd>", "a date (2026-01-31) or an age (7d, 12h)")
+    .option("--hardware <gpu>", "GPU model substring, any case (h100, 4090)")
+    .option("--limit <n>", "at most this many", parse.positiveInt, 50)
+    .option("--json", "print JSON")
+    .addOption(dbOption())
+    .action(async (options) => (await import("./commands/results.js")).resultsListCommand(options));
+  results
+    .command("query")
+    .description("one metric aggregated per engine, model or suite")
+    .addOption(new Option("--group-by <column>", "what to group by").choices(["engine", "model", "suite"] as const).makeOptionMandatory())
+    .requiredOption("--metric <name>", "stored metric name, e.g. median_ttft_ms or ttft_ms.p99")
+    .addOption(new Option("--agg <fn>", "aggregation").choices(["mean", "max", "min"] as const).default("mean" as const))
+    .option("--test <name>", "only this test's metric (serve, throughput, …)")
+    .option("--model <name>", "only this model")
+    .option("--engine <name>", "only this engine")
+    .option("--suite <name>", "only this suite")
+    .option("--since <date|Nd>", "a date (2026-01-31) or an age (7d, 12h)")
+    .option("--hardware <gpu>", "GPU model substring, any case")
+    .option("--json", "print JSON")
+    .addOption(dbOption())
+    .action(async (options) => (await import("./commands/results.js")).resultsQueryCommand(options));
+
   const enginesCommand = program.command("engines").description("list, check, set up and clean up engines");
   enginesCommand
     .command("list")

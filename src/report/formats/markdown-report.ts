@@ -1,0 +1,75 @@
+/**
+ * `kitt report --format md`: a suite run's `summary.md` (the same renderer), or a serving
+ * run's summary — load and throughput, then each latency's mean, median and percentiles,
+ * and one line per step for sweeps.
+ */
+import type { JsonValue } from "../../bench/types.js";
+import { isObject } from "../../store/serve-record.js";
+import { formatMetric } from "../metric-format.js";
+import { renderSummaryMarkdown } from "../summary-md.js";
+import type { ParsedReport } from "./report-documents.js";
+
+const LATENCIES: ReadonlyArray<[key: string, title: string]> = [
+  ["ttft", "TTFT"],
+  ["tpot", "TPOT"],
+  ["itl", "ITL"],
+  ["e2el", "E2EL"],
+  ["ttft_content", "TTFT to content"],
+];
+
+const OVERVIEW: ReadonlyArray<[key: string, label: string]> = [
+  ["completed", "Successful requests"],
+  ["failed", "Failed requests"],
+  ["max_concurrency", "Maximum request concurrency"],
+  ["request_rate", "Request rate (req/s)"],
+  ["duration", "Duration (s)"],
+  ["total_input_tokens", "Total input tokens"],
+  ["total_output_tokens", "Total output tokens"],
+  ["request_throughput", "Request throughput (req/s)"],
+  ["request_goodput", "Request goodput (req/s)"],
+  ["output_throughput", "Output token throughput (tok/s)"],
+  ["total_token_throughput", "Total token throughput (tok/s)"],
+  ["max_output_tokens_per_s", "Peak output throughput (tok/s)"],
+  ["peak_concurrent_requests", "Peak concurrent requests"],
+];
+
+export function renderMarkdownReport(report: ParsedReport): string {
+  if (report.metrics) return renderSummaryMarkdown(report.metrics);
+  return renderServeMarkdown(report.label, report.serve ?? {}, report.config);
+}
+
+function renderServeMarkdown(label: string, serve: Record<string, JsonValue>, config: Record<string, JsonValue> | undefined): string {
+  const engine = isObject(config?.engine) ? config.engine.name : serve.backend;
+  const model = isObject(config?.model) ? config.model.name : serve.model_id;
+  const lines = [`# kitt serving benchmark: ${label}`, "", "| | |", "|---|---|"];
+  lines.push(`| Model | ${cell(model)} |`, `| Engine | ${cell(engine)} |`, `| Date | ${cell(serve.date)} |`, "");
+  lines.push("## Load and throughput", "", "| Metric | Value |", "|---|---|");
+  for (const [key, name] of OVERVIEW) if (key in serve) lines.push(`| ${name} | ${cell(serve[key])} |`);
+  lines.push("", "## Latency (ms)", "");
+  const percentiles = percentileLabels(serve);
+  lines.push(`| | Mean | Median | ${percentiles.map((p) => `P${p}`).join(" | ")} |`, `|---|---|---|${"---|".repeat(percentiles.length)}`);
+  for (const [key, title] of LATENCIES) {
+    if (!(`mean_${key}_ms` in serve)) continue;
+    const cells = [serve[`mean_${key}_ms`], serve[`median_${key}_ms`], ...percentiles.map((p) => serve[`p${p}_${key}_ms`])];
+    lines.push(`| ${title} | ${cells.map(cell).join(" | ")} |`);
+  }
+  if (Array.isArray(serve.runs)) {
+    lines.push("", `## ${String(serve.mode ?? "sweep")} steps`, "", "| Step | Kind | Rate (req/s) | Completed | Output tok/s | Median TTFT (ms) | Median TPOT (ms) |", "|---|---|---|---|---|---|---|");
+    serve.runs.filter(isObject).forEach((step, index) => {
+      const cells = [step.kind, step.rate, step.completed, step.output_throughput, step.median_ttft_ms, step.median_tpot_ms];
+      lines.push(`| ${index + 1} | ${cells.map(cell).join(" | ")} |`);
+    });
+  }
+  lines.push("");
+  return lines.join("\n");
+}
+
+/** vLLM labels percentiles by their number: `p99_ttft_ms`, `p99.9_ttft_ms`. */
+function percentileLabels(serve: Record<string, JsonValue>): string[] {
+  const labels = Object.keys(serve).flatMap((key) => /^p([\d.]+)_ttft_ms$/.exec(key)?.[1] ?? []);
+  return labels.sort((a, b) => Number(a) - Number(b));
+}
+
+function cell(value: JsonValue | undefined): string {
+  return formatMetric(value).replace(/\|/g, "\\|");
+}
