@@ -79,6 +79,13 @@ describe.skipIf(!server)("kitt run, native llama-server", () => {
     for (const file of ["metrics.json", "config.json", "hardware.json"]) {
       expect(readFileSync(join(exported, file), "utf8"), file).toBe(readFileSync(join(out, file), "utf8"));
     }
+    // And reported from the database.
+    const markdown = await runKitt(["report", runs[0]?.id ?? "", "--format", "md"], { KITT_HOME: home });
+    expect(markdown.code, markdown.stderr).toBe(0);
+    expect(markdown.stdout).toContain("throughput");
+    const csv = await runKitt(["report", runs[0]?.id ?? "", "--format", "csv"], { KITT_HOME: home });
+    expect(csv.stdout).toMatch(/^test,run_number,metric,value\n/);
+    expect(csv.stdout).toMatch(/\nthroughput,1,avg_tps,\d/);
   }, 120_000);
 });
 
