@@ -207,6 +207,26 @@ export function buildProgram(): Command {
     .addOption(dbOption())
     .action(async (options) => (await import("./commands/results.js")).resultsQueryCommand(options));
 
+  program
+    .command("recommend")
+    .description("stored runs within limits of GPU memory, throughput, accuracy and latency, with the Pareto front marked")
+    .option("--max-vram <gb>", "peak GPU memory at most this (runs that did not measure it are left out)", parse.positiveNumber)
+    .option("--min-throughput <tok/s>", "output tokens per second at least this", parse.positiveNumber)
+    .option("--min-accuracy <fraction>", "mean quality accuracy at least this (0-1)", parse.fraction)
+    .option("--max-latency <ms>", "median TTFT at most this", parse.positiveNumber)
+    .option("--model <name>", "only this model")
+    .option("--engine <name>", "only this engine")
+    .option("--limit <n>", "consider this many most recent completed runs", parse.positiveInt, 500)
+    .option("--json", "print JSON")
+    .addOption(dbOption())
+    .action(async (options) =>
+      (await import("./commands/recommend.js")).recommendCommand({
+        ...options,
+        maxVramGb: options.maxVram,
+        maxLatencyMs: options.maxLatency,
+      }),
+    );
+
   const enginesCommand = program.command("engines").description("list, check, set up and clean up engines");
   enginesCommand
     .command("list")

@@ -1,0 +1,34 @@
+import Table from "cli-table3";
+import pc from "picocolors";
+import { candidateFrom, recommend, type RecommendFilters } from "../../report/recommend.js";
+import { openStore } from "../../store/results-store.js";
+
+export interface RecommendOptions extends RecommendFilters {
+  model?: string;
+  engine?: string;
+  limit: number;
+  json?: boolean;
+  db?: string;
+}
+
+/** `kitt recommend`: stored runs within the limits, with the Pareto front marked. */
+export async function recommendCommand(options: RecommendOptions): Promise<void> {
+  await using store = await openStore({ url: options.db });
+  const runs = (await store.listRuns({ model: options.model, engine: options.engine, status: "completed", limit: options.limit }));
+  const metrics = await store.compareMetrics(runs.map((run) => run.id));
+  const ranked = recommend(
+    runs.map((run) => candidateFrom(run, metrics[run.id] ?? {})),
+    options,
+  );
+  if (options.json) {
+    process.stdout.write(`${JSON.stringify(ranked, null, 2)}\n`);
+    return;
+  }
+  const fmt = (value: number | null, digits = 1) => (value === null ? "—" : value.toFixed(digits));
+  const table = new Table({ head: ["", "run", "model", "engine", "output tok/s", "median TTFT ms", "accuracy", "peak GPU GB"] });
+  for (const c of ranked) {
+    table.push([c.pareto ? pc.green("★") : "", c.id.slice(0, 8), c.model, c.engine, fmt(c.throughput), fmt(c.latencyMs), fmt(c.accuracy, 3), fmt(c.vramGb)]);
+  }
+  process.stdout.write(`${table.toString()}\n`);
+  process.stdout.write(`${ranked.length} run(s) within the limits; ★ = on the Pareto front (nothing else is at least as good on every column and better on one)\n`);
+}
