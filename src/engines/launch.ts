@@ -48,6 +48,7 @@ export interface PreparedEngine {
   model?: DetectedModel;
   image?: ImageChoice;
   command?: NativeCommand;
+  container?: DockerContainer;
 }
 
 export async function prepareEngine(options: LaunchOptions): Promise<PreparedEngine> {
@@ -69,13 +70,14 @@ export async function prepareEngine(options: LaunchOptions): Promise<PreparedEng
   const baseUrl = `http://127.0.0.1:${port}`;
 
   let process: EngineProcess;
+  let container: DockerContainer | undefined;
   let image: ImageChoice | undefined;
   let command: NativeCommand | undefined;
   if (runtime === "docker") {
     const containerDir = spec.containerModelDir ?? "/models";
     const ctx = launchContext(options, model, `${containerDir}/${model.file ?? ""}`.replace(/\/$/, ""), host, port);
     image = options.image ? { image: options.image, source: "override" } : await pickImage(spec, facts);
-    process = new DockerContainer({
+    process = container = new DockerContainer({
       engineName: spec.name,
       image: image.image,
       modelHostDir: model.format === "ollama-tag" ? undefined : model.dir,
@@ -101,7 +103,7 @@ export async function prepareEngine(options: LaunchOptions): Promise<PreparedEng
     backoff: options.backoff,
     onProbe: options.onProbe,
   });
-  return { engine, spec, runtime, model, image, command };
+  return { engine, spec, runtime, model, image, command, container };
 }
 
 function prepareEndpoint(spec: EngineSpec, options: LaunchOptions): PreparedEngine {

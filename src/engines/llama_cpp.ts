@@ -34,6 +34,7 @@ export const llama_cpp: EngineSpec = {
   formats: ["gguf"],
   runtimes: ["docker", "native", "endpoint"],
   capabilities: { promptLogprobs: false, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize" },
+  versionProbe: { path: "/props", field: "build_info" },
   containerModelDir: "/models",
   containerArgs: serverArgs,
   nativeCommand: (ctx) => ({ command: "llama-server", args: serverArgs(ctx) }),

@@ -3,21 +3,8 @@
  * llama.cpp's `/props` (`default_generation_settings.n_ctx`, per slot) and the OpenAI-style
  * `/v1/models` listing (`max_model_len` on vLLM and SGLang). Undefined when neither says.
  */
-import { request } from "undici";
 import type { Engine } from "./engine.js";
-
-async function getJson(url: string): Promise<unknown> {
-  try {
-    const response = await request(url, { headersTimeout: 5_000, bodyTimeout: 5_000 });
-    if (response.statusCode !== 200) {
-      await response.body.dump();
-      return undefined;
-    }
-    return await response.body.json();
-  } catch {
-    return undefined;
-  }
-}
+import { getJson } from "./engine-json.js";
 
 function positive(value: unknown): number | undefined {
   return typeof value === "number" && Number.isFinite(value) && value > 0 ? value : undefined;

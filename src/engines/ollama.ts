@@ -24,6 +24,7 @@ export const ollama: EngineSpec = {
   formats: ["gguf", "ollama-tag"],
   runtimes: ["docker", "native", "endpoint"],
   capabilities: { promptLogprobs: false, topLogprobs: true },
+  versionProbe: { path: "/api/version", field: "version" },
   containerModelDir: "/models",
   // A named volume keeps pulled and imported models between runs.
   dockerArgs: (ctx) => ["-e", `OLLAMA_HOST=${listenAddress(ctx)}`, "-v", "ollama:/root/.ollama"],

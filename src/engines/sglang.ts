@@ -31,6 +31,7 @@ export const sglang: EngineSpec = {
   formats: ["safetensors", "pytorch", "gptq", "awq"],
   runtimes: ["docker", "native", "endpoint"],
   capabilities: { promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics" },
+  versionProbe: { path: "/get_server_info", field: "version" },
   containerModelDir: "/models",
   dockerArgs: () => ["--ipc=host", "--shm-size=32g"],
   // The image has no entrypoint, so the container command is the whole launcher.

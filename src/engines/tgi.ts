@@ -29,6 +29,7 @@ export const tgi: EngineSpec = {
   formats: ["safetensors", "pytorch", "gptq", "awq"],
   runtimes: ["docker", "native", "endpoint"],
   capabilities: { promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize" },
+  versionProbe: { path: "/info", field: "version" },
   containerModelDir: "/models",
   dockerArgs: () => ["--shm-size=1g"],
   // The image's entrypoint is `text-generation-launcher`.

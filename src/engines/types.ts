@@ -80,6 +80,8 @@ export interface EngineSpec {
   readonly formats: readonly ModelFormat[];
   readonly runtimes: readonly RuntimeKind[];
   readonly capabilities: EngineCapabilities;
+  /** Where the running engine tells its version: a GET path and the JSON field holding it. */
+  readonly versionProbe?: { path: string; field: string };
   /** Why this engine cannot run on this host, or undefined when it can. */
   unsupportedReason?(host: HostFacts): string | undefined;
   /** Extra `docker run` flags (shm size, ipc, env). */

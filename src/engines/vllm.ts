@@ -34,6 +34,7 @@ export const vllm: EngineSpec = {
   formats: ["safetensors", "pytorch", "gptq", "awq"],
   runtimes: ["docker", "native", "endpoint"],
   capabilities: { promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize" },
+  versionProbe: { path: "/version", field: "version" },
   containerModelDir: "/models",
   // The upstream image's entrypoint is `vllm serve`, NGC's is a shell: naming the entrypoint makes one argument list fit both.
   dockerArgs: () => ["--ipc=host", "--entrypoint", "vllm"],

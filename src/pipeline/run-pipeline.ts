@@ -11,6 +11,7 @@ import { loadSuite, suiteTestConfigs } from "../config/suite.js";
 import { KittError } from "../errors.js";
 import type { LaunchOptions } from "../engines/launch.js";
 import { ResultsFolder } from "../report/results-folder.js";
+import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 import { openResultsStore, type StoreChoice } from "./store-results.js";
 
@@ -53,6 +54,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
         name: prepared.spec.name,
         runtime: prepared.runtime,
         image: prepared.image?.image,
+        image_digest: prepared.container?.imageId,
+        version: await engineVersion(engine),
         base_url: engine.baseUrl,
         extra_args: [...(options.engineArgs ?? [])],
       },

@@ -25,6 +25,7 @@ import { createRunDir } from "../report/results-folder.js";
 import type { JsonValue } from "../bench/types.js";
 import { runServe, type MetricsCollector, type ServeProgress, type ServeRunOptions, type ServeRunResult } from "../bench/serve/serve-run.js";
 import { runSweep, searchSloRate, type SweepStep } from "../bench/serve/sweep.js";
+import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 import { prepareEngine } from "../engines/launch.js";
 
@@ -90,7 +91,14 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
   await writeJsonAtomically(join(dir, "hardware.json"), hardware as unknown as JsonValue);
   await writeJsonAtomically(join(dir, "config.json"), {
     kitt_version: kittVersion(),
-    engine: { name: prepared.spec.name, runtime: prepared.runtime, image: prepared.image?.image ?? null, base_url: engine.baseUrl },
+    engine: {
+      name: prepared.spec.name,
+      runtime: prepared.runtime,
+      image: prepared.image?.image ?? null,
+      image_digest: prepared.container?.imageId ?? null,
+      version: (await engineVersion(engine)) ?? null,
+      base_url: engine.baseUrl,
+    },
     model: { name: engine.modelName, path: prepared.model?.path ?? options.model ?? null, format: prepared.model?.format ?? null },
     protocol,
     dataset: { ...options.dataset, stats: dataset.stats } as unknown as JsonValue,

@@ -34,7 +34,14 @@ export async function openResultsStore(
   }
   const sink = new StoreSink({
     store,
-    meta: { model: meta.model, engine: meta.engine, runtime: meta.runtime, kittVersion: kittVersion() },
+    meta: {
+      model: meta.model,
+      engine: meta.engine,
+      runtime: meta.runtime,
+      engineVersion: folder.configFile.engine.version ?? null,
+      imageDigest: folder.configFile.engine.image_digest ?? null,
+      kittVersion: kittVersion(),
+    },
     configFile: folder.configFile,
     hardware: meta.hardware,
     metricsSnapshot: () => folder.snapshot(),

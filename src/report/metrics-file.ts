@@ -31,7 +31,7 @@ export interface MetricsFile {
 
 /** `config.json`: how the run was set up, enough to repeat it. */
 export interface RunConfig {
-  engine: { name: string; runtime: string; image?: string; base_url?: string; extra_args?: string[] };
+  engine: { name: string; runtime: string; image?: string; image_digest?: string; version?: string; base_url?: string; extra_args?: string[] };
   model: { name: string; path: string; format: string };
   suite: { name: string; version: string; source: string };
   runs: number;

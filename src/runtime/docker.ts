@@ -34,11 +34,11 @@ export function containerName(engineName: string, now = new Date()): string {
   return `kitt-${engineName.replace(/_/g, "-")}-${stamp}-${randomBytes(3).toString("hex")}`;
 }
 
-/** Makes sure the image is present: inspect, then pull only when allowed. */
-export async function ensureImage(image: string, autoPull: boolean, signal?: AbortSignal): Promise<void> {
+/** Makes sure the image is present (inspect, then pull only when allowed); returns its id (`sha256:…`). */
+export async function ensureImage(image: string, autoPull: boolean, signal?: AbortSignal): Promise<string> {
   const inspect = await docker(["image", "inspect", "--format", "{{.Id}}", image], { signal });
   signal?.throwIfAborted();
-  if (inspect.exitCode === 0) return;
+  if (inspect.exitCode === 0) return inspect.stdout.trim();
   if (!autoPull) {
     throw new KittError("IMAGE_MISSING", `image ${image} is not present locally; pass --auto-pull to pull it, or run 'kitt engines setup'`);
   }
@@ -47,6 +47,7 @@ export async function ensureImage(image: string, autoPull: boolean, signal?: Abo
   if (pull.exitCode !== 0) {
     throw new KittError("IMAGE_MISSING", `cannot pull ${image}: ${lastLine(pull.stderr)}`);
   }
+  return (await docker(["image", "inspect", "--format", "{{.Id}}", image])).stdout.trim();
 }
 
 export class DockerContainer extends ProcessBase {
@@ -54,6 +55,7 @@ export class DockerContainer extends ProcessBase {
   readonly label: string;
   #launching: Promise<void> | undefined;
   #runAttempted = false;
+  #imageId: string | undefined;
   readonly #cancelLaunch = new AbortController();
   #logFollower: ResultPromise | undefined;
   #waiter: ResultPromise | undefined;
@@ -61,6 +63,11 @@ export class DockerContainer extends ProcessBase {
   constructor(private readonly options: DockerRunOptions) {
     super();
     this.label = `container ${containerName(options.engineName)}`;
+  }
+
+  /** The image's id (`sha256:…`), once launched. */
+  get imageId(): string | undefined {
+    return this.#imageId;
   }
 
   get name(): string {
@@ -78,7 +85,7 @@ export class DockerContainer extends ProcessBase {
   async #launch(signal: AbortSignal): Promise<void> {
     await assertDockerDaemon();
     signal?.throwIfAborted();
-    await ensureImage(this.options.image, this.options.autoPull ?? false, signal);
+    this.#imageId = await ensureImage(this.options.image, this.options.autoPull ?? false, signal);
     signal?.throwIfAborted();
     // Not abortable from here: a `docker run` cut short (even by Ctrl+C reaching the docker
     // CLI) may still create the container, so stop() removes it by name whatever happened.

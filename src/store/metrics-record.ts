@@ -46,6 +46,8 @@ export function metricsRecord(docs: MetricsDocuments): MetricsRecord {
       suite: typeof file.suite_name === "string" ? file.suite_name : "unknown",
       suiteVersion: typeof file.suite_version === "string" ? file.suite_version : null,
       runtime: typeof engineConfig.runtime === "string" ? engineConfig.runtime : null,
+      engineVersion: typeof engineConfig.version === "string" ? engineConfig.version : null,
+      imageDigest: typeof engineConfig.image_digest === "string" ? engineConfig.image_digest : null,
       startedAt,
       kittVersion: typeof file.kitt_version === "string" ? file.kitt_version : null,
       config,

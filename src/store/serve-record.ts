@@ -50,6 +50,8 @@ export function serveRecord(docs: ServeDocuments): ServeRecord {
       model: text(modelConfig.name) ?? text(result.model_id) ?? "unknown",
       engine: text(engineConfig.name) ?? text(result.backend) ?? "unknown",
       runtime: text(engineConfig.runtime) ?? null,
+      engineVersion: text(engineConfig.version) ?? null,
+      imageDigest: text(engineConfig.image_digest) ?? null,
       suite: kitt ? "bench-serve" : "vllm-bench-serve",
       startedAt,
       kittVersion: isObject(config) ? (text(config.kitt_version) ?? null) : null,

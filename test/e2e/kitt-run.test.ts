@@ -46,6 +46,8 @@ function checkResultsFolder(dir: string, runtime: string): void {
   expect(m.total_tokens_generated).toBeGreaterThan(5);
   const config = JSON.parse(readFileSync(join(dir, "config.json"), "utf8"));
   expect(config.engine).toMatchObject({ name: "llama_cpp", runtime });
+  // llama-server's own build string, from /props.
+  expect(config.engine.version).toMatch(/\S/);
   expect(config.model.format).toBe("gguf");
   const hardware = JSON.parse(readFileSync(join(dir, "hardware.json"), "utf8"));
   expect(hardware.cpu.threads).toBeGreaterThan(0);
@@ -100,7 +102,9 @@ describe.skipIf(!server || !docker || !image)("kitt run, llama-server in Docker"
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/starting llama_cpp \(docker: container kitt-llama-cpp-\d{14}-[0-9a-f]{6}, image kitt\/llama-cpp:cpu\)/);
     checkResultsFolder(out, "docker");
-    expect(JSON.parse(readFileSync(join(out, "config.json"), "utf8")).engine.image).toBe(LLAMA_CPP_IMAGE);
+    const engineConfig = JSON.parse(readFileSync(join(out, "config.json"), "utf8")).engine;
+    expect(engineConfig.image).toBe(LLAMA_CPP_IMAGE);
+    expect(engineConfig.image_digest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(kittContainers()).toEqual([]);
   }, 120_000);
 });
