@@ -108,3 +108,17 @@ describe.skipIf(!server || !docker || !image)("kitt run, llama-server in Docker"
     expect(kittContainers()).toEqual([]);
   }, 120_000);
 });
+
+describe.skipIf(!server)("kitt run with an unreachable results database", () => {
+  it("keeps the results folder, exits 0, and says how to import it later", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "kitt-nodb-")), "results");
+    const result = await runKitt(
+      ["run", "-m", await ensureTestModel(), "-e", "llama_cpp", "--runtime", "native", "--port", String(await freePort()), "-o", out, "--db", "postgres://kitt:wrong@127.0.0.1:1/nowhere"],
+      { KITT_HOME: tempKittHome() },
+    );
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`kitt storage import ${out}`);
+    checkResultsFolder(out, "native");
+  }, 120_000);
+});
+
