@@ -7,6 +7,7 @@ import { concurrencyScalingBenchmark } from "./concurrency-scaling.js";
 import { latencyBenchmark } from "./latency.js";
 import { longContextBenchmark } from "./long-context.js";
 import { memoryUsageBenchmark } from "./memory-usage.js";
+import { QUALITY_BENCHMARKS } from "./quality/index.js";
 import { serveBenchmark } from "./serve-test.js";
 import { throughputBenchmark } from "./throughput.js";
 import type { Benchmark } from "./types.js";
@@ -31,6 +32,7 @@ export const BUILTIN_BENCHMARKS: BenchmarkRegistry = createRegistry([
   serveBenchmark,
   concurrencyScalingBenchmark,
   longContextBenchmark,
+  ...QUALITY_BENCHMARKS,
 ] as Benchmark[]);
 
 export function knownTests(registry: BenchmarkRegistry): string {

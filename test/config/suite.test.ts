@@ -47,7 +47,7 @@ function parseError(yaml: string): KittError {
 
 describe("built-in suites", () => {
   it("load by name, and list only registered tests", async () => {
-    expect(builtinSuiteNames()).toEqual(["performance", "quick", "standard"]);
+    expect(builtinSuiteNames()).toEqual(["performance", "quality", "quick", "standard"]);
     for (const name of builtinSuiteNames()) {
       const suite = await loadSuite(name);
       expect(suite.suite_name).toBe(name);
@@ -65,7 +65,7 @@ describe("built-in suites", () => {
   it("name the built-in suites when asked for an unknown one", async () => {
     await expect(loadSuite("nope")).rejects.toMatchObject({
       code: "NOT_FOUND",
-      message: expect.stringContaining("built-in suites: performance, quick, standard"),
+      message: expect.stringContaining("built-in suites: performance, quality, quick, standard"),
     });
   });
 });

@@ -1,0 +1,9 @@
+/** The quality benchmarks, for the registry. */
+import { gsm8kBenchmark } from "./gsm8k.js";
+import { hellaswagBenchmark } from "./hellaswag.js";
+import { mmluBenchmark } from "./mmlu.js";
+import { truthfulqaBenchmark } from "./truthfulqa.js";
+
+export { gsm8kBenchmark, hellaswagBenchmark, mmluBenchmark, truthfulqaBenchmark };
+
+export const QUALITY_BENCHMARKS = [mmluBenchmark, gsm8kBenchmark, truthfulqaBenchmark, hellaswagBenchmark] as const;

@@ -1,0 +1,31 @@
+/**
+ * Settings every quality test shares. Warmup is off by default: nothing here is timed.
+ * `method` forces a scoring method (it must suit the task and the engine); otherwise the best
+ * the engine allows is chosen (see `chooseMethod`).
+ */
+import { z } from "zod";
+import { baseTestConfigSchema } from "../../config/suite-schema.js";
+import { DEFAULT_MAX_GEN_TOKENS } from "../../quality/engine/greedy.js";
+import { DEFAULT_TOP_K } from "../../quality/engine/top-k.js";
+import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CONCURRENCY } from "../../quality/run/run-plan.js";
+
+export const SCORING_METHODS = ["loglikelihood", "top_k_letters", "generation", "lettered_generation"] as const;
+
+export const qualityConfigSchema = baseTestConfigSchema.extend({
+  warmup_iterations: z.number().int().min(0).default(0),
+  /** Documents to evaluate, drawn with the harness's seeded sampler (MMLU: per subject). */
+  limit: z.number().int().positive().optional(),
+  method: z.enum(SCORING_METHODS).optional(),
+  /** Documents evaluated at once. */
+  concurrency: z.number().int().positive().default(DEFAULT_CONCURRENCY),
+  /** The task's data folder; `$KITT_DATASETS_DIR/<task>` when unset. */
+  data_dir: z.string().min(1).optional(),
+  /** Continue from the checkpoint a killed run with the same settings left. */
+  resume: z.boolean().default(false),
+  checkpoint_every: z.number().int().positive().default(DEFAULT_CHECKPOINT_EVERY),
+  /** Alternatives asked for by `top_k_letters` (engines cap it: vLLM and Ollama at 20, TGI at 5). */
+  top_k: z.number().int().positive().default(DEFAULT_TOP_K),
+  /** Longest generation, for the generating methods. */
+  max_gen_tokens: z.number().int().positive().default(DEFAULT_MAX_GEN_TOKENS),
+});
+export type QualityConfig = z.output<typeof qualityConfigSchema>;

@@ -1,0 +1,31 @@
+/**
+ * `truthfulqa`: TruthfulQA multiple choice, 0-shot behind the QA primer: mc1 and mc2 by
+ * log-likelihood, or, on engines without prompt log-probabilities, the lettered mc1 fallback
+ * reported as `lettered_acc`.
+ */
+import { resolveTaskDir } from "../../quality/data/resolve.js";
+import { sampleDocuments } from "../../quality/data/sampling.js";
+import { loadTruthfulQaMc } from "../../quality/data/truthfulqa.js";
+import { planTruthfulQa } from "../../quality/run/plan-truthfulqa.js";
+import { createTruthfulQaMcTask } from "../../quality/tasks/truthfulqa.js";
+import type { Benchmark } from "../types.js";
+import { qualityConfigSchema } from "./quality-config.js";
+import { runQualityBenchmark } from "./run-quality-benchmark.js";
+
+export const truthfulqaConfigSchema = qualityConfigSchema;
+
+export const truthfulqaBenchmark: Benchmark<typeof truthfulqaConfigSchema> = {
+  name: "truthfulqa",
+  category: "quality",
+  version: "1.0.0",
+  description: "TruthfulQA multiple choice: mc1 and mc2 by log-likelihood, or the lettered fallback (lettered_acc).",
+  configSchema: truthfulqaConfigSchema,
+  headlineMetrics: ["method", "mc1", "mc2", "lettered_acc", "n"],
+  run: (ctx) =>
+    runQualityBenchmark(ctx, "truthfulqa", (engine, method) => {
+      const { config } = ctx;
+      const dataDir = resolveTaskDir("truthfulqa", config.data_dir);
+      const documents = sampleDocuments(loadTruthfulQaMc(dataDir), config.limit);
+      return { plan: planTruthfulQa(createTruthfulQaMcTask(documents), { engine, method, topK: config.top_k }), settings: { data_dir: dataDir } };
+    }),
+};

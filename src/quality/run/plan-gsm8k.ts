@@ -1,0 +1,34 @@
+/** GSM8K: greedy generation, scored by the strict-match and flexible-extract filters. */
+import type { Gsm8kDoc } from "../data/gsm8k.js";
+import { scoreGsm8k } from "../scoring/gsm8k.js";
+import type { QualityTask } from "../tasks/types.js";
+import type { PlanOptions, QualityPlan } from "./plan.js";
+
+export function planGsm8k(task: QualityTask<Gsm8kDoc>, options: PlanOptions): QualityPlan {
+  const cot = task.name === "gsm8k_cot";
+  return {
+    kind: "gsm8k",
+    task: task.name,
+    method: "generation",
+    prompt: "harness",
+    metrics: ["exact_match_strict", "exact_match_flexible"],
+    items: task.documents.map((doc) => {
+      const key = String(doc.index);
+      return {
+        key,
+        evaluate: async (signal) => {
+          const item = task.generation!(doc);
+          const response = await options.engine.generate(item.prompt, item.stop, signal);
+          return {
+            key,
+            scores: {
+              exact_match_strict: scoreGsm8k(response, item.reference, "strict-match", cot),
+              exact_match_flexible: scoreGsm8k(response, item.reference, "flexible-extract", cot),
+            },
+            detail: { response },
+          };
+        },
+      };
+    }),
+  };
+}

@@ -1,0 +1,34 @@
+/** HellaSwag acc and acc_norm by log-likelihood, or its lettered fallback (`lettered_acc`). */
+import { usesLetteredFallback } from "../engine/choose-method.js";
+import { acc, accNorm } from "../scoring/multiple-choice.js";
+import type { HellaswagDoc } from "../tasks/hellaswag.js";
+import type { QualityTask } from "../tasks/types.js";
+import { loglikelihoodsAfter } from "./evaluate.js";
+import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";
+
+export function planHellaswag(task: QualityTask<HellaswagDoc>, options: PlanOptions): QualityPlan {
+  const lettered = usesLetteredFallback("hellaswag", options.method);
+  return {
+    kind: "hellaswag",
+    task: task.name,
+    method: options.method,
+    prompt: lettered ? "lettered" : "harness",
+    metrics: lettered ? [LETTERED_METRIC] : ["acc", "acc_norm"],
+    items: task.documents.map((doc) => {
+      const key = String(doc.index);
+      return {
+        key,
+        evaluate: async (signal) => {
+          if (lettered) return letteredRecord(options, task.lettered!(doc), LETTERED_METRIC, key, signal);
+          const item = task.multipleChoice!(doc);
+          const loglikelihoods = await loglikelihoodsAfter(options.engine, item.context, signal)(item.continuations);
+          return {
+            key,
+            scores: { acc: acc(loglikelihoods, item.gold), acc_norm: accNorm(loglikelihoods, item.choices, item.gold) },
+            detail: { gold: item.gold, loglikelihoods },
+          };
+        },
+      };
+    }),
+  };
+}

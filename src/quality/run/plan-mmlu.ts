@@ -1,0 +1,35 @@
+/** MMLU by log-likelihood of " A".." D" (acc), by the first token's top-k letters (acc), or generated (exact_match). */
+import type { MmluDoc } from "../data/mmlu.js";
+import { generatedLetterAcc } from "../scoring/letters.js";
+import { acc } from "../scoring/multiple-choice.js";
+import type { QualityTask } from "../tasks/types.js";
+import { loglikelihoodsAfter } from "./evaluate.js";
+import type { ItemRecord } from "./item-record.js";
+import { letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";
+
+export function planMmlu(task: QualityTask<MmluDoc>, options: PlanOptions): QualityPlan {
+  const { engine, method } = options;
+  const metric = method === "generation" ? "exact_match" : "acc";
+  const evaluate = async (doc: MmluDoc, key: string, signal: AbortSignal): Promise<ItemRecord> => {
+    if (method === "loglikelihood") {
+      const item = task.multipleChoice!(doc);
+      const loglikelihoods = await loglikelihoodsAfter(engine, item.context, signal)(item.continuations);
+      return { key, scores: { acc: acc(loglikelihoods, item.gold) }, detail: { gold: item.gold, loglikelihoods } };
+    }
+    if (method === "top_k_letters") return letteredRecord(options, task.lettered!(doc), metric, key, signal);
+    const item = task.generation!(doc);
+    const response = await engine.generate(item.prompt, item.stop, signal);
+    return { key, scores: { exact_match: generatedLetterAcc(response, item.reference) }, detail: { reference: item.reference, response } };
+  };
+  return {
+    kind: "mmlu",
+    task: task.name,
+    method,
+    prompt: "harness",
+    metrics: [metric],
+    items: task.documents.map((doc) => {
+      const key = String(doc.index);
+      return { key, evaluate: async (signal) => ({ ...(await evaluate(doc, key, signal)), subject: doc.subject }) };
+    }),
+  };
+}

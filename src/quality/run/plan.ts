@@ -1,0 +1,46 @@
+/** A task made ready to run on one engine by one method: its items and the metrics they score. */
+import type { QualityTaskKind } from "../engine/choose-method.js";
+import type { QualityEngine } from "../engine/quality-engine.js";
+import type { ScoringMethod } from "../scoring/summary.js";
+import type { LetteredItem } from "../tasks/types.js";
+import { letteredGeneration, topKLetters } from "./evaluate.js";
+import type { ItemRecord } from "./item-record.js";
+import type { PlannedItem } from "./run-items.js";
+
+export interface QualityPlan {
+  kind: QualityTaskKind;
+  /** The task's name, e.g. `mmlu_5shot`. */
+  task: string;
+  method: ScoringMethod;
+  /** "harness": lm-evaluation-harness's own prompts; "lettered": the lettered fallback, a different metric. */
+  prompt: "harness" | "lettered";
+  /** The metric names every record scores, most important first. */
+  metrics: string[];
+  items: PlannedItem[];
+}
+
+export interface PlanOptions {
+  engine: QualityEngine;
+  method: ScoringMethod;
+  /** How many alternatives `top_k_letters` asks for. */
+  topK: number;
+}
+
+/** The metric a lettered fallback reports, so it is never read as the harness's acc. */
+export const LETTERED_METRIC = "lettered_acc";
+
+/** Scores a lettered prompt by top-k letters or by a generated letter. */
+export async function letteredRecord(
+  options: PlanOptions,
+  item: LetteredItem,
+  metric: string,
+  key: string,
+  signal: AbortSignal,
+): Promise<ItemRecord> {
+  if (options.method === "top_k_letters") {
+    const { score, letterLogprobs } = await topKLetters(options.engine, item, options.topK, signal);
+    return { key, scores: { [metric]: score }, detail: { letters: item.letters, gold: item.gold, letter_logprobs: letterLogprobs } };
+  }
+  const { score, response } = await letteredGeneration(options.engine, item, signal);
+  return { key, scores: { [metric]: score }, detail: { gold: item.gold, response } };
+}

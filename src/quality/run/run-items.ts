@@ -1,0 +1,123 @@
+/**
+ * Evaluates a task's items concurrently, keeping every finished record in a checkpoint (every
+ * `checkpointEvery` items and when the run ends, however it ends) and in the gzip outputs file.
+ * Items already in the checkpoint are not evaluated again, so a resumed run reaches the records
+ * an uninterrupted one would have. A failed item is recorded as an error and left out of the
+ * checkpoint (a resume retries it); an abort or a dead engine stops the run at once.
+ */
+import { describeError } from "../../errors.js";
+import { isFatal } from "../../bench/fatal-errors.js";
+import type { CheckpointFile } from "./checkpoint.js";
+import { writeCheckpoint } from "./checkpoint.js";
+import type { ItemRecord } from "./item-record.js";
+import { OutputsFile } from "./outputs-file.js";
+
+export interface ItemProgress {
+  /** Items with a record, restored ones included. */
+  completed: number;
+  total: number;
+  failed: number;
+  /** Estimated time left, from this run's pace; null before the first item finishes. */
+  etaSeconds: number | null;
+}
+
+export interface PlannedItem {
+  key: string;
+  evaluate(signal: AbortSignal): Promise<ItemRecord>;
+}
+
+export interface RunItemsOptions {
+  items: readonly PlannedItem[];
+  concurrency: number;
+  signal: AbortSignal;
+  checkpointPath: string;
+  /** The checkpoint as it will be written; its `records` are restored and not evaluated again. */
+  checkpoint: CheckpointFile;
+  checkpointEvery: number;
+  outputsPath: string;
+  onProgress?(progress: ItemProgress): void;
+}
+
+export interface RunItemsResult {
+  /** Records in item order; items without one failed or were not reached. */
+  records: ItemRecord[];
+  restored: number;
+  evaluated: number;
+  failed: number;
+  errors: string[];
+  stopped: boolean;
+  cause?: unknown;
+}
+
+export async function runItems(options: RunItemsOptions): Promise<RunItemsResult> {
+  const { items, checkpoint } = options;
+  const total = items.length;
+  const pending = items.filter((item) => checkpoint.records[item.key] === undefined);
+  const restored = total - pending.length;
+  const result: RunItemsResult = { records: [], restored, evaluated: 0, failed: 0, errors: [], stopped: false };
+  // One controller for the whole run: the first fatal error aborts the requests still in flight.
+  const stop = new AbortController();
+  const signal = AbortSignal.any([options.signal, stop.signal]);
+
+  // Saves run one after another, so an older snapshot never lands after a newer one.
+  let saving = Promise.resolve();
+  const save = (complete: boolean) => {
+    const snapshot: CheckpointFile = { ...checkpoint, complete, updated_at: new Date().toISOString(), records: { ...checkpoint.records } };
+    saving = saving.catch(() => undefined).then(() => writeCheckpoint(options.checkpointPath, snapshot));
+    return saving;
+  };
+
+  const outputs = await OutputsFile.open(options.outputsPath);
+  for (const item of items) {
+    const record = checkpoint.records[item.key];
+    if (record !== undefined) outputs.write(record);
+  }
+  const started = performance.now();
+  const report = () => {
+    const done = result.evaluated + result.failed;
+    const left = pending.length - done;
+    const etaSeconds = result.evaluated === 0 ? null : ((performance.now() - started) / 1000 / done) * left;
+    options.onProgress?.({ completed: restored + result.evaluated, total, failed: result.failed, etaSeconds });
+  };
+
+  let next = 0;
+  const worker = async () => {
+    for (let item = pending[next++]; item !== undefined && !signal.aborted; item = pending[next++]) {
+      try {
+        const record = await item.evaluate(signal);
+        checkpoint.records[item.key] = record;
+        outputs.write(record);
+        result.evaluated++;
+        if (result.evaluated % options.checkpointEvery === 0) {
+          save(false).catch((error: unknown) => result.errors.push(`checkpoint not saved: ${describeError(error)}`));
+        }
+      } catch (error) {
+        if (isFatal(error, signal)) {
+          if (!result.stopped) {
+            result.stopped = true;
+            result.cause = options.signal.aborted ? options.signal.reason : error;
+            result.errors.push(`stopped at item ${item.key}: ${describeError(result.cause)}`);
+          }
+          stop.abort(error);
+          return;
+        }
+        result.failed++;
+        result.errors.push(`item ${item.key}: ${describeError(error)}`);
+      }
+      report();
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency, pending.length)) }, worker));
+    if (options.signal.aborted && !result.stopped) {
+      result.stopped = true;
+      result.cause = options.signal.reason;
+      result.errors.push(`stopped: ${describeError(options.signal.reason)}`);
+    }
+  } finally {
+    await save(!result.stopped && result.failed === 0);
+    await outputs.close();
+  }
+  result.records = items.flatMap((item) => checkpoint.records[item.key] ?? []);
+  return result;
+}

@@ -1,0 +1,83 @@
+/**
+ * `loglikelihood`, `firstTokenTopK` and greedy generation through real engine objects: against a
+ * server answering in each engine's log-probability shapes, and, for generation, the vLLM and
+ * TGI emulators.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { prepareEngine } from "../../../src/engines/launch.js";
+import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
+import { greedyGenerate } from "../../../src/quality/engine/greedy.js";
+import { loglikelihood } from "../../../src/quality/engine/loglikelihood.js";
+import { firstTokenTopK } from "../../../src/quality/engine/top-k.js";
+import { startEmulator, type RunningEmulator } from "../../emulators/index.mjs";
+import { startFakeLogprobServer, type FakeLogprobServer } from "./fake-logprob-server.js";
+
+async function endpoint(name: string, url: string): Promise<ManagedEngine> {
+  const { engine } = await prepareEngine({ engine: name, url, model: "tiny" });
+  await engine.start();
+  return engine;
+}
+
+describe("log-probability routes, per engine", () => {
+  let server: FakeLogprobServer;
+  beforeAll(async () => {
+    server = await startFakeLogprobServer();
+  });
+  afterAll(async () => {
+    await server[Symbol.asyncDispose]();
+  });
+
+  it.each(["vllm", "sglang", "tgi"])("%s: sums the continuation after moving the context's trailing space", async (name) => {
+    const engine = await endpoint(name, server.url);
+    const result = await loglikelihood(engine, "Question one\nAnswer: ", "B and C");
+    // " B and C" is three tokens of −0.5 each.
+    expect(result).toMatchObject({ logprob: -1.5, tokens: 3 });
+    const sent = server.requests.at(-1)!;
+    expect(JSON.stringify(sent.body)).toContain("Question one\\nAnswer: B and C");
+    await engine.terminate();
+  });
+
+  it("refuses engines without prompt logprobs", async () => {
+    const engine = await endpoint("llama_cpp", server.url);
+    await expect(loglikelihood(engine, "Q", " A")).rejects.toThrow(/gives no prompt log-probabilities/);
+    await engine.terminate();
+  });
+
+  it.each([
+    ["llama_cpp", "/completion"],
+    ["vllm", "/v1/completions"],
+    ["sglang", "/v1/completions"],
+    ["exllamav2", "/v1/completions"],
+    ["tgi", "/generate"],
+    ["ollama", "/api/generate"],
+  ])("%s: first-token top-k from %s", async (name, path) => {
+    const engine = await endpoint(name, server.url);
+    const top = await firstTokenTopK(engine, "Answer:", 20);
+    expect(top[0]).toEqual({ token: " B", logprob: -0.1 });
+    expect(server.requests.at(-1)!.path).toBe(path);
+    await engine.terminate();
+  });
+});
+
+describe.each(["vllm", "tgi"] as const)("greedy generation on the %s emulator", (name) => {
+  let emulator: RunningEmulator;
+  let engine: ManagedEngine;
+  beforeAll(async () => {
+    emulator = await startEmulator(name, { model: "tiny", tokenDelayMs: 0 });
+    await emulator.ready;
+    engine = await endpoint(name, emulator.url);
+  });
+  afterAll(async () => {
+    await engine.terminate();
+    await emulator.close();
+  });
+
+  it("generates deterministically at temperature 0 and stops at the stop sequence", async () => {
+    const free = await greedyGenerate(engine, "Question: what?\nAnswer:", [], { maxTokens: 12 });
+    expect(free.length).toBeGreaterThan(0);
+    expect(await greedyGenerate(engine, "Question: what?\nAnswer:", [], { maxTokens: 12 })).toBe(free);
+    const word = free.trim().split(/\s+/)[2]!;
+    const stopped = await greedyGenerate(engine, "Question: what?\nAnswer:", [word], { maxTokens: 12 });
+    expect(stopped).toBe(free.slice(0, free.indexOf(word)));
+  });
+});

@@ -1,0 +1,79 @@
+/**
+ * A local HTTP server answering the log-probability routes in each engine's real shape (the
+ * emulators stream words but give no logprobs). Prompts are split into tokens at word starts;
+ * every prompt token gets log-probability −0.5 and the top-k lists lead with " B". Every request
+ * body is kept, so tests can check what was sent. Any GET answers ready, for every engine's probe.
+ */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FakeLogprobServer extends AsyncDisposable {
+  url: string;
+  requests: { path: string; body: Record<string, unknown> }[];
+}
+
+const TOP = [
+  { token: " B", logprob: -0.1 },
+  { token: " A", logprob: -1.2 },
+  { token: " C", logprob: -3 },
+];
+
+function promptTokens(prompt: string): string[] {
+  return prompt.match(/\s*\S+|\s+/g) ?? [];
+}
+
+function answer(path: string, body: Record<string, unknown>): unknown {
+  if (path === "/v1/completions" && body.echo === true) {
+    const tokens = [...promptTokens(String(body.prompt)), "\n"];
+    return {
+      choices: [{ index: 0, text: `${String(body.prompt)}\n`, logprobs: { tokens, token_logprobs: tokens.map((_, i) => (i === 0 ? null : -0.5)), top_logprobs: tokens.map(() => null) } }],
+      usage: { prompt_tokens: tokens.length - 1, completion_tokens: 1 },
+    };
+  }
+  if (path === "/v1/completions") {
+    return { choices: [{ index: 0, text: " B", logprobs: { top_logprobs: [Object.fromEntries(TOP.map((e) => [e.token, e.logprob]))] } }] };
+  }
+  if (path === "/completion") return { content: " B", completion_probabilities: [{ token: " B", logprob: -0.1, top_logprobs: TOP }] };
+  if (path === "/api/generate") return { response: " B", done: true, logprobs: [{ token: " B", logprob: -0.1, top_logprobs: TOP }] };
+  if (path === "/generate" && typeof body.text === "string") {
+    return { text: "\n", meta_info: { input_token_logprobs: promptTokens(body.text).map((t, i) => [i === 0 ? null : -0.5, i, t]) } };
+  }
+  if (path === "/generate") {
+    const inputs = String(body.inputs);
+    return {
+      generated_text: "\n",
+      details: {
+        prefill: promptTokens(inputs).map((text, i) => ({ id: i, text, logprob: i === 0 ? null : -0.5 })),
+        top_tokens: [TOP.map((e, id) => ({ id, text: e.token, logprob: e.logprob, special: false }))],
+      },
+    };
+  }
+  return undefined;
+}
+
+export async function startFakeLogprobServer(): Promise<FakeLogprobServer> {
+  const requests: FakeLogprobServer["requests"] = [];
+  const server: Server = createServer((req, res) => {
+    let text = "";
+    req.on("data", (chunk: Buffer) => (text += chunk.toString()));
+    req.on("end", () => {
+      const path = req.url ?? "/";
+      if (req.method === "GET") {
+        res.end("Ollama is running");
+        return;
+      }
+      const body = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
+      requests.push({ path, body });
+      const reply = answer(path, body);
+      res.writeHead(reply === undefined ? 404 : 200, { "content-type": "application/json" });
+      res.end(JSON.stringify(reply ?? { error: "not found" }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    [Symbol.asyncDispose]: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,108 @@
+/** Request shapes and answer parsing for every engine family, on recorded answer shapes. */
+import { describe, expect, it } from "vitest";
+import { continuationLogprob } from "../../../src/quality/engine/continuation-tokens.js";
+import { cutAtStop } from "../../../src/quality/engine/greedy.js";
+import { parseSglangPromptTokens, sglangLoglikelihoodRequest } from "../../../src/quality/engine/loglikelihood-sglang.js";
+import { parseTgiPromptTokens, tgiLoglikelihoodRequest } from "../../../src/quality/engine/loglikelihood-tgi.js";
+import { parseVllmPromptTokens, vllmLoglikelihoodRequest } from "../../../src/quality/engine/loglikelihood-vllm.js";
+import { topKRequest } from "../../../src/quality/engine/top-k.js";
+import { parseLlamaCppTopK, parseOllamaTopK, parseOpenAITopK, parseTgiTopK } from "../../../src/quality/engine/top-k-parsers.js";
+import { KittError } from "../../../src/errors.js";
+import * as shapes from "./recorded-shapes.js";
+
+describe("prompt log-likelihood requests", () => {
+  it("vLLM: echo with logprobs and one token on /v1/completions", () => {
+    expect(vllmLoglikelihoodRequest("m", "Answer: A")).toEqual({
+      path: "/v1/completions",
+      body: { model: "m", prompt: "Answer: A", echo: true, logprobs: 1, max_tokens: 1, temperature: 0 },
+    });
+  });
+
+  it("SGLang: native /generate from the first prompt token", () => {
+    const { path, body } = sglangLoglikelihoodRequest("Answer: A");
+    expect(path).toBe("/generate");
+    expect(body).toMatchObject({ text: "Answer: A", return_logprob: true, logprob_start_len: 0, top_logprobs_num: 1, return_text_in_logprobs: true });
+  });
+
+  it("TGI: /generate with decoder_input_details", () => {
+    expect(tgiLoglikelihoodRequest("Answer: A")).toEqual({
+      path: "/generate",
+      body: { inputs: "Answer: A", parameters: { max_new_tokens: 1, details: true, decoder_input_details: true, do_sample: false } },
+    });
+  });
+});
+
+describe("continuation log-likelihoods from recorded answers", () => {
+  it("vLLM: sums the continuation's tokens, drops the generated one, and tells greedy from not", () => {
+    const tokens = parseVllmPromptTokens(shapes.VLLM_ECHO);
+    expect(tokens.map((t) => t.text)).toEqual(["<s>", "Answer", ":", " A"]);
+    expect(continuationLogprob(tokens, " A", "vLLM")).toEqual({ logprob: -1.5, isGreedy: false, tokens: 1 });
+    expect(continuationLogprob(tokens, ": A", "vLLM")).toEqual({ logprob: -1.75, isGreedy: false, tokens: 2 });
+    expect(tokens.map((t) => t.greedy)).toEqual([null, false, true, false]);
+  });
+
+  it("SGLang: reads [logprob, id, text] entries and the top alternatives", () => {
+    const tokens = parseSglangPromptTokens(shapes.SGLANG_GENERATE);
+    expect(continuationLogprob(tokens, " A", "SGLang")).toEqual({ logprob: -1.5, isGreedy: true, tokens: 1 });
+    expect(continuationLogprob(tokens, "Answer: A", "SGLang")).toEqual({ logprob: -7.25, isGreedy: false, tokens: 3 });
+  });
+
+  it("TGI: reads the prefill; greedy is unknown", () => {
+    const tokens = parseTgiPromptTokens(shapes.TGI_GENERATE);
+    expect(continuationLogprob(tokens, " A", "TGI")).toEqual({ logprob: -1.5, isGreedy: null, tokens: 1 });
+  });
+
+  it("refuses a continuation that reaches the first token, or answers without prompt logprobs", () => {
+    const tokens = parseTgiPromptTokens(shapes.TGI_GENERATE);
+    expect(() => continuationLogprob(tokens, "<s>Answer: A", "TGI")).toThrow(KittError);
+    expect(() => continuationLogprob(tokens, "x".repeat(40), "TGI")).toThrow(/shorter than the continuation/);
+    expect(() => parseVllmPromptTokens({ choices: [{ text: "", logprobs: null }] })).toThrow(/echoed prompt logprobs/);
+    expect(() => parseSglangPromptTokens({ text: "", meta_info: {} })).toThrow(/input_token_logprobs/);
+  });
+});
+
+describe("first-token top-k", () => {
+  it("asks each engine on its own route", () => {
+    expect(topKRequest("llama_cpp", "m", "Q", 20)).toMatchObject({ path: "/completion", body: { prompt: "Q", n_predict: 1, n_probs: 20, temperature: 0 } });
+    expect(topKRequest("vllm", "m", "Q", 20)).toMatchObject({ path: "/v1/completions", body: { model: "m", prompt: "Q", max_tokens: 1, logprobs: 20 } });
+    expect(topKRequest("tgi", "m", "Q", 20)).toMatchObject({ path: "/generate", body: { inputs: "Q", parameters: { top_n_tokens: 5, max_new_tokens: 1 } } });
+    expect(topKRequest("ollama", "m", "Q", 20)).toMatchObject({
+      path: "/api/generate",
+      body: { model: "m", prompt: "Q", raw: true, stream: false, logprobs: true, top_logprobs: 20, options: { num_predict: 1 } },
+    });
+  });
+
+  it("parses every answer shape into {token, logprob}", () => {
+    expect(parseOpenAITopK(shapes.OPENAI_TOP_K_LEGACY)).toEqual([
+      { token: " A", logprob: -0.1 },
+      { token: " B", logprob: -2.5 },
+      { token: "C", logprob: -3 },
+    ]);
+    const llamaPair = [
+      { token: " B", logprob: -0.2 },
+      { token: " A", logprob: -1.9 },
+    ];
+    expect(parseOpenAITopK(shapes.LLAMA_CPP_OPENAI_TOP_K)).toEqual(llamaPair);
+    expect(parseLlamaCppTopK(shapes.LLAMA_CPP_NATIVE_TOP_K)).toEqual(llamaPair);
+    expect(parseLlamaCppTopK(shapes.LLAMA_CPP_NATIVE_TOP_K_OLD)).toEqual([
+      { token: " B", logprob: Math.log(0.5) },
+      { token: " A", logprob: Math.log(0.25) },
+    ]);
+    expect(parseTgiTopK(shapes.TGI_GENERATE)).toEqual([
+      { token: " A", logprob: -0.1 },
+      { token: " B", logprob: -2.5 },
+    ]);
+    expect(parseOllamaTopK(shapes.OLLAMA_TOP_K)).toEqual([
+      { token: " C", logprob: -0.3 },
+      { token: " D", logprob: -1.4 },
+    ]);
+    expect(() => parseOllamaTopK({ response: "x", done: true })).toThrow(/no top log-probabilities/);
+  });
+});
+
+describe("greedy generation", () => {
+  it("cuts at the first stop sequence, whichever comes first", () => {
+    expect(cutAtStop(" 42\n\nQuestion: next", ["Question:", "\n\n"])).toBe(" 42");
+    expect(cutAtStop("no stop here", ["Q:"])).toBe("no stop here");
+  });
+});

@@ -1,0 +1,115 @@
+/**
+ * A run aborted part-way keeps what finished in its checkpoint; `resume` evaluates only the rest
+ * (counted by engine calls and by which prompts were asked) and reaches exactly the scores of an
+ * uninterrupted run. The outputs file of the resumed run holds every document once.
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { InterruptedError } from "../../../src/errors.js";
+import type { Gsm8kDoc } from "../../../src/quality/data/gsm8k.js";
+import type { ItemRecord } from "../../../src/quality/run/item-record.js";
+import { planGsm8k } from "../../../src/quality/run/plan-gsm8k.js";
+import { runPlan, type QualityRun } from "../../../src/quality/run/run-plan.js";
+import { createGsm8kTask } from "../../../src/quality/tasks/gsm8k.js";
+import { emptyAnswerKey, ScriptedEngine } from "./scripted-engine.js";
+
+const TOTAL = 40;
+const docs: Gsm8kDoc[] = Array.from({ length: TOTAL }, (_, index) => ({ index, question: `What is ${index} + 1?`, answer: `${index} + 1 = ${index + 1}\n#### ${index + 1}` }));
+const task = createGsm8kTask({ test: docs, train: [] }, { shots: 0 });
+const key = emptyAnswerKey();
+// Right on even documents, wrong on odd ones: the score is 0.5 and depends on every record.
+for (const doc of docs) key.generations.set(task.generation!(doc).prompt, ` #### ${doc.index % 2 === 0 ? doc.index + 1 : 0}`);
+
+function scores(run: QualityRun) {
+  const { restored: _r, evaluated: _e, ...metrics } = run.metrics;
+  return metrics;
+}
+
+async function runOnce(engine: ScriptedEngine, env: NodeJS.ProcessEnv, options: { resume?: boolean; signal?: AbortSignal } = {}) {
+  return runPlan({
+    plan: planGsm8k(task, { engine, method: "generation", topK: 20 }),
+    engine,
+    settings: { shots: 0 },
+    signal: options.signal ?? new AbortController().signal,
+    concurrency: 4,
+    checkpointEvery: 5,
+    resume: options.resume,
+    env,
+  });
+}
+
+describe("resuming an aborted run", () => {
+  it("redoes nothing that finished and reaches the uninterrupted scores", async () => {
+    const env = { KITT_HOME: mkdtempSync(join(tmpdir(), "kitt-resume-")) };
+    const controller = new AbortController();
+    const first = new ScriptedEngine(key, undefined, () => {
+      if (first.calls.generate === 15) controller.abort(new InterruptedError("SIGINT"));
+    });
+    const aborted = await runOnce(first, env, { signal: controller.signal });
+    expect(aborted.stopped).toBe(true);
+    expect(aborted.cause).toBeInstanceOf(InterruptedError);
+    expect(aborted.evaluated).toBeGreaterThan(0);
+    expect(aborted.evaluated).toBeLessThan(15);
+    const checkpoint = JSON.parse(readFileSync(aborted.checkpointPath, "utf8")) as { complete: boolean; records: Record<string, ItemRecord> };
+    expect(checkpoint.complete).toBe(false);
+    expect(Object.keys(checkpoint.records)).toHaveLength(aborted.evaluated);
+    expect(aborted.checkpointPath).toMatch(/checkpoints\/gsm8k_[0-9a-f]{16}\.json$/);
+
+    const second = new ScriptedEngine(key);
+    const resumed = await runOnce(second, env, { resume: true });
+    expect(resumed).toMatchObject({ stopped: false, restored: aborted.evaluated, evaluated: TOTAL - aborted.evaluated, errors: [] });
+    expect(second.calls.generate).toBe(TOTAL - aborted.evaluated);
+    const finishedFirst = new Set(Object.keys(checkpoint.records).map((k) => task.generation!(docs[Number(k)]!).prompt));
+    expect(second.asked.filter((prompt) => finishedFirst.has(prompt))).toEqual([]);
+    expect(resumed.checkpointPath).toBe(aborted.checkpointPath);
+
+    const lines = gunzipSync(readFileSync(resumed.outputsPath)).toString().trim().split("\n");
+    expect(new Set(lines.map((line) => (JSON.parse(line) as ItemRecord).key)).size).toBe(TOTAL);
+    expect(lines).toHaveLength(TOTAL);
+
+    const fresh = await runOnce(new ScriptedEngine(key), { KITT_HOME: mkdtempSync(join(tmpdir(), "kitt-fresh-")) });
+    expect(fresh.metrics.exact_match_strict).toBe(0.5);
+    expect({ ...scores(resumed), checkpoint: "", outputs_file: "" }).toEqual({ ...scores(fresh), checkpoint: "", outputs_file: "" });
+
+    // Resuming a finished run asks the engine nothing.
+    const third = new ScriptedEngine(key);
+    const again = await runOnce(third, env, { resume: true });
+    expect(third.calls.generate).toBe(0);
+    expect(scores(again)).toEqual(scores(resumed));
+  });
+
+  it("starts over without resume, and never mixes in another run's records", async () => {
+    const env = { KITT_HOME: mkdtempSync(join(tmpdir(), "kitt-resume-")) };
+    await runOnce(new ScriptedEngine(key), env);
+    const restart = new ScriptedEngine(key);
+    expect((await runOnce(restart, env)).restored).toBe(0);
+    expect(restart.calls.generate).toBe(TOTAL);
+    const other = new ScriptedEngine(key);
+    const changed = await runPlan({
+      plan: planGsm8k(task, { engine: other, method: "generation", topK: 20 }),
+      engine: other,
+      settings: { shots: 0, max_gen_tokens: 64 },
+      signal: new AbortController().signal,
+      resume: true,
+      env,
+    });
+    expect(changed.restored).toBe(0);
+  });
+
+  it("records a failed document as an error, leaves it out of the checkpoint, and retries it on resume", async () => {
+    const env = { KITT_HOME: mkdtempSync(join(tmpdir(), "kitt-resume-")) };
+    const flaky = new ScriptedEngine(key, undefined, () => {
+      if (flaky.calls.generate === 3) throw new Error("connection reset");
+    });
+    const run = await runOnce(flaky, env);
+    expect(run).toMatchObject({ stopped: false, failed: 1, evaluated: TOTAL - 1 });
+    expect(run.errors).toEqual([expect.stringMatching(/^item \d+: connection reset$/)]);
+    expect(run.metrics).toMatchObject({ n: TOTAL - 1, failed: 1 });
+    const retry = new ScriptedEngine(key);
+    expect((await runOnce(retry, env, { resume: true })).metrics).toMatchObject({ n: TOTAL, exact_match_strict: 0.5 });
+    expect(retry.calls.generate).toBe(1);
+  });
+});
