@@ -73,6 +73,15 @@ describe.skipIf(install === undefined || datasets === undefined)("quality tasks 
     expect(Object.keys(metrics.per_category as object).sort()).toEqual(["other", "stem"]);
   });
 
+  it("MMLU over every subject scores near chance with a random model", { timeout: 180_000 }, async () => {
+    // 114 questions; at chance (25 %) the score's standard deviation is about 4 points, so this
+    // band is ±4 sd. A model whose letters never reach the top-k would score 0 and fail here.
+    const { metrics } = await run(mmluBenchmark, { shots: 0, limit: 2 });
+    expect(metrics).toMatchObject({ method: "top_k_letters", n: 114 });
+    expect(metrics.acc).toBeGreaterThan(0.08);
+    expect(metrics.acc).toBeLessThan(0.42);
+  });
+
   it("GSM8K: 5-shot greedy generation", { timeout: 120_000 }, async () => {
     const { metrics } = await run(gsm8kBenchmark, { limit: 3, max_gen_tokens: 32 });
     expect(metrics).toMatchObject({ task: "gsm8k", method: "generation", prompt: "harness", n: 3 });

@@ -16,7 +16,8 @@ export interface QualityEngine {
   readonly model: string;
   readonly capabilities: EngineCapabilities;
   loglikelihood(context: string, continuation: string, signal?: AbortSignal): Promise<ContinuationLogprob>;
-  firstTokenTopK(prompt: string, k: number, signal?: AbortSignal): Promise<TopLogprob[]>;
+  /** Top-k of the first generated token; `letters`, when given, are the answers being compared. */
+  firstTokenTopK(prompt: string, k: number, signal?: AbortSignal, letters?: readonly string[]): Promise<TopLogprob[]>;
   /** Greedy generation cut at the first stop sequence. */
   generate(prompt: string, stop: readonly string[], signal?: AbortSignal): Promise<string>;
 }
@@ -28,7 +29,7 @@ export function qualityEngine(engine: Engine, options: { maxGenTokens?: number }
     model: engine.modelName,
     capabilities: engine.spec.capabilities,
     loglikelihood: (context, continuation, signal) => loglikelihood(engine, context, continuation, signal),
-    firstTokenTopK: (prompt, k, signal) => firstTokenTopK(engine, prompt, k, signal),
+    firstTokenTopK: (prompt, k, signal, letters) => firstTokenTopK(engine, prompt, k, signal, letters),
     generate: (prompt, stop, signal) => greedyGenerate(engine, prompt, stop, { maxTokens, signal }),
   };
 }

@@ -46,6 +46,15 @@ export function parseLlamaCppTopK(response: unknown): TopLogprob[] {
       return token === undefined || prob === undefined ? [] : [{ token, logprob: Math.log(prob) }];
     });
   }
+  // With `post_sampling_probs` the list is `top_probs` of `{token, prob}`.
+  if (Array.isArray(first?.top_probs)) {
+    return first.top_probs.flatMap((item: unknown) => {
+      const entry = asRecord(item);
+      const token = stringField(entry, "token");
+      const prob = numberField(entry, "prob");
+      return token === undefined || prob === undefined ? [] : [{ token, logprob: Math.log(prob) }];
+    });
+  }
   return entryList(first?.top_logprobs, "llama.cpp's completion_probabilities[0]");
 }
 

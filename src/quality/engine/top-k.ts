@@ -46,7 +46,64 @@ export async function firstTokenTopK(
   prompt: string,
   k = DEFAULT_TOP_K,
   signal?: AbortSignal,
+  letters?: readonly string[],
 ): Promise<TopLogprob[]> {
-  const route = topKRequest(engine.spec.name, engine.modelName, prompt, k);
+  const route =
+    engine.spec.name === "llama_cpp" && letters && letters.length > 0
+      ? llamaCppLetterRequest(prompt, await letterTokenIds(engine, letters, signal), k)
+      : topKRequest(engine.spec.name, engine.modelName, prompt, k);
   return route.parse(await postJson(engine, route.path, route.body, signal));
+}
+
+/**
+ * llama.cpp reports top-k before its sampler chain, so a weak model whose top 20 holds no
+ * answer letter scores every item as −∞. Adding the same bias to every answer-letter token
+ * lifts them into the list without changing their differences in log-probability, so the
+ * comparison between letters is exact; the post-sampling probabilities are read with a
+ * neutral sampler (temperature 1, no top-k/top-p/min-p cut) so the bias is all that changed.
+ */
+const LETTER_BIAS = 100;
+
+function llamaCppLetterRequest(prompt: string, ids: readonly number[], k: number): TopKRoute {
+  return {
+    path: "/completion",
+    body: {
+      prompt,
+      n_predict: 1,
+      n_probs: Math.max(k, ids.length),
+      post_sampling_probs: true,
+      temperature: 1,
+      top_k: 0,
+      top_p: 1,
+      min_p: 0,
+      logit_bias: ids.map((id) => [id, LETTER_BIAS]),
+    },
+    parse: parseLlamaCppTopK,
+  };
+}
+
+const letterIds = new Map<string, Promise<number[]>>();
+
+/** Token ids whose text is a letter, spaced (" A", as after "Answer:") or not ("A"), from the engine's own tokenizer. */
+function letterTokenIds(engine: LoglikelihoodEngine, letters: readonly string[], signal?: AbortSignal): Promise<number[]> {
+  const key = `${engine.baseUrl} ${letters.join("")}`;
+  let ids = letterIds.get(key);
+  if (!ids) {
+    ids = (async () => {
+      const found = new Set<number>();
+      for (const letter of letters) {
+        for (const text of [`Answer: ${letter}`, `\n${letter}`]) {
+          const answer = (await postJson(engine, "/tokenize", { content: text, with_pieces: true }, signal)) as {
+            tokens?: Array<{ id: number; piece: string }>;
+          };
+          const last = answer.tokens?.at(-1);
+          if (last && last.piece.trim() === letter) found.add(last.id);
+        }
+      }
+      return [...found];
+    })();
+    ids.catch(() => letterIds.delete(key));
+    letterIds.set(key, ids);
+  }
+  return ids;
 }

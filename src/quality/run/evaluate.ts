@@ -33,7 +33,7 @@ function finiteOrNull(values: readonly number[]): (number | null)[] {
 }
 
 export async function topKLetters(engine: QualityEngine, item: LetteredItem, k: number, signal: AbortSignal) {
-  const top = await engine.firstTokenTopK(item.prompt, k, signal);
+  const top = await engine.firstTokenTopK(item.prompt, k, signal, item.letters);
   return { score: topKLetterAcc(top, item.letters, item.gold), letterLogprobs: finiteOrNull(letterLogprobs(top, item.letters)) };
 }
 

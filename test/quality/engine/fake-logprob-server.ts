@@ -33,6 +33,18 @@ function answer(path: string, body: Record<string, unknown>): unknown {
   if (path === "/v1/completions") {
     return { choices: [{ index: 0, text: " B", logprobs: { top_logprobs: [Object.fromEntries(TOP.map((e) => [e.token, e.logprob]))] } }] };
   }
+  if (path === "/tokenize" && body.with_pieces === true) {
+    // llama.cpp's pieces: the last token of "Answer: A" is " A", of "\nA" is "A"; ids 1000+ for unspaced.
+    const content = String(body.content);
+    const last = content.at(-1) ?? "";
+    const spaced = content.at(-2) === " ";
+    return { tokens: [{ id: spaced ? last.charCodeAt(0) : 1000 + last.charCodeAt(0), piece: spaced ? ` ${last}` : last }] };
+  }
+  if (path === "/completion" && body.post_sampling_probs === true) {
+    // After equal letter biases the letters lead, keeping their order.
+    const top_probs = TOP.map((entry) => ({ token: entry.token, prob: Math.exp(entry.logprob) }));
+    return { content: " B", completion_probabilities: [{ token: " B", prob: top_probs[0]?.prob, top_probs }] };
+  }
   if (path === "/completion") return { content: " B", completion_probabilities: [{ token: " B", logprob: -0.1, top_logprobs: TOP }] };
   if (path === "/api/generate") return { response: " B", done: true, logprobs: [{ token: " B", logprob: -0.1, top_logprobs: TOP }] };
   if (path === "/generate" && typeof body.text === "string") {

@@ -84,6 +84,13 @@ describe("first-token top-k", () => {
     ];
     expect(parseOpenAITopK(shapes.LLAMA_CPP_OPENAI_TOP_K)).toEqual(llamaPair);
     expect(parseLlamaCppTopK(shapes.LLAMA_CPP_NATIVE_TOP_K)).toEqual(llamaPair);
+    // With post_sampling_probs, llama.cpp answers probabilities under `top_probs`.
+    expect(
+      parseLlamaCppTopK({ completion_probabilities: [{ id: 319, token: " A", prob: 0.25, top_probs: [{ id: 319, token: " A", prob: 0.5 }, { id: 350, token: " B", prob: 0.25 }] }] }),
+    ).toEqual([
+      { token: " A", logprob: Math.log(0.5) },
+      { token: " B", logprob: Math.log(0.25) },
+    ]);
     expect(parseLlamaCppTopK(shapes.LLAMA_CPP_NATIVE_TOP_K_OLD)).toEqual([
       { token: " B", logprob: Math.log(0.5) },
       { token: " A", logprob: Math.log(0.25) },

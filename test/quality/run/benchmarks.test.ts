@@ -78,6 +78,12 @@ describe("quality benchmarks", () => {
     expect(llama.metrics).toMatchObject({ method: "top_k_letters", n: 1, acc_stderr: null });
     // The fake engine always puts " B" first.
     expect(llama.metrics.per_subject).toEqual({ astronomy: { n: 1, acc: expect.any(Number), acc_stderr: null } });
+    // llama.cpp: every letter token, spaced and not, gets the same bias; probabilities after sampling.
+    const letterRequest = server.requests.filter((r) => r.path === "/completion").at(-1)?.body;
+    expect(letterRequest).toMatchObject({ post_sampling_probs: true, temperature: 1, top_k: 0, top_p: 1, min_p: 0 });
+    const biases = letterRequest?.logit_bias as Array<[number, number]>;
+    expect(biases).toHaveLength(8);
+    expect(new Set(biases.map(([, bias]) => bias))).toEqual(new Set([100]));
   });
 
   it("TruthfulQA and HellaSwag: mc1/mc2 and acc/acc_norm on vLLM; lettered_acc on llama.cpp, never beside them", async () => {
