@@ -4,6 +4,8 @@
 # KITT_TEST_PG_URL. Safe to run again. Debian, as root.
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
+# Only the URL goes to stdout (callers capture it); every tool's chatter goes to stderr.
+exec 3>&1 1>&2
 
 if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
   apt-get update -qq >&2
@@ -28,4 +30,4 @@ if [ "$(as_postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'kitt_test'"
   as_postgres -c "CREATE DATABASE kitt_test OWNER kitt"
 fi
 
-echo "postgres://kitt:kitt@127.0.0.1:${port}/kitt_test"
+echo "postgres://kitt:kitt@127.0.0.1:${port}/kitt_test" >&3
