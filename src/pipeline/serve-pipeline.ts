@@ -18,7 +18,6 @@ import { openStore } from "../store/results-store.js";
 import { storeFailureHint } from "../store/store-sink.js";
 import type { StoreChoice } from "./store-results.js";
 import { writeJsonAtomically } from "../fs/atomic-file.js";
-import { collectFingerprint } from "../hardware/fingerprint.js";
 import { kittVersion } from "../package-root.js";
 import type { ProtocolName } from "../protocols/types.js";
 import { createRunDir } from "../report/results-folder.js";
@@ -27,7 +26,6 @@ import { runServe, type MetricsCollector, type ServeProgress, type ServeRunOptio
 import { runSweep, searchSloRate, type SweepStep } from "../bench/serve/sweep.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
-import { prepareEngine } from "../engines/launch.js";
 
 export type ServeMode = { kind: "single" } | { kind: "sweep"; count: number } | { kind: "slo-search"; attainment: number; iterations: number };
 
@@ -64,11 +62,9 @@ export interface ServeOutcome {
 export async function runServePipeline(options: ServePipelineOptions): Promise<ServeOutcome> {
   const { reporter, signal } = options;
   reporter?.step?.("preflight: engine, model, port, runtime");
-  const { prepared, hardware } = options.url
-    ? { prepared: await prepareEngine(options), hardware: await collectFingerprint() }
-    : await launchEngine(options, signal, reporter);
+  // An endpoint (`--url`) goes through the same path: its runtime owns nothing, and readiness is still checked.
+  const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
-  if (options.url) await engine.start(signal);
 
   const protocol = options.protocol ?? prepared.spec.protocols[0];
   if (!protocol || !prepared.spec.protocols.includes(protocol)) {

@@ -3,25 +3,19 @@
  * here (each started by the spec's own command line): OpenAI completions and chat (vLLM,
  * SGLang), TGI's generate_stream, Ollama's NDJSON. Counts and server-reported tokens.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runKitt, tempKittHome } from "../support/cli.js";
+import { safetensorsModel } from "../support/models.js";
 import { freePort, requireVocabFile } from "../support/llama.js";
 import { writeLlamaSpmTokenizerJson } from "../datasets/llama-spm-tokenizer-json.js";
 
 const bin = (name: string) => fileURLToPath(new URL(`../emulators/bin/${name}.mjs`, import.meta.url));
 const vocab = await requireVocabFile();
 
-function safetensorsModel(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "kitt-emu-model-")), "tiny-model");
-  mkdirSync(dir);
-  writeFileSync(join(dir, "model.safetensors"), "");
-  writeFileSync(join(dir, "config.json"), "{}");
-  return dir;
-}
 
 async function benchServe(engine: string, model: string, extra: string[], env: Record<string, string> = {}) {
   const out = join(mkdtempSync(join(tmpdir(), `kitt-serve-${engine}-`)), "out");

@@ -4,25 +4,19 @@
  * for it through the spec's readiness rule, streams through the spec's protocol, and writes
  * a results folder. TabbyAPI (docker-only) is reached as an endpoint (`--url`).
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { startEmulator } from "../emulators/index.mjs";
 import { runKitt, tempKittHome } from "../support/cli.js";
+import { safetensorsModel } from "../support/models.js";
 import { freePort } from "../support/llama.js";
 import { runningProcesses } from "../support/processes.js";
 
 const bin = (name: string) => fileURLToPath(new URL(`../emulators/bin/${name}.mjs`, import.meta.url));
 
-function safetensorsModel(): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "kitt-emu-model-")), "tiny-model");
-  mkdirSync(dir);
-  writeFileSync(join(dir, "model.safetensors"), "");
-  writeFileSync(join(dir, "config.json"), "{}");
-  return dir;
-}
 
 function checkRun(out: string, engine: string): void {
   const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
