@@ -4,6 +4,7 @@
  * which tell a complete run from one that stopped.
  */
 import type { NotRunTest, SuiteStatus, TestResult } from "../bench/suite-results.js";
+import type { TestSpread } from "./run-spread.js";
 
 export interface MetricsFile {
   kitt_version: string;
@@ -27,6 +28,8 @@ export interface MetricsFile {
   stop_reason: string | null;
   results: TestResult[];
   not_run: NotRunTest[];
+  /** Mean ± sample sd per metric for tests that ran more than once (absent in older files). */
+  run_spread?: Record<string, TestSpread>;
 }
 
 /** `config.json`: how the run was set up, enough to repeat it. */

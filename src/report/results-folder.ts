@@ -15,6 +15,7 @@ import { writeFileAtomically, writeJsonAtomically } from "../fs/atomic-file.js";
 import { kittVersion } from "../package-root.js";
 import type { ConfigFile, MetricsFile, RunConfig } from "./metrics-file.js";
 import { registryHeadlines, type HeadlineLookup } from "./metric-format.js";
+import { runSpreads } from "./run-spread.js";
 import { renderSummaryMarkdown } from "./summary-md.js";
 
 export interface ResultsFolderOptions {
@@ -117,6 +118,7 @@ export class ResultsFolder implements ResultSink {
       stop_reason: summary?.stop_reason ?? null,
       results,
       not_run: notRun,
+      run_spread: runSpreads(results, this.options.headlines ?? registryHeadlines()),
     };
   }
 

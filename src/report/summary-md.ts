@@ -9,6 +9,7 @@ import {
   resultLabel,
   type HeadlineLookup,
 } from "./metric-format.js";
+import { formatSpread, testSpread } from "./run-spread.js";
 
 export function renderSummaryMarkdown(file: MetricsFile, headlines: HeadlineLookup = registryHeadlines()): string {
   const lines: string[] = [`# kitt results: ${file.suite_name}`, ""];
@@ -35,6 +36,11 @@ export function renderSummaryMarkdown(file: MetricsFile, headlines: HeadlineLook
       const cells = [String(result.run_number), resultLabel(result), result.duration_seconds.toFixed(1)];
       cells.push(...columns.map((key) => escapeCell(formatMetric(metricValue(result.metrics, key)))));
       lines.push(`| ${cells.join(" | ")} |`);
+    }
+    if (group.length > 1) {
+      const spread = testSpread(group, columns);
+      const over = `mean ± sd (${spread.passed_runs} passed)`;
+      lines.push(`| ${[over, "", "", ...columns.map((key) => escapeCell(formatSpread(spread, key)))].join(" | ")} |`);
     }
     lines.push("");
   }

@@ -11,6 +11,7 @@ import {
   resultLabel,
   type HeadlineLookup,
 } from "./metric-format.js";
+import { formatSpread, testSpread } from "./run-spread.js";
 
 export interface TerminalSummaryOptions {
   /** Colours on or off; picocolors' own detection (TTY, NO_COLOR, FORCE_COLOR) by default. */
@@ -47,6 +48,13 @@ export function renderTerminalSummary(file: MetricsFile, options: TerminalSummar
         result.passed ? c.green(label) : c.red(label),
         result.duration_seconds.toFixed(1),
         ...columns.map((key) => formatMetric(metricValue(result.metrics, key))),
+      ]);
+    }
+    if (group.length > 1) {
+      const spread = testSpread(group, columns);
+      table.push([
+        { colSpan: 3, content: `mean ± sd (${spread.passed_runs} passed)` },
+        ...columns.map((key) => formatSpread(spread, key)),
       ]);
     }
     out.push("", c.bold(group[0]?.test_name ?? ""), table.toString());

@@ -121,7 +121,9 @@ describe("ResultsFolder", () => {
       "stop_reason",
       "results",
       "not_run",
+      "run_spread",
     ]);
+    expect(after.run_spread).toEqual({}); // each test ran once
     expect(after).toMatchObject({
       kitt_version: packageVersion,
       suite_name: "t",

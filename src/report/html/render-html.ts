@@ -7,6 +7,7 @@ import type { JsonValue } from "../../bench/types.js";
 import { isObject } from "../../store/serve-record.js";
 import { parseReport, type ParsedReport, type ReportDocuments } from "../formats/report-documents.js";
 import { formatMetric, metricValue, registryHeadlines } from "../metric-format.js";
+import { formatSpread, runSpreads } from "../run-spread.js";
 import type { ReportChart } from "./chart-spec.js";
 import { CHART_SCRIPT } from "./chart-script.js";
 import { reportCharts } from "./report-charts.js";
@@ -68,6 +69,10 @@ function keyMetricsTable(report: ParsedReport): string {
   for (const result of report.metrics?.results ?? []) {
     const label = result.run_number > 1 ? `${result.test_name} #${result.run_number}` : result.test_name;
     for (const key of headlines(result.test_name) ?? []) rows.push([label, key, metricValue(result.metrics, key)]);
+  }
+  for (const [test, spread] of Object.entries(runSpreads(report.metrics?.results ?? [], headlines))) {
+    const label = `${test} mean ± sd (${spread.passed_runs} passed)`;
+    for (const key of headlines(test) ?? []) rows.push([label, key, formatSpread(spread, key)]);
   }
   if (report.serve) {
     const keys = [...(headlines("serve") ?? []), "failed", "median_e2el_ms", "p99_ttft_ms", "total_token_throughput"];
