@@ -5,6 +5,7 @@
  * or in a chunk of its own — which each engine describes with a `flavor`.
  */
 import { HttpError, readJson, sendJson, startSse, unixSeconds, writeSse } from "./http-util.mjs";
+import { completionLogprobs } from "./logprobs.mjs";
 import { countChatTokens, countTokens, planAnswer } from "./text-model.mjs";
 
 /** Reads and checks the sampling fields shared by both routes; failures are 400s with the engine's wording. */
@@ -63,11 +64,17 @@ async function completions(ctx, flavor, req, res) {
   const choiceOf = (text, finishReason) => flavor.completionChoice(text, finishReason, plan.matchedStop);
 
   if (body.stream !== true) {
+    const wantsLogprobs = body.logprobs !== undefined && body.logprobs !== null && body.logprobs !== false;
+    const echo = body.echo === true;
+    const logprobs = wantsLogprobs
+      ? completionLogprobs({ prompt, generated: plan.pieces.map((piece) => piece.text), echo, n: body.logprobs, maxLogprobs: flavor.maxLogprobs ?? 20 })
+      : null;
     const record = await ctx.scheduler.generate({ plan, promptTokens, maxTokens: params.maxTokens, res, emit: () => {} });
     if (!record) return;
+    const choice = choiceOf(echo ? prompt + plan.text : plan.text, plan.finishReason);
     sendJson(res, 200, {
       ...flavor.wrap(head, "text_completion"),
-      choices: [choiceOf(plan.text, plan.finishReason)],
+      choices: [logprobs ? { ...choice, logprobs } : choice],
       usage: usageOf(promptTokens, record.completionTokens, flavor),
     });
     return;

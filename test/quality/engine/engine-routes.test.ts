@@ -81,3 +81,52 @@ describe.each(["vllm", "tgi"] as const)("greedy generation on the %s emulator", 
     expect(stopped).toBe(free.slice(0, free.indexOf(word)));
   });
 });
+
+describe.each(["vllm", "sglang", "exllamav2"] as const)("legacy completions logprobs on the %s emulator", (name) => {
+  let emulator: RunningEmulator;
+  let engine: ManagedEngine;
+  beforeAll(async () => {
+    emulator = await startEmulator(name, { model: "tiny", tokenDelayMs: 0 });
+    await emulator.ready;
+    engine = await endpoint(name, emulator.url);
+  });
+  afterAll(async () => {
+    await engine.terminate();
+    await emulator.close();
+  });
+
+  it("answers top-k with the chosen token first and the letters among the alternatives", async () => {
+    const top = await firstTokenTopK(engine, "Question: which?\nA. x\nB. y\nAnswer:", 20);
+    expect(top).toHaveLength(20);
+    const logprobs = top.map((entry) => entry.logprob);
+    expect(Math.max(...logprobs)).toBe(top[0]!.logprob);
+    expect(top.map((entry) => entry.token)).toEqual(expect.arrayContaining([" A", " B", " C", " D"]));
+    expect(await firstTokenTopK(engine, "Question: which?\nA. x\nB. y\nAnswer:", 20)).toEqual(top);
+  });
+
+  it("refuses more alternatives than vLLM's default max_logprobs (20), in vLLM's words", async () => {
+    const response = await fetch(`${emulator.url}/v1/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "tiny", prompt: "x", max_tokens: 1, logprobs: 21 }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain("Requested sample logprobs of 21, which is greater than max allowed: 20");
+  });
+});
+
+describe("echoed prompt logprobs on the vLLM emulator", () => {
+  it("scores a continuation from the prompt tokens, the same every time", async () => {
+    await using emulator = await startEmulator("vllm", { model: "tiny", tokenDelayMs: 0 });
+    await emulator.ready;
+    const engine = await endpoint("vllm", emulator.url);
+    const first = await loglikelihood(engine, "Question one\nAnswer:", " B and C");
+    expect(first.tokens).toBe(3);
+    expect(first.logprob).toBeLessThan(0);
+    expect(first.logprob).toBeGreaterThan(-3 * 8.05);
+    expect(await loglikelihood(engine, "Question one\nAnswer:", " B and C")).toEqual(first);
+    const other = await loglikelihood(engine, "Question one\nAnswer:", " D and C");
+    expect(other.logprob).not.toBe(first.logprob);
+    await engine.terminate();
+  });
+});

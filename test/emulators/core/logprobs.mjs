@@ -1,0 +1,67 @@
+/**
+ * The legacy completions `logprobs` object (`{tokens, token_logprobs, top_logprobs,
+ * text_offset}`), as vLLM, SGLang and TabbyAPI return it for `logprobs: N` on `/v1/completions`,
+ * with `echo: true` covering the prompt too (its first token has no log-probability). Values are
+ * deterministic stand-ins: the chosen token always leads its top list, as under greedy decoding,
+ * and the letters " A"–" D" are among the alternatives so multiple-choice scorers find them.
+ */
+import { HttpError } from "./http-util.mjs";
+
+const ALTERNATIVES = [" A", " B", " C", " D", " the", " and", " of", " to", "\n", ".", ",", " a", " in", " is", " that", " it", " for", " on", " with", " as"];
+
+/** Tokens whose concatenation is exactly `text`: each word with the whitespace before it, and trailing whitespace. */
+function exactTokens(text) {
+  return text.match(/\s*\S+|\s+/g) ?? [];
+}
+
+function hash(text, seed) {
+  let h = seed >>> 0;
+  for (let i = 0; i < text.length; i++) h = (Math.imul(h, 31) + text.charCodeAt(i)) >>> 0;
+  return h;
+}
+
+/** A log-probability in [−8, −0.05) from a token and what came before it. */
+function logprobOf(token, before) {
+  return -0.05 - (hash(token, hash(before.slice(-64), 7)) % 7950) / 1000;
+}
+
+function topList(chosen, chosenLogprob, context, n) {
+  const top = { [chosen]: chosenLogprob };
+  for (const alternative of ALTERNATIVES) {
+    if (Object.keys(top).length >= n) break;
+    if (alternative in top) continue;
+    // Below the chosen token, in an order that depends on the context.
+    top[alternative] = chosenLogprob - 0.1 - (hash(alternative, hash(context.slice(-64), 11)) % 5000) / 1000;
+  }
+  return top;
+}
+
+/**
+ * @param {{ prompt: string, generated: string[], echo: boolean, n: number, maxLogprobs: number }} request
+ *   `generated`: the answer's tokens; `n`: the `logprobs` the request asked for.
+ */
+export function completionLogprobs({ prompt, generated, echo, n, maxLogprobs }) {
+  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, `logprobs must be a non-negative integer, got ${JSON.stringify(n)}.`);
+  if (n > maxLogprobs) throw new HttpError(400, `Requested sample logprobs of ${n}, which is greater than max allowed: ${maxLogprobs}`);
+  const tokens = [];
+  const tokenLogprobs = [];
+  const topLogprobs = [];
+  const textOffset = [];
+  let text = "";
+  const add = (token, first) => {
+    const logprob = first ? null : logprobOf(token, text);
+    textOffset.push(text.length);
+    tokens.push(token);
+    tokenLogprobs.push(logprob);
+    topLogprobs.push(first || n === 0 ? null : topList(token, logprob, text, n));
+    text += token;
+  };
+  if (echo) exactTokens(prompt).forEach((token, i) => add(token, i === 0));
+  else text = prompt;
+  const offsetBase = echo ? 0 : prompt.length;
+  for (const token of generated) {
+    if (token === "") continue;
+    add(token, false);
+  }
+  return { text_offset: textOffset.map((offset) => (echo ? offset : offset - offsetBase)), token_logprobs: tokenLogprobs, tokens, top_logprobs: topLogprobs };
+}
