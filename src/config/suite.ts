@@ -5,8 +5,8 @@
  * reports it as `<file>:<line>:<col>`.
  *
  * A test's settings, lowest precedence first: the benchmark's defaults, `global_config`,
- * `sampling_overrides`, `test_overrides.<test>`, then settings written on the test's entry in
- * `tests:`.
+ * `sampling_overrides`, `test_overrides.<test>`, settings written on the test's entry in
+ * `tests:`, then settings given on the command line (`kitt run --limit 50`).
  */
 import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
@@ -37,6 +37,8 @@ export interface Suite {
   test_overrides: Record<string, Settings>;
   /** Absolute path of the file the suite was read from. */
   source: string;
+  /** Settings from the command line, above every layer of the file; each test takes the keys it has. */
+  command_line?: Settings;
 }
 
 export interface LoadSuiteOptions {
@@ -213,7 +215,30 @@ export function resolveTestConfig(suite: Suite, testName: string, defaults: Sett
     suite.sampling_overrides,
     suite.test_overrides[testName] ?? {},
     entry?.settings ?? {},
+    suite.command_line ?? {},
   );
+}
+
+/**
+ * The suite with settings from the command line on top. Each key must be a setting of at least
+ * one of the suite's tests (`--subjects` on a suite without MMLU is a mistake worth saying), and
+ * every test that has it must accept the value.
+ */
+export function withCommandLineSettings(suite: Suite, settings: Settings, registry: BenchmarkRegistry = BUILTIN_BENCHMARKS): Suite {
+  const given = Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined));
+  if (Object.keys(given).length === 0) return suite;
+  const benchmarks = suite.tests.map((test) => getBenchmark(registry, test.name));
+  for (const key of Object.keys(given)) {
+    if (!benchmarks.some((benchmark) => key in benchmark.configSchema.shape)) {
+      throw new KittError(
+        "USAGE",
+        `the ${key} setting given on the command line belongs to none of suite ${suite.suite_name}'s tests (${suite.tests.map((test) => test.name).join(", ")})`,
+      );
+    }
+  }
+  const layered: Suite = { ...suite, command_line: { ...suite.command_line, ...given } };
+  for (const benchmark of benchmarks) benchmarkConfig(benchmark, layered);
+  return layered;
 }
 
 /** The config a benchmark runs with: its defaults plus the suite's layers, validated and typed. */

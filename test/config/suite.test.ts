@@ -8,7 +8,14 @@ import { throughputBenchmark } from "../../src/bench/throughput.js";
 import type { Benchmark } from "../../src/bench/types.js";
 import { builtinSuiteNames } from "../../src/config/suite-files.js";
 import { baseTestConfigSchema } from "../../src/config/suite-schema.js";
-import { benchmarkConfig, loadSuite, parseSuite, resolveTestConfig, suiteTestConfigs } from "../../src/config/suite.js";
+import {
+  benchmarkConfig,
+  loadSuite,
+  parseSuite,
+  resolveTestConfig,
+  suiteTestConfigs,
+  withCommandLineSettings,
+} from "../../src/config/suite.js";
 import { KittError } from "../../src/errors.js";
 
 /** A second benchmark with nested settings, to exercise merging across tests. */
@@ -131,6 +138,27 @@ test_overrides:
       throughput: config,
       recall: benchmarkConfig(recall, suite),
     });
+  });
+
+  it("puts command-line settings above every layer, for the tests that have them", () => {
+    const layered = withCommandLineSettings(suite, { max_tokens: 7, dataset: { sample_size: 9 }, iterations: undefined }, registry);
+    expect(benchmarkConfig(throughputBenchmark, layered)).toMatchObject({ max_tokens: 7, iterations: 2 });
+    expect(benchmarkConfig(recall, layered).dataset).toEqual({ source: "hub", sample_size: 9 });
+    expect(benchmarkConfig(throughputBenchmark, suite).max_tokens).toBe(300); // the suite itself is unchanged
+    expect(withCommandLineSettings(suite, { iterations: undefined }, registry)).toBe(suite);
+  });
+
+  it("refuses a command-line setting no test has, or a value a test rejects", () => {
+    const unknown = (() => {
+      try {
+        withCommandLineSettings(suite, { subjects: ["astronomy"] }, registry);
+      } catch (error) {
+        return error as KittError;
+      }
+    })();
+    expect(unknown?.code).toBe("USAGE");
+    expect(unknown?.message).toBe("the subjects setting given on the command line belongs to none of suite layered's tests (throughput, recall)");
+    expect(() => withCommandLineSettings(suite, { max_tokens: -1 }, registry)).toThrow(/test throughput: max_tokens/);
   });
 
   it("accepts version numbers and fills defaults", () => {
