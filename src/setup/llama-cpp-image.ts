@@ -127,7 +127,9 @@ export async function ensureLlamaCppImage(
   await assertDockerDaemon();
   const install = await ensureLlamaServer({ env, onProgress });
   const image = { tag, release: install.tag, commit: install.commit };
-  if (!force && (await imageLabels(tag))?.[RELEASE_LABEL] === install.tag) return { ...image, reused: true };
+  const labels = await imageLabels(tag);
+  // An image from an older kitt (without IMAGE_LABEL) is rebuilt: its labels may differ.
+  if (!force && labels?.[RELEASE_LABEL] === install.tag && labels[IMAGE_LABEL] === "true") return { ...image, reused: true };
   onProgress?.({ phase: "package", message: `building Docker image ${tag}` });
   await buildImage(install, tag, env);
   return { ...image, reused: false };

@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/runtime/docker-cli.js";
 import { llamaServerEnv, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
-import { LLAMA_CPP_IMAGE, RELEASE_LABEL, ensureLlamaCppImage } from "../../src/setup/llama-cpp-image.js";
+import { IMAGE_LABEL, LLAMA_CPP_IMAGE, RELEASE_LABEL, ensureLlamaCppImage } from "../../src/setup/llama-cpp-image.js";
 import { ensureTestModel, freePort, requireDocker, requireLlamaServer } from "../support/llama.js";
 
 const install = await requireLlamaServer();
@@ -100,7 +100,10 @@ describe.skipIf(!dockerAnswers)("llama-server packaged as a local Docker image",
     const image = await ensureLlamaCppImage();
     expect(image).toMatchObject({ tag: LLAMA_CPP_IMAGE, release: install?.tag, commit: install?.commit });
     const labels = await docker(["image", "inspect", "--format", "{{json .Config.Labels}}", LLAMA_CPP_IMAGE]);
-    expect(JSON.parse(labels.stdout)).toMatchObject({ "kitt.managed": "true", [RELEASE_LABEL]: install?.tag });
+    const parsed = JSON.parse(labels.stdout) as Record<string, string>;
+    expect(parsed).toMatchObject({ [IMAGE_LABEL]: "true", [RELEASE_LABEL]: install?.tag });
+    // Containers inherit image labels; this one would make `engines cleanup` remove containers kitt did not start.
+    expect(parsed).not.toHaveProperty("kitt.managed");
     expect((await ensureLlamaCppImage()).reused).toBe(true);
   });
 
