@@ -6,7 +6,7 @@ import { KittError } from "../../src/errors.js";
 import { loadGsm8k } from "../../src/quality/data/gsm8k.js";
 import { hellaswagRow, loadHellaswag } from "../../src/quality/data/hellaswag.js";
 import { loadMmlu } from "../../src/quality/data/mmlu.js";
-import { resolveTaskDir } from "../../src/quality/data/resolve.js";
+import { locateTaskData, resolveTaskDir } from "../../src/quality/data/resolve.js";
 import { sampleBySubject, sampleDocuments } from "../../src/quality/data/sampling.js";
 import { loadTruthfulQaMc } from "../../src/quality/data/truthfulqa.js";
 import { FIXTURES } from "./fixture-paths.js";
@@ -27,6 +27,27 @@ describe("data resolution", () => {
       expect(error).toBeInstanceOf(KittError);
       expect((error as KittError).code).toBe("NOT_FOUND");
     }
+  });
+});
+
+describe("where data comes from (source)", () => {
+  it("auto: data_dir, then KITT_DATASETS_DIR/<task>, then the Hub; local and hub force one", () => {
+    expect(locateTaskData("gsm8k", { dataDir: join(FIXTURES, "gsm8k"), env: {} })).toEqual({ kind: "local", dir: join(FIXTURES, "gsm8k") });
+    expect(locateTaskData("mmlu", { env: { KITT_DATASETS_DIR: FIXTURES } })).toEqual({ kind: "local", dir: join(FIXTURES, "mmlu") });
+    const empty = mkdtempSync(join(tmpdir(), "kitt-quality-"));
+    expect(locateTaskData("mmlu", { env: { KITT_DATASETS_DIR: empty } })).toEqual({ kind: "hub" });
+    expect(locateTaskData("mmlu", { env: {} })).toEqual({ kind: "hub" });
+    expect(locateTaskData("mmlu", { source: "hub", env: { KITT_DATASETS_DIR: FIXTURES } })).toEqual({ kind: "hub" });
+    expect(() => locateTaskData("mmlu", { source: "local", env: { KITT_DATASETS_DIR: empty } })).toThrow(/no mmlu data in .*: put test\/<subject>_test\.csv/);
+    expect(() => locateTaskData("mmlu", { dataDir: join(empty, "nope"), env: {} })).toThrow(/mmlu data folder .*nope does not exist/);
+    expect(() => locateTaskData("mmlu", { source: "hub", dataDir: FIXTURES })).toThrow(/data_dir and source: hub exclude each other/);
+  });
+
+  it("the missing-data message names the Hub's files and the Hub download", () => {
+    expect(() => resolveTaskDir("mmlu", undefined, {})).toThrow(
+      "no mmlu data: pass its folder, or set KITT_DATASETS_DIR to a folder holding mmlu/ with test/<subject>_test.csv, dev/<subject>_dev.csv and subject_categories.json " +
+        "(or the Hub's all/test-00000-of-00001.parquet and all/dev-00000-of-00001.parquet); or let kitt download cais/mmlu from the Hugging Face Hub (source: auto or hub)",
+    );
   });
 });
 

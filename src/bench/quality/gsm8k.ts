@@ -1,14 +1,13 @@
 /** `gsm8k`: GSM8K by greedy generation, 5-shot by default; `cot: true` runs `gsm8k_cot` (8 fixed exemplars). */
 import { z } from "zod";
-import { loadGsm8k } from "../../quality/data/gsm8k.js";
-import { resolveTaskDir } from "../../quality/data/resolve.js";
 import { sampleDocuments } from "../../quality/data/sampling.js";
+import { loadGsm8kData } from "../../quality/data/task-data.js";
 import { planGsm8k } from "../../quality/run/plan-gsm8k.js";
 import { GSM8K_DEFAULT_SHOTS, createGsm8kTask } from "../../quality/tasks/gsm8k.js";
 import { createGsm8kCotTask } from "../../quality/tasks/gsm8k-cot.js";
 import type { Benchmark } from "../types.js";
 import { qualityConfigSchema } from "./quality-config.js";
-import { runQualityBenchmark } from "./run-quality-benchmark.js";
+import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";
 
 export const gsm8kConfigSchema = qualityConfigSchema.extend({
   shots: z.number().int().min(0).default(GSM8K_DEFAULT_SHOTS),
@@ -23,12 +22,11 @@ export const gsm8kBenchmark: Benchmark<typeof gsm8kConfigSchema> = {
   configSchema: gsm8kConfigSchema,
   headlineMetrics: ["method", "exact_match_strict", "exact_match_flexible", "n"],
   run: (ctx) =>
-    runQualityBenchmark(ctx, "gsm8k", (engine, method) => {
+    runQualityBenchmark(ctx, "gsm8k", async (engine, method) => {
       const { config } = ctx;
-      const dataDir = resolveTaskDir("gsm8k", config.data_dir);
-      const data = loadGsm8k(dataDir);
+      const { data, source } = await loadGsm8kData(dataOptions(ctx));
       const documents = sampleDocuments(data.test, config.limit);
       const task = config.cot ? createGsm8kCotTask(data, { documents }) : createGsm8kTask(data, { shots: config.shots, documents });
-      return { plan: planGsm8k(task, { engine, method, topK: config.top_k }), settings: { data_dir: dataDir, shots: config.cot ? 8 : config.shots, cot: config.cot } };
+      return { plan: planGsm8k(task, { engine, method, topK: config.top_k }), settings: { data_source: source, shots: config.cot ? 8 : config.shots, cot: config.cot } };
     }),
 };

@@ -3,14 +3,13 @@
  * acc and acc_norm by log-likelihood, or the lettered fallback reported as `lettered_acc`.
  */
 import { z } from "zod";
-import { loadHellaswag } from "../../quality/data/hellaswag.js";
-import { resolveTaskDir } from "../../quality/data/resolve.js";
 import { sampleDocuments } from "../../quality/data/sampling.js";
+import { loadHellaswagData } from "../../quality/data/task-data.js";
 import { planHellaswag } from "../../quality/run/plan-hellaswag.js";
 import { createHellaswagTask, processHellaswagDoc } from "../../quality/tasks/hellaswag.js";
 import type { Benchmark } from "../types.js";
 import { qualityConfigSchema } from "./quality-config.js";
-import { runQualityBenchmark } from "./run-quality-benchmark.js";
+import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";
 
 export const hellaswagConfigSchema = qualityConfigSchema.extend({
   shots: z.number().int().min(0).default(10),
@@ -24,12 +23,12 @@ export const hellaswagBenchmark: Benchmark<typeof hellaswagConfigSchema> = {
   configSchema: hellaswagConfigSchema,
   headlineMetrics: ["method", "acc_norm", "acc", "lettered_acc", "n"],
   run: (ctx) =>
-    runQualityBenchmark(ctx, "hellaswag", (engine, method) => {
+    runQualityBenchmark(ctx, "hellaswag", async (engine, method) => {
       const { config } = ctx;
-      const dataDir = resolveTaskDir("hellaswag", config.data_dir);
-      const data = loadHellaswag(dataDir);
+      // The train split is only the few-shot pool: not downloaded for 0-shot runs.
+      const { data, source } = await loadHellaswagData({ ...dataOptions(ctx), train: config.shots > 0 });
       const documents = sampleDocuments(data.validation.map(processHellaswagDoc), config.limit);
       const task = createHellaswagTask(data, { shots: config.shots, documents });
-      return { plan: planHellaswag(task, { engine, method, topK: config.top_k }), settings: { data_dir: dataDir, shots: config.shots } };
+      return { plan: planHellaswag(task, { engine, method, topK: config.top_k }), settings: { data_source: source, shots: config.shots } };
     }),
 };

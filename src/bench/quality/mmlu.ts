@@ -1,13 +1,12 @@
 /** `mmlu`: MMLU, 5-shot by default (the Open LLM Leaderboard's setting), overall, per subject and per category. */
 import { z } from "zod";
-import { loadMmlu } from "../../quality/data/mmlu.js";
-import { resolveTaskDir } from "../../quality/data/resolve.js";
 import { sampleBySubject } from "../../quality/data/sampling.js";
+import { loadMmluData } from "../../quality/data/task-data.js";
 import { planMmlu } from "../../quality/run/plan-mmlu.js";
 import { createMmluTask } from "../../quality/tasks/mmlu.js";
 import type { Benchmark } from "../types.js";
 import { qualityConfigSchema } from "./quality-config.js";
-import { runQualityBenchmark } from "./run-quality-benchmark.js";
+import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";
 
 export const mmluConfigSchema = qualityConfigSchema.extend({
   shots: z.number().int().min(0).max(5).default(5),
@@ -23,15 +22,14 @@ export const mmluBenchmark: Benchmark<typeof mmluConfigSchema> = {
   configSchema: mmluConfigSchema,
   headlineMetrics: ["method", "acc", "exact_match", "n"],
   run: (ctx) =>
-    runQualityBenchmark(ctx, "mmlu", (engine, method) => {
+    runQualityBenchmark(ctx, "mmlu", async (engine, method) => {
       const { config } = ctx;
-      const dataDir = resolveTaskDir("mmlu", config.data_dir);
-      const data = loadMmlu(dataDir);
+      const { data, source } = await loadMmluData(dataOptions(ctx));
       const documents = sampleBySubject(data.test, { limit: config.limit, subjects: config.subjects });
       const task = createMmluTask(data, { shots: config.shots, documents });
       return {
         plan: planMmlu(task, { engine, method, topK: config.top_k }),
-        settings: { data_dir: dataDir, shots: config.shots, subjects: config.subjects ?? null },
+        settings: { data_source: source, shots: config.shots, subjects: config.subjects ?? null },
         categories: data.categories,
       };
     }),

@@ -5,9 +5,10 @@
  */
 import { z } from "zod";
 import { baseTestConfigSchema } from "../../config/suite-schema.js";
+import { DATA_SOURCES } from "../../quality/data/resolve.js";
 import { DEFAULT_MAX_GEN_TOKENS } from "../../quality/engine/greedy.js";
 import { DEFAULT_TOP_K } from "../../quality/engine/top-k.js";
-import { DEFAULT_CHECKPOINT_EVERY, DEFAULT_CONCURRENCY } from "../../quality/run/run-plan.js";
+import { DEFAULT_CONCURRENCY } from "../../quality/run/run-plan.js";
 
 export const SCORING_METHODS = ["loglikelihood", "top_k_letters", "generation", "lettered_generation"] as const;
 
@@ -20,9 +21,15 @@ export const qualityConfigSchema = baseTestConfigSchema.extend({
   concurrency: z.number().int().positive().default(DEFAULT_CONCURRENCY),
   /** The task's data folder; `$KITT_DATASETS_DIR/<task>` when unset. */
   data_dir: z.string().min(1).optional(),
+  /**
+   * Where data comes from: `auto` (data_dir, else `$KITT_DATASETS_DIR/<task>`, else the Hugging
+   * Face Hub, downloaded once into kitt's cache), `local` (never download) or `hub`.
+   */
+  source: z.enum(DATA_SOURCES).default("auto"),
+  /** Hub revision (commit, branch or tag) instead of the task's pinned commit. */
+  revision: z.string().min(1).optional(),
   /** Continue from the checkpoint a killed run with the same settings left. */
   resume: z.boolean().default(false),
-  checkpoint_every: z.number().int().positive().default(DEFAULT_CHECKPOINT_EVERY),
   /** Alternatives asked for by `top_k_letters` (engines cap it: vLLM and Ollama at 20, TGI at 5). */
   top_k: z.number().int().positive().default(DEFAULT_TOP_K),
   /** Longest generation, for the generating methods. */

@@ -7,6 +7,7 @@ import type { QualityTaskKind } from "../../quality/engine/choose-method.js";
 import { chooseMethod } from "../../quality/engine/choose-method.js";
 import { qualityEngine, type QualityEngine } from "../../quality/engine/quality-engine.js";
 import type { MmluCategory } from "../../quality/data/mmlu.js";
+import type { TaskDataOptions } from "../../quality/data/task-data.js";
 import type { ScoringMethod } from "../../quality/scoring/summary.js";
 import type { QualityPlan } from "../../quality/run/plan.js";
 import { runPlan } from "../../quality/run/run-plan.js";
@@ -24,12 +25,12 @@ export interface BuiltPlan {
 export async function runQualityBenchmark(
   ctx: BenchmarkContext<QualityConfig>,
   kind: QualityTaskKind,
-  build: (engine: QualityEngine, method: ScoringMethod) => BuiltPlan,
+  build: (engine: QualityEngine, method: ScoringMethod) => BuiltPlan | Promise<BuiltPlan>,
 ): Promise<BenchmarkOutcome> {
   const { config } = ctx;
   const method = chooseMethod(kind, ctx.engine.spec.capabilities, config.method);
   const engine = qualityEngine(ctx.engine, { maxGenTokens: config.max_gen_tokens });
-  const built = build(engine, method);
+  const built = await build(engine, method);
   const warmupTimes = await warmUp(ctx);
   const run = await runPlan({
     plan: built.plan,
@@ -37,7 +38,6 @@ export async function runQualityBenchmark(
     settings: { ...built.settings, limit: config.limit ?? null, top_k: config.top_k, max_gen_tokens: config.max_gen_tokens },
     signal: ctx.signal,
     concurrency: config.concurrency,
-    checkpointEvery: config.checkpoint_every,
     resume: config.resume,
     categories: built.categories,
     onProgress: (progress) =>
@@ -48,14 +48,51 @@ export async function runQualityBenchmark(
         message: progress.etaSeconds === null ? undefined : `${built.plan.task} (${method}), about ${formatEta(progress.etaSeconds)} left`,
       }),
   });
+  const source = built.settings.data_source;
   return {
-    metrics: run.metrics,
+    // Where the documents came from (a folder, or hub:<repo>@<revision>), beside the scores.
+    metrics: typeof source === "string" ? { ...run.metrics, data_source: source } : run.metrics,
     errors: run.errors,
     warmupTimes,
     passed: run.errors.length === 0 && !run.stopped,
     partial: run.stopped,
     cause: run.cause,
   };
+}
+
+/**
+ * Where a task reads its data (`data_dir`, `source`, `revision` and the context's signal), with
+ * downloads shown as progress lines: `downloading cais/mmlu all/test-00000-of-00001.parquet… 3.1/6.9 MB`,
+ * `completed`/`total` counting the task's files. At most one line per 250 ms, plus each file's last.
+ */
+export function dataOptions(ctx: BenchmarkContext<QualityConfig>): TaskDataOptions {
+  const { config } = ctx;
+  let last = 0;
+  return {
+    dataDir: config.data_dir,
+    source: config.source,
+    revision: config.revision,
+    signal: ctx.signal,
+    onDownload: (progress) => {
+      const now = performance.now();
+      const finished = progress.total !== undefined && progress.done >= progress.total;
+      if (!finished && now - last < 250) return;
+      last = now;
+      ctx.onProgress({
+        phase: "measure",
+        completed: finished ? progress.file : progress.file - 1,
+        total: progress.files,
+        message: `downloading ${progress.repo} ${progress.path}… ${formatDownload(progress.done, progress.total)}`,
+      });
+    },
+  };
+}
+
+/** `3.1/6.9 MB`, `12.5/40.0 kB` for small files, `3.1 MB` when the size is unknown. */
+export function formatDownload(done: number, total: number | undefined): string {
+  const [unit, scale] = (total ?? done) < 1e6 ? ["kB", 1e3] : ["MB", 1e6];
+  const amount = (bytes: number) => (bytes / scale).toFixed(1);
+  return total === undefined ? `${amount(done)} ${unit}` : `${amount(done)}/${amount(total)} ${unit}`;
 }
 
 export function formatEta(seconds: number): string {

@@ -3,14 +3,13 @@
  * log-likelihood, or, on engines without prompt log-probabilities, the lettered mc1 fallback
  * reported as `lettered_acc`.
  */
-import { resolveTaskDir } from "../../quality/data/resolve.js";
 import { sampleDocuments } from "../../quality/data/sampling.js";
-import { loadTruthfulQaMc } from "../../quality/data/truthfulqa.js";
+import { loadTruthfulQaMcData } from "../../quality/data/task-data.js";
 import { planTruthfulQa } from "../../quality/run/plan-truthfulqa.js";
 import { createTruthfulQaMcTask } from "../../quality/tasks/truthfulqa.js";
 import type { Benchmark } from "../types.js";
 import { qualityConfigSchema } from "./quality-config.js";
-import { runQualityBenchmark } from "./run-quality-benchmark.js";
+import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";
 
 export const truthfulqaConfigSchema = qualityConfigSchema;
 
@@ -22,10 +21,10 @@ export const truthfulqaBenchmark: Benchmark<typeof truthfulqaConfigSchema> = {
   configSchema: truthfulqaConfigSchema,
   headlineMetrics: ["method", "mc1", "mc2", "lettered_acc", "n"],
   run: (ctx) =>
-    runQualityBenchmark(ctx, "truthfulqa", (engine, method) => {
+    runQualityBenchmark(ctx, "truthfulqa", async (engine, method) => {
       const { config } = ctx;
-      const dataDir = resolveTaskDir("truthfulqa", config.data_dir);
-      const documents = sampleDocuments(loadTruthfulQaMc(dataDir), config.limit);
-      return { plan: planTruthfulQa(createTruthfulQaMcTask(documents), { engine, method, topK: config.top_k }), settings: { data_dir: dataDir } };
+      const { data, source } = await loadTruthfulQaMcData(dataOptions(ctx));
+      const documents = sampleDocuments(data, config.limit);
+      return { plan: planTruthfulQa(createTruthfulQaMcTask(documents), { engine, method, topK: config.top_k }), settings: { data_source: source } };
     }),
 };

@@ -23,11 +23,14 @@ export function loadGsm8k(dir: string): Gsm8kData {
 }
 
 export function readGsm8kJsonl(path: string): Gsm8kDoc[] {
-  return parseJsonl(readDataFile(path), path).map((value, index) => {
-    const row = value as { question?: unknown; answer?: unknown } | null;
-    if (typeof row?.question !== "string" || typeof row.answer !== "string") {
-      throw new KittError("CONFIG_INVALID", `${path} record ${index + 1} needs string "question" and "answer"`);
-    }
-    return { index, question: row.question, answer: row.answer };
-  });
+  return parseJsonl(readDataFile(path), path).map((value, index) => gsm8kRow(value, `${path} record ${index + 1}`, index));
+}
+
+/** One jsonl record or Hub parquet row (the same two columns). */
+export function gsm8kRow(value: unknown, where: string, index: number): Gsm8kDoc {
+  const row = value as { question?: unknown; answer?: unknown } | null;
+  if (typeof row?.question !== "string" || typeof row.answer !== "string") {
+    throw new KittError("CONFIG_INVALID", `${where} needs string "question" and "answer"`);
+  }
+  return { index, question: row.question, answer: row.answer };
 }

@@ -57,7 +57,7 @@ function listSubjects(dir: string, suffix: string): string[] {
   return subjects.sort();
 }
 
-function readCategories(path: string): Map<string, MmluCategory> {
+export function readCategories(path: string): Map<string, MmluCategory> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(readDataFile(path));

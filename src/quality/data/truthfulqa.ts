@@ -42,16 +42,18 @@ export function loadTruthfulQaMc(dir: string): TruthfulQaMcDoc[] {
     throw new KittError("CONFIG_INVALID", `${path} is not valid JSON`, { cause: error });
   }
   if (!Array.isArray(parsed)) throw new KittError("CONFIG_INVALID", `${path} must hold a list of questions`);
-  return parsed.map((value: unknown, index) => {
-    const row = value as { question?: unknown; mc1_targets?: unknown; mc2_targets?: unknown } | null;
-    const where = `${path} question ${index + 1}`;
-    if (typeof row?.question !== "string") throw new KittError("CONFIG_INVALID", `${where} has no "question" string`);
-    const mc1 = readTargets(row.mc1_targets, `${where} mc1_targets`);
-    if (mc1.labels[0] !== 1 || mc1.labels.filter((label) => label === 1).length !== 1) {
-      throw new KittError("CONFIG_INVALID", `${where}: mc1_targets must list exactly one true answer, first`);
-    }
-    return { index, question: row.question, mc1, mc2: readTargets(row.mc2_targets, `${where} mc2_targets`) };
-  });
+  return parsed.map((value: unknown, index) => truthfulQaMcRow(value, `${path} question ${index + 1}`, index));
+}
+
+/** One `mc_task.json` entry or Hub parquet row (`multiple_choice` config). */
+export function truthfulQaMcRow(value: unknown, where: string, index: number): TruthfulQaMcDoc {
+  const row = value as { question?: unknown; mc1_targets?: unknown; mc2_targets?: unknown } | null;
+  if (typeof row?.question !== "string") throw new KittError("CONFIG_INVALID", `${where} has no "question" string`);
+  const mc1 = readTargets(row.mc1_targets, `${where} mc1_targets`);
+  if (mc1.labels[0] !== 1 || mc1.labels.filter((label) => label === 1).length !== 1) {
+    throw new KittError("CONFIG_INVALID", `${where}: mc1_targets must list exactly one true answer, first`);
+  }
+  return { index, question: row.question, mc1, mc2: readTargets(row.mc2_targets, `${where} mc2_targets`) };
 }
 
 function readTargets(value: unknown, where: string): Targets {
