@@ -13,7 +13,7 @@ describe("benchmark registry", () => {
   });
 
   it("names the known tests when asked for an unknown one", () => {
-    expect(() => getBenchmark(BUILTIN_BENCHMARKS, "nope")).toThrow('unknown test "nope"; known tests: concurrency_scaling, gsm8k, hellaswag, latency, long_context, memory_usage, mmlu, serve, throughput, truthfulqa, warmup_analysis');
+    expect(() => getBenchmark(BUILTIN_BENCHMARKS, "nope")).toThrow('unknown test "nope"; known tests: concurrency_scaling, gsm8k, hellaswag, latency, long_context, memory_usage, mmlu, serve, throughput, truthfulqa, truthfulqa_gen, warmup_analysis');
   });
 
   it("refuses two benchmarks with one name", () => {

@@ -3,7 +3,8 @@ import { gsm8kBenchmark } from "./gsm8k.js";
 import { hellaswagBenchmark } from "./hellaswag.js";
 import { mmluBenchmark } from "./mmlu.js";
 import { truthfulqaBenchmark } from "./truthfulqa.js";
+import { truthfulqaGenBenchmark } from "./truthfulqa-gen.js";
 
-export { gsm8kBenchmark, hellaswagBenchmark, mmluBenchmark, truthfulqaBenchmark };
+export { gsm8kBenchmark, hellaswagBenchmark, mmluBenchmark, truthfulqaBenchmark, truthfulqaGenBenchmark };
 
-export const QUALITY_BENCHMARKS = [mmluBenchmark, gsm8kBenchmark, truthfulqaBenchmark, hellaswagBenchmark] as const;
+export const QUALITY_BENCHMARKS = [mmluBenchmark, gsm8kBenchmark, truthfulqaBenchmark, truthfulqaGenBenchmark, hellaswagBenchmark] as const;

@@ -2,21 +2,23 @@
  * Which way a task is scored on an engine. Log-likelihoods when the engine gives prompt
  * log-probabilities (the harness's own metric); otherwise MMLU reads the letters from the first
  * token's top-k, and TruthfulQA and HellaSwag fall back to their lettered form (a different
- * metric, reported under its own name). GSM8K only generates. A forced method must suit both the
- * task and the engine.
+ * metric, reported under its own name). GSM8K and `truthfulqa_gen` only generate. A forced method
+ * must suit both the task and the engine.
  */
 import type { EngineCapabilities } from "../../engines/types.js";
 import { KittError } from "../../errors.js";
 import type { QualityTaskData } from "../data/resolve.js";
 import type { ScoringMethod } from "../scoring/summary.js";
 
-export type QualityTaskKind = QualityTaskData;
+/** A task's data set, or a task that reads another's (`truthfulqa_gen` reads `truthfulqa/`). */
+export type QualityTaskKind = QualityTaskData | "truthfulqa_gen";
 
 /** The methods each task can use, in order of preference. */
 export const TASK_METHODS: Readonly<Record<QualityTaskKind, readonly ScoringMethod[]>> = {
   mmlu: ["loglikelihood", "top_k_letters", "generation"],
   gsm8k: ["generation"],
   truthfulqa: ["loglikelihood", "top_k_letters", "lettered_generation"],
+  truthfulqa_gen: ["generation"],
   hellaswag: ["loglikelihood", "top_k_letters", "lettered_generation"],
 };
 
