@@ -1,14 +1,14 @@
 /**
- * Evaluates a task's items concurrently, keeping every finished record in a checkpoint (every
- * `checkpointEvery` items and when the run ends, however it ends) and in the gzip outputs file.
+ * Evaluates a task's items concurrently, appending every finished record to the checkpoint log at
+ * once and to the gzip outputs file.
  * Items already in the checkpoint are not evaluated again, so a resumed run reaches the records
  * an uninterrupted one would have. A failed item is recorded as an error and left out of the
  * checkpoint (a resume retries it); an abort or a dead engine stops the run at once.
  */
+import { setMaxListeners } from "node:events";
 import { describeError } from "../../errors.js";
 import { isFatal } from "../../bench/fatal-errors.js";
-import type { CheckpointFile } from "./checkpoint.js";
-import { writeCheckpoint } from "./checkpoint.js";
+import { CheckpointLog, type CheckpointFile } from "./checkpoint.js";
 import type { ItemRecord } from "./item-record.js";
 import { OutputsFile } from "./outputs-file.js";
 
@@ -33,7 +33,6 @@ export interface RunItemsOptions {
   checkpointPath: string;
   /** The checkpoint as it will be written; its `records` are restored and not evaluated again. */
   checkpoint: CheckpointFile;
-  checkpointEvery: number;
   outputsPath: string;
   onProgress?(progress: ItemProgress): void;
 }
@@ -58,13 +57,20 @@ export async function runItems(options: RunItemsOptions): Promise<RunItemsResult
   // One controller for the whole run: the first fatal error aborts the requests still in flight.
   const stop = new AbortController();
   const signal = AbortSignal.any([options.signal, stop.signal]);
+  // Every request in flight listens on it (an item may send several at once): not a leak.
+  setMaxListeners(Math.max(10, options.concurrency * 8), signal);
 
-  // Saves run one after another, so an older snapshot never lands after a newer one.
-  let saving = Promise.resolve();
-  const save = (complete: boolean) => {
-    const snapshot: CheckpointFile = { ...checkpoint, complete, updated_at: new Date().toISOString(), records: { ...checkpoint.records } };
-    saving = saving.catch(() => undefined).then(() => writeCheckpoint(options.checkpointPath, snapshot));
-    return saving;
+  const log = await CheckpointLog.create(options.checkpointPath, checkpoint);
+  let logError: string | undefined;
+  const keep = (record: ItemRecord) => {
+    checkpoint.records[record.key] = record;
+    if (logError !== undefined) return;
+    try {
+      log.append(record);
+    } catch (error) {
+      logError = `checkpoint not saved: ${describeError(error)}`;
+      result.errors.push(logError);
+    }
   };
 
   const outputs = await OutputsFile.open(options.outputsPath);
@@ -85,12 +91,9 @@ export async function runItems(options: RunItemsOptions): Promise<RunItemsResult
     for (let item = pending[next++]; item !== undefined && !signal.aborted; item = pending[next++]) {
       try {
         const record = await item.evaluate(signal);
-        checkpoint.records[item.key] = record;
+        keep(record);
         outputs.write(record);
         result.evaluated++;
-        if (result.evaluated % options.checkpointEvery === 0) {
-          save(false).catch((error: unknown) => result.errors.push(`checkpoint not saved: ${describeError(error)}`));
-        }
       } catch (error) {
         if (isFatal(error, signal)) {
           if (!result.stopped) {
@@ -115,7 +118,7 @@ export async function runItems(options: RunItemsOptions): Promise<RunItemsResult
       result.errors.push(`stopped: ${describeError(options.signal.reason)}`);
     }
   } finally {
-    await save(!result.stopped && result.failed === 0);
+    log.close(!result.stopped && result.failed === 0 && logError === undefined);
     await outputs.close();
   }
   result.records = items.flatMap((item) => checkpoint.records[item.key] ?? []);

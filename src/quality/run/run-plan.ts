@@ -11,73 +11,75 @@ import type { MmluCategory } from "../data/mmlu.js";
 import { CHECKPOINT_VERSION, checkpointHash, checkpointPath, readCheckpoint, type CheckpointFile } from "./checkpoint.js";
 import type { QualityPlan } from "./plan.js";
 import { qualityMetrics } from "./report.js";
-import { runItems, type ItemProgress, type RunItemsResult } from "./run-items.js";
+import { runItems, type ItemProgress, type PlannedItem, type RunItemsResult } from "./run-items.js";
 
 export const DEFAULT_CONCURRENCY = 8;
-export const DEFAULT_CHECKPOINT_EVERY = 50;
 
-export interface RunPlanOptions {
-  plan: QualityPlan;
+/** A checkpointed run of any items: the built-in tasks' plans and custom tests alike. */
+export interface CheckpointedRunOptions {
+  /** The checkpoint's and outputs file's name, e.g. `mmlu_5shot`. */
+  task: string;
+  method: string;
+  items: readonly PlannedItem[];
   engine: Pick<QualityEngine, "name" | "model">;
   /** Every setting that changes the records (shots, limit, subjects, top-k...): part of the checkpoint hash. */
   settings: Record<string, unknown>;
   signal: AbortSignal;
   concurrency?: number;
-  checkpointEvery?: number;
   /** Continue from the checkpoint of an earlier run with the same hash; otherwise start over. */
   resume?: boolean;
-  /** MMLU's subject → category, for the per-category scores. */
-  categories?: ReadonlyMap<string, MmluCategory>;
   onProgress?(progress: ItemProgress): void;
   env?: NodeJS.ProcessEnv;
 }
 
-export interface QualityRun extends RunItemsResult {
-  metrics: Metrics;
+export interface CheckpointedRun extends RunItemsResult {
   checkpointPath: string;
   outputsPath: string;
+  /** Where the records came from and where they are: metrics every quality result carries. */
+  bookkeeping: Metrics;
 }
 
-export async function runPlan(options: RunPlanOptions): Promise<QualityRun> {
-  const { plan, engine } = options;
-  const identity = {
-    task: plan.task,
-    method: plan.method,
-    engine: engine.name,
-    model: engine.model,
-    settings: options.settings,
-    items: plan.items.map((item) => item.key),
-  };
-  const hash = checkpointHash(identity);
-  const path = checkpointPath(plan.task, hash, options.env);
-  const outputsPath = join(kittHome(options.env), "quality", `${plan.task}_${hash}.jsonl.gz`);
+export interface RunPlanOptions extends Omit<CheckpointedRunOptions, "task" | "method" | "items"> {
+  plan: QualityPlan;
+  /** MMLU's subject → category, for the per-category scores. */
+  categories?: ReadonlyMap<string, MmluCategory>;
+}
+
+export interface QualityRun extends CheckpointedRun {
+  metrics: Metrics;
+}
+
+export async function runCheckpointed(options: CheckpointedRunOptions): Promise<CheckpointedRun> {
+  const { task, method, engine } = options;
+  const identity = { task, method, engine: engine.name, model: engine.model, settings: options.settings };
+  const hash = checkpointHash({ ...identity, items: options.items.map((item) => item.key) });
+  const path = checkpointPath(task, hash, options.env);
+  const outputsPath = join(kittHome(options.env), "quality", `${task}_${hash}.jsonl.gz`);
   const previous = options.resume ? await readCheckpoint(path, hash) : undefined;
   const checkpoint: CheckpointFile = previous ?? {
     version: CHECKPOINT_VERSION,
-    task: plan.task,
+    task,
     hash,
-    identity: { task: plan.task, method: plan.method, engine: engine.name, model: engine.model, settings: options.settings, item_count: plan.items.length },
+    identity: { ...identity, item_count: options.items.length },
     updated_at: new Date().toISOString(),
     complete: false,
     records: {},
   };
   const result = await runItems({
-    items: plan.items,
+    items: options.items,
     concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
     signal: options.signal,
     checkpointPath: path,
     checkpoint,
-    checkpointEvery: options.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY,
     outputsPath,
     onProgress: options.onProgress,
   });
-  const metrics = {
-    ...qualityMetrics(plan, result.records, options.categories),
-    restored: result.restored,
-    evaluated: result.evaluated,
-    failed: result.failed,
-    checkpoint: path,
-    outputs_file: outputsPath,
-  };
-  return { ...result, metrics, checkpointPath: path, outputsPath };
+  const bookkeeping = { restored: result.restored, evaluated: result.evaluated, failed: result.failed, checkpoint: path, outputs_file: outputsPath };
+  return { ...result, checkpointPath: path, outputsPath, bookkeeping };
+}
+
+export async function runPlan(options: RunPlanOptions): Promise<QualityRun> {
+  const { plan, categories, ...rest } = options;
+  const run = await runCheckpointed({ ...rest, task: plan.task, method: plan.method, items: plan.items });
+  return { ...run, metrics: { ...qualityMetrics(plan, run.records, categories), ...run.bookkeeping } };
 }

@@ -10,6 +10,7 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { InterruptedError } from "../../../src/errors.js";
 import type { Gsm8kDoc } from "../../../src/quality/data/gsm8k.js";
+import { readCheckpoint } from "../../../src/quality/run/checkpoint.js";
 import type { ItemRecord } from "../../../src/quality/run/item-record.js";
 import { planGsm8k } from "../../../src/quality/run/plan-gsm8k.js";
 import { runPlan, type QualityRun } from "../../../src/quality/run/run-plan.js";
@@ -35,7 +36,6 @@ async function runOnce(engine: ScriptedEngine, env: NodeJS.ProcessEnv, options: 
     settings: { shots: 0 },
     signal: options.signal ?? new AbortController().signal,
     concurrency: 4,
-    checkpointEvery: 5,
     resume: options.resume,
     env,
   });
@@ -53,10 +53,10 @@ describe("resuming an aborted run", () => {
     expect(aborted.cause).toBeInstanceOf(InterruptedError);
     expect(aborted.evaluated).toBeGreaterThan(0);
     expect(aborted.evaluated).toBeLessThan(15);
-    const checkpoint = JSON.parse(readFileSync(aborted.checkpointPath, "utf8")) as { complete: boolean; records: Record<string, ItemRecord> };
+    const checkpoint = (await readCheckpoint(aborted.checkpointPath, aborted.checkpointPath.match(/_([0-9a-f]{16})\.jsonl$/)![1]!))!;
     expect(checkpoint.complete).toBe(false);
     expect(Object.keys(checkpoint.records)).toHaveLength(aborted.evaluated);
-    expect(aborted.checkpointPath).toMatch(/checkpoints\/gsm8k_[0-9a-f]{16}\.json$/);
+    expect(aborted.checkpointPath).toMatch(/checkpoints\/gsm8k_[0-9a-f]{16}\.jsonl$/);
 
     const second = new ScriptedEngine(key);
     const resumed = await runOnce(second, env, { resume: true });
