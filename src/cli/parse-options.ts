@@ -75,3 +75,10 @@ export function slo(value: string): GoodputSlo {
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
+
+/** `a,b , c` → `["a", "b", "c"]`; empty names are a usage error. */
+export function commaList(value: string): string[] {
+  const names = value.split(",").map((name) => name.trim());
+  if (names.some((name) => name === "")) throw new InvalidArgumentError("expected names separated by commas");
+  return names;
+}

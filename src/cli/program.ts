@@ -24,6 +24,9 @@ export function buildProgram(): Command {
     .option("-o, --output <dir>", "results folder (default ~/.kitt/results/<model>/<engine>/<time>)")
     .option("--skip-warmup", "skip warmup requests")
     .option("--runs <n>", "run the suite this many times", parse.positiveInt)
+    .option("--limit <n>", "quality tests: evaluate this many documents (MMLU: per subject), drawn with a fixed seed", parse.positiveInt)
+    .option("--subjects <names>", "MMLU: only these subjects, comma-separated (e.g. astronomy,virology)", parse.commaList)
+    .option("--resume", "quality tests: continue from the checkpoint a stopped run with the same settings left")
     .addOption(dbOption())
     .option("--no-store", "keep results only in the results folder, not in the database")
     .action(async (options) => {
@@ -226,6 +229,26 @@ export function buildProgram(): Command {
         maxLatencyMs: options.maxLatency,
       }),
     );
+
+  const testCommand = program.command("test").description("custom tests: YAML prompts with expected answers, scored under kitt run");
+  testCommand
+    .command("new")
+    .argument("<name>", "test name, snake_case")
+    .description("write a commented custom test to ~/.kitt/tests/NAME.yaml")
+    .addOption(
+      new Option("--scoring <type>", "how outputs are scored")
+        .choices(["exact", "regex", "contains", "numeric", "json_schema", "choice"] as const)
+        .default("exact" as const),
+    )
+    .option("--dir <dir>", "write it here instead of ~/.kitt/tests")
+    .option("--force", "overwrite an existing file")
+    .action(async (name, options) => (await import("./commands/test-new.js")).testNewCommand(name, options));
+  testCommand
+    .command("list")
+    .description("list built-in tests and custom ones, with any custom file that does not load")
+    .option("--dir <dir>", "look for custom tests here instead of ~/.kitt/tests")
+    .option("--json", "print JSON")
+    .action(async (options) => (await import("./commands/test-list.js")).testListCommand(options));
 
   const enginesCommand = program.command("engines").description("list, check, set up and clean up engines");
   enginesCommand

@@ -22,3 +22,8 @@ export function resultsDir(env: NodeJS.ProcessEnv = process.env): string {
 export function enginesConfigPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(kittHome(env), "engines.yaml");
 }
+
+/** Custom tests (`kitt test new`): `$KITT_HOME/tests/*.yaml`. */
+export function testsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(kittHome(env), "tests");
+}

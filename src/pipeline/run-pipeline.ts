@@ -6,10 +6,13 @@
  */
 import type { SuiteEvent, SuiteSummary } from "../bench/suite-results.js";
 import { combineSinks } from "../bench/suite-results.js";
+import type { BenchmarkRegistry } from "../bench/registry.js";
 import { runSuite } from "../bench/suite-runner.js";
-import { loadSuite, suiteTestConfigs } from "../config/suite.js";
+import { loadSuiteWithCustomTests } from "../bench/custom/suite.js";
+import { suiteTestConfigs, withCommandLineSettings } from "../config/suite.js";
 import { KittError } from "../errors.js";
 import type { LaunchOptions } from "../engines/launch.js";
+import { registryHeadlines } from "../report/metric-format.js";
 import { ResultsFolder } from "../report/results-folder.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
@@ -22,6 +25,8 @@ export interface RunPipelineOptions extends LaunchOptions {
   output?: string;
   skipWarmup?: boolean;
   runs?: number;
+  /** Test settings from the command line (`--limit`, `--resume`...), above the suite's own. */
+  testSettings?: Record<string, unknown>;
   commandLine: string[];
   signal: AbortSignal;
   reporter?: RunReporter;
@@ -35,12 +40,17 @@ export interface RunReporter extends LaunchReporter {
 export interface RunOutcome {
   folder: ResultsFolder;
   summary: SuiteSummary;
+  /** The tests the run knew: built-in and custom. */
+  registry: BenchmarkRegistry;
 }
 
 export async function runPipeline(options: RunPipelineOptions): Promise<RunOutcome> {
   const { reporter, signal } = options;
   reporter?.step?.("preflight: engine, model, port, runtime");
-  const suite = await loadSuite(options.suite);
+  // Built-in tests plus the custom ones in ~/.kitt/tests; `--suite` may also name one of those.
+  const loaded = await loadSuiteWithCustomTests(options.suite);
+  const registry = loaded.registry;
+  const suite = withCommandLineSettings(loaded.suite, options.testSettings ?? {}, registry);
   const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
 
@@ -49,6 +59,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     model: engine.modelName,
     outputDir: options.output,
     hardware,
+    headlines: registryHeadlines(registry),
     runConfig: {
       engine: {
         name: prepared.spec.name,
@@ -63,7 +74,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
       suite: { name: suite.suite_name, version: suite.version, source: suite.source },
       runs: options.runs ?? suite.runs,
       skip_warmup: options.skipWarmup ?? false,
-      tests: suiteTestConfigs(suite),
+      tests: suiteTestConfigs(suite, registry),
       command_line: options.commandLine,
     },
   });
@@ -79,6 +90,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
   const summary = await runSuite({
     engine,
     suite,
+    registry,
     runs: options.runs,
     skipWarmup: options.skipWarmup,
     signal,
@@ -93,5 +105,5 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
       details: engine.recentLogs(50),
     });
   }
-  return { folder, summary };
+  return { folder, summary, registry };
 }

@@ -1,6 +1,7 @@
 import { ensureTinyModel } from "../../models/tiny-model.js";
 import { runPipeline } from "../../pipeline/run-pipeline.js";
 import { assertPortFree, findFreePort } from "../../preflight/port.js";
+import { registryHeadlines } from "../../report/metric-format.js";
 import { renderTerminalSummary } from "../../report/terminal.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
 import { ensureLlamaServer } from "../../setup/llama-cpp-build.js";
@@ -35,7 +36,7 @@ export async function demoCommand(options: { output?: string }): Promise<void> {
     signal: shutdownSignal,
     reporter: terminalRunReporter(),
   });
-  process.stdout.write(`${renderTerminalSummary(outcome.folder.snapshot())}\n`);
+  process.stdout.write(`${renderTerminalSummary(outcome.folder.snapshot(), { headlines: registryHeadlines(outcome.registry) })}\n`);
   success(`results kept in ${outcome.folder.dir}; the engine has been stopped`);
   step("next: 'kitt run -m MODEL -e ENGINE' on your own model, 'kitt engines list' for the engines");
 }

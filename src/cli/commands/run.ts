@@ -1,5 +1,6 @@
 import { KittError } from "../../errors.js";
 import { runPipeline } from "../../pipeline/run-pipeline.js";
+import { registryHeadlines } from "../../report/metric-format.js";
 import { renderTerminalSummary } from "../../report/terminal.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
 import { engineLaunchOptions, type EngineCliOptions } from "../engine-options.js";
@@ -11,6 +12,9 @@ export interface RunCommandOptions extends EngineCliOptions {
   output?: string;
   skipWarmup?: boolean;
   runs?: number;
+  limit?: number;
+  subjects?: string[];
+  resume?: boolean;
   db?: string;
   store: boolean;
 }
@@ -23,12 +27,13 @@ export async function runCommand(options: RunCommandOptions): Promise<void> {
     output: options.output,
     skipWarmup: options.skipWarmup,
     runs: options.runs,
+    testSettings: { limit: options.limit, subjects: options.subjects, resume: options.resume },
     store: options.store && options.db,
     commandLine: process.argv.slice(2),
     signal: shutdownSignal,
     reporter: terminalRunReporter(),
   });
-  process.stdout.write(`${renderTerminalSummary(outcome.folder.snapshot())}\n`);
+  process.stdout.write(`${renderTerminalSummary(outcome.folder.snapshot(), { headlines: registryHeadlines(outcome.registry) })}\n`);
   success(`results: ${outcome.folder.dir}`);
   if (!outcome.summary.passed) {
     throw new KittError("BENCHMARK_FAILED", `some tests failed; see ${outcome.folder.dir}/summary.md`);

@@ -1,0 +1,81 @@
+/**
+ * `kitt run --resume` after `kill -9`: a GSM8K run on the vLLM emulator is killed part-way; the
+ * resumed run restores every item whose record reached the checkpoint, asks the engine only for
+ * the rest, and covers every document once.
+ */
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { startEmulator } from "../emulators/index.mjs";
+import { runKitt, startKitt, tempKittHome } from "../support/cli.js";
+
+const TOTAL = 30;
+const FIXTURE_TRAIN = fileURLToPath(new URL("../fixtures/quality/gsm8k/train.jsonl", import.meta.url));
+
+function gsm8kFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), "kitt-gsm8k-"));
+  const docs = Array.from({ length: TOTAL }, (_, i) => JSON.stringify({ question: `What is ${i} plus ${i}?`, answer: `${i} + ${i} = ${2 * i}\n#### ${2 * i}` }));
+  writeFileSync(join(dir, "test.jsonl"), `${docs.join("\n")}\n`);
+  copyFileSync(FIXTURE_TRAIN, join(dir, "train.jsonl"));
+  return dir;
+}
+
+function checkpointRecords(home: string): number {
+  const dir = join(home, "checkpoints");
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir)
+    .filter((name) => name.endsWith(".jsonl"))
+    .reduce((sum, name) => sum + readFileSync(join(dir, name), "utf8").split("\n").filter((line) => line.startsWith('{"record"')).length, 0);
+}
+
+function gsm8kMetrics(out: string): Record<string, unknown> {
+  const file = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { results: Array<{ metrics: Record<string, unknown> }> };
+  return file.results[0]!.metrics;
+}
+
+describe("kitt run --resume", () => {
+  it("continues a run killed with SIGKILL, redoing nothing that reached the checkpoint", async () => {
+    await using emulator = await startEmulator("vllm", { model: "tiny", tokenDelayMs: 3 });
+    await emulator.ready;
+    const home = tempKittHome();
+    const work = mkdtempSync(join(tmpdir(), "kitt-resume-cli-"));
+    const suite = join(work, "suite.yaml");
+    writeFileSync(
+      suite,
+      `suite_name: resume_check\ntests:\n  - name: gsm8k\n    shots: 0\n    concurrency: 2\n    max_gen_tokens: 60\n    data_dir: ${JSON.stringify(gsm8kFolder())}\n`,
+    );
+    const args = (out: string) => ["run", "-e", "vllm", "--url", emulator.url, "-m", "tiny", "-s", suite, "-o", out, "--no-store"];
+
+    const first = startKitt(args(join(work, "first")), { KITT_HOME: home });
+    const deadline = Date.now() + 60_000;
+    while (checkpointRecords(home) < 4) {
+      if (Date.now() > deadline || first.child.exitCode !== null) throw new Error(`no checkpoint records; stderr:\n${first.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    first.child.kill("SIGKILL");
+    expect((await first.done).code).toBe(137);
+    const kept = checkpointRecords(home);
+    expect(kept).toBeLessThan(TOTAL);
+    // Requests of the killed run still in flight are dropped by the engine, not finished.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const before = emulator.finishedRequests;
+
+    const out = join(work, "resumed");
+    const resumed = await runKitt([...args(out), "--resume"], { KITT_HOME: home });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const metrics = gsm8kMetrics(out);
+    expect(metrics.restored).toBe(kept);
+    expect(metrics.evaluated).toBe(TOTAL - kept);
+    expect(metrics.n).toBe(TOTAL);
+    expect(typeof metrics.exact_match_strict).toBe("number");
+    expect(emulator.finishedRequests - before).toBe(TOTAL - kept);
+
+    // The same run from scratch scores the same.
+    const fresh = join(work, "fresh");
+    expect((await runKitt(args(fresh), { KITT_HOME: tempKittHome() })).code).toBe(0);
+    const scores = (m: Record<string, unknown>) => ({ strict: m.exact_match_strict, flexible: m.exact_match_flexible, n: m.n });
+    expect(scores(metrics)).toEqual(scores(gsm8kMetrics(fresh)));
+  }, 120_000);
+});
