@@ -12,20 +12,42 @@ import { continuationLogprob, type ContinuationLogprob, type PromptToken } from 
 import { postJson } from "./engine-http.js";
 import { parseSglangPromptTokens, sglangLoglikelihoodRequest } from "./loglikelihood-sglang.js";
 import { parseTgiPromptTokens, tgiLoglikelihoodRequest } from "./loglikelihood-tgi.js";
-import { parseVllmPromptTokens, vllmLoglikelihoodRequest } from "./loglikelihood-vllm.js";
+import {
+  parseVllmBatchPromptTokens,
+  parseVllmPromptTokens,
+  vllmLoglikelihoodBatchRequest,
+  vllmLoglikelihoodRequest,
+} from "./loglikelihood-vllm.js";
 
 export type LoglikelihoodEngine = Pick<Engine, "baseUrl" | "spec" | "modelName">;
 
 interface Family {
   request(model: string, prompt: string): { path: string; body: unknown };
   parse(response: unknown): PromptToken[];
+  /** Several prompts in one request, where the engine takes a batch. */
+  batch?: {
+    request(model: string, prompts: readonly string[]): { path: string; body: unknown };
+    parse(response: unknown, count: number): PromptToken[][];
+  };
 }
 
 const FAMILIES: Partial<Record<EngineName, Family>> = {
-  vllm: { request: vllmLoglikelihoodRequest, parse: parseVllmPromptTokens },
+  vllm: {
+    request: vllmLoglikelihoodRequest,
+    parse: parseVllmPromptTokens,
+    batch: { request: vllmLoglikelihoodBatchRequest, parse: parseVllmBatchPromptTokens },
+  },
   sglang: { request: (_model, prompt) => sglangLoglikelihoodRequest(prompt), parse: parseSglangPromptTokens },
   tgi: { request: (_model, prompt) => tgiLoglikelihoodRequest(prompt), parse: parseTgiPromptTokens },
 };
+
+function familyOf(engine: LoglikelihoodEngine): Family {
+  const family = FAMILIES[engine.spec.name];
+  if (family === undefined) {
+    throw new KittError("CONFIG_INVALID", `${engine.spec.displayName} gives no prompt log-probabilities, so it cannot score log-likelihoods`);
+  }
+  return family;
+}
 
 export async function loglikelihood(
   engine: LoglikelihoodEngine,
@@ -33,12 +55,31 @@ export async function loglikelihood(
   continuation: string,
   signal?: AbortSignal,
 ): Promise<ContinuationLogprob> {
-  const family = FAMILIES[engine.spec.name];
-  if (family === undefined) {
-    throw new KittError("CONFIG_INVALID", `${engine.spec.displayName} gives no prompt log-probabilities, so it cannot score log-likelihoods`);
-  }
+  const family = familyOf(engine);
   const pair = loglikelihoodPair(context, continuation);
   const { path, body } = family.request(engine.modelName, pair.context + pair.continuation);
   const response = await postJson(engine, path, body, signal);
   return continuationLogprob(family.parse(response), pair.continuation, engine.spec.displayName);
+}
+
+/**
+ * Several continuations of one context: one batched request where the engine takes a batch (the
+ * same numbers as one request each, with a fraction of the HTTP round trips), else one after another.
+ */
+export async function loglikelihoods(
+  engine: LoglikelihoodEngine,
+  context: string,
+  continuations: readonly string[],
+  signal?: AbortSignal,
+): Promise<ContinuationLogprob[]> {
+  const family = familyOf(engine);
+  if (family.batch === undefined || continuations.length < 2) {
+    const results: ContinuationLogprob[] = [];
+    for (const continuation of continuations) results.push(await loglikelihood(engine, context, continuation, signal));
+    return results;
+  }
+  const pairs = continuations.map((continuation) => loglikelihoodPair(context, continuation));
+  const { path, body } = family.batch.request(engine.modelName, pairs.map((pair) => pair.context + pair.continuation));
+  const response = await postJson(engine, path, body, signal);
+  return family.batch.parse(response, pairs.length).map((tokens, i) => continuationLogprob(tokens, pairs[i]!.continuation, engine.spec.displayName));
 }

@@ -7,7 +7,7 @@ import type { EngineCapabilities } from "../../engines/types.js";
 import type { TopLogprob } from "../scoring/letters.js";
 import type { ContinuationLogprob } from "./continuation-tokens.js";
 import { DEFAULT_MAX_GEN_TOKENS, greedyGenerate } from "./greedy.js";
-import { loglikelihood } from "./loglikelihood.js";
+import { loglikelihood, loglikelihoods } from "./loglikelihood.js";
 import { firstTokenTopK } from "./top-k.js";
 
 export interface QualityEngine {
@@ -16,6 +16,8 @@ export interface QualityEngine {
   readonly model: string;
   readonly capabilities: EngineCapabilities;
   loglikelihood(context: string, continuation: string, signal?: AbortSignal): Promise<ContinuationLogprob>;
+  /** The same for several continuations of one context, batched where the engine can. */
+  loglikelihoods(context: string, continuations: readonly string[], signal?: AbortSignal): Promise<ContinuationLogprob[]>;
   /** Top-k of the first generated token; `letters`, when given, are the answers being compared. */
   firstTokenTopK(prompt: string, k: number, signal?: AbortSignal, letters?: readonly string[]): Promise<TopLogprob[]>;
   /** Greedy generation cut at the first stop sequence. */
@@ -29,6 +31,7 @@ export function qualityEngine(engine: Engine, options: { maxGenTokens?: number }
     model: engine.modelName,
     capabilities: engine.spec.capabilities,
     loglikelihood: (context, continuation, signal) => loglikelihood(engine, context, continuation, signal),
+    loglikelihoods: (context, continuations, signal) => loglikelihoods(engine, context, continuations, signal),
     firstTokenTopK: (prompt, k, signal, letters) => firstTokenTopK(engine, prompt, k, signal, letters),
     generate: (prompt, stop, signal) => greedyGenerate(engine, prompt, stop, { maxTokens, signal }),
   };

@@ -1,8 +1,8 @@
 /**
  * One document, one method: ask the engine, score with the task's scoring functions, and keep
- * what the engine said. Log-likelihood requests of one document go one after another (the runner
- * already keeps the engine busy with several documents); a continuation asked for twice (mc1's
- * answers are among mc2's) is asked once.
+ * what the engine said. A document's continuations are asked together (one batched request
+ * where the engine takes one); a continuation asked for twice (mc1's answers are among mc2's)
+ * is asked once.
  */
 import type { QualityEngine } from "../engine/quality-engine.js";
 import { generatedLetterAcc, letterLogprobs, topKLetterAcc } from "../scoring/letters.js";
@@ -14,16 +14,12 @@ export type Loglikelihoods = (continuations: readonly string[]) => Promise<numbe
 export function loglikelihoodsAfter(engine: QualityEngine, context: string, signal: AbortSignal): Loglikelihoods {
   const known = new Map<string, number>();
   return async (continuations) => {
-    const values: number[] = [];
-    for (const continuation of continuations) {
-      let value = known.get(continuation);
-      if (value === undefined) {
-        value = (await engine.loglikelihood(context, continuation, signal)).logprob;
-        known.set(continuation, value);
-      }
-      values.push(value);
+    const missing = [...new Set(continuations.filter((continuation) => !known.has(continuation)))];
+    if (missing.length > 0) {
+      const results = await engine.loglikelihoods(context, missing, signal);
+      missing.forEach((continuation, i) => known.set(continuation, results[i]!.logprob));
     }
-    return values;
+    return continuations.map((continuation) => known.get(continuation)!);
   };
 }
 

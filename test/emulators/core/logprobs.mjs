@@ -20,18 +20,25 @@ function hash(text, seed) {
   return h;
 }
 
-/** A log-probability in [−8, −0.05) from a token and what came before it. */
-function logprobOf(token, before) {
-  return -0.05 - (hash(token, hash(before.slice(-64), 7)) % 7950) / 1000;
+/** A log-probability in [−8, −0.05) from a token and its position (cheap: no look at the text before it). */
+function logprobOf(token, position) {
+  return -0.05 - (hash(token, position) % 7950) / 1000;
 }
 
-function topList(chosen, chosenLogprob, context, n) {
+/** Positions are counted from a number drawn from the prompt's end, so different questions rank alternatives differently. */
+function positionBase(prompt) {
+  return hash(prompt.slice(-32), 3) % 100_000;
+}
+
+function topList(chosen, chosenLogprob, position, n) {
   const top = { [chosen]: chosenLogprob };
+  let size = 1;
   for (const alternative of ALTERNATIVES) {
-    if (Object.keys(top).length >= n) break;
+    if (size >= n) break;
     if (alternative in top) continue;
-    // Below the chosen token, in an order that depends on the context.
-    top[alternative] = chosenLogprob - 0.1 - (hash(alternative, hash(context.slice(-64), 11)) % 5000) / 1000;
+    // Below the chosen token, in an order that depends on the position.
+    top[alternative] = chosenLogprob - 0.1 - (hash(alternative, position * 31 + 11) % 5000) / 1000;
+    size++;
   }
   return top;
 }
@@ -47,21 +54,22 @@ export function completionLogprobs({ prompt, generated, echo, n, maxLogprobs }) 
   const tokenLogprobs = [];
   const topLogprobs = [];
   const textOffset = [];
-  let text = "";
+  // Offsets count from the start of the returned text: the prompt's when echoed, else the answer's.
+  let offset = 0;
+  const base = positionBase(prompt);
   const add = (token, first) => {
-    const logprob = first ? null : logprobOf(token, text);
-    textOffset.push(text.length);
+    const position = base + tokens.length;
+    const logprob = first ? null : logprobOf(token, position);
+    textOffset.push(offset);
     tokens.push(token);
     tokenLogprobs.push(logprob);
-    topLogprobs.push(first || n === 0 ? null : topList(token, logprob, text, n));
-    text += token;
+    topLogprobs.push(first || n === 0 ? null : topList(token, logprob, position, n));
+    offset += token.length;
   };
   if (echo) exactTokens(prompt).forEach((token, i) => add(token, i === 0));
-  else text = prompt;
-  const offsetBase = echo ? 0 : prompt.length;
   for (const token of generated) {
     if (token === "") continue;
     add(token, false);
   }
-  return { text_offset: textOffset.map((offset) => (echo ? offset : offset - offsetBase)), token_logprobs: tokenLogprobs, tokens, top_logprobs: topLogprobs };
+  return { text_offset: textOffset, token_logprobs: tokenLogprobs, tokens, top_logprobs: topLogprobs };
 }

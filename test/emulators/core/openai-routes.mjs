@@ -55,6 +55,11 @@ export function openAIRoutes(ctx, flavor) {
 async function completions(ctx, flavor, req, res) {
   const body = await readJson(req);
   checkModel(ctx, flavor, body.model);
+  // A list of several strings is a batch: one choice per prompt, usage summed.
+  if (Array.isArray(body.prompt) && body.prompt.length > 1 && body.prompt.every((p) => typeof p === "string")) {
+    if (body.stream === true) throw new HttpError(400, "the emulator answers batched prompts only without streaming");
+    return batchCompletions(ctx, flavor, body, res);
+  }
   const prompt = Array.isArray(body.prompt) ? body.prompt.join("") : body.prompt;
   if (typeof prompt !== "string") throw new HttpError(400, "prompt must be a string or a list of strings");
   const promptTokens = countTokens(prompt);
@@ -97,6 +102,29 @@ async function completions(ctx, flavor, req, res) {
   if (params.includeUsage) writeSse(res, chunk([], { usage: usageOf(promptTokens, record.completionTokens, flavor) }));
   writeSse(res, "[DONE]");
   res.end();
+}
+
+/** One answer per prompt, generated side by side as the engine would batch them. */
+async function batchCompletions(ctx, flavor, body, res) {
+  const answers = body.prompt.map((prompt) => {
+    const promptTokens = countTokens(prompt);
+    const params = samplingParams(body, { promptTokens, maxModelLen: ctx.settings.maxModelLen, defaultMaxTokens: 16 });
+    const plan = planAnswer({ prompt, ...params, eosAfter: ctx.settings.eosAfter });
+    const logprobs = body.logprobs === undefined || body.logprobs === null || body.logprobs === false
+      ? null
+      : completionLogprobs({ prompt, generated: plan.pieces.map((piece) => piece.text), echo: body.echo === true, n: body.logprobs, maxLogprobs: flavor.maxLogprobs ?? 20 });
+    return { prompt, promptTokens, params, plan, logprobs };
+  });
+  const records = await Promise.all(answers.map((a) => ctx.scheduler.generate({ plan: a.plan, promptTokens: a.promptTokens, maxTokens: a.params.maxTokens, res, emit: () => {} })));
+  if (records.some((record) => !record)) return;
+  const choices = answers.map((a, index) => {
+    const choice = { ...flavor.completionChoice(body.echo === true ? a.prompt + a.plan.text : a.plan.text, a.plan.finishReason, a.plan.matchedStop), index };
+    return a.logprobs ? { ...choice, logprobs: a.logprobs } : choice;
+  });
+  const promptTokens = answers.reduce((sum, a) => sum + a.promptTokens, 0);
+  const completionTokens = records.reduce((sum, record) => sum + record.completionTokens, 0);
+  const head = { id: flavor.completionId(), created: unixSeconds(), model: body.model ?? ctx.model };
+  sendJson(res, 200, { ...flavor.wrap(head, "text_completion"), choices, usage: usageOf(promptTokens, completionTokens, flavor) });
 }
 
 async function chatCompletions(ctx, flavor, req, res) {

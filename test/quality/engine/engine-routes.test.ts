@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareEngine } from "../../../src/engines/launch.js";
 import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { greedyGenerate } from "../../../src/quality/engine/greedy.js";
-import { loglikelihood } from "../../../src/quality/engine/loglikelihood.js";
+import { loglikelihood, loglikelihoods } from "../../../src/quality/engine/loglikelihood.js";
 import { firstTokenTopK } from "../../../src/quality/engine/top-k.js";
 import { startEmulator, type RunningEmulator } from "../../emulators/index.mjs";
 import { startFakeLogprobServer, type FakeLogprobServer } from "./fake-logprob-server.js";
@@ -127,6 +127,12 @@ describe("echoed prompt logprobs on the vLLM emulator", () => {
     expect(await loglikelihood(engine, "Question one\nAnswer:", " B and C")).toEqual(first);
     const other = await loglikelihood(engine, "Question one\nAnswer:", " D and C");
     expect(other.logprob).not.toBe(first.logprob);
+    // Batched: one request for every continuation, the same numbers as one request each.
+    const before = emulator.finishedRequests;
+    const batch = await loglikelihoods(engine, "Question one\nAnswer:", [" B and C", " D and C", " A"]);
+    expect(batch.slice(0, 2)).toEqual([first, other]);
+    expect(batch[2]).toEqual(await loglikelihood(engine, "Question one\nAnswer:", " A"));
+    expect(emulator.finishedRequests - before).toBe(3 + 1); // three prompts in one batch, then the single check
     await engine.terminate();
   });
 });

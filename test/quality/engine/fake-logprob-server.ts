@@ -24,11 +24,14 @@ function promptTokens(prompt: string): string[] {
 
 function answer(path: string, body: Record<string, unknown>): unknown {
   if (path === "/v1/completions" && body.echo === true) {
-    const tokens = [...promptTokens(String(body.prompt)), "\n"];
-    return {
-      choices: [{ index: 0, text: `${String(body.prompt)}\n`, logprobs: { tokens, token_logprobs: tokens.map((_, i) => (i === 0 ? null : -0.5)), top_logprobs: tokens.map(() => null) } }],
-      usage: { prompt_tokens: tokens.length - 1, completion_tokens: 1 },
-    };
+    // A list of prompts is a batch, as vLLM answers it: a choice per prompt, usage summed.
+    const prompts = Array.isArray(body.prompt) ? body.prompt.map(String) : [String(body.prompt)];
+    const choices = prompts.map((prompt, index) => {
+      const tokens = [...promptTokens(prompt), "\n"];
+      return { index, text: `${prompt}\n`, logprobs: { tokens, token_logprobs: tokens.map((_, i) => (i === 0 ? null : -0.5)), top_logprobs: tokens.map(() => null) } };
+    });
+    const promptCount = choices.reduce((sum, choice) => sum + choice.logprobs.tokens.length - 1, 0);
+    return { choices: choices.reverse(), usage: { prompt_tokens: promptCount, completion_tokens: prompts.length } };
   }
   if (path === "/v1/completions") {
     return { choices: [{ index: 0, text: " B", logprobs: { top_logprobs: [Object.fromEntries(TOP.map((e) => [e.token, e.logprob]))] } }] };

@@ -49,6 +49,12 @@ export class ScriptedEngine implements QualityEngine {
     return { logprob: right ? 0 : -20, isGreedy: right, tokens: 1 };
   }
 
+  async loglikelihoods(context: string, continuations: readonly string[], signal?: AbortSignal): Promise<ContinuationLogprob[]> {
+    const results: ContinuationLogprob[] = [];
+    for (const continuation of continuations) results.push(await this.loglikelihood(context, continuation, signal));
+    return results;
+  }
+
   async firstTokenTopK(prompt: string, _k: number, signal?: AbortSignal): Promise<TopLogprob[]> {
     this.calls.topK++;
     await this.enter(prompt, signal);
