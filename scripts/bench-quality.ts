@@ -1,0 +1,116 @@
+/**
+ * Speed of kitt's quality runner: all 14,042 MMLU test questions, 5-shot, against the vLLM
+ * emulator answering each request after 1 ms (started as its own process through kitt's native
+ * runtime, so the emulator does not share kitt's event loop). Target: under 60 s.
+ *
+ * Both ways MMLU is scored on a vLLM-like engine are timed, one after the other:
+ * - `loglikelihood`: four echoed-prompt requests per question (one per answer letter), the
+ *   harness's own method;
+ * - `top_k_letters`: one request per question reading the letters from the first token's top-k.
+ * Each run writes its checkpoint and compressed per-item outputs as a real run does.
+ *
+ * Usage: `npx tsx scripts/bench-quality.ts [--limit N] [--method loglikelihood|top_k_letters] [--concurrency N]`
+ * with `KITT_DATASETS_DIR` holding `mmlu/` (the offline mirror layout). `--limit` takes N
+ * questions per subject (a quicker look; the target applies to the full set only). Exits 1 when
+ * a full run misses the target, 2 on a crash.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import Table from "cli-table3";
+import pc from "picocolors";
+import { mmluBenchmark } from "../src/bench/quality/mmlu.js";
+import { prepareEngine } from "../src/engines/launch.js";
+import { DATASETS_DIR_ENV } from "../src/quality/data/resolve.js";
+import { safetensorsModel } from "../test/support/models.js";
+import { freePort } from "../test/emulators/index.mjs";
+
+const TARGET_SECONDS = 60;
+const FULL_MMLU = 14_042;
+const METHODS = ["loglikelihood", "top_k_letters"] as const;
+type Method = (typeof METHODS)[number];
+
+function argument(name: string): string | undefined {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? process.argv[index + 1] : undefined;
+}
+
+const limitArg = argument("--limit");
+const limit = limitArg === undefined ? undefined : Number(limitArg);
+const methodArg = argument("--method");
+const concurrencyArg = argument("--concurrency");
+const concurrency = concurrencyArg === undefined ? undefined : Number(concurrencyArg);
+if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error("--limit takes a positive whole number");
+if (methodArg !== undefined && !METHODS.includes(methodArg as Method)) throw new Error(`--method takes one of ${METHODS.join(", ")}`);
+const methods: readonly Method[] = methodArg === undefined ? METHODS : [methodArg as Method];
+
+interface Timing {
+  method: Method;
+  items: number;
+  seconds: number;
+  acc: number;
+}
+
+async function timeMethod(method: Method): Promise<Timing> {
+  const emulator = fileURLToPath(new URL("../test/emulators/bin/vllm.mjs", import.meta.url));
+  process.env.KITT_EMULATOR_TOKEN_DELAY_MS = "1";
+  const { engine } = await prepareEngine({ engine: "vllm", runtime: "native", binary: emulator, model: safetensorsModel(), port: await freePort() });
+  await using started = engine;
+  await started.start();
+  const config = mmluBenchmark.configSchema.parse({ method, limit, concurrency });
+  const begin = performance.now();
+  let lastShown = 0;
+  const outcome = await mmluBenchmark.run({
+    engine: started,
+    config,
+    signal: new AbortController().signal,
+    warmup: false,
+    onProgress: (event) => {
+      const now = performance.now();
+      if (now - lastShown < 2_000 && event.completed !== event.total) return;
+      lastShown = now;
+      process.stderr.write(`  ${method}: ${event.completed}/${event.total} questions, ${((now - begin) / 1000).toFixed(1)} s\n`);
+    },
+  });
+  const seconds = (performance.now() - begin) / 1000;
+  if (!outcome.passed) throw new Error(`${method}: the run failed: ${outcome.errors.slice(0, 3).join("; ")}`);
+  return { method, items: outcome.metrics.n as number, seconds, acc: outcome.metrics.acc as number };
+}
+
+async function main(): Promise<number> {
+  if (process.env[DATASETS_DIR_ENV] === undefined) throw new Error(`set ${DATASETS_DIR_ENV} to a folder holding mmlu/`);
+  const home = mkdtempSync(join(tmpdir(), "kitt-bench-quality-"));
+  process.env.KITT_HOME = home;
+  try {
+    const timings: Timing[] = [];
+    for (const method of methods) timings.push(await timeMethod(method));
+    const table = new Table({ head: ["method", "questions", "time (s)", "questions/s", "target", "result"], style: { head: [], border: [] } });
+    let missed = false;
+    for (const timing of timings) {
+      const judged = timing.items === FULL_MMLU;
+      const pass = timing.seconds < TARGET_SECONDS;
+      if (judged && !pass) missed = true;
+      table.push([
+        timing.method,
+        String(timing.items),
+        timing.seconds.toFixed(1),
+        (timing.items / timing.seconds).toFixed(0),
+        judged ? `< ${TARGET_SECONDS} s` : "(full set only)",
+        judged ? (pass ? pc.green("pass") : pc.red("MISS")) : "—",
+      ]);
+    }
+    process.stdout.write(`MMLU 5-shot against the vLLM emulator (1 ms per request)\n${table.toString()}\n`);
+    return missed ? 1 : 0;
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`bench-quality: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(2);
+  },
+);
