@@ -195,6 +195,17 @@ export function buildProgram(): Command {
     .addOption(dbOption())
     .action(async (options) => (await import("./commands/results.js")).resultsListCommand(options));
   results
+    .command("items")
+    .argument("<run>", "run id (or unique prefix) or a results folder")
+    .description("per-item outputs of a run's quality tests: each document's scores and the engine's answer")
+    .option("--test <name>", "only this test")
+    .option("--run <n>", "only this run of the test", parse.positiveInt)
+    .option("--wrong", "only items that scored 0 on every metric")
+    .option("--limit <n>", "show at most this many", parse.positiveInt, 50)
+    .option("--json", "one JSON object per item, every field")
+    .addOption(dbOption())
+    .action(async (run, options) => (await import("./commands/results-items.js")).resultsItemsCommand(run, options));
+  results
     .command("query")
     .description("one metric aggregated per engine, model or suite")
     .addOption(new Option("--group-by <column>", "what to group by").choices(["engine", "model", "suite"] as const).makeOptionMandatory())

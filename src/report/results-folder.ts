@@ -15,6 +15,7 @@ import { writeFileAtomically, writeJsonAtomically } from "../fs/atomic-file.js";
 import { kittVersion } from "../package-root.js";
 import type { ConfigFile, MetricsFile, RunConfig } from "./metrics-file.js";
 import { registryHeadlines, type HeadlineLookup } from "./metric-format.js";
+import { itemsFileName, readItemsText } from "./items-file.js";
 import { runSpreads } from "./run-spread.js";
 import { renderSummaryMarkdown } from "./summary-md.js";
 
@@ -82,6 +83,8 @@ export class ResultsFolder implements ResultSink {
 
   async onTestResult(result: TestResult): Promise<void> {
     this.results.push(result);
+    const items = await readItemsText(result);
+    if (items !== undefined) await writeFileAtomically(join(this.dir, itemsFileName(result.test_name, result.run_number)), items);
     await this.write();
   }
 

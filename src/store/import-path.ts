@@ -1,11 +1,13 @@
 /**
- * What `kitt storage import PATH` reads. PATH is a results folder (`metrics.json`, or
+ * What `kitt storage import PATH` reads. PATH is a results folder (`metrics.json` with any
+ * per-item `*.items.jsonl`, or
  * `serve.json` with its `requests*.jsonl`, each with `config.json`/`hardware.json` when
  * present), a vLLM result JSON file, or a folder holding any of these at any depth.
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { KittError } from "../errors.js";
+import { ITEMS_FILE_PATTERN } from "../report/items-file.js";
 import { metricsRecord } from "./metrics-record.js";
 import type { RunWriter } from "./run-writes.js";
 import { looksLikeServeResult, parseJson, serveRecord } from "./serve-record.js";
@@ -31,7 +33,9 @@ async function importDirectory(writer: RunWriter, dir: string): Promise<Imported
   const config = names.has("config.json") ? await readFile(join(dir, "config.json"), "utf8") : undefined;
   const hardware = names.has("hardware.json") ? await readFile(join(dir, "hardware.json"), "utf8") : undefined;
   if (names.has("metrics.json")) {
-    const record = metricsRecord({ metricsText: await readFile(join(dir, "metrics.json"), "utf8"), configText: config, hardwareText: hardware, source: dir });
+    const itemFiles: Record<string, string> = {};
+    for (const name of [...names].filter((n) => ITEMS_FILE_PATTERN.test(n)).sort()) itemFiles[name] = await readFile(join(dir, name), "utf8");
+    const record = metricsRecord({ metricsText: await readFile(join(dir, "metrics.json"), "utf8"), configText: config, hardwareText: hardware, itemFiles, source: dir });
     return [{ id: await writer.saveRun(record.meta, record.tests, record.end), source: dir }];
   }
   if (names.has("serve.json")) {

@@ -5,6 +5,7 @@
 import type { TestResult } from "../bench/suite-results.js";
 import type { JsonValue } from "../bench/types.js";
 import { KittError } from "../errors.js";
+import { itemsFileName } from "../report/items-file.js";
 import type { RunEnd, RunMeta, StoredTest } from "./run-writes.js";
 import type { RunStatus } from "./schema.js";
 import { isObject, parseJson } from "./serve-record.js";
@@ -16,6 +17,8 @@ export interface MetricsDocuments {
   metricsText: string;
   configText?: string;
   hardwareText?: string;
+  /** Per-item outputs (`<test>-run<N>.items.jsonl`), by file name. */
+  itemFiles?: Record<string, string>;
   source?: string;
 }
 
@@ -55,7 +58,7 @@ export function metricsRecord(docs: MetricsDocuments): MetricsRecord {
       documents,
       source: docs.source ?? null,
     },
-    tests: file.results.map((result, index) => storedTest(result, index)),
+    tests: file.results.map((result, index) => withItems(storedTest(result, index), docs.itemFiles ?? {})),
     end: {
       status: endStatus(file.status),
       finishedAt: parseTime(file.finished_at) ?? startedAt + Math.round(totalSeconds * 1000),
@@ -94,4 +97,10 @@ function parseTime(value: JsonValue | undefined): number | undefined {
   if (typeof value !== "string") return undefined;
   const time = Date.parse(value);
   return Number.isNaN(time) ? undefined : time;
+}
+
+function withItems(test: StoredTest, itemFiles: Record<string, string>): StoredTest {
+  const name = itemsFileName(test.test_name, test.run_number);
+  const text = itemFiles[name];
+  return text === undefined ? test : { ...test, sampleFiles: { ...test.sampleFiles, [name]: text } };
 }

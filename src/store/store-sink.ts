@@ -8,6 +8,7 @@
  * and the caller points the user at `kitt storage import DIR` (the results folder has everything).
  */
 import type { ResultSink, SuitePlan, SuiteSummary, TestResult } from "../bench/suite-results.js";
+import { itemsFileName, readItemsText } from "../report/items-file.js";
 import type { MetricsFile } from "../report/metrics-file.js";
 import type { ResultsStore } from "./results-store.js";
 import { jsonDocument } from "./run-export.js";
@@ -51,8 +52,9 @@ export class StoreSink implements ResultSink {
   }
 
   async onTestResult(result: TestResult): Promise<void> {
+    const items = await readItemsText(result);
     await this.guard(async (runId) => {
-      await this.options.store.recordTest(runId, result);
+      await this.options.store.recordTest(runId, items === undefined ? result : { ...result, sampleFiles: { [itemsFileName(result.test_name, result.run_number)]: items } });
     });
   }
 

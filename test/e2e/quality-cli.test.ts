@@ -1,7 +1,8 @@
 /**
- * `kitt run --resume` after `kill -9`: a GSM8K run on the vLLM emulator is killed part-way; the
+ * Quality tests through the CLI on the vLLM emulator. `kitt run --resume` after `kill -9`: the
  * resumed run restores every item whose record reached the checkpoint, asks the engine only for
- * the rest, and covers every document once.
+ * the rest, and covers every document once. Per-item outputs: in the results folder, in the
+ * database, through an import, and shown by `kitt results items`.
  */
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -77,5 +78,51 @@ describe("kitt run --resume", () => {
     expect((await runKitt(args(fresh), { KITT_HOME: tempKittHome() })).code).toBe(0);
     const scores = (m: Record<string, unknown>) => ({ strict: m.exact_match_strict, flexible: m.exact_match_flexible, n: m.n });
     expect(scores(metrics)).toEqual(scores(gsm8kMetrics(fresh)));
+  }, 120_000);
+});
+
+describe("per-item outputs", () => {
+  it("land in the results folder and the database, and kitt results items shows them", async () => {
+    await using emulator = await startEmulator("vllm", { model: "tiny", tokenDelayMs: 0 });
+    await emulator.ready;
+    const home = tempKittHome();
+    const work = mkdtempSync(join(tmpdir(), "kitt-items-cli-"));
+    const suite = join(work, "suite.yaml");
+    writeFileSync(suite, `suite_name: items_check\ntests:\n  - name: gsm8k\n    shots: 0\n    limit: 5\n    max_gen_tokens: 8\n    data_dir: ${JSON.stringify(gsm8kFolder())}\n`);
+    const out = join(work, "results");
+    const run = await runKitt(["run", "-e", "vllm", "--url", emulator.url, "-m", "tiny", "-s", suite, "-o", out], { KITT_HOME: home });
+    expect(run.code, run.stderr).toBe(0);
+
+    const lines = readFileSync(join(out, "gsm8k-run1.items.jsonl"), "utf8").trim().split("\n");
+    expect(lines).toHaveLength(5);
+    const first = JSON.parse(lines[0]!) as { key: string; scores: Record<string, number>; detail: { response: string } };
+    expect(Object.keys(first.scores).sort()).toEqual(["exact_match_flexible", "exact_match_strict"]);
+    expect(first.detail.response.length).toBeGreaterThan(0);
+
+    const fromFolder = await runKitt(["results", "items", out, "--json"], { KITT_HOME: home });
+    expect(fromFolder.code, fromFolder.stderr).toBe(0);
+    const shown = fromFolder.stdout.trim().split("\n").map((line) => JSON.parse(line) as { test: string; run: number; key: string });
+    expect(shown.map((item) => [item.test, item.run])).toEqual(Array(5).fill(["gsm8k", 1]));
+    expect(shown.map((item) => item.key).sort()).toEqual(lines.map((line) => (JSON.parse(line) as { key: string }).key).sort());
+
+    // The stored run, by id: the same items, as a table.
+    const listed = JSON.parse((await runKitt(["results", "list", "--json"], { KITT_HOME: home })).stdout) as Array<{ id: string }>;
+    expect(listed).toHaveLength(1);
+    const table = await runKitt(["results", "items", listed[0]!.id, "--limit", "2"], { KITT_HOME: home });
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain("exact_match_strict 0");
+    expect(table.stdout).toContain("2 of 5 items");
+
+    // Imported into another database from the folder: the items come along.
+    const db = join(work, "other.db");
+    expect((await runKitt(["storage", "import", out, "--db", db], { KITT_HOME: home })).code).toBe(0);
+    const otherId = (JSON.parse((await runKitt(["results", "list", "--json", "--db", db], { KITT_HOME: home })).stdout) as Array<{ id: string }>)[0]!.id;
+    const imported = await runKitt(["results", "items", otherId, "--db", db, "--json", "--wrong"], { KITT_HOME: home });
+    expect(imported.stdout.trim().split("\n")).toHaveLength(5); // the emulator never answers a sum right
+
+    const missing = await runKitt(["results", "items", out, "--test", "mmlu"], { KITT_HOME: home });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("no items for mmlu; ");
+    expect(missing.stderr).toContain("has: gsm8k run 1");
   }, 120_000);
 });
