@@ -23,6 +23,8 @@ export const EXIT_CODES = {
   BENCHMARK_FAILED: 16,
   NOT_FOUND: 17,
   STORAGE_FAILED: 18,
+  /** A download (data sets from the Hugging Face Hub) that could not be completed or verified. */
+  DOWNLOAD_FAILED: 19,
   INTERRUPTED_SIGINT: 130,
   INTERRUPTED_SIGTERM: 143,
 } as const;

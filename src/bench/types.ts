@@ -19,7 +19,8 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 export type Metrics = { [key: string]: JsonValue };
 
 export interface ProgressEvent {
-  phase: "warmup" | "measure";
+  /** `prepare`: work before the test proper, such as downloading its data. */
+  phase: "prepare" | "warmup" | "measure";
   completed: number;
   total: number;
   /** One short line about the step that just finished. */

@@ -79,7 +79,7 @@ export function dataOptions(ctx: BenchmarkContext<QualityConfig>): TaskDataOptio
       if (!finished && now - last < 250) return;
       last = now;
       ctx.onProgress({
-        phase: "measure",
+        phase: "prepare",
         completed: finished ? progress.file : progress.file - 1,
         total: progress.files,
         message: `downloading ${progress.repo} ${progress.path}… ${formatDownload(progress.done, progress.total)}`,

@@ -170,7 +170,7 @@ describe("downloading from the Hub", () => {
     try {
       const vars = env();
       const error = await failure(downloadHubFile(ref(), { env: vars, retryDelayMs: 0, attempts: 2 }));
-      expect(error.code).toBe("NOT_FOUND");
+      expect(error.code).toBe("DOWNLOAD_FAILED");
       expect(error.message).toMatch(new RegExp(`do not match the Hub's checksum \\(expected sha256 ${bigSha}, got [0-9a-f]{64}\\) \\(tried 2 times\\)`));
       const paths = hubCachePaths(join(vars.KITT_CACHE_DIR!, "datasets", "hub"), ref());
       expect(existsSync(paths.file) || existsSync(paths.part) || existsSync(paths.sidecar)).toBe(false);
@@ -268,7 +268,7 @@ describe("the Hub's error answers", () => {
     const endpoint = `http://127.0.0.1:${(closed.address() as AddressInfo).port}`;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const error = await failure(downloadHubFile(ref(), { env: env({ HF_ENDPOINT: endpoint }), retryDelayMs: 0, attempts: 2 }));
-    expect(error.code).toBe("NOT_FOUND");
+    expect(error.code).toBe("DOWNLOAD_FAILED");
     expect(error.message).toBe(`cannot download org/data main/test-00000-of-00001.parquet @ ${EMULATED_COMMIT} from ${endpoint}: cannot reach ${endpoint} (ECONNREFUSED) (tried 2 times)`);
   });
 

@@ -74,7 +74,7 @@ describe("quality data from the Hub", () => {
       expect(event.message).toMatch(/^downloading cais\/mmlu all\/(test|dev)-00000-of-00001\.parquet… \d+\.\d\/\d+\.\d kB$/);
       expect(event.total).toBe(2);
     }
-    expect(downloads.at(-1)).toMatchObject({ phase: "measure", completed: 2, total: 2 });
+    expect(downloads.at(-1)).toMatchObject({ phase: "prepare", completed: 2, total: 2 });
     expect(downloads.at(-1)!.message).toMatch(/^downloading cais\/mmlu all\/dev-00000-of-00001\.parquet… (\d+\.\d)\/\1 kB$/);
 
     const fromFolder = await run({ shots: 1, data_dir: join(FIXTURES, "mmlu") });

@@ -130,7 +130,7 @@ export async function downloadHubFile(ref: HubFileRef, options: DownloadOptions 
       lastFailure = error;
     }
   }
-  throw new KittError("NOT_FOUND", `cannot download ${label} from ${settings.endpoint}: ${lastFailure?.message ?? "no attempt was made"} (tried ${attempts} times)`, {
+  throw new KittError("DOWNLOAD_FAILED", `cannot download ${label} from ${settings.endpoint}: ${lastFailure?.message ?? "no attempt was made"} (tried ${attempts} times)`, {
     cause: lastFailure,
   });
 }
@@ -181,13 +181,13 @@ async function downloadOnce(ref: HubFileRef, paths: CachePaths, settings: HubSet
     total ??= contentLength(response);
   } else {
     await discard(response);
-    throw new KittError("NOT_FOUND", `${label}: unexpected answer ${response.status} from ${response.url}`);
+    throw new KittError("DOWNLOAD_FAILED", `${label}: unexpected answer ${response.status} from ${response.url}`);
   }
   const expected = meta.etag;
   if (expected === undefined || !/^([0-9a-f]{40}|[0-9a-f]{64})$/.test(expected)) {
     await discard(response);
     throw new KittError(
-      "NOT_FOUND",
+      "DOWNLOAD_FAILED",
       `${settings.endpoint} sent no usable checksum for ${label} (X-Linked-Etag: ${meta.etag ?? "none"}), so the download cannot be verified; is HF_ENDPOINT a Hugging Face Hub?`,
     );
   }
@@ -296,7 +296,7 @@ async function requestHub(
     }
     return { response, meta };
   }
-  throw new KittError("NOT_FOUND", `${describeRef(ref)}: more than ${MAX_REDIRECTS} redirects from ${settings.endpoint}`);
+  throw new KittError("DOWNLOAD_FAILED", `${describeRef(ref)}: more than ${MAX_REDIRECTS} redirects from ${settings.endpoint}`);
 }
 
 /** The Hub's current checksum for a branch or tag; undefined when the Hub cannot be reached. */
@@ -317,7 +317,7 @@ function hubHttpError(response: Response, ref: HubFileRef, settings: HubSettings
   const says = serverSays(response);
   const page = `${settings.endpoint}/datasets/${ref.repo}`;
   const tokens = `${settings.endpoint}/settings/tokens`;
-  if (!onHub) return new KittError("NOT_FOUND", `${describeRef(ref)}: the download server answered ${response.status}${says}`);
+  if (!onHub) return new KittError("DOWNLOAD_FAILED", `${describeRef(ref)}: the download server answered ${response.status}${says}`);
   switch (response.status) {
     case 401:
       if (code === "GatedRepo") {
