@@ -38,6 +38,16 @@ function rangeStart(node: unknown): number | undefined {
   return range?.[0];
 }
 
+/** The parsed value at `path`, or undefined: tells a missing key from a wrong one. */
+export function valueAt(value: unknown, path: YamlPath): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<PropertyKey, unknown>)[segment];
+  }
+  return current;
+}
+
 export function formatPath(path: YamlPath): string {
   return path
     .map((segment, index) => (typeof segment === "number" ? `[${segment}]` : `${index === 0 ? "" : "."}${String(segment)}`))

@@ -18,7 +18,7 @@ import { KittError } from "../errors.js";
 import { builtinSuiteNames, builtinSuitesDir } from "./suite-files.js";
 import { mergeSettings, type Settings } from "./suite-merge.js";
 import { suiteFileSchema, type SamplingConfig } from "./suite-schema.js";
-import { configError, yamlSyntaxError, type LocatedIssue, type YamlPath } from "./suite-yaml-errors.js";
+import { configError, valueAt, yamlSyntaxError, type LocatedIssue, type YamlPath } from "./suite-yaml-errors.js";
 
 export interface SuiteTest {
   name: string;
@@ -180,15 +180,6 @@ function zodIssues(issues: readonly z.core.$ZodIssue[], unknownKeyHint?: string,
     }
     return { path: issue.path, message: issue.message };
   });
-}
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const segment of path) {
-    if (typeof current !== "object" || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[segment];
-  }
-  return current;
 }
 
 function prefixed(at: YamlPath, issues: readonly LocatedIssue[]): LocatedIssue[] {

@@ -26,7 +26,7 @@ import { LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import type { BenchmarkRegistry } from "../registry.js";
 import { KittError } from "../../errors.js";
-import { configError, yamlSyntaxError, type LocatedIssue } from "../../config/suite-yaml-errors.js";
+import { configError, valueAt, yamlSyntaxError, type LocatedIssue } from "../../config/suite-yaml-errors.js";
 import {
   compileScoring,
   expectedProblem,
@@ -343,12 +343,3 @@ function zodIssues(issues: readonly z.core.$ZodIssue[], input: unknown): Located
 }
 
 const SCORING_TYPE_LIST = SCORING_TYPES.join(", ");
-
-function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
-  let current = value;
-  for (const segment of path) {
-    if (typeof current !== "object" || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[segment];
-  }
-  return current;
-}
