@@ -12,7 +12,7 @@ import { loadGsm8k, type Gsm8kData } from "./gsm8k.js";
 import { loadHellaswag, type HellaswagData } from "./hellaswag.js";
 import { gsm8kFromRows, hellaswagFromRows, mmluFromRows, truthfulQaGenFromRows, truthfulQaMcFromRows } from "./hub/datasets.js";
 import { downloadHubFile, type DownloadOptions, type DownloadProgress } from "./hub/download.js";
-import { readParquetRows } from "./hub/parquet.js";
+import { readParquetRows, type ParquetRow } from "./hub/parquet.js";
 import { HUB_DATASETS } from "./hub/pins.js";
 import { MMLU_SUBJECT_CATEGORIES } from "./mmlu-categories.js";
 import { loadMmlu, readCategories, type MmluData } from "./mmlu.js";
@@ -78,29 +78,32 @@ export async function loadGsm8kData(options: TaskDataOptions = {}): Promise<Load
   return { data, source };
 }
 
-export async function loadTruthfulQaMcData(options: TaskDataOptions = {}): Promise<LoadedTaskData<TruthfulQaMcDoc[]>> {
-  const location = locateTaskData("truthfulqa", options);
-  if (location.kind === "local") {
-    const { dir } = location;
-    if (existsSync(join(dir, "mc_task.json"))) return { data: loadTruthfulQaMc(dir), source: dir };
-    const file = localParquet("truthfulqa", dir, ["multiple_choice"]).multiple_choice;
-    return { data: truthfulQaMcFromRows(await readParquetRows(file), file), source: dir };
-  }
-  const hub = await fromHub("truthfulqa", ["multiple_choice"], options);
-  return { data: truthfulQaMcFromRows(await readParquetRows(hub.files.multiple_choice), hub.files.multiple_choice), source: hub.source };
+export function loadTruthfulQaMcData(options: TaskDataOptions = {}): Promise<LoadedTaskData<TruthfulQaMcDoc[]>> {
+  return loadTruthfulQa("mc_task.json", loadTruthfulQaMc, "multiple_choice", truthfulQaMcFromRows, options);
 }
 
 /** TruthfulQA's generation references (`TruthfulQA.csv`, or the Hub's `generation` config). */
-export async function loadTruthfulQaGenData(options: TaskDataOptions = {}): Promise<LoadedTaskData<TruthfulQaGenDoc[]>> {
+export function loadTruthfulQaGenData(options: TaskDataOptions = {}): Promise<LoadedTaskData<TruthfulQaGenDoc[]>> {
+  return loadTruthfulQa("TruthfulQA.csv", loadTruthfulQaGen, "generation", truthfulQaGenFromRows, options);
+}
+
+/** One TruthfulQA config: its original file in a local folder, else its parquet (local or from the Hub). */
+async function loadTruthfulQa<T>(
+  originalFile: string,
+  loadOriginal: (dir: string) => T,
+  config: Split<"truthfulqa">,
+  fromRows: (rows: readonly ParquetRow[], file: string) => T,
+  options: TaskDataOptions,
+): Promise<LoadedTaskData<T>> {
   const location = locateTaskData("truthfulqa", options);
   if (location.kind === "local") {
     const { dir } = location;
-    if (existsSync(join(dir, "TruthfulQA.csv"))) return { data: loadTruthfulQaGen(dir), source: dir };
-    const file = localParquet("truthfulqa", dir, ["generation"]).generation;
-    return { data: truthfulQaGenFromRows(await readParquetRows(file), file), source: dir };
+    if (existsSync(join(dir, originalFile))) return { data: loadOriginal(dir), source: dir };
+    const file = localParquet("truthfulqa", dir, [config])[config];
+    return { data: fromRows(await readParquetRows(file), file), source: dir };
   }
-  const hub = await fromHub("truthfulqa", ["generation"], options);
-  return { data: truthfulQaGenFromRows(await readParquetRows(hub.files.generation), hub.files.generation), source: hub.source };
+  const hub = await fromHub("truthfulqa", [config], options);
+  return { data: fromRows(await readParquetRows(hub.files[config]), hub.files[config]), source: hub.source };
 }
 
 /** HellaSwag validation, plus the train split (the few-shot pool) unless `train: false`. */
