@@ -14,9 +14,20 @@ export function itemsFileName(testName: string, runNumber: number): string {
   return `${testName}-run${runNumber}.items.jsonl`;
 }
 
+// The results folder and the database both keep a test's items: read and unpack them once.
+const itemsByResult = new WeakMap<Pick<TestResult, "metrics">, Promise<string | undefined>>();
+
 /** The test's per-item records as JSONL text, or undefined when it wrote none (or they are gone). */
-export async function readItemsText(result: Pick<TestResult, "metrics">): Promise<string | undefined> {
-  const path = result.metrics.outputs_file;
+export function readItemsText(result: Pick<TestResult, "metrics">): Promise<string | undefined> {
+  let items = itemsByResult.get(result);
+  if (items === undefined) {
+    items = unpackItems(result.metrics.outputs_file);
+    itemsByResult.set(result, items);
+  }
+  return items;
+}
+
+async function unpackItems(path: unknown): Promise<string | undefined> {
   if (typeof path !== "string") return undefined;
   try {
     return gunzipSync(await readFile(path)).toString("utf8");
