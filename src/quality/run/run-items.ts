@@ -73,7 +73,13 @@ export async function runItems(options: RunItemsOptions): Promise<RunItemsResult
     }
   };
 
-  const outputs = await OutputsFile.open(options.outputsPath);
+  let outputs: OutputsFile;
+  try {
+    outputs = await OutputsFile.open(options.outputsPath);
+  } catch (error) {
+    log.close(false);
+    throw error;
+  }
   for (const item of items) {
     const record = checkpoint.records[item.key];
     if (record !== undefined) outputs.write(record);
