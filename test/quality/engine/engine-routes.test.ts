@@ -9,7 +9,7 @@ import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { greedyGenerate } from "../../../src/quality/engine/greedy.js";
 import { loglikelihood, loglikelihoods } from "../../../src/quality/engine/loglikelihood.js";
 import { firstTokenTopK } from "../../../src/quality/engine/top-k.js";
-import { startEmulator, type RunningEmulator } from "../../emulators/index.mjs";
+import { startEmulator, type EmulatedEngineName, type RunningEmulator } from "../../emulators/index.mjs";
 import { startFakeLogprobServer, type FakeLogprobServer } from "./fake-logprob-server.js";
 
 async function endpoint(name: string, url: string): Promise<ManagedEngine> {
@@ -59,53 +59,48 @@ describe("log-probability routes, per engine", () => {
   });
 });
 
-describe.each(["vllm", "tgi"] as const)("greedy generation on the %s emulator", (name) => {
-  let emulator: RunningEmulator;
-  let engine: ManagedEngine;
+/** An emulator of `name` started for the enclosing describe block, and a kitt engine reaching it. */
+function useEmulatedEndpoint(name: EmulatedEngineName): { emulator: RunningEmulator; engine: ManagedEngine } {
+  const state = {} as { emulator: RunningEmulator; engine: ManagedEngine };
   beforeAll(async () => {
-    emulator = await startEmulator(name, { model: "tiny", tokenDelayMs: 0 });
-    await emulator.ready;
-    engine = await endpoint(name, emulator.url);
+    state.emulator = await startEmulator(name, { model: "tiny", tokenDelayMs: 0 });
+    await state.emulator.ready;
+    state.engine = await endpoint(name, state.emulator.url);
   });
   afterAll(async () => {
-    await engine.terminate();
-    await emulator.close();
+    await state.engine.terminate();
+    await state.emulator.close();
   });
+  return state;
+}
+
+describe.each(["vllm", "tgi"] as const)("greedy generation on the %s emulator", (name) => {
+  const emulated = useEmulatedEndpoint(name);
 
   it("generates deterministically at temperature 0 and stops at the stop sequence", async () => {
-    const free = await greedyGenerate(engine, "Question: what?\nAnswer:", [], { maxTokens: 12 });
+    const free = await greedyGenerate(emulated.engine, "Question: what?\nAnswer:", [], { maxTokens: 12 });
     expect(free.length).toBeGreaterThan(0);
-    expect(await greedyGenerate(engine, "Question: what?\nAnswer:", [], { maxTokens: 12 })).toBe(free);
+    expect(await greedyGenerate(emulated.engine, "Question: what?\nAnswer:", [], { maxTokens: 12 })).toBe(free);
     const word = free.trim().split(/\s+/)[2]!;
-    const stopped = await greedyGenerate(engine, "Question: what?\nAnswer:", [word], { maxTokens: 12 });
+    const stopped = await greedyGenerate(emulated.engine, "Question: what?\nAnswer:", [word], { maxTokens: 12 });
     expect(stopped).toBe(free.slice(0, free.indexOf(word)));
   });
 });
 
 describe.each(["vllm", "sglang", "exllamav2"] as const)("legacy completions logprobs on the %s emulator", (name) => {
-  let emulator: RunningEmulator;
-  let engine: ManagedEngine;
-  beforeAll(async () => {
-    emulator = await startEmulator(name, { model: "tiny", tokenDelayMs: 0 });
-    await emulator.ready;
-    engine = await endpoint(name, emulator.url);
-  });
-  afterAll(async () => {
-    await engine.terminate();
-    await emulator.close();
-  });
+  const emulated = useEmulatedEndpoint(name);
 
   it("answers top-k with the chosen token first and the letters among the alternatives", async () => {
-    const top = await firstTokenTopK(engine, "Question: which?\nA. x\nB. y\nAnswer:", 20);
+    const top = await firstTokenTopK(emulated.engine, "Question: which?\nA. x\nB. y\nAnswer:", 20);
     expect(top).toHaveLength(20);
     const logprobs = top.map((entry) => entry.logprob);
     expect(Math.max(...logprobs)).toBe(top[0]!.logprob);
     expect(top.map((entry) => entry.token)).toEqual(expect.arrayContaining([" A", " B", " C", " D"]));
-    expect(await firstTokenTopK(engine, "Question: which?\nA. x\nB. y\nAnswer:", 20)).toEqual(top);
+    expect(await firstTokenTopK(emulated.engine, "Question: which?\nA. x\nB. y\nAnswer:", 20)).toEqual(top);
   });
 
   it("refuses more alternatives than vLLM's default max_logprobs (20), in vLLM's words", async () => {
-    const response = await fetch(`${emulator.url}/v1/completions`, {
+    const response = await fetch(`${emulated.emulator.url}/v1/completions`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ model: "tiny", prompt: "x", max_tokens: 1, logprobs: 21 }),
