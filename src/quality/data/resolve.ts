@@ -45,12 +45,14 @@ export function locateTaskData(task: QualityTaskData, options: LocateOptions = {
     return { kind: "hub" };
   }
   if (source === "local" || dataDir !== undefined) return { kind: "local", dir: resolveTaskDir(task, dataDir, env) };
+  const mirror = mirrorDir(task, env);
+  return mirror !== undefined && existsSync(mirror) ? { kind: "local", dir: mirror } : { kind: "hub" };
+}
+
+/** `$KITT_DATASETS_DIR/<task>`, or undefined when the variable is unset. */
+function mirrorDir(task: QualityTaskData, env: NodeJS.ProcessEnv): string | undefined {
   const root = env[DATASETS_DIR_ENV];
-  if (root) {
-    const dir = resolve(join(root, task));
-    if (existsSync(dir)) return { kind: "local", dir };
-  }
-  return { kind: "hub" };
+  return root ? resolve(join(root, task)) : undefined;
 }
 
 /** A local folder only: an explicit path, else `$KITT_DATASETS_DIR/<task>/`, else an error saying where to put the files. */
@@ -60,9 +62,8 @@ export function resolveTaskDir(task: QualityTaskData, explicitPath?: string, env
     if (!existsSync(dir)) throw new KittError("NOT_FOUND", `${task} data folder ${dir} does not exist`);
     return dir;
   }
-  const root = env[DATASETS_DIR_ENV];
-  if (root) {
-    const dir = resolve(join(root, task));
+  const dir = mirrorDir(task, env);
+  if (dir !== undefined) {
     if (existsSync(dir)) return dir;
     throw new KittError("NOT_FOUND", `no ${task} data in ${dir}: put ${EXPECTED_FILES[task]} there ${hubHint(task)}`);
   }
