@@ -15,6 +15,20 @@ export interface PromptToken {
   greedy: boolean | null;
 }
 
+/**
+ * An engine's prompt tokens, read on demand from the end: a 5-shot prompt has hundreds of tokens
+ * and its continuation a few, so only those few become objects.
+ */
+export interface PromptTokens {
+  readonly count: number;
+  /** The token at `index`, 0 being the prompt's first. */
+  at(index: number): PromptToken;
+}
+
+export function promptTokenList(tokens: readonly PromptToken[]): PromptTokens {
+  return { count: tokens.length, at: (index) => tokens[index]! };
+}
+
 export interface ContinuationLogprob {
   /** Summed log-probability of the continuation's tokens given the context. */
   logprob: number;
@@ -24,15 +38,18 @@ export interface ContinuationLogprob {
   tokens: number;
 }
 
-export function continuationLogprob(promptTokens: readonly PromptToken[], continuation: string, engine: string): ContinuationLogprob {
+export function continuationLogprob(promptTokens: PromptTokens, continuation: string, engine: string): ContinuationLogprob {
   if (continuation.length === 0) throw new KittError("INTERNAL", "a continuation to score cannot be empty");
+  const chosen: PromptToken[] = [];
   let covered = 0;
-  let first = promptTokens.length;
-  while (covered < continuation.length && first > 0) covered += promptTokens[--first]!.text.length;
+  for (let index = promptTokens.count - 1; covered < continuation.length && index >= 0; index--) {
+    const token = promptTokens.at(index);
+    chosen.push(token);
+    covered += token.text.length;
+  }
   if (covered < continuation.length) {
     throw new KittError("ENGINE_REQUEST_FAILED", `${engine} returned prompt tokens shorter than the continuation "${continuation.slice(0, 40)}"`);
   }
-  const chosen = promptTokens.slice(first);
   let logprob = 0;
   let isGreedy: boolean | null = true;
   for (const token of chosen) {

@@ -6,7 +6,7 @@
  */
 import { KittError } from "../../errors.js";
 import { asRecord } from "../../protocols/json-fields.js";
-import type { PromptToken } from "./continuation-tokens.js";
+import { promptTokenList, type PromptTokens } from "./continuation-tokens.js";
 
 export function sglangLoglikelihoodRequest(prompt: string) {
   return {
@@ -22,12 +22,12 @@ export function sglangLoglikelihoodRequest(prompt: string) {
   };
 }
 
-export function parseSglangPromptTokens(response: unknown): PromptToken[] {
+export function parseSglangPromptTokens(response: unknown): PromptTokens {
   const meta = asRecord(asRecord(Array.isArray(response) ? response[0] : response)?.meta_info);
   const entries = meta?.input_token_logprobs;
   if (!Array.isArray(entries)) throw new KittError("ENGINE_REQUEST_FAILED", "SGLang answered without meta_info.input_token_logprobs");
   const top = Array.isArray(meta?.input_top_logprobs) ? meta.input_top_logprobs : [];
-  return entries.map((entry: unknown, i) => {
+  const tokens = entries.map((entry: unknown, i) => {
     if (!Array.isArray(entry) || typeof entry[2] !== "string") {
       throw new KittError("ENGINE_REQUEST_FAILED", "SGLang input_token_logprobs entries must be [logprob, token_id, text]");
     }
@@ -35,4 +35,5 @@ export function parseSglangPromptTokens(response: unknown): PromptToken[] {
     const best: unknown = Array.isArray(top[i]) ? top[i][0] : undefined;
     return { text: entry[2], logprob, greedy: logprob === null || !Array.isArray(best) ? null : best[1] === entry[1] };
   });
+  return promptTokenList(tokens);
 }

@@ -5,7 +5,7 @@
  */
 import { KittError } from "../../errors.js";
 import { asRecord } from "../../protocols/json-fields.js";
-import type { PromptToken } from "./continuation-tokens.js";
+import { promptTokenList, type PromptTokens } from "./continuation-tokens.js";
 
 export function tgiLoglikelihoodRequest(prompt: string) {
   return {
@@ -14,12 +14,13 @@ export function tgiLoglikelihoodRequest(prompt: string) {
   };
 }
 
-export function parseTgiPromptTokens(response: unknown): PromptToken[] {
+export function parseTgiPromptTokens(response: unknown): PromptTokens {
   const prefill = asRecord(asRecord(response)?.details)?.prefill;
   if (!Array.isArray(prefill)) throw new KittError("ENGINE_REQUEST_FAILED", "TGI answered without details.prefill (decoder_input_details)");
-  return prefill.map((value: unknown) => {
+  const tokens = prefill.map((value: unknown) => {
     const token = asRecord(value);
     if (typeof token?.text !== "string") throw new KittError("ENGINE_REQUEST_FAILED", "TGI prefill tokens must have a text");
     return { text: token.text, logprob: typeof token.logprob === "number" ? token.logprob : null, greedy: null };
   });
+  return promptTokenList(tokens);
 }

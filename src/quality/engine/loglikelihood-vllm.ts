@@ -7,7 +7,7 @@
  */
 import { KittError } from "../../errors.js";
 import { asRecord, numberField } from "../../protocols/json-fields.js";
-import type { PromptToken } from "./continuation-tokens.js";
+import type { PromptTokens } from "./continuation-tokens.js";
 
 export function vllmLoglikelihoodRequest(model: string, prompt: string) {
   return { path: "/v1/completions", body: { model, prompt, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 } };
@@ -17,7 +17,7 @@ export function vllmLoglikelihoodBatchRequest(model: string, prompts: readonly s
   return { path: "/v1/completions", body: { model, prompt: prompts, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 } };
 }
 
-export function parseVllmPromptTokens(response: unknown): PromptToken[] {
+export function parseVllmPromptTokens(response: unknown): PromptTokens {
   const json = asRecord(response);
   const choices = json?.choices;
   // Everything after the prompt is generated; without usage, the one generated token is last.
@@ -25,12 +25,12 @@ export function parseVllmPromptTokens(response: unknown): PromptToken[] {
 }
 
 /** Each prompt's tokens from a batched answer, in the order the prompts were sent. */
-export function parseVllmBatchPromptTokens(response: unknown, count: number): PromptToken[][] {
+export function parseVllmBatchPromptTokens(response: unknown, count: number): PromptTokens[] {
   const choices = asRecord(response)?.choices;
   if (!Array.isArray(choices) || choices.length !== count) {
     throw new KittError("ENGINE_REQUEST_FAILED", `vLLM answered a batch of ${count} prompts with ${Array.isArray(choices) ? choices.length : "no"} choices`);
   }
-  const byIndex: PromptToken[][] = [];
+  const byIndex: PromptTokens[] = [];
   choices.forEach((choice, position) => {
     const index = numberField(asRecord(choice), "index") ?? position;
     byIndex[index] = choiceTokens(choice, undefined);
@@ -42,7 +42,7 @@ export function parseVllmBatchPromptTokens(response: unknown, count: number): Pr
   });
 }
 
-function choiceTokens(choice: unknown, promptTokens: number | undefined): PromptToken[] {
+function choiceTokens(choice: unknown, promptTokens: number | undefined): PromptTokens {
   const logprobs = asRecord(asRecord(choice)?.logprobs);
   const tokens = logprobs?.tokens;
   const values = logprobs?.token_logprobs;
@@ -50,15 +50,17 @@ function choiceTokens(choice: unknown, promptTokens: number | undefined): Prompt
     throw new KittError("ENGINE_REQUEST_FAILED", "vLLM answered without echoed prompt logprobs (choices[0].logprobs.tokens/token_logprobs)");
   }
   const top = Array.isArray(logprobs?.top_logprobs) ? logprobs.top_logprobs : [];
-  const promptCount = promptTokens ?? tokens.length - 1;
-  return tokens.slice(0, promptCount).map((text, i) => {
-    const logprob = typeof values[i] === "number" ? (values[i] as number) : null;
-    const alternatives = asRecord(top[i]);
-    const best = alternatives ? Math.max(...Object.values(alternatives).filter((v): v is number => typeof v === "number")) : undefined;
-    return {
-      text: String(text),
-      logprob,
-      greedy: logprob === null || best === undefined || !Number.isFinite(best) ? null : logprob >= best,
-    };
-  });
+  return {
+    count: Math.min(promptTokens ?? tokens.length - 1, tokens.length),
+    at(i) {
+      const logprob = typeof values[i] === "number" ? (values[i] as number) : null;
+      const alternatives = asRecord(top[i]);
+      const best = alternatives ? Math.max(...Object.values(alternatives).filter((v): v is number => typeof v === "number")) : undefined;
+      return {
+        text: String(tokens[i]),
+        logprob,
+        greedy: logprob === null || best === undefined || !Number.isFinite(best) ? null : logprob >= best,
+      };
+    },
+  };
 }

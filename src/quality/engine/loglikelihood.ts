@@ -8,7 +8,7 @@ import type { Engine } from "../../engines/engine.js";
 import type { EngineName } from "../../engines/types.js";
 import { KittError } from "../../errors.js";
 import { loglikelihoodPair } from "../tasks/prompt.js";
-import { continuationLogprob, type ContinuationLogprob, type PromptToken } from "./continuation-tokens.js";
+import { continuationLogprob, type ContinuationLogprob, type PromptTokens } from "./continuation-tokens.js";
 import { postJson } from "./engine-http.js";
 import { parseSglangPromptTokens, sglangLoglikelihoodRequest } from "./loglikelihood-sglang.js";
 import { parseTgiPromptTokens, tgiLoglikelihoodRequest } from "./loglikelihood-tgi.js";
@@ -23,11 +23,11 @@ export type LoglikelihoodEngine = Pick<Engine, "baseUrl" | "spec" | "modelName">
 
 interface Family {
   request(model: string, prompt: string): { path: string; body: unknown };
-  parse(response: unknown): PromptToken[];
+  parse(response: unknown): PromptTokens;
   /** Several prompts in one request, where the engine takes a batch. */
   batch?: {
     request(model: string, prompts: readonly string[]): { path: string; body: unknown };
-    parse(response: unknown, count: number): PromptToken[][];
+    parse(response: unknown, count: number): PromptTokens[];
   };
 }
 

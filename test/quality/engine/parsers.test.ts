@@ -1,6 +1,6 @@
 /** Request shapes and answer parsing for every engine family, on recorded answer shapes. */
 import { describe, expect, it } from "vitest";
-import { continuationLogprob } from "../../../src/quality/engine/continuation-tokens.js";
+import { continuationLogprob, type PromptTokens } from "../../../src/quality/engine/continuation-tokens.js";
 import { cutAtStop } from "../../../src/quality/engine/greedy.js";
 import { parseSglangPromptTokens, sglangLoglikelihoodRequest } from "../../../src/quality/engine/loglikelihood-sglang.js";
 import { parseTgiPromptTokens, tgiLoglikelihoodRequest } from "../../../src/quality/engine/loglikelihood-tgi.js";
@@ -9,6 +9,8 @@ import { topKRequest } from "../../../src/quality/engine/top-k.js";
 import { parseLlamaCppTopK, parseOllamaTopK, parseOpenAITopK, parseTgiTopK } from "../../../src/quality/engine/top-k-parsers.js";
 import { KittError } from "../../../src/errors.js";
 import * as shapes from "./recorded-shapes.js";
+
+const listed = (tokens: PromptTokens) => Array.from({ length: tokens.count }, (_, i) => tokens.at(i));
 
 describe("prompt log-likelihood requests", () => {
   it("vLLM: echo with logprobs and one token on /v1/completions", () => {
@@ -35,10 +37,10 @@ describe("prompt log-likelihood requests", () => {
 describe("continuation log-likelihoods from recorded answers", () => {
   it("vLLM: sums the continuation's tokens, drops the generated one, and tells greedy from not", () => {
     const tokens = parseVllmPromptTokens(shapes.VLLM_ECHO);
-    expect(tokens.map((t) => t.text)).toEqual(["<s>", "Answer", ":", " A"]);
+    expect(listed(tokens).map((t) => t.text)).toEqual(["<s>", "Answer", ":", " A"]);
     expect(continuationLogprob(tokens, " A", "vLLM")).toEqual({ logprob: -1.5, isGreedy: false, tokens: 1 });
     expect(continuationLogprob(tokens, ": A", "vLLM")).toEqual({ logprob: -1.75, isGreedy: false, tokens: 2 });
-    expect(tokens.map((t) => t.greedy)).toEqual([null, false, true, false]);
+    expect(listed(tokens).map((t) => t.greedy)).toEqual([null, false, true, false]);
   });
 
   it("SGLang: reads [logprob, id, text] entries and the top alternatives", () => {
