@@ -1,12 +1,12 @@
 /**
- * Runs a suite's tests in order, each `runs` times, against one started engine.
+ * Runs a suite's tests in order, each its `runs` times, against one started engine.
  *
  * A test that fails is recorded and the next one starts. Two things end the suite early: the
  * signal is aborted (status `interrupted`), or the engine died (status `failed`); the tests
  * left are listed as not run. Each result goes to the sink before the next test starts.
  */
 import type { z } from "zod";
-import { benchmarkConfig, type Suite } from "../config/suite.js";
+import { benchmarkConfig, testRuns, type Suite } from "../config/suite.js";
 import type { Engine } from "../engines/engine.js";
 import { describeError, InterruptedError, KittError } from "../errors.js";
 import { isFatal } from "./fatal-errors.js";
@@ -18,7 +18,7 @@ export interface RunSuiteOptions {
   engine: Engine;
   suite: Suite;
   registry?: BenchmarkRegistry;
-  /** Runs per test; the suite's own `runs` when absent. */
+  /** Runs of every test (`--runs`); else each test's own `runs`, else the suite's. */
   runs?: number;
   skipWarmup?: boolean;
   signal?: AbortSignal;
@@ -29,6 +29,7 @@ export interface RunSuiteOptions {
 interface PreparedTest {
   benchmark: Benchmark;
   config: z.output<Benchmark["configSchema"]>;
+  runs: number;
 }
 
 type Stop = { status: "interrupted" | "failed"; reason: string };
@@ -43,10 +44,10 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
   const prepared = new Map<string, PreparedTest>();
   for (const test of suite.tests) {
     const benchmark = getBenchmark(registry, test.name);
-    prepared.set(test.name, { benchmark, config: benchmarkConfig(benchmark, suite) });
+    prepared.set(test.name, { benchmark, config: benchmarkConfig(benchmark, suite), runs: testRuns(suite, test, options.runs) });
   }
-  const plan: PlannedTest[] = suite.tests.flatMap((test) =>
-    Array.from({ length: runs }, (_, run) => ({ test_name: test.name, run_number: run + 1 })),
+  const plan: PlannedTest[] = [...prepared.values()].flatMap((test) =>
+    Array.from({ length: test.runs }, (_, run) => ({ test_name: test.benchmark.name, run_number: run + 1 })),
   );
 
   const startedAt = new Date();
@@ -69,7 +70,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteSummary> 
       continue;
     }
     const test = prepared.get(planned.test_name) as PreparedTest;
-    options.onEvent?.({ type: "test-start", ...planned, runs, index, total: plan.length });
+    options.onEvent?.({ type: "test-start", ...planned, runs: test.runs, index, total: plan.length });
     const { result, fatal } = await runTest(test, planned.run_number, options, signal);
     results.push(result);
     await sink?.onTestResult(result);

@@ -27,17 +27,21 @@ export type BaseTestConfig = z.output<typeof baseTestConfigSchema>;
 
 const settingsSchema = z.record(z.string(), z.unknown());
 
-/** A `tests:` entry: a test name, or `{name, ...settings}` with settings for that test only. */
-const testEntrySchema = z.union([z.string().min(1), z.looseObject({ name: z.string().min(1) })], {
-  error: "expected a test name, or a mapping with a `name` and that test's settings",
-});
+/**
+ * A `tests:` entry: a test name, or `{name, runs?, ...settings}` with settings for that test only
+ * and, in `runs`, how often it repeats when that differs from the suite's `runs`.
+ */
+const testEntrySchema = z.union(
+  [z.string().min(1), z.looseObject({ name: z.string().min(1), runs: z.number().int().positive().optional() })],
+  { error: "expected a test name, or a mapping with a `name` and that test's settings" },
+);
 
 export const suiteFileSchema = z.strictObject({
   suite_name: z.string().min(1),
   version: z.union([z.string(), z.number()]).transform(String).default("1"),
   description: z.string().optional(),
   tests: z.array(testEntrySchema).min(1),
-  /** How many times each test runs; `--runs` overrides it. */
+  /** How many times each test runs, unless its entry says otherwise; `--runs` overrides both. */
   runs: z.number().int().positive().default(1),
   /** Settings for every test; keys a test does not know are ignored by that test. */
   global_config: settingsSchema.default({}),

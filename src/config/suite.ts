@@ -22,6 +22,8 @@ import { configError, valueAt, yamlSyntaxError, type LocatedIssue, type YamlPath
 
 export interface SuiteTest {
   name: string;
+  /** How often this test runs, where its entry sets it apart from the suite's `runs`. */
+  runs?: number;
   /** Settings written on the test's own entry in `tests:`. */
   settings: Settings;
 }
@@ -88,8 +90,8 @@ export function parseSuite(text: string, file: string, registry: BenchmarkRegist
     ...rest,
     tests: tests.map((entry) => {
       if (typeof entry === "string") return { name: entry, settings: {} };
-      const { name, ...settings } = entry;
-      return { name, settings };
+      const { name, runs, ...settings } = entry;
+      return runs === undefined ? { name, settings } : { name, runs, settings };
     }),
     source: file,
   };
@@ -195,6 +197,11 @@ function uniqueIssues(issues: readonly LocatedIssue[]): LocatedIssue[] {
     seen.add(key);
     return true;
   });
+}
+
+/** How many times a test runs: `--runs` (`override`), else its entry's `runs`, else the suite's. */
+export function testRuns(suite: Suite, test: SuiteTest, override?: number): number {
+  return override ?? test.runs ?? suite.runs;
 }
 
 /** A test's settings merged in precedence order, before its benchmark validates them. */

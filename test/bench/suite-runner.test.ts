@@ -104,6 +104,16 @@ describe("runSuite", () => {
     expect(Date.parse(summary.results[0]?.timestamp ?? "")).not.toBeNaN();
   });
 
+  it("repeats a test as often as its entry says, others as the suite says, and --runs overrides both", async () => {
+    const { suite, registry } = suiteOf(["a", "{name: b, runs: 1}", "c"], [fake("a"), fake("b"), fake("c")], "runs: 3\n");
+    const events: SuiteEvent[] = [];
+    const summary = await runSuite({ engine: new ScriptedEngine(), suite, registry, onEvent: (event) => events.push(event) });
+    expect(summary.results.map((r) => `${r.test_name}#${r.run_number}`)).toEqual(["a#1", "a#2", "a#3", "b#1", "c#1", "c#2", "c#3"]);
+    expect(events.find((event) => event.type === "test-start" && event.test_name === "b")).toMatchObject({ runs: 1, index: 3, total: 7 });
+    const overridden = await runSuite({ engine: new ScriptedEngine(), suite, registry, runs: 2 });
+    expect(overridden.results.map((r) => `${r.test_name}#${r.run_number}`)).toEqual(["a#1", "a#2", "b#1", "b#2", "c#1", "c#2"]);
+  });
+
   it("records a failing test and goes on to the next", async () => {
     log = [];
     const broken = fake("a", async () => {

@@ -14,6 +14,7 @@ import {
   parseSuite,
   resolveTestConfig,
   suiteTestConfigs,
+  testRuns,
   withCommandLineSettings,
 } from "../../src/config/suite.js";
 import { KittError } from "../../src/errors.js";
@@ -78,6 +79,13 @@ describe("built-in suites", () => {
 });
 
 describe("suite files by path", () => {
+  it("standard runs the performance tests three times and the quality tasks once", async () => {
+    const suite = await loadSuite("standard");
+    const runs = Object.fromEntries(suite.tests.map((test) => [test.name, testRuns(suite, test)]));
+    expect(runs).toEqual({ warmup_analysis: 3, throughput: 3, latency: 3, memory_usage: 3, mmlu: 1, gsm8k: 1, truthfulqa: 1, hellaswag: 1 });
+    expect(testRuns(suite, suite.tests[4]!, 2)).toBe(2);
+  });
+
   it("load relative to the given directory", async () => {
     const dir = await mkdtemp(join(tmpdir(), "kitt-suite-"));
     await writeFile(join(dir, "mine.yaml"), "suite_name: mine\ntests: [throughput]\nruns: 2\n");
@@ -234,6 +242,13 @@ describe("invalid suites", () => {
   it("point at a bad setting on a test's entry", () => {
     const error = parseError("suite_name: s\ntests:\n  - name: throughput\n    iterations: -1\n");
     expect(error.message).toMatch(/^suite\.yaml:4:5 tests\[0\]\.iterations: /);
+  });
+
+  it("take runs on a test's entry apart from its settings, and reject a bad one", () => {
+    expect(parse("suite_name: s\ntests:\n  - {name: throughput, runs: 2, max_tokens: 9}\n").tests).toEqual([
+      { name: "throughput", runs: 2, settings: { max_tokens: 9 } },
+    ]);
+    expect(parseError("suite_name: s\ntests:\n  - {name: throughput, runs: 0}\n").message).toMatch(/^suite\.yaml:3:24 tests\[0\]\.runs: Too small/);
   });
 
   it("list further problems in the error's details", () => {
