@@ -34,7 +34,8 @@ afterAll(async () => {
 
 /** A fresh cache and the Hub settings, as the environment gives them. */
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { KITT_CACHE_DIR: mkdtempSync(join(tmpdir(), "kitt-hub-")), HF_ENDPOINT: hub.url, ...extra };
+  // HF_HOME: an empty folder, so a token saved on this machine is not picked up.
+  return { KITT_CACHE_DIR: mkdtempSync(join(tmpdir(), "kitt-hub-")), HF_HOME: mkdtempSync(join(tmpdir(), "kitt-hf-home-")), HF_ENDPOINT: hub.url, ...extra };
 }
 
 const ref = (path = "main/test-00000-of-00001.parquet", revision = EMULATED_COMMIT, repo = REPO): HubFileRef => ({ repo, revision, path });
@@ -85,6 +86,24 @@ describe("downloading from the Hub", () => {
     await downloadHubFile(ref(), { env: env({ HF_ENDPOINT: `${hub.url}/` }) });
     expect(hub.requests.slice(before).every((r) => r.authorization === undefined)).toBe(true);
     expect(hub.requests[before]!.path).toBe(`/datasets/${REPO}/resolve/${EMULATED_COMMIT}/main/test-00000-of-00001.parquet`);
+  });
+
+  it("without HF_TOKEN, sends the token saved by `hf auth login` ($HF_HOME/token, or $HF_TOKEN_PATH)", async () => {
+    const vars = env();
+    writeFileSync(join(vars.HF_HOME!, "token"), `${TOKEN}\n`);
+    let before = hub.requests.length;
+    await downloadHubFile(ref("data.parquet", "main", "org/gated"), { env: vars });
+    expect(hub.requests[before]!.authorization).toBe(`Bearer ${TOKEN}`);
+
+    const elsewhere = join(mkdtempSync(join(tmpdir(), "kitt-hf-token-")), "my-token");
+    writeFileSync(elsewhere, "hf_wrong");
+    const error = await failure(downloadHubFile(ref(), { env: { ...env(), HF_TOKEN_PATH: elsewhere } }));
+    expect(error.message).toMatch(new RegExp(`^the Hub rejected the token from ${elsewhere} \\(401 `));
+
+    // HF_TOKEN wins over the saved file.
+    before = hub.requests.length;
+    await downloadHubFile(ref(), { env: { ...vars, HF_TOKEN: "hf_other" } });
+    expect(hub.requests[before]!.authorization).toBe("Bearer hf_other");
   });
 
   it("detects a corrupted cached file by its sha256 and downloads it again", async () => {
@@ -232,7 +251,7 @@ describe("the Hub's error answers", () => {
   it("401 for a bad token says the token is wrong", async () => {
     const error = await failure(downloadHubFile(ref(), { env: env({ HF_TOKEN: "hf_wrong" }) }));
     expect(error.code).toBe("CONFIG_INVALID");
-    expect(error.message).toMatch(/^the Hub rejected HF_TOKEN \(401 Invalid credentials in Authorization header\): the token is wrong, expired or revoked/);
+    expect(error.message).toMatch(/^the Hub rejected the token from HF_TOKEN \(401 Invalid credentials in Authorization header\): it is wrong, expired or revoked/);
     expect(error.message).toContain(`${hub.url}/settings/tokens`);
   });
 
@@ -244,10 +263,10 @@ describe("the Hub's error answers", () => {
 
   it("gated data sets: 401 without a token, 403 when the token's account has not accepted the terms", async () => {
     const anonymous = await failure(downloadHubFile(ref("data.parquet", "main", "org/gated"), { env: env() }));
-    expect(anonymous.message).toMatch(/^org\/gated is a gated data set and HF_TOKEN is not set \(401 GatedRepo: Access to dataset org\/gated is restricted/);
+    expect(anonymous.message).toMatch(/^org\/gated is a gated data set and no Hub token is set \(401 GatedRepo: Access to dataset org\/gated is restricted/);
     const refused = await failure(downloadHubFile(ref("data.parquet", "main", "org/gated"), { env: env({ HF_TOKEN: "hf_other" }) }));
     expect(refused.code).toBe("CONFIG_INVALID");
-    expect(refused.message).toMatch(/^org\/gated is a gated data set \(403 GatedRepo: .*\): accept its terms at http:\/\/127\.0\.0\.1:\d+\/datasets\/org\/gated with the account HF_TOKEN belongs to$/);
+    expect(refused.message).toMatch(/^org\/gated is a gated data set \(403 GatedRepo: .*\): accept its terms at http:\/\/127\.0\.0\.1:\d+\/datasets\/org\/gated with the account the token from HF_TOKEN belongs to$/);
     const granted = await downloadHubFile(ref("data.parquet", "main", "org/gated"), { env: env({ HF_TOKEN: TOKEN }) });
     expect(readFileSync(granted.localPath, "utf8")).toBe(small.toString());
   });

@@ -19,7 +19,7 @@ import { FIXTURES } from "../fixture-paths.js";
 import { HubEmulator } from "./hub-emulator.js";
 import { MMLU_COLUMNS, writeHubParquet } from "./hub-parquet.js";
 
-const VARIABLES = ["KITT_HOME", "KITT_CACHE_DIR", "KITT_DATASETS_DIR", "HF_ENDPOINT", "HF_TOKEN", "HF_HUB_OFFLINE"] as const;
+const VARIABLES = ["KITT_HOME", "KITT_CACHE_DIR", "KITT_DATASETS_DIR", "HF_ENDPOINT", "HF_TOKEN", "HF_TOKEN_PATH", "HF_HOME", "HF_HUB_OFFLINE"] as const;
 const saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
 let hub: HubEmulator;
 let server: FakeLogprobServer;
@@ -36,6 +36,7 @@ beforeAll(async () => {
   process.env.KITT_HOME = mkdtempSync(join(tmpdir(), "kitt-hub-bench-home-"));
   process.env.KITT_CACHE_DIR = mkdtempSync(join(tmpdir(), "kitt-hub-bench-cache-"));
   process.env.HF_ENDPOINT = hub.url;
+  process.env.HF_HOME = mkdtempSync(join(tmpdir(), "kitt-hub-bench-hf-"));
   server = await startFakeLogprobServer();
   ({ engine } = await prepareEngine({ engine: "vllm", url: server.url, model: "tiny" }));
   await engine.start();

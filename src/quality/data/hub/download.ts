@@ -311,6 +311,10 @@ async function currentChecksum(ref: HubFileRef, settings: HubSettings, signal?: 
   }
 }
 
+function howToSetToken(tokensPage: string): string {
+  return `create a read token at ${tokensPage} and set HF_TOKEN to it (or save it with \`hf auth login\`)`;
+}
+
 /** The Hub's error answers, by status and `X-Error-Code` (the codes `huggingface_hub` reads). */
 function hubHttpError(response: Response, ref: HubFileRef, settings: HubSettings, onHub: boolean): KittError {
   const code = response.headers.get("x-error-code") ?? "";
@@ -321,23 +325,23 @@ function hubHttpError(response: Response, ref: HubFileRef, settings: HubSettings
   switch (response.status) {
     case 401:
       if (code === "GatedRepo") {
-        return new KittError("CONFIG_INVALID", `${ref.repo} is a gated data set and HF_TOKEN is not set (401${says}): accept its terms at ${page}, then set HF_TOKEN to a read token (${tokens})`);
+        return new KittError("CONFIG_INVALID", `${ref.repo} is a gated data set and no Hub token is set (401${says}): accept its terms at ${page}, then ${howToSetToken(tokens)}`);
       }
       if (settings.token) {
         return new KittError(
           "CONFIG_INVALID",
-          `the Hub rejected HF_TOKEN (401${says}): the token is wrong, expired or revoked, or cannot read ${ref.repo}; create a read token at ${tokens} and set HF_TOKEN to it`,
+          `the Hub rejected the token from ${settings.tokenSource ?? "HF_TOKEN"} (401${says}): it is wrong, expired or revoked, or cannot read ${ref.repo}; ${howToSetToken(tokens)}`,
         );
       }
       return new KittError(
         "CONFIG_INVALID",
-        `the Hub wants a token for ${ref.repo} (401${says}): the data set is private or gated, or does not exist; check the name, or set HF_TOKEN to a read token (${tokens})`,
+        `the Hub wants a token for ${ref.repo} (401${says}): the data set is private or gated, or does not exist; check the name, or ${howToSetToken(tokens)}`,
       );
     case 403:
       if (code === "GatedRepo") {
-        return new KittError("CONFIG_INVALID", `${ref.repo} is a gated data set (403${says}): accept its terms at ${page} with the account HF_TOKEN belongs to`);
+        return new KittError("CONFIG_INVALID", `${ref.repo} is a gated data set (403${says}): accept its terms at ${page} with the account the token from ${settings.tokenSource ?? "HF_TOKEN"} belongs to`);
       }
-      return new KittError("CONFIG_INVALID", `the Hub forbids ${describeRef(ref)} (403${says}): check that HF_TOKEN may read ${ref.repo}`);
+      return new KittError("CONFIG_INVALID", `the Hub forbids ${describeRef(ref)} (403${says}): check that the token from ${settings.tokenSource ?? "HF_TOKEN"} may read ${ref.repo}`);
     case 404:
       if (code === "RevisionNotFound") return new KittError("NOT_FOUND", `${ref.repo} has no revision ${ref.revision} (404${says}): check the test's \`revision\``);
       if (code === "EntryNotFound") return new KittError("NOT_FOUND", `${ref.repo} has no file ${ref.path} at revision ${ref.revision} (404${says})`);

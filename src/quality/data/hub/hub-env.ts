@@ -1,8 +1,11 @@
 /**
  * The Hugging Face Hub settings kitt shares with `huggingface_hub`: `HF_ENDPOINT` (the Hub or a
- * mirror), `HF_TOKEN` (sent as `Authorization: Bearer`), `HF_HUB_OFFLINE` (never touch the
+ * mirror), the token (sent as `Authorization: Bearer`) from `HF_TOKEN` or else the file `hf auth
+ * login` saves (`$HF_TOKEN_PATH`, default `$HF_HOME/token`), `HF_HUB_OFFLINE` (never touch the
  * network; read the cache only). Downloads are cached under `<cacheDir>/datasets/hub/`.
  */
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { cacheDir } from "../../../config/paths.js";
 
@@ -12,6 +15,8 @@ export interface HubSettings {
   /** No trailing slash. */
   endpoint: string;
   token?: string;
+  /** Where the token came from, for messages: `HF_TOKEN` or the token file's path. */
+  tokenSource?: string;
   offline: boolean;
   /** Root of kitt's Hub download cache. */
   cacheRoot: string;
@@ -19,13 +24,32 @@ export interface HubSettings {
 
 export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
   const endpoint = (env.HF_ENDPOINT?.trim() || HF_DEFAULT_ENDPOINT).replace(/\/+$/, "");
-  const token = env.HF_TOKEN?.trim();
   return {
     endpoint,
-    ...(token ? { token } : {}),
+    ...hubToken(env),
     offline: isTrue(env.HF_HUB_OFFLINE),
     cacheRoot: join(cacheDir(env), "datasets", "hub"),
   };
+}
+
+/** `HF_TOKEN`, else the saved token file; neither is no token (anonymous requests). */
+function hubToken(env: NodeJS.ProcessEnv): { token?: string; tokenSource?: string } {
+  const fromEnv = env.HF_TOKEN?.trim();
+  if (fromEnv) return { token: fromEnv, tokenSource: "HF_TOKEN" };
+  const file = tokenFilePath(env);
+  let saved: string;
+  try {
+    saved = readFileSync(file, "utf8").trim();
+  } catch {
+    return {};
+  }
+  return saved ? { token: saved, tokenSource: file } : {};
+}
+
+export function tokenFilePath(env: NodeJS.ProcessEnv): string {
+  if (env.HF_TOKEN_PATH?.trim()) return env.HF_TOKEN_PATH.trim();
+  const hfHome = env.HF_HOME?.trim() || join(env.XDG_CACHE_HOME?.trim() || join(homedir(), ".cache"), "huggingface");
+  return join(hfHome, "token");
 }
 
 /** `huggingface_hub`'s reading of boolean variables: 1, ON, YES, TRUE in any case. */
