@@ -10,10 +10,10 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { KittError } from "../errors.js";
 import { tempPathFor } from "../fs/atomic-file.js";
+import { withFileLock } from "../fs/file-lock.js";
 import { LLAMA_CPP_BUILD_TOOLS, assertBuildTools } from "./build-tools.js";
 import { parseCmakeProgress } from "./cmake-progress.js";
 import { copyEntry } from "./copy-entry.js";
-import { withFileLock } from "./file-lock.js";
 import { NODE_LLAMA_CPP_PACKAGE, buildLockPath, installDir, llamaCppCacheDir } from "./llama-cpp-paths.js";
 import { ensureLlamaCppSource, type LlamaCppSource } from "./llama-cpp-source.js";
 import type { ProgressListener } from "./progress.js";
@@ -182,6 +182,10 @@ export async function ensureLlamaServer(
       onProgress?.({ phase: "install", message: `installing ${LLAMA_SERVER_BINARY} into the cache` });
       return installLlamaServerFromBuild({ buildDir, tag: source.tag, commit: source.commit, env });
     },
-    { onWait: (owner) => onProgress?.({ phase: "wait", message: `waiting for another llama.cpp build (pid ${owner.pid})` }) },
+    {
+      guards: "a llama.cpp build",
+      timeoutCode: "BUILD_FAILED",
+      onWait: (owner) => onProgress?.({ phase: "wait", message: `waiting for another llama.cpp build (pid ${owner.pid})` }),
+    },
   );
 }

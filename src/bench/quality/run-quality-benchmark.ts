@@ -82,7 +82,10 @@ export function dataOptions(ctx: BenchmarkContext<QualityConfig>): TaskDataOptio
         phase: "prepare",
         completed: finished ? progress.file : progress.file - 1,
         total: progress.files,
-        message: `downloading ${progress.repo} ${progress.path}… ${formatDownload(progress.done, progress.total)}`,
+        message:
+          progress.waitingForPid === undefined
+            ? `downloading ${progress.repo} ${progress.path}… ${formatDownload(progress.done, progress.total)}`
+            : `waiting for another kitt (pid ${progress.waitingForPid}) downloading ${progress.repo} ${progress.path}…`,
       });
     },
   };

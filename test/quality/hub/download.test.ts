@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KittError } from "../../../src/errors.js";
-import { downloadHubFile, hubCachePaths, type DownloadProgress, type HubFileRef } from "../../../src/quality/data/hub/download.js";
+import { downloadHubFile, hubCachePaths, type DownloadProgress, type HubFile, type HubFileRef } from "../../../src/quality/data/hub/download.js";
 import { EMULATED_COMMIT, HubEmulator } from "./hub-emulator.js";
 
 const TOKEN = "hf_emulated_token";
@@ -137,6 +137,21 @@ describe("downloading from the Hub", () => {
     // The second try starts its progress where the first stopped, and ends at the total.
     expect(progress.some((p) => p.done === resumedFrom)).toBe(true);
     expect(progress.at(-1)!.done).toBe(big.byteLength);
+  });
+
+  it("downloads a file once when two callers want it at the same time: the second waits, then uses the first's", async () => {
+    const vars = env();
+    const cdnBefore = hub.cdnRequests().length;
+    const waiting: DownloadProgress[] = [];
+    const onProgress = (p: DownloadProgress) => p.waitingForPid !== undefined && waiting.push(p);
+    const both = await Promise.all([downloadHubFile(ref(), { env: vars, onProgress }), downloadHubFile(ref(), { env: vars, onProgress })]);
+    expect(hub.cdnRequests().length).toBe(cdnBefore + 1);
+    // Whichever took the lock downloaded; the other waited for it.
+    const [first, second] = [...both].sort((a, b) => Number(a.fromCache) - Number(b.fromCache)) as [HubFile, HubFile];
+    expect(first).toMatchObject({ fromCache: false, sha256: bigSha });
+    expect(second).toMatchObject({ fromCache: true, sha256: bigSha, localPath: first.localPath });
+    expect(waiting).toEqual([{ repo: REPO, path: ref().path, done: 0, waitingForPid: process.pid }]);
+    expect(existsSync(`${first.localPath}.lock`)).toBe(false);
   });
 
   it("continues a .part file left by an earlier run, and starts over when that part turns out stale", async () => {

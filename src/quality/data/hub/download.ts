@@ -9,6 +9,7 @@
  * - The checksum is the content's sha256 (64 hex) for LFS/Xet files and the git blob sha1 (40 hex)
  *   for plain git files; the download must match it. kitt keeps the content's sha256 beside the
  *   cached file (`<file>.sha256`, `sha256sum` format) and checks the file against it on every use.
+ * - One process downloads a file at a time (`<file>.lock`); another waits and then uses its result.
  * - Bytes go to `<file>.part`; a broken connection is retried with `Range: bytes=<have>-` and the
  *   206 answer appended (a 200 restarts the file). The finished file is renamed into place.
  * - A revision that is a commit sha is immutable: a verified cached file is used without asking the
@@ -23,6 +24,7 @@ import type { ReadableStreamReadResult } from "node:stream/web";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KittError } from "../../../errors.js";
 import { writeFileAtomically } from "../../../fs/atomic-file.js";
+import { withFileLock } from "../../../fs/file-lock.js";
 import { hubSettings, type HubSettings } from "./hub-env.js";
 
 export interface HubFileRef {
@@ -41,6 +43,8 @@ export interface DownloadProgress {
   done: number;
   /** The file's size, when the Hub said it. */
   total?: number;
+  /** Set while another process (this pid) downloads the same file and this one waits for it. */
+  waitingForPid?: number;
 }
 
 export interface DownloadOptions {
@@ -109,13 +113,32 @@ export async function downloadHubFile(ref: HubFileRef, options: DownloadOptions 
       `HF_HUB_OFFLINE is set and ${label} is not in kitt's cache (${paths.file}): run once with network access, unset HF_HUB_OFFLINE, or point data_dir at a local copy`,
     );
   }
-  if (cached !== undefined) await removeQuietly(paths.file, paths.sidecar);
   try {
     await mkdir(dirname(paths.file), { recursive: true });
   } catch (error) {
     throw new KittError("STORAGE_FAILED", `cannot create the download cache folder ${dirname(paths.file)}: ${(error as Error).message}`, { cause: error });
   }
+  // One download per cache file: a second kitt waits, then finds the file the first one finished.
+  return withFileLock(
+    `${paths.file}.lock`,
+    async () => {
+      const now = await readCached(paths);
+      if (now?.valid && now.digest.sha256 !== (cached?.valid ? cached.digest.sha256 : undefined)) {
+        return { ...ref, localPath: paths.file, sha256: now.digest.sha256, size: now.digest.size, fromCache: true };
+      }
+      if (now !== undefined) await removeQuietly(paths.file, paths.sidecar);
+      return downloadWithRetries(ref, paths, settings, options);
+    },
+    {
+      guards: `the download of ${label}`,
+      timeoutCode: "DOWNLOAD_FAILED",
+      signal: options.signal,
+      onWait: (owner) => options.onProgress?.({ repo: ref.repo, path: ref.path, done: 0, waitingForPid: owner.pid }),
+    },
+  );
+}
 
+async function downloadWithRetries(ref: HubFileRef, paths: CachePaths, settings: HubSettings, options: DownloadOptions): Promise<HubFile> {
   const attempts = Math.max(1, options.attempts ?? 4);
   const retryDelayMs = options.retryDelayMs ?? 1000;
   let lastFailure: RetryableError | undefined;
@@ -130,7 +153,7 @@ export async function downloadHubFile(ref: HubFileRef, options: DownloadOptions 
       lastFailure = error;
     }
   }
-  throw new KittError("DOWNLOAD_FAILED", `cannot download ${label} from ${settings.endpoint}: ${lastFailure?.message ?? "no attempt was made"} (tried ${attempts} times)`, {
+  throw new KittError("DOWNLOAD_FAILED", `cannot download ${describeRef(ref)} from ${settings.endpoint}: ${lastFailure?.message ?? "no attempt was made"} (tried ${attempts} times)`, {
     cause: lastFailure,
   });
 }

@@ -1,12 +1,12 @@
 /**
  * A lock file (created exclusively, holding the owner's pid and host) so two kitt processes
- * never run the same long build at once. A lock left by a process that died on this host is
- * taken over.
+ * never do the same long work at once (a build, a download into the same cache file). A lock
+ * left by a process that died on this host is taken over.
  */
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { setTimeout as sleep } from "node:timers/promises";
-import { KittError } from "../errors.js";
+import { KittError, type ErrorCode } from "../errors.js";
 
 interface LockOwner {
   pid: number;
@@ -14,10 +14,16 @@ interface LockOwner {
 }
 
 export interface LockOptions {
+  /** What the lock guards, for the timeout message: "a llama.cpp build". */
+  guards: string;
+  /** The error a wait that timed out is reported as. */
+  timeoutCode: ErrorCode;
   /** Called once when the lock is held by another process and we start waiting. */
   onWait?: (owner: LockOwner) => void;
   timeoutMs?: number;
   pollMs?: number;
+  /** Stops the wait (Ctrl+C); the lock is not taken. */
+  signal?: AbortSignal;
 }
 
 function isAlive(pid: number): boolean {
@@ -47,7 +53,7 @@ async function tryCreate(path: string): Promise<boolean> {
   }
 }
 
-export async function withFileLock<T>(path: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withFileLock<T>(path: string, work: () => Promise<T>, options: LockOptions): Promise<T> {
   const { timeoutMs = 60 * 60_000, pollMs = 1000 } = options;
   const deadline = Date.now() + timeoutMs;
   let announced = false;
@@ -59,15 +65,19 @@ export async function withFileLock<T>(path: string, work: () => Promise<T>, opti
     }
     if (Date.now() > deadline) {
       throw new KittError(
-        "BUILD_FAILED",
-        `timed out waiting for lock ${path} (held by pid ${owner?.pid ?? "?"} on ${owner?.host ?? "?"}); remove it if no build is running`,
+        options.timeoutCode,
+        `timed out waiting for lock ${path}, which guards ${options.guards} (held by pid ${owner?.pid ?? "?"} on ${owner?.host ?? "?"}); remove it if that is no longer running`,
       );
     }
     if (owner && !announced) {
       announced = true;
       options.onWait?.(owner);
     }
-    await sleep(pollMs);
+    try {
+      await sleep(pollMs, undefined, { signal: options.signal });
+    } catch (error) {
+      throw options.signal?.reason ?? error;
+    }
   }
   try {
     return await work();
