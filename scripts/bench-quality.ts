@@ -7,15 +7,17 @@
  * - `loglikelihood`: four echoed-prompt requests per question (one per answer letter), the
  *   harness's own method;
  * - `top_k_letters`: one request per question reading the letters from the first token's top-k.
- * Each run writes its checkpoint and compressed per-item outputs as a real run does.
+ * Each run writes its checkpoint and compressed per-item outputs as a real run does. Beside the
+ * time, the CPU seconds of kitt's process and of the emulator's (Linux: from /proc) show who kept
+ * the machine busy: on a small machine the two share its cores.
  *
  * Usage: `npx tsx scripts/bench-quality.ts [--limit N] [--method loglikelihood|top_k_letters] [--concurrency N]`
  * with `KITT_DATASETS_DIR` holding `mmlu/` (the offline mirror layout). `--limit` takes N
  * questions per subject (a quicker look; the target applies to the full set only). Exits 1 when
  * a full run misses the target, 2 on a crash.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import Table from "cli-table3";
@@ -50,7 +52,31 @@ interface Timing {
   items: number;
   seconds: number;
   acc: number;
+  /** CPU seconds (user + system) of kitt's process and of the emulator's; null where unknown. */
+  kittCpu: number;
+  emulatorCpu: number | null;
 }
+
+/** The emulator's pid, from the record kitt's native runtime keeps in `$KITT_HOME/run/`. */
+function emulatorPid(): number | undefined {
+  const dir = join(process.env.KITT_HOME ?? "", "run");
+  const records = readdirSync(dir).filter((name) => name.endsWith(".json"));
+  return records.length === 1 ? (JSON.parse(readFileSync(join(dir, records[0]!), "utf8")) as { pid: number }).pid : undefined;
+}
+
+/** A process's CPU seconds so far from /proc/<pid>/stat (utime + stime, in ticks of 1/100 s); null off Linux. */
+function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
+}
+
+const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;
 
 async function timeMethod(method: Method): Promise<Timing> {
   const emulator = fileURLToPath(new URL("../test/emulators/bin/vllm.mjs", import.meta.url));
@@ -59,6 +85,9 @@ async function timeMethod(method: Method): Promise<Timing> {
   await using started = engine;
   await started.start();
   const config = mmluBenchmark.configSchema.parse({ method, limit, concurrency });
+  const pid = emulatorPid();
+  const emulatorBefore = processCpuSeconds(pid);
+  const kittBefore = process.cpuUsage();
   const begin = performance.now();
   let lastShown = 0;
   const outcome = await mmluBenchmark.run({
@@ -74,8 +103,11 @@ async function timeMethod(method: Method): Promise<Timing> {
     },
   });
   const seconds = (performance.now() - begin) / 1000;
+  const kittCpu = cpuSeconds(process.cpuUsage(kittBefore));
+  const emulatorAfter = processCpuSeconds(pid);
+  const emulatorCpu = emulatorBefore === null || emulatorAfter === null ? null : emulatorAfter - emulatorBefore;
   if (!outcome.passed) throw new Error(`${method}: the run failed: ${outcome.errors.slice(0, 3).join("; ")}`);
-  return { method, items: outcome.metrics.n as number, seconds, acc: outcome.metrics.acc as number };
+  return { method, items: outcome.metrics.n as number, seconds, acc: outcome.metrics.acc as number, kittCpu, emulatorCpu };
 }
 
 async function main(): Promise<number> {
@@ -85,7 +117,10 @@ async function main(): Promise<number> {
   try {
     const timings: Timing[] = [];
     for (const method of methods) timings.push(await timeMethod(method));
-    const table = new Table({ head: ["method", "questions", "time (s)", "questions/s", "target", "result"], style: { head: [], border: [] } });
+    const table = new Table({
+      head: ["method", "questions", "time (s)", "questions/s", "kitt CPU (s)", "emulator CPU (s)", "target", "result"],
+      style: { head: [], border: [] },
+    });
     let missed = false;
     for (const timing of timings) {
       const judged = timing.items === FULL_MMLU;
@@ -96,11 +131,13 @@ async function main(): Promise<number> {
         String(timing.items),
         timing.seconds.toFixed(1),
         (timing.items / timing.seconds).toFixed(0),
+        timing.kittCpu.toFixed(1),
+        timing.emulatorCpu === null ? "—" : timing.emulatorCpu.toFixed(1),
         judged ? `< ${TARGET_SECONDS} s` : "(full set only)",
         judged ? (pass ? pc.green("pass") : pc.red("MISS")) : "—",
       ]);
     }
-    process.stdout.write(`MMLU 5-shot against the vLLM emulator (1 ms per request)\n${table.toString()}\n`);
+    process.stdout.write(`MMLU 5-shot against the vLLM emulator (1 ms per request), ${availableParallelism()} cores\n${table.toString()}\n`);
     return missed ? 1 : 0;
   } finally {
     rmSync(home, { recursive: true, force: true });
