@@ -21,10 +21,23 @@ export async function readJson(req) {
   }
 }
 
+/**
+ * Text already in JSON form, put into a `sendJson` body as is: big generated parts (an echoed
+ * prompt's log-probabilities) are written as text instead of as millions of small objects.
+ */
+export class RawJson {
+  constructor(text) {
+    this.text = text;
+  }
+}
+
 export function sendJson(res, status, body, headers = {}) {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text), ...headers });
-  res.end(text);
+  const raw = [];
+  const text = JSON.stringify(body, (_key, value) => (value instanceof RawJson ? `\u0000${raw.push(value.text) - 1}` : value));
+  // Each RawJson left a placeholder string (NUL, which JSON writes escaped, then its index).
+  const bytes = Buffer.from(raw.length === 0 ? text : text.replace(/"\\u0000(\d+)"/g, (_match, index) => raw[Number(index)]));
+  res.writeHead(status, { "content-type": "application/json", "content-length": bytes.length, ...headers });
+  res.end(bytes);
 }
 
 export function sendText(res, status, text, contentType = "text/plain; charset=utf-8") {

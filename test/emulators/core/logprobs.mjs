@@ -5,7 +5,7 @@
  * deterministic stand-ins: the chosen token always leads its top list, as under greedy decoding,
  * and the letters " A"–" D" are among the alternatives so multiple-choice scorers find them.
  */
-import { HttpError } from "./http-util.mjs";
+import { HttpError, RawJson } from "./http-util.mjs";
 
 const ALTERNATIVES = [" A", " B", " C", " D", " the", " and", " of", " to", "\n", ".", ",", " a", " in", " is", " that", " it", " for", " on", " with", " as"];
 
@@ -30,22 +30,24 @@ function positionBase(prompt) {
   return hash(prompt.slice(-32), 3) % 100_000;
 }
 
-function topList(chosen, chosenLogprob, position, n) {
-  const top = { [chosen]: chosenLogprob };
+/** The top list as JSON text: the chosen token first, then alternatives below it, in an order that depends on the position. */
+function topListJson(chosen, chosenJson, chosenLogprob, position, n) {
+  let text = `{${chosenJson}:${chosenLogprob}`;
   let size = 1;
   for (const alternative of ALTERNATIVES) {
     if (size >= n) break;
-    if (alternative in top) continue;
-    // Below the chosen token, in an order that depends on the position.
-    top[alternative] = chosenLogprob - 0.1 - (hash(alternative, position * 31 + 11) % 5000) / 1000;
+    if (alternative === chosen) continue;
+    text += `,${JSON.stringify(alternative)}:${chosenLogprob - 0.1 - (hash(alternative, position * 31 + 11) % 5000) / 1000}`;
     size++;
   }
-  return top;
+  return `${text}}`;
 }
 
 /**
  * @param {{ prompt: string, generated: string[], echo: boolean, n: number, maxLogprobs: number }} request
  *   `generated`: the answer's tokens; `n`: the `logprobs` the request asked for.
+ * @returns {RawJson} `{text_offset, token_logprobs, tokens, top_logprobs}`, written as JSON text
+ *   (an echoed 5-shot prompt has hundreds of tokens, each with its own top list).
  */
 export function completionLogprobs({ prompt, generated, echo, n, maxLogprobs }) {
   if (!Number.isInteger(n) || n < 0) throw new HttpError(400, `logprobs must be a non-negative integer, got ${JSON.stringify(n)}.`);
@@ -59,11 +61,12 @@ export function completionLogprobs({ prompt, generated, echo, n, maxLogprobs }) 
   const base = positionBase(prompt);
   const add = (token, first) => {
     const position = base + tokens.length;
+    const tokenJson = JSON.stringify(token);
     const logprob = first ? null : logprobOf(token, position);
     textOffset.push(offset);
-    tokens.push(token);
-    tokenLogprobs.push(logprob);
-    topLogprobs.push(first || n === 0 ? null : topList(token, logprob, position, n));
+    tokens.push(tokenJson);
+    tokenLogprobs.push(logprob === null ? "null" : String(logprob));
+    topLogprobs.push(first || n === 0 ? "null" : topListJson(token, tokenJson, logprob, position, n));
     offset += token.length;
   };
   if (echo) exactTokens(prompt).forEach((token, i) => add(token, i === 0));
@@ -71,5 +74,7 @@ export function completionLogprobs({ prompt, generated, echo, n, maxLogprobs }) 
     if (token === "") continue;
     add(token, false);
   }
-  return { text_offset: textOffset, token_logprobs: tokenLogprobs, tokens, top_logprobs: topLogprobs };
+  return new RawJson(
+    `{"text_offset":[${textOffset.join(",")}],"token_logprobs":[${tokenLogprobs.join(",")}],"tokens":[${tokens.join(",")}],"top_logprobs":[${topLogprobs.join(",")}]}`,
+  );
 }
