@@ -48,6 +48,9 @@ export interface RunItemsResult {
   cause?: unknown;
 }
 
+/** Failed items listed one by one in `errors`; the rest are counted (a 2k-context engine can fail hundreds of MMLU prompts). */
+const LISTED_ITEM_ERRORS = 10;
+
 export async function runItems(options: RunItemsOptions): Promise<RunItemsResult> {
   const { items, checkpoint } = options;
   const total = items.length;
@@ -111,7 +114,7 @@ export async function runItems(options: RunItemsOptions): Promise<RunItemsResult
           return;
         }
         result.failed++;
-        result.errors.push(`item ${item.key}: ${describeError(error)}`);
+        if (result.failed <= LISTED_ITEM_ERRORS) result.errors.push(`item ${item.key}: ${describeError(error)}`);
       }
       report();
     }
@@ -122,6 +125,9 @@ export async function runItems(options: RunItemsOptions): Promise<RunItemsResult
       result.stopped = true;
       result.cause = options.signal.reason;
       result.errors.push(`stopped: ${describeError(options.signal.reason)}`);
+    }
+    if (result.failed > LISTED_ITEM_ERRORS) {
+      result.errors.push(`…and ${result.failed - LISTED_ITEM_ERRORS} more failed items (${result.failed} in all; a resumed run retries them)`);
     }
   } finally {
     log.close(!result.stopped && result.failed === 0 && logError === undefined);

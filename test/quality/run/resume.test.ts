@@ -112,4 +112,17 @@ describe("resuming an aborted run", () => {
     expect((await runOnce(retry, env, { resume: true })).metrics).toMatchObject({ n: TOTAL, exact_match_strict: 0.5 });
     expect(retry.calls.generate).toBe(1);
   });
+
+  it("lists the first ten failed documents and counts the rest, so a 2k-context engine does not flood the report", async () => {
+    const env = { KITT_HOME: mkdtempSync(join(tmpdir(), "kitt-resume-")) };
+    const tooLong = new ScriptedEngine(key, undefined, () => {
+      if (tooLong.calls.generate > 15) throw new Error("request exceeds the available context size");
+    });
+    const run = await runOnce(tooLong, env);
+    expect(run).toMatchObject({ stopped: false, failed: TOTAL - 15, evaluated: 15 });
+    expect(run.errors).toHaveLength(11);
+    expect(run.errors.slice(0, 10).every((error) => /^item \d+: request exceeds the available context size$/.test(error))).toBe(true);
+    expect(run.errors[10]).toBe(`…and ${TOTAL - 25} more failed items (${TOTAL - 15} in all; a resumed run retries them)`);
+    expect(run.metrics).toMatchObject({ n: 15, failed: TOTAL - 15 });
+  });
 });
