@@ -2,13 +2,14 @@
  * SGLang: its OpenAI route ignores `echo`, so the native `/generate` is used with
  * `return_logprob, logprob_start_len: 0, top_logprobs_num: 1, return_text_in_logprobs`:
  * `meta_info.input_token_logprobs` is `[logprob, token_id, text]` per prompt token (the first
- * logprob null) and `input_top_logprobs` the best alternatives per position.
+ * logprob null) and `input_top_logprobs` the best alternatives per position. A list of prompts
+ * in `text` is one batch, answered by a list of results in the same order.
  */
 import { KittError } from "../../errors.js";
 import { asRecord } from "../../protocols/json-fields.js";
 import { promptTokenList, type PromptTokens } from "./continuation-tokens.js";
 
-export function sglangLoglikelihoodRequest(prompt: string) {
+export function sglangLoglikelihoodRequest(prompt: string | readonly string[]) {
   return {
     path: "/generate",
     body: {
@@ -20,6 +21,14 @@ export function sglangLoglikelihoodRequest(prompt: string) {
       return_text_in_logprobs: true,
     },
   };
+}
+
+/** Each prompt's tokens from a batched answer, in the order the prompts were sent. */
+export function parseSglangBatchPromptTokens(response: unknown, count: number): PromptTokens[] {
+  if (!Array.isArray(response) || response.length !== count) {
+    throw new KittError("ENGINE_REQUEST_FAILED", `SGLang answered a batch of ${count} prompts with ${Array.isArray(response) ? `${response.length} results` : "no list"}`);
+  }
+  return response.map((result) => parseSglangPromptTokens(result));
 }
 
 export function parseSglangPromptTokens(response: unknown): PromptTokens {

@@ -10,7 +10,7 @@ import { KittError } from "../../errors.js";
 import { loglikelihoodPair } from "../tasks/prompt.js";
 import { continuationLogprob, type ContinuationLogprob, type PromptTokens } from "./continuation-tokens.js";
 import { postJson } from "./engine-http.js";
-import { parseSglangPromptTokens, sglangLoglikelihoodRequest } from "./loglikelihood-sglang.js";
+import { parseSglangBatchPromptTokens, parseSglangPromptTokens, sglangLoglikelihoodRequest } from "./loglikelihood-sglang.js";
 import { parseTgiPromptTokens, tgiLoglikelihoodRequest } from "./loglikelihood-tgi.js";
 import {
   parseVllmBatchPromptTokens,
@@ -37,7 +37,11 @@ const FAMILIES: Partial<Record<EngineName, Family>> = {
     parse: parseVllmPromptTokens,
     batch: { request: vllmLoglikelihoodBatchRequest, parse: parseVllmBatchPromptTokens },
   },
-  sglang: { request: (_model, prompt) => sglangLoglikelihoodRequest(prompt), parse: parseSglangPromptTokens },
+  sglang: {
+    request: (_model, prompt) => sglangLoglikelihoodRequest(prompt),
+    parse: parseSglangPromptTokens,
+    batch: { request: (_model, prompts) => sglangLoglikelihoodRequest(prompts), parse: parseSglangBatchPromptTokens },
+  },
   tgi: { request: (_model, prompt) => tgiLoglikelihoodRequest(prompt), parse: parseTgiPromptTokens },
 };
 
@@ -63,8 +67,9 @@ export async function loglikelihood(
 }
 
 /**
- * Several continuations of one context: one batched request where the engine takes a batch (the
- * same numbers as one request each, with a fraction of the HTTP round trips), else one after another.
+ * Several continuations of one context: one batched request where the engine takes a batch (vLLM,
+ * SGLang: the same numbers as one request each, with a fraction of the HTTP round trips), else one
+ * after another.
  */
 export async function loglikelihoods(
   engine: LoglikelihoodEngine,

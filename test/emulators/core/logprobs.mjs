@@ -1,16 +1,19 @@
 /**
- * The legacy completions `logprobs` object (`{tokens, token_logprobs, top_logprobs,
- * text_offset}`), as vLLM, SGLang and TabbyAPI return it for `logprobs: N` on `/v1/completions`,
- * with `echo: true` covering the prompt too (its first token has no log-probability). Values are
- * deterministic stand-ins: the chosen token always leads its top list, as under greedy decoding,
- * and the letters " A"–" D" are among the alternatives so multiple-choice scorers find them.
+ * Token log-probabilities for the emulators: the legacy completions `logprobs` object
+ * (`{tokens, token_logprobs, top_logprobs, text_offset}`), as vLLM, SGLang and TabbyAPI return it
+ * for `logprobs: N` on `/v1/completions`, with `echo: true` covering the prompt too (its first
+ * token has no log-probability); and the same prompt values as a list, for the engines' native
+ * shapes (SGLang's `input_token_logprobs`, TGI's `prefill`). Values are deterministic stand-ins,
+ * equal on every engine for the same prompt: the chosen token always leads its top list, as
+ * under greedy decoding, and the letters " A"–" D" are among the alternatives so multiple-choice
+ * scorers find them.
  */
 import { HttpError, RawJson } from "./http-util.mjs";
 
 const ALTERNATIVES = [" A", " B", " C", " D", " the", " and", " of", " to", "\n", ".", ",", " a", " in", " is", " that", " it", " for", " on", " with", " as"];
 
 /** Tokens whose concatenation is exactly `text`: each word with the whitespace before it, and trailing whitespace. */
-function exactTokens(text) {
+export function exactTokens(text) {
   return text.match(/\s*\S+|\s+/g) ?? [];
 }
 
@@ -37,10 +40,35 @@ function topListJson(chosen, chosenJson, chosenLogprob, position, n) {
   for (const alternative of ALTERNATIVES) {
     if (size >= n) break;
     if (alternative === chosen) continue;
-    text += `,${JSON.stringify(alternative)}:${chosenLogprob - 0.1 - (hash(alternative, position * 31 + 11) % 5000) / 1000}`;
+    text += `,${JSON.stringify(alternative)}:${alternativeLogprob(alternative, chosenLogprob, position)}`;
     size++;
   }
   return `${text}}`;
+}
+
+/** An alternative's log-probability: below the chosen token's, in an order that depends on the position. */
+function alternativeLogprob(alternative, chosenLogprob, position) {
+  return chosenLogprob - 0.1 - (hash(alternative, position * 31 + 11) % 5000) / 1000;
+}
+
+/**
+ * The prompt's tokens with the values `completionLogprobs` echoes for them: `logprob` null for
+ * the first; `top` the chosen token and then alternatives, `n` in all (null for the first).
+ * @returns {{ token: string, logprob: number | null, top: [string, number][] | null }[]}
+ */
+export function promptLogprobs(prompt, n) {
+  const base = positionBase(prompt);
+  return exactTokens(prompt).map((token, i) => {
+    if (i === 0) return { token, logprob: null, top: null };
+    const position = base + i;
+    const logprob = logprobOf(token, position);
+    const top = [[token, logprob]];
+    for (const alternative of ALTERNATIVES) {
+      if (top.length >= n) break;
+      if (alternative !== token) top.push([alternative, alternativeLogprob(alternative, logprob, position)]);
+    }
+    return { token, logprob, top };
+  });
 }
 
 /**

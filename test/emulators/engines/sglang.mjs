@@ -8,6 +8,7 @@ import { E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, dateTime, detokenize, histog
 import { HttpError, randomHex, readJson, sendJson, sendText, startSse, writeSse } from "../core/http-util.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
 import { renderPython } from "../core/prometheus.mjs";
+import { promptLogprobs } from "../core/logprobs.mjs";
 import { countTokens, planAnswer } from "../core/text-model.mjs";
 
 const flavor = {
@@ -54,15 +55,38 @@ function sendError(res, status, message, type) {
   sendJson(res, status, { object: "error", message, type, param: null, code: status });
 }
 
-/** Native `/generate`: `{text, sampling_params, stream}`; streamed events carry the text so far. */
+/**
+ * Native `/generate`: `{text, sampling_params, stream}`; streamed events carry the text so far.
+ * `text` may be a list (a batch: one result per prompt, in order, not streamed). With
+ * `return_logprob`, `meta_info` holds `input_token_logprobs` from `logprob_start_len` (-1, the
+ * default: none) and `output_token_logprobs`, each `[logprob, token_id, text]` (text only with
+ * `return_text_in_logprobs`; the first prompt token's logprob null), and with `top_logprobs_num`
+ * the alternatives per position in `input_top_logprobs` / `output_top_logprobs`.
+ */
 async function nativeGenerate(ctx, req, res) {
   const body = await readJson(req);
-  if (typeof body.text !== "string") throw new HttpError(400, "text is required");
+  const batch = Array.isArray(body.text);
+  const texts = batch ? body.text : [body.text];
+  if (texts.length === 0 || !texts.every((text) => typeof text === "string")) throw new HttpError(400, "text is required");
+  if (batch && body.stream === true) throw new HttpError(400, "the emulator streams single prompts only");
+  if (!batch) {
+    const result = await generateOne(ctx, body, body.text, res);
+    if (result) sendJson(res, 200, result);
+    return;
+  }
+  const results = await Promise.all(texts.map((text) => generateOne(ctx, body, text, res)));
+  if (results.every(Boolean)) sendJson(res, 200, results);
+}
+
+/** One prompt; streams its events itself, or returns the result to send (undefined when the client left). */
+async function generateOne(ctx, body, prompt, res) {
+  const stream = body.stream === true;
   const params = body.sampling_params ?? {};
   const maxTokens = params.max_new_tokens ?? 128;
-  const promptTokens = countTokens(body.text);
+  const promptTokens = countTokens(prompt);
   const stop = typeof params.stop === "string" ? [params.stop] : (params.stop ?? []);
-  const plan = planAnswer({ prompt: body.text, maxTokens, stop, ignoreEos: params.ignore_eos === true, eosAfter: ctx.settings.eosAfter });
+  const plan = planAnswer({ prompt, maxTokens, stop, ignoreEos: params.ignore_eos === true, eosAfter: ctx.settings.eosAfter });
+  const logprobs = body.return_logprob === true ? logprobMeta(body, prompt, plan) : {};
   const id = randomHex(32);
   const started = performance.now();
   let text = "";
@@ -73,22 +97,45 @@ async function nativeGenerate(ctx, req, res) {
     completion_tokens: completionTokens,
     cached_tokens: 0,
     e2e_latency: (performance.now() - started) / 1000,
+    ...(done ? logprobs : {}),
   });
-  if (body.stream === true) startSse(res);
+  if (stream) startSse(res);
   const record = await ctx.scheduler.generate({
     plan, promptTokens, maxTokens, res,
     emit: (piece, i, last) => {
       text += piece.text;
-      if (body.stream === true) writeSse(res, { text, output_ids: tokenIds(text), meta_info: meta(i + 1, last) });
+      if (stream) writeSse(res, { text, output_ids: tokenIds(text), meta_info: meta(i + 1, last) });
     },
   });
-  if (!record) return;
-  if (body.stream === true) {
-    writeSse(res, "[DONE]");
-    res.end();
-  } else {
-    sendJson(res, 200, { text, output_ids: tokenIds(text), meta_info: meta(record.completionTokens, true) });
+  if (!record) return undefined;
+  if (!stream) return { text, output_ids: tokenIds(text), meta_info: meta(record.completionTokens, true) };
+  writeSse(res, "[DONE]");
+  res.end();
+  return undefined;
+}
+
+function logprobMeta(body, prompt, plan) {
+  const startLen = body.logprob_start_len ?? -1;
+  const topN = body.top_logprobs_num ?? 0;
+  const withText = body.return_text_in_logprobs === true;
+  const entry = (logprob, token) => [logprob, tokenIds(token)[0] ?? 0, withText ? token : null];
+  const tokens = promptLogprobs(prompt, Math.max(1, topN));
+  if (startLen >= tokens.length) {
+    throw new HttpError(400, `logprob_start_len (${startLen}) is greater than or equal to the input length (${tokens.length})`);
   }
+  const input = startLen < 0 ? [] : tokens.slice(startLen);
+  // Generated tokens: the chosen one at −0.25, as the generation routes report it.
+  const output = plan.pieces.map((piece) => entry(-0.25, piece.text));
+  return {
+    input_token_logprobs: input.map((token) => entry(token.logprob, token.token)),
+    output_token_logprobs: output,
+    ...(topN > 0
+      ? {
+          input_top_logprobs: input.map((token) => token.top && token.top.map(([alternative, logprob]) => entry(logprob, alternative))),
+          output_top_logprobs: output.map((chosen) => [chosen]),
+        }
+      : {}),
+  };
 }
 
 const stamp = () => `[${dateTime()}]`;

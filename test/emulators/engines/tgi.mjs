@@ -6,6 +6,7 @@
 import { parseArgv, portFrom } from "../core/argv.mjs";
 import { E2E_BUCKETS, LATENCY_BUCKETS, TOKEN_BUCKETS, histogramOver, timePerOutputToken, tokenIds } from "../core/engine-kit.mjs";
 import { HttpError, readJson, sendJson, sendText, startSse, writeSse } from "../core/http-util.mjs";
+import { promptLogprobs } from "../core/logprobs.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
 import { renderRust } from "../core/prometheus.mjs";
 import { countTokens, planAnswer } from "../core/text-model.mjs";
@@ -50,7 +51,16 @@ function validatedRequest(body) {
   if (inputTokens + maxNewTokens > MAX_TOTAL_TOKENS) {
     throw validationError(`\`inputs\` tokens + \`max_new_tokens\` must be <= ${MAX_TOTAL_TOKENS}. Given: ${inputTokens} \`inputs\` tokens and ${maxNewTokens} \`max_new_tokens\``);
   }
-  return { inputs, inputTokens, maxNewTokens, stop, details: p.details === true, seed: p.seed ?? null, doSample: p.do_sample === true };
+  return {
+    inputs,
+    inputTokens,
+    maxNewTokens,
+    stop,
+    details: p.details === true,
+    decoderInputDetails: p.decoder_input_details === true,
+    seed: p.seed ?? null,
+    doSample: p.do_sample === true,
+  };
 }
 
 function finishReasonOf(plan) {
@@ -60,6 +70,7 @@ function finishReasonOf(plan) {
 
 async function generateNative(ctx, req, res, stream) {
   const r = validatedRequest(await readJson(req));
+  if (stream && r.decoderInputDetails) throw validationError("`decoder_input_details` == true is not supported when streaming tokens");
   const plan = planAnswer({ prompt: r.inputs, maxTokens: r.maxNewTokens, stop: r.stop, eosAfter: ctx.settings.eosAfter, seed: r.seed ?? undefined });
   const details = (generated) => ({ finish_reason: finishReasonOf(plan), generated_tokens: generated, seed: r.doSample ? r.seed : null, input_length: r.inputTokens });
   const tokenOf = (piece) => {
@@ -79,7 +90,9 @@ async function generateNative(ctx, req, res, stream) {
     res.end();
     return;
   }
-  sendJson(res, 200, { generated_text: plan.text, ...(r.details ? { details: { ...details(record.completionTokens), prefill: [], tokens: plan.pieces.map(tokenOf) } } : {}) }, {
+  // The prompt's tokens with their log-probabilities only with decoder_input_details (the first has none).
+  const prefill = r.decoderInputDetails ? promptLogprobs(r.inputs, 1).map(({ token, logprob }) => ({ id: tokenIds(token)[0] ?? 0, text: token, logprob })) : [];
+  sendJson(res, 200, { generated_text: plan.text, ...(r.details ? { details: { ...details(record.completionTokens), prefill, tokens: plan.pieces.map(tokenOf) } } : {}) }, {
     "x-prompt-tokens": String(r.inputTokens),
     "x-generated-tokens": String(record.completionTokens),
   });

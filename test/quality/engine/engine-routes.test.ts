@@ -1,12 +1,12 @@
 /**
  * `loglikelihood`, `firstTokenTopK` and greedy generation through real engine objects: against a
- * server answering in each engine's log-probability shapes, and, for generation, the vLLM and
- * TGI emulators.
+ * server answering in each engine's log-probability shapes, and against the engine emulators.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareEngine } from "../../../src/engines/launch.js";
 import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { greedyGenerate } from "../../../src/quality/engine/greedy.js";
+import type { ContinuationLogprob } from "../../../src/quality/engine/continuation-tokens.js";
 import { loglikelihood, loglikelihoods } from "../../../src/quality/engine/loglikelihood.js";
 import { firstTokenTopK } from "../../../src/quality/engine/top-k.js";
 import { startEmulator, type EmulatedEngineName, type RunningEmulator } from "../../emulators/index.mjs";
@@ -110,24 +110,31 @@ describe.each(["vllm", "sglang", "exllamav2"] as const)("legacy completions logp
   });
 });
 
-describe("echoed prompt logprobs on the vLLM emulator", () => {
-  it("scores a continuation from the prompt tokens, the same every time", async () => {
-    await using emulator = await startEmulator("vllm", { model: "tiny", tokenDelayMs: 0 });
+/** The first engine's score of one continuation, which every other engine must match (the emulators share their values). */
+let reference: ContinuationLogprob | undefined;
+
+describe.each(["vllm", "sglang", "tgi"] as const)("prompt logprobs on the %s emulator", (name) => {
+  it("scores a continuation from the prompt tokens, the same every time and on every engine", async () => {
+    await using emulator = await startEmulator(name, { model: "tiny", tokenDelayMs: 0 });
     await emulator.ready;
-    const engine = await endpoint("vllm", emulator.url);
+    const engine = await endpoint(name, emulator.url);
     const first = await loglikelihood(engine, "Question one\nAnswer:", " B and C");
     expect(first.tokens).toBe(3);
     expect(first.logprob).toBeLessThan(0);
     expect(first.logprob).toBeGreaterThan(-3 * 8.05);
+    // TGI gives no alternatives for prompt positions: whether the continuation is greedy is unknown there.
+    expect(first.isGreedy).toBe(name === "tgi" ? null : true);
     expect(await loglikelihood(engine, "Question one\nAnswer:", " B and C")).toEqual(first);
+    reference ??= first;
+    expect(first.logprob).toBe(reference.logprob);
     const other = await loglikelihood(engine, "Question one\nAnswer:", " D and C");
     expect(other.logprob).not.toBe(first.logprob);
-    // Batched: one request for every continuation, the same numbers as one request each.
+    // vLLM and SGLang take the continuations in one batched request, TGI one each: the same numbers.
     const before = emulator.finishedRequests;
     const batch = await loglikelihoods(engine, "Question one\nAnswer:", [" B and C", " D and C", " A"]);
     expect(batch.slice(0, 2)).toEqual([first, other]);
     expect(batch[2]).toEqual(await loglikelihood(engine, "Question one\nAnswer:", " A"));
-    expect(emulator.finishedRequests - before).toBe(3 + 1); // three prompts in one batch, then the single check
+    expect(emulator.finishedRequests - before).toBe(3 + 1);
     await engine.terminate();
   });
 });
