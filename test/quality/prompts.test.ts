@@ -30,7 +30,7 @@ describe("MMLU prompts", () => {
   });
 
   it("builds the few-shot prompt from the first dev rows, keeping quoted text byte for byte", () => {
-    const task = createMmluTask(data, { shots: 2 });
+    const task = createMmluTask(data, { shots: 2, documents: astronomy });
     expect(task.context(astronomy[1]!)).toBe(
       "The following are multiple choice questions (with answers) about astronomy.\n\nHow many moons has Mars?\nA. 0\nB. 1\nC. 2\nD. 3\nAnswer: C\n\nWhat orbits Earth?\nA. The Sun\nB. The Moon\nC. Mars\nD. Venus\nAnswer: B\n\nPick the true one:\r\nI. \"Sun\" is a star, hot.\nA. I only\nB. None\nC. Both, really\nD. II only\nAnswer:",
     );
@@ -49,8 +49,11 @@ describe("MMLU prompts", () => {
     );
   });
 
-  it("refuses more shots than dev rows", () => {
-    expect(() => createMmluTask(data, { shots: 5 }).context(astronomy[0]!)).toThrow(/2 dev examples, fewer than 5 shots/);
+  it("refuses more shots than dev rows, once for every subject short of them", () => {
+    expect(() => createMmluTask(data, { shots: 5 })).toThrow("MMLU 5-shot needs 5 dev examples per subject: astronomy has 2, world_religions has 1");
+    const astronomyOnly = createMmluTask(data, { shots: 2, documents: astronomy });
+    expect(astronomyOnly.documents).toEqual(astronomy);
+    expect(() => astronomyOnly.context(data.test.find((d) => d.subject === "world_religions")!)).toThrow(/1 dev examples, fewer than 2 shots/);
   });
 });
 

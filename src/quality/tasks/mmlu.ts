@@ -36,6 +36,13 @@ export interface MmluTaskOptions {
 
 export function createMmluTask(data: MmluData, options: MmluTaskOptions): QualityTask<MmluDoc> {
   const { shots } = options;
+  const documents = options.documents ?? data.test;
+  // Checked once for the whole run, not as one failure per document.
+  const short = [...new Set(documents.map((doc) => doc.subject))].filter((subject) => (data.dev.get(subject)?.length ?? 0) < shots);
+  if (short.length > 0) {
+    const counts = short.map((subject) => `${subject} has ${data.dev.get(subject)?.length ?? 0}`).join(", ");
+    throw new KittError("USAGE", `MMLU ${shots}-shot needs ${shots} dev examples per subject: ${counts}`);
+  }
   const context = (doc: MmluDoc): string => {
     const pool = data.dev.get(doc.subject) ?? [];
     if (shots > pool.length) throw new KittError("USAGE", `MMLU ${doc.subject} has ${pool.length} dev examples, fewer than ${shots} shots`);
@@ -43,7 +50,7 @@ export function createMmluTask(data: MmluData, options: MmluTaskOptions): Qualit
   };
   return {
     name: shots === 0 ? "mmlu" : `mmlu_${shots}shot`,
-    documents: options.documents ?? data.test,
+    documents,
     context,
     multipleChoice: (doc): MultipleChoiceItem => multipleChoice(context(doc), MMLU_CHOICES, doc.answer),
     generation: (doc): GenerationItem => ({ prompt: context(doc), stop: MMLU_GENERATION_STOP.slice(), reference: MMLU_CHOICES[doc.answer]! }),
