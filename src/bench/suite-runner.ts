@@ -113,6 +113,7 @@ async function runTest(
       config: test.config,
       signal,
       warmup: !options.skipWarmup,
+      runNumber,
       onProgress: (progress) =>
         options.onEvent?.({ type: "progress", test_name: benchmark.name, run_number: runNumber, progress }),
     });

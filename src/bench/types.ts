@@ -35,6 +35,8 @@ export interface BenchmarkContext<Config> {
   onProgress(event: ProgressEvent): void;
   /** False when the user asked to skip warmup (`--skip-warmup`). */
   warmup: boolean;
+  /** Which run of the test this is (1 when absent); repeated runs keep checkpoints of their own. */
+  runNumber?: number;
 }
 
 export interface BenchmarkOutcome {

@@ -114,6 +114,13 @@ describe("runSuite", () => {
     expect(overridden.results.map((r) => `${r.test_name}#${r.run_number}`)).toEqual(["a#1", "a#2", "b#1", "b#2", "c#1", "c#2"]);
   });
 
+  it("tells each run of a test its run number", async () => {
+    const seen: (number | undefined)[] = [];
+    const { suite, registry } = suiteOf(["a"], [fake("a", async (ctx) => (seen.push(ctx.runNumber), ok(ctx)))]);
+    await runSuite({ engine: new ScriptedEngine(), suite, registry, runs: 3 });
+    expect(seen).toEqual([1, 2, 3]);
+  });
+
   it("records a failing test and goes on to the next", async () => {
     log = [];
     const broken = fake("a", async () => {

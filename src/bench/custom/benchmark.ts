@@ -87,6 +87,7 @@ async function runCustomTest(test: CustomTest, ctx: BenchmarkContext<CustomConfi
     signal: ctx.signal,
     concurrency: config.concurrency,
     resume: config.resume,
+    run: ctx.runNumber,
     env,
     onProgress: (progress) =>
       ctx.onProgress({

@@ -39,6 +39,7 @@ export async function runQualityBenchmark(
     signal: ctx.signal,
     concurrency: config.concurrency,
     resume: config.resume,
+    run: ctx.runNumber,
     categories: built.categories,
     onProgress: (progress) =>
       ctx.onProgress({

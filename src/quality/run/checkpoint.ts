@@ -26,6 +26,8 @@ export interface CheckpointIdentity {
   engine: string;
   model: string;
   settings: Record<string, unknown>;
+  /** Which run of the test (1, 2, ... with `runs` > 1). */
+  run: number;
   /** The keys of the documents evaluated, in order. */
   items: readonly string[];
 }

@@ -28,6 +28,8 @@ export interface CheckpointedRunOptions {
   concurrency?: number;
   /** Continue from the checkpoint of an earlier run with the same hash; otherwise start over. */
   resume?: boolean;
+  /** Which run of the test this is (1 when absent): each has its own checkpoint, so a resumed run 2 does not take run 1's records. */
+  run?: number;
   onProgress?(progress: ItemProgress): void;
   env?: NodeJS.ProcessEnv;
 }
@@ -51,7 +53,7 @@ export interface QualityRun extends CheckpointedRun {
 
 export async function runCheckpointed(options: CheckpointedRunOptions): Promise<CheckpointedRun> {
   const { task, method, engine } = options;
-  const identity = { task, method, engine: engine.name, model: engine.model, settings: options.settings };
+  const identity = { task, method, engine: engine.name, model: engine.model, settings: options.settings, run: options.run ?? 1 };
   const hash = checkpointHash({ ...identity, items: options.items.map((item) => item.key) });
   const path = checkpointPath(task, hash, options.env);
   const outputsPath = join(kittHome(options.env), "quality", `${task}_${hash}.jsonl.gz`);

@@ -13,7 +13,7 @@ function emptyFile(records: Record<string, ItemRecord> = {}): CheckpointFile {
     version: CHECKPOINT_VERSION,
     task: "gsm8k",
     hash: HASH,
-    identity: { task: "gsm8k", method: "generation", engine: "vllm", model: "m", settings: {}, item_count: 3 },
+    identity: { task: "gsm8k", method: "generation", engine: "vllm", model: "m", settings: {}, run: 1, item_count: 3 },
     updated_at: "2026-01-01T00:00:00.000Z",
     complete: false,
     records,

@@ -29,7 +29,7 @@ function scores(run: QualityRun) {
   return metrics;
 }
 
-async function runOnce(engine: ScriptedEngine, env: NodeJS.ProcessEnv, options: { resume?: boolean; signal?: AbortSignal } = {}) {
+async function runOnce(engine: ScriptedEngine, env: NodeJS.ProcessEnv, options: { resume?: boolean; signal?: AbortSignal; run?: number } = {}) {
   return runPlan({
     plan: planGsm8k(task, { engine, method: "generation", topK: 20 }),
     engine,
@@ -37,6 +37,7 @@ async function runOnce(engine: ScriptedEngine, env: NodeJS.ProcessEnv, options: 
     signal: options.signal ?? new AbortController().signal,
     concurrency: 4,
     resume: options.resume,
+    run: options.run,
     env,
   });
 }
@@ -97,6 +98,18 @@ describe("resuming an aborted run", () => {
       env,
     });
     expect(changed.restored).toBe(0);
+  });
+
+  it("keeps a checkpoint per run of a test: resuming run 2 never takes run 1's records", async () => {
+    const env = { KITT_HOME: mkdtempSync(join(tmpdir(), "kitt-resume-")) };
+    const first = await runOnce(new ScriptedEngine(key), env);
+    const second = new ScriptedEngine(key);
+    const run2 = await runOnce(second, env, { resume: true, run: 2 });
+    expect(run2).toMatchObject({ restored: 0, evaluated: TOTAL });
+    expect(second.calls.generate).toBe(TOTAL);
+    expect(run2.checkpointPath).not.toBe(first.checkpointPath);
+    expect((await runOnce(new ScriptedEngine(key), env, { resume: true, run: 2 })).restored).toBe(TOTAL);
+    expect((await runOnce(new ScriptedEngine(key), env, { resume: true, run: 1 })).checkpointPath).toBe(first.checkpointPath);
   });
 
   it("records a failed document as an error, leaves it out of the checkpoint, and retries it on resume", async () => {
