@@ -34,7 +34,7 @@ export const exllamav2: EngineSpec = {
   formats: ["gptq", "exl2"],
   // TabbyAPI runs from its own checkout (`python3 main.py`), so kitt starts it only as a container.
   runtimes: ["docker", "endpoint"],
-  capabilities: { promptLogprobs: false, topLogprobs: true, tokenizePath: "/v1/token/encode" },
+  capabilities: { promptLogprobs: false, topLogprobs: true, tokenizePath: "/v1/token/encode", busyConcurrency: 8 },
   containerModelDir: "/models",
   dockerArgs: () => ["--shm-size=8g"],
   // The image's entrypoint is `python3`, its default command `main.py`.

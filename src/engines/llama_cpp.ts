@@ -33,7 +33,7 @@ export const llama_cpp: EngineSpec = {
   protocols: ["openai-completions", "openai-chat", "llamacpp-completion"],
   formats: ["gguf"],
   runtimes: ["docker", "native", "endpoint"],
-  capabilities: { promptLogprobs: false, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize" },
+  capabilities: { promptLogprobs: false, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize", busyConcurrency: 8 },
   versionProbe: { path: "/props", field: "build_info" },
   containerModelDir: "/models",
   containerArgs: serverArgs,

@@ -17,7 +17,7 @@ export const mlx: EngineSpec = {
   protocols: ["openai-completions", "openai-chat"],
   formats: ["mlx", "safetensors"],
   runtimes: ["native", "endpoint"],
-  capabilities: { promptLogprobs: false, topLogprobs: true },
+  capabilities: { promptLogprobs: false, topLogprobs: true, busyConcurrency: 4 },
   unsupportedReason: (host: HostFacts) =>
     host.platform === "darwin" && host.arch === "arm64"
       ? undefined

@@ -23,7 +23,7 @@ export const ollama: EngineSpec = {
   protocols: ["ollama-generate", "openai-completions", "openai-chat"],
   formats: ["gguf", "ollama-tag"],
   runtimes: ["docker", "native", "endpoint"],
-  capabilities: { promptLogprobs: false, topLogprobs: true },
+  capabilities: { promptLogprobs: false, topLogprobs: true, busyConcurrency: 8 },
   versionProbe: { path: "/api/version", field: "version" },
   containerModelDir: "/models",
   // A named volume keeps pulled and imported models between runs.

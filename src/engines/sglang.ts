@@ -30,7 +30,7 @@ export const sglang: EngineSpec = {
   protocols: ["openai-completions", "openai-chat"],
   formats: ["safetensors", "pytorch", "gptq", "awq"],
   runtimes: ["docker", "native", "endpoint"],
-  capabilities: { promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics" },
+  capabilities: { promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics", busyConcurrency: 64 },
   versionProbe: { path: "/get_server_info", field: "version" },
   containerModelDir: "/models",
   dockerArgs: () => ["--ipc=host", "--shm-size=32g"],

@@ -28,7 +28,7 @@ export const tgi: EngineSpec = {
   protocols: ["tgi-generate", "openai-chat"],
   formats: ["safetensors", "pytorch", "gptq", "awq"],
   runtimes: ["docker", "native", "endpoint"],
-  capabilities: { promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize" },
+  capabilities: { promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize", busyConcurrency: 64 },
   versionProbe: { path: "/info", field: "version" },
   containerModelDir: "/models",
   dockerArgs: () => ["--shm-size=1g"],

@@ -53,6 +53,11 @@ export interface EngineCapabilities {
   metricsPath?: string;
   /** Path of a tokenize endpoint, when the engine has one. */
   tokenizePath?: string;
+  /**
+   * Requests in flight that keep the engine busy: enough to fill a batching server's batch, or a
+   * few queued for one that serves a handful at a time. Quality tests run this many by default.
+   */
+  busyConcurrency: number;
 }
 
 export interface HostFacts {

@@ -33,7 +33,7 @@ export const vllm: EngineSpec = {
   protocols: ["openai-completions", "openai-chat"],
   formats: ["safetensors", "pytorch", "gptq", "awq"],
   runtimes: ["docker", "native", "endpoint"],
-  capabilities: { promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize" },
+  capabilities: { promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize", busyConcurrency: 64 },
   versionProbe: { path: "/version", field: "version" },
   containerModelDir: "/models",
   // The upstream image's entrypoint is `vllm serve`, NGC's is a shell: naming the entrypoint makes one argument list fit both.

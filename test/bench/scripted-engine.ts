@@ -18,7 +18,7 @@ const SPEC: EngineSpec = {
   protocols: ["openai-completions"],
   formats: ["gguf"],
   runtimes: ["endpoint"],
-  capabilities: { promptLogprobs: false, topLogprobs: false },
+  capabilities: { promptLogprobs: false, topLogprobs: false, busyConcurrency: 4 },
 };
 
 export class ScriptedEngine implements Engine {

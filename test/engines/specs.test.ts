@@ -83,7 +83,7 @@ describe("vllm", () => {
   it("declares formats and capabilities", () => {
     expect(vllm.defaultPort).toBe(8000);
     expect(vllm.formats).toEqual(["safetensors", "pytorch", "gptq", "awq"]);
-    expect(vllm.capabilities).toEqual({ promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize" });
+    expect(vllm.capabilities).toEqual({ promptLogprobs: true, topLogprobs: true, metricsPath: "/metrics", tokenizePath: "/tokenize", busyConcurrency: 64 });
     expect(vllm.protocols[0]).toBe("openai-completions");
   });
 });
@@ -115,7 +115,7 @@ describe("ollama", () => {
     expect(ollama.defaultPort).toBe(11434);
     expect(ollama.nativeCommand?.(ctx)).toEqual({ command: "ollama", args: ["serve", "--extra", "1"], env: { OLLAMA_HOST: "127.0.0.1:18000" } });
     expect(ollama.dockerArgs?.(ctx)).toContain("OLLAMA_HOST=127.0.0.1:18000");
-    expect(ollama.capabilities).toEqual({ promptLogprobs: false, topLogprobs: true });
+    expect(ollama.capabilities).toEqual({ promptLogprobs: false, topLogprobs: true, busyConcurrency: 8 });
     expect(ollama.protocols[0]).toBe("ollama-generate");
   });
 });

@@ -117,7 +117,7 @@ describe("truthfulqa_gen prompts and references", () => {
 async function scriptedRun(task: TruthfulQaGenerationTask, answer: (doc: TruthfulQaGenDoc) => string) {
   const key = emptyAnswerKey();
   for (const doc of task.documents) key.generations.set(task.generation(doc).prompt, answer(doc));
-  const engine = new ScriptedEngine(key, { promptLogprobs: false, topLogprobs: false });
+  const engine = new ScriptedEngine(key, { promptLogprobs: false, topLogprobs: false, busyConcurrency: 4 });
   const result = await runPlan({
     plan: planTruthfulQaGen(task, { engine, method: "generation", topK: 20 }),
     engine,

@@ -13,7 +13,7 @@ import type { GenerateRequest } from "../../protocols/types.js";
 import { cutAtStop } from "../../quality/engine/greedy.js";
 import type { ItemRecord } from "../../quality/run/item-record.js";
 import type { PlannedItem } from "../../quality/run/run-items.js";
-import { DEFAULT_CONCURRENCY, runCheckpointed } from "../../quality/run/run-plan.js";
+import { runCheckpointed } from "../../quality/run/run-plan.js";
 import { meanStderr } from "../../quality/scoring/summary.js";
 import { formatEta } from "../quality/run-quality-benchmark.js";
 import type { Benchmark, BenchmarkContext, JsonValue, Metrics } from "../types.js";
@@ -26,8 +26,8 @@ export function customConfigSchema(test: Pick<CustomTest, "sampling">) {
     warmup_iterations: z.number().int().min(0).default(0),
     /** The first N items only. */
     limit: z.number().int().positive().optional(),
-    /** Items evaluated at once. */
-    concurrency: z.number().int().positive().default(DEFAULT_CONCURRENCY),
+    /** Items evaluated at once; by default as many as keep the engine busy (its `busyConcurrency`). */
+    concurrency: z.number().int().positive().optional(),
     /** Continue from the checkpoint a killed run with the same settings left. */
     resume: z.boolean().default(false),
     temperature: z.number().min(0).default(test.sampling.temperature),
@@ -85,7 +85,7 @@ async function runCustomTest(test: CustomTest, ctx: BenchmarkContext<CustomConfi
       max_tokens: config.max_tokens,
     },
     signal: ctx.signal,
-    concurrency: config.concurrency,
+    concurrency: config.concurrency ?? ctx.engine.spec.capabilities.busyConcurrency,
     resume: config.resume,
     run: ctx.runNumber,
     env,

@@ -8,7 +8,6 @@ import { baseTestConfigSchema } from "../../config/suite-schema.js";
 import { DATA_SOURCES } from "../../quality/data/resolve.js";
 import { DEFAULT_MAX_GEN_TOKENS } from "../../quality/engine/greedy.js";
 import { DEFAULT_TOP_K } from "../../quality/engine/top-k.js";
-import { DEFAULT_CONCURRENCY } from "../../quality/run/run-plan.js";
 
 export const SCORING_METHODS = ["loglikelihood", "top_k_letters", "generation", "lettered_generation"] as const;
 
@@ -17,8 +16,8 @@ export const qualityConfigSchema = baseTestConfigSchema.extend({
   /** Documents to evaluate, drawn with the harness's seeded sampler (MMLU: per subject). */
   limit: z.number().int().positive().optional(),
   method: z.enum(SCORING_METHODS).optional(),
-  /** Documents evaluated at once. */
-  concurrency: z.number().int().positive().default(DEFAULT_CONCURRENCY),
+  /** Documents evaluated at once; by default as many as keep the engine busy (its `busyConcurrency`). */
+  concurrency: z.number().int().positive().optional(),
   /** The task's data folder; `$KITT_DATASETS_DIR/<task>` when unset. */
   data_dir: z.string().min(1).optional(),
   /**

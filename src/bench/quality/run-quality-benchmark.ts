@@ -37,7 +37,7 @@ export async function runQualityBenchmark(
     engine,
     settings: { ...built.settings, limit: config.limit ?? null, top_k: config.top_k, max_gen_tokens: config.max_gen_tokens },
     signal: ctx.signal,
-    concurrency: config.concurrency,
+    concurrency: config.concurrency ?? ctx.engine.spec.capabilities.busyConcurrency,
     resume: config.resume,
     run: ctx.runNumber,
     categories: built.categories,

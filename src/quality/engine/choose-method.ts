@@ -22,17 +22,20 @@ export const TASK_METHODS: Readonly<Record<QualityTaskKind, readonly ScoringMeth
   hellaswag: ["loglikelihood", "top_k_letters", "lettered_generation"],
 };
 
-const NEEDS: Partial<Record<ScoringMethod, keyof Pick<EngineCapabilities, "promptLogprobs" | "topLogprobs">>> = {
+/** What choosing a method looks at. */
+type LogprobCapabilities = Pick<EngineCapabilities, "promptLogprobs" | "topLogprobs">;
+
+const NEEDS: Partial<Record<ScoringMethod, keyof LogprobCapabilities>> = {
   loglikelihood: "promptLogprobs",
   top_k_letters: "topLogprobs",
 };
 
-function canUse(method: ScoringMethod, capabilities: EngineCapabilities): boolean {
+function canUse(method: ScoringMethod, capabilities: LogprobCapabilities): boolean {
   const need = NEEDS[method];
   return need === undefined || capabilities[need];
 }
 
-export function chooseMethod(task: QualityTaskKind, capabilities: EngineCapabilities, forced?: ScoringMethod): ScoringMethod {
+export function chooseMethod(task: QualityTaskKind, capabilities: LogprobCapabilities, forced?: ScoringMethod): ScoringMethod {
   const allowed = TASK_METHODS[task];
   if (forced !== undefined) {
     if (!allowed.includes(forced)) {

@@ -13,7 +13,8 @@ import type { QualityPlan } from "./plan.js";
 import { qualityMetrics } from "./report.js";
 import { runItems, type ItemProgress, type PlannedItem, type RunItemsResult } from "./run-items.js";
 
-export const DEFAULT_CONCURRENCY = 8;
+/** Items in flight when the caller does not say (benchmarks pass their engine's `busyConcurrency`). */
+const DEFAULT_CONCURRENCY = 8;
 
 /** A checkpointed run of any items: the built-in tasks' plans and custom tests alike. */
 export interface CheckpointedRunOptions {
@@ -67,16 +68,17 @@ export async function runCheckpointed(options: CheckpointedRunOptions): Promise<
     complete: false,
     records: {},
   };
+  const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
   const result = await runItems({
     items: options.items,
-    concurrency: options.concurrency ?? DEFAULT_CONCURRENCY,
+    concurrency,
     signal: options.signal,
     checkpointPath: path,
     checkpoint,
     outputsPath,
     onProgress: options.onProgress,
   });
-  const bookkeeping = { restored: result.restored, evaluated: result.evaluated, failed: result.failed, checkpoint: path, outputs_file: outputsPath };
+  const bookkeeping = { restored: result.restored, evaluated: result.evaluated, failed: result.failed, concurrency, checkpoint: path, outputs_file: outputsPath };
   return { ...result, checkpointPath: path, outputsPath, bookkeeping };
 }
 

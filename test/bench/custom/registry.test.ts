@@ -61,7 +61,8 @@ describe("kitt run's --suite with custom tests", () => {
     writeFileSync(join(dir, "suite.yaml"), "suite_name: mine\ntests:\n  - throughput\n  - {name: alpha, limit: 1}\nsampling_overrides: {temperature: 0.2}\n");
     const { suite, registry } = await loadSuiteWithCustomTests(join(dir, "suite.yaml"), { env });
     expect(suite.tests.map((t) => t.name)).toEqual(["throughput", "alpha"]);
-    expect(suiteTestConfigs(suite, registry).alpha).toMatchObject({ limit: 1, max_tokens: 12, temperature: 0.2, concurrency: 8 });
+    expect(suiteTestConfigs(suite, registry).alpha).toMatchObject({ limit: 1, max_tokens: 12, temperature: 0.2 });
+    expect(suiteTestConfigs(suite, registry).alpha).not.toHaveProperty("concurrency");
   });
 
   it("runs a custom test by name, or by its file, as a one-test suite", async () => {

@@ -30,7 +30,7 @@ export class ScriptedEngine implements QualityEngine {
 
   constructor(
     private readonly key: AnswerKey,
-    readonly capabilities: EngineCapabilities = { promptLogprobs: true, topLogprobs: true },
+    readonly capabilities: EngineCapabilities = { promptLogprobs: true, topLogprobs: true, busyConcurrency: 4 },
     private readonly beforeCall: (signal?: AbortSignal) => void | Promise<void> = () => undefined,
   ) {}
 
