@@ -114,8 +114,12 @@ describe("custom tests under kitt run", () => {
 
     // The suite's settings and the test file's sampling, as the run used them.
     const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
-    expect(config.tests.emu_right).toMatchObject({ max_tokens: MAX_TOKENS, temperature: 0, concurrency: 8 });
+    expect(config.tests.emu_right).toMatchObject({ max_tokens: MAX_TOKENS, temperature: 0 });
     expect(config.tests.emu_wrong).toMatchObject({ concurrency: 2 });
+    // Without a setting, as many items in flight as keep vLLM busy; the value used is in the results.
+    expect(config.tests.emu_right.concurrency).toBeUndefined();
+    expect(byName.emu_right!.metrics.concurrency).toBe(64);
+    expect(byName.emu_wrong!.metrics.concurrency).toBe(2);
     expect(readFileSync(join(out, "summary.md"), "utf8")).toMatch(/emu_right/);
   }, 60_000);
 

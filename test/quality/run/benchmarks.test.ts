@@ -122,7 +122,9 @@ describe("the quality suite", () => {
     const file = join(process.cwd(), "configs", "suites", "quality.yaml");
     const suite = parseSuite(readFileSync(file, "utf8"), file);
     expect(suite.tests.map((test) => test.name)).toEqual(["mmlu", "gsm8k", "truthfulqa", "hellaswag"]);
-    expect(benchmarkConfig(mmluBenchmark, suite)).toMatchObject({ shots: 5, concurrency: 8, resume: false, top_k: 20, warmup_iterations: 0 });
+    expect(benchmarkConfig(mmluBenchmark, suite)).toMatchObject({ shots: 5, resume: false, top_k: 20, warmup_iterations: 0 });
+    // No concurrency: each engine's own busyConcurrency applies.
+    expect(benchmarkConfig(mmluBenchmark, suite).concurrency).toBeUndefined();
     expect(benchmarkConfig(hellaswagBenchmark, suite)).toMatchObject({ shots: 10 });
     expect(QUALITY_BENCHMARKS.every((benchmark) => benchmark.category === "quality")).toBe(true);
   });
