@@ -23,7 +23,7 @@ export function buildProgram(): Command {
     .option("-s, --suite <name|file>", "suite name or YAML file", "quick")
     .option("-o, --output <dir>", "results folder (default ~/.kitt/results/<model>/<engine>/<time>)")
     .option("--skip-warmup", "skip warmup requests")
-    .option("--runs <n>", "run the suite this many times", parse.positiveInt)
+    .option("--runs <n>", "run every test this many times (overrides the suite's runs)", parse.positiveInt)
     .option("--limit <n>", "quality tests: evaluate this many documents (MMLU: per subject), drawn with a fixed seed", parse.positiveInt)
     .option("--subjects <names>", "MMLU: only these subjects, comma-separated (e.g. astronomy,virology)", parse.commaList)
     .option("--resume", "quality tests: continue from the checkpoint a stopped run with the same settings left")
