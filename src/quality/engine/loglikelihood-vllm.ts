@@ -9,12 +9,9 @@ import { KittError } from "../../errors.js";
 import { asRecord, numberField } from "../../protocols/json-fields.js";
 import type { PromptTokens } from "./continuation-tokens.js";
 
-export function vllmLoglikelihoodRequest(model: string, prompt: string) {
+/** One prompt, or a list of them as one batch. */
+export function vllmLoglikelihoodRequest(model: string, prompt: string | readonly string[]) {
   return { path: "/v1/completions", body: { model, prompt, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 } };
-}
-
-export function vllmLoglikelihoodBatchRequest(model: string, prompts: readonly string[]) {
-  return { path: "/v1/completions", body: { model, prompt: prompts, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 } };
 }
 
 export function parseVllmPromptTokens(response: unknown): PromptTokens {

@@ -12,12 +12,7 @@ import { continuationLogprob, type ContinuationLogprob, type PromptTokens } from
 import { postJson } from "./engine-http.js";
 import { parseSglangBatchPromptTokens, parseSglangPromptTokens, sglangLoglikelihoodRequest } from "./loglikelihood-sglang.js";
 import { parseTgiPromptTokens, tgiLoglikelihoodRequest } from "./loglikelihood-tgi.js";
-import {
-  parseVllmBatchPromptTokens,
-  parseVllmPromptTokens,
-  vllmLoglikelihoodBatchRequest,
-  vllmLoglikelihoodRequest,
-} from "./loglikelihood-vllm.js";
+import { parseVllmBatchPromptTokens, parseVllmPromptTokens, vllmLoglikelihoodRequest } from "./loglikelihood-vllm.js";
 
 export type LoglikelihoodEngine = Pick<Engine, "baseUrl" | "spec" | "modelName">;
 
@@ -31,17 +26,16 @@ interface Family {
   };
 }
 
+// SGLang's native route names no model; its request takes one prompt or a list, like vLLM's.
+const sglangRequest = (_model: string, prompt: string | readonly string[]) => sglangLoglikelihoodRequest(prompt);
+
 const FAMILIES: Partial<Record<EngineName, Family>> = {
   vllm: {
     request: vllmLoglikelihoodRequest,
     parse: parseVllmPromptTokens,
-    batch: { request: vllmLoglikelihoodBatchRequest, parse: parseVllmBatchPromptTokens },
+    batch: { request: vllmLoglikelihoodRequest, parse: parseVllmBatchPromptTokens },
   },
-  sglang: {
-    request: (_model, prompt) => sglangLoglikelihoodRequest(prompt),
-    parse: parseSglangPromptTokens,
-    batch: { request: (_model, prompts) => sglangLoglikelihoodRequest(prompts), parse: parseSglangBatchPromptTokens },
-  },
+  sglang: { request: sglangRequest, parse: parseSglangPromptTokens, batch: { request: sglangRequest, parse: parseSglangBatchPromptTokens } },
   tgi: { request: (_model, prompt) => tgiLoglikelihoodRequest(prompt), parse: parseTgiPromptTokens },
 };
 
