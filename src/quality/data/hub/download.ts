@@ -94,7 +94,7 @@ export async function downloadHubFile(ref: HubFileRef, options: DownloadOptions 
   const cached = await readCached(paths);
 
   if (cached?.valid) {
-    const hit: HubFile = { ...ref, localPath: paths.file, sha256: cached.digest.sha256, size: cached.digest.size, fromCache: true };
+    const hit = hubFile(ref, paths, cached.digest, true);
     if (settings.offline || COMMIT_SHA.test(ref.revision)) return hit;
     const current = await currentChecksum(ref, settings, options.signal);
     if (current === undefined || current.etag === cached.digest.sha256 || current.etag === cached.digest.gitSha1) {
@@ -124,7 +124,7 @@ export async function downloadHubFile(ref: HubFileRef, options: DownloadOptions 
     async () => {
       const now = await readCached(paths);
       if (now?.valid && now.digest.sha256 !== (cached?.valid ? cached.digest.sha256 : undefined)) {
-        return { ...ref, localPath: paths.file, sha256: now.digest.sha256, size: now.digest.size, fromCache: true };
+        return hubFile(ref, paths, now.digest, true);
       }
       if (now !== undefined) await removeQuietly(paths.file, paths.sidecar);
       return downloadWithRetries(ref, paths, settings, options);
@@ -147,7 +147,8 @@ async function downloadWithRetries(ref: HubFileRef, paths: CachePaths, settings:
     try {
       const done = await downloadOnce(ref, paths, settings, options);
       await finish(paths, done.digest.sha256);
-      return { ...ref, localPath: paths.file, sha256: done.digest.sha256, size: done.digest.size, fromCache: false, ...(done.commit ? { commit: done.commit } : {}) };
+      const file = hubFile(ref, paths, done.digest, false);
+      return done.commit ? { ...file, commit: done.commit } : file;
     } catch (error) {
       if (!(error instanceof RetryableError)) throw error;
       lastFailure = error;
@@ -156,6 +157,10 @@ async function downloadWithRetries(ref: HubFileRef, paths: CachePaths, settings:
   throw new KittError("DOWNLOAD_FAILED", `cannot download ${describeRef(ref)} from ${settings.endpoint}: ${lastFailure?.message ?? "no attempt was made"} (tried ${attempts} times)`, {
     cause: lastFailure,
   });
+}
+
+function hubFile(ref: HubFileRef, paths: CachePaths, digest: FileDigest, fromCache: boolean): HubFile {
+  return { ...ref, localPath: paths.file, sha256: digest.sha256, size: digest.size, fromCache };
 }
 
 /** A failure worth another try: the connection broke, the server had a bad moment, the bytes did not verify. */
@@ -344,6 +349,7 @@ function hubHttpError(response: Response, ref: HubFileRef, settings: HubSettings
   const says = serverSays(response);
   const page = `${settings.endpoint}/datasets/${ref.repo}`;
   const tokens = `${settings.endpoint}/settings/tokens`;
+  const token = `the token from ${settings.tokenSource ?? "HF_TOKEN"}`;
   if (!onHub) return new KittError("DOWNLOAD_FAILED", `${describeRef(ref)}: the download server answered ${response.status}${says}`);
   switch (response.status) {
     case 401:
@@ -353,7 +359,7 @@ function hubHttpError(response: Response, ref: HubFileRef, settings: HubSettings
       if (settings.token) {
         return new KittError(
           "CONFIG_INVALID",
-          `the Hub rejected the token from ${settings.tokenSource ?? "HF_TOKEN"} (401${says}): it is wrong, expired or revoked, or cannot read ${ref.repo}; ${howToSetToken(tokens)}`,
+          `the Hub rejected ${token} (401${says}): it is wrong, expired or revoked, or cannot read ${ref.repo}; ${howToSetToken(tokens)}`,
         );
       }
       return new KittError(
@@ -362,9 +368,9 @@ function hubHttpError(response: Response, ref: HubFileRef, settings: HubSettings
       );
     case 403:
       if (code === "GatedRepo") {
-        return new KittError("CONFIG_INVALID", `${ref.repo} is a gated data set (403${says}): accept its terms at ${page} with the account the token from ${settings.tokenSource ?? "HF_TOKEN"} belongs to`);
+        return new KittError("CONFIG_INVALID", `${ref.repo} is a gated data set (403${says}): accept its terms at ${page} with the account ${token} belongs to`);
       }
-      return new KittError("CONFIG_INVALID", `the Hub forbids ${describeRef(ref)} (403${says}): check that the token from ${settings.tokenSource ?? "HF_TOKEN"} may read ${ref.repo}`);
+      return new KittError("CONFIG_INVALID", `the Hub forbids ${describeRef(ref)} (403${says}): check that ${token} may read ${ref.repo}`);
     case 404:
       if (code === "RevisionNotFound") return new KittError("NOT_FOUND", `${ref.repo} has no revision ${ref.revision} (404${says}): check the test's \`revision\``);
       if (code === "EntryNotFound") return new KittError("NOT_FOUND", `${ref.repo} has no file ${ref.path} at revision ${ref.revision} (404${says})`);

@@ -46,7 +46,7 @@ function hubToken(env: NodeJS.ProcessEnv): { token?: string; tokenSource?: strin
   return saved ? { token: saved, tokenSource: file } : {};
 }
 
-export function tokenFilePath(env: NodeJS.ProcessEnv): string {
+function tokenFilePath(env: NodeJS.ProcessEnv): string {
   if (env.HF_TOKEN_PATH?.trim()) return env.HF_TOKEN_PATH.trim();
   const hfHome = env.HF_HOME?.trim() || join(env.XDG_CACHE_HOME?.trim() || join(homedir(), ".cache"), "huggingface");
   return join(hfHome, "token");
