@@ -44,6 +44,11 @@ export function tokenIds(text) {
   });
 }
 
+/** The id of one token's text; whitespace alone, which the tokenizer drops, reads as 0. */
+export function tokenId(token) {
+  return tokenIds(token)[0] ?? 0;
+}
+
 /** The text of token ids (unknown ids read as nothing). */
 export function detokenize(ids) {
   return ids.map((id) => pieces[id] ?? "").join("");

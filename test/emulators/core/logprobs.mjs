@@ -13,7 +13,7 @@ import { HttpError, RawJson } from "./http-util.mjs";
 const ALTERNATIVES = [" A", " B", " C", " D", " the", " and", " of", " to", "\n", ".", ",", " a", " in", " is", " that", " it", " for", " on", " with", " as"];
 
 /** Tokens whose concatenation is exactly `text`: each word with the whitespace before it, and trailing whitespace. */
-export function exactTokens(text) {
+function exactTokens(text) {
   return text.match(/\s*\S+|\s+/g) ?? [];
 }
 

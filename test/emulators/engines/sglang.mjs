@@ -4,7 +4,7 @@
  * request finished. Metrics exist only with `--enable-metrics`.
  */
 import { parseArgv, portFrom } from "../core/argv.mjs";
-import { E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, dateTime, detokenize, histogramOver, sum, tokenIds, uvicornAccess } from "../core/engine-kit.mjs";
+import { E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, dateTime, detokenize, histogramOver, sum, tokenId, tokenIds, uvicornAccess } from "../core/engine-kit.mjs";
 import { HttpError, randomHex, readJson, sendJson, sendText, startSse, writeSse } from "../core/http-util.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
 import { renderPython } from "../core/prometheus.mjs";
@@ -118,7 +118,7 @@ function logprobMeta(body, prompt, plan) {
   const startLen = body.logprob_start_len ?? -1;
   const topN = body.top_logprobs_num ?? 0;
   const withText = body.return_text_in_logprobs === true;
-  const entry = (logprob, token) => [logprob, tokenIds(token)[0] ?? 0, withText ? token : null];
+  const entry = (logprob, token) => [logprob, tokenId(token), withText ? token : null];
   const tokens = promptLogprobs(prompt, Math.max(1, topN));
   if (startLen >= tokens.length) {
     throw new HttpError(400, `logprob_start_len (${startLen}) is greater than or equal to the input length (${tokens.length})`);

@@ -4,7 +4,7 @@
  * token and no `[DONE]`; validation errors are 422 `{"error", "error_type": "validation"}`.
  */
 import { parseArgv, portFrom } from "../core/argv.mjs";
-import { E2E_BUCKETS, LATENCY_BUCKETS, TOKEN_BUCKETS, histogramOver, timePerOutputToken, tokenIds } from "../core/engine-kit.mjs";
+import { E2E_BUCKETS, LATENCY_BUCKETS, TOKEN_BUCKETS, histogramOver, timePerOutputToken, tokenId, tokenIds } from "../core/engine-kit.mjs";
 import { HttpError, readJson, sendJson, sendText, startSse, writeSse } from "../core/http-util.mjs";
 import { promptLogprobs } from "../core/logprobs.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
@@ -75,7 +75,7 @@ async function generateNative(ctx, req, res, stream) {
   const details = (generated) => ({ finish_reason: finishReasonOf(plan), generated_tokens: generated, seed: r.doSample ? r.seed : null, input_length: r.inputTokens });
   const tokenOf = (piece) => {
     const text = piece.special ? EOS_TEXT : piece.text;
-    return { id: piece.special ? 2 : (tokenIds(text)[0] ?? 0), text, logprob: -0.25, special: piece.special === true };
+    return { id: piece.special ? 2 : tokenId(text), text, logprob: -0.25, special: piece.special === true };
   };
   if (stream) startSse(res);
   const record = await ctx.scheduler.generate({
@@ -91,7 +91,7 @@ async function generateNative(ctx, req, res, stream) {
     return;
   }
   // The prompt's tokens with their log-probabilities only with decoder_input_details (the first has none).
-  const prefill = r.decoderInputDetails ? promptLogprobs(r.inputs, 1).map(({ token, logprob }) => ({ id: tokenIds(token)[0] ?? 0, text: token, logprob })) : [];
+  const prefill = r.decoderInputDetails ? promptLogprobs(r.inputs, 1).map(({ token, logprob }) => ({ id: tokenId(token), text: token, logprob })) : [];
   sendJson(res, 200, { generated_text: plan.text, ...(r.details ? { details: { ...details(record.completionTokens), prefill, tokens: plan.pieces.map(tokenOf) } } : {}) }, {
     "x-prompt-tokens": String(r.inputTokens),
     "x-generated-tokens": String(record.completionTokens),
