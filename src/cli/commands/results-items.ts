@@ -2,10 +2,10 @@
  * `kitt results items RUN`: the per-item outputs of a run's quality tests — each document's
  * scores and what the engine answered — from a results folder or the database.
  */
-import Table from "cli-table3";
 import { KittError } from "../../errors.js";
 import { loadReportDocuments } from "../../report/formats/report-documents.js";
 import { ITEMS_FILE_PATTERN } from "../../report/items-file.js";
+import { textTable } from "../../report/text-table.js";
 
 export interface ResultsItemsOptions {
   /** Only this test's items. */
@@ -49,7 +49,7 @@ export async function resultsItemsCommand(run: string, options: ResultsItemsOpti
     for (const item of shown) process.stdout.write(`${JSON.stringify(item)}\n`);
     return;
   }
-  const table = new Table({ head: ["test", "run", "item", "scores", "answer"], style: { head: [], border: [] } });
+  const table = textTable({ head: ["test", "run", "item", "scores", "answer"] });
   for (const item of shown) {
     const key = item.subject === undefined ? item.key : `${item.key} (${item.subject})`;
     table.push([item.test, String(item.run), key, formatScores(item.scores), answerOf(item.detail)]);

@@ -1,10 +1,10 @@
 /** `kitt storage list` and `kitt storage show ID`: what is stored. */
-import Table from "cli-table3";
 import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { openStore } from "../../store/results-store.js";
 import type { RunStatus } from "../../store/schema.js";
 import type { StorageDbOption } from "./storage-admin.js";
+import { textTable } from "../../report/text-table.js";
 
 export interface StorageListOptions extends StorageDbOption {
   model?: string;
@@ -42,7 +42,7 @@ export async function storageListCommand(options: StorageListOptions = {}): Prom
     process.stdout.write(`no runs stored in ${store.description}\n`);
     return;
   }
-  const table = new Table({ head: ["id", "started", "model", "engine", "suite", "status"] });
+  const table = textTable({ head: ["id", "started", "model", "engine", "suite", "status"] });
   for (const run of runs) {
     const status = run.status === "completed" ? (run.passed ? pc.green("passed") : pc.yellow("completed")) : run.status === "failed" ? pc.red("failed") : pc.yellow(run.status);
     table.push([run.id.slice(0, 8), new Date(run.started_at).toISOString().slice(0, 16).replace("T", " "), run.model, run.engine, run.suite, status]);
