@@ -44,9 +44,10 @@ describe("mc2", () => {
     expect(mc2([-1000, -1001], [1, 0])).toBeCloseTo(1 / (1 + Math.exp(-1)), 12);
   });
 
-  it("splits at the first false label, as the harness does", () => {
-    // Labels [1, 0, 1]: only the first counts as true. p = 0.2, 0.3, 0.5 → 0.2 / 1.0.
-    expect(mc2([Math.log(0.2), Math.log(0.3), Math.log(0.5)], [1, 0, 1])).toBeCloseTo(0.2, 12);
+  it("counts every answer labelled true, also one listed after a false answer, as the harness does", () => {
+    // Labels [1, 0, 1]: the first and the last are true. p = 0.2, 0.3, 0.5 → (0.2 + 0.5) / 1.0.
+    expect(mc2([Math.log(0.2), Math.log(0.3), Math.log(0.5)], [1, 0, 1])).toBeCloseTo(0.7, 12);
+    expect(() => mc2([-1, -2], [0, 0])).toThrow(/at least one true answer/);
   });
 
   it("with uniform probabilities is the share of true answers", () => {
