@@ -35,7 +35,14 @@ export async function runQualityBenchmark(
   const run = await runPlan({
     plan: built.plan,
     engine,
-    settings: { ...built.settings, limit: config.limit ?? null, top_k: config.top_k, max_gen_tokens: config.max_gen_tokens },
+    settings: {
+      ...built.settings,
+      limit: config.limit ?? null,
+      sample: config.sample ?? null,
+      sample_seed: config.sample === undefined ? null : config.sample_seed,
+      top_k: config.top_k,
+      max_gen_tokens: config.max_gen_tokens,
+    },
     signal: ctx.signal,
     concurrency: config.concurrency ?? ctx.engine.spec.capabilities.busyConcurrency,
     resume: config.resume,
