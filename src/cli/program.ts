@@ -203,7 +203,7 @@ export function buildProgram(): Command {
     .option("--test <name>", "only this test")
     .option("--run <n>", "only this run of the test", parse.positiveInt)
     .option("--wrong", "only items that scored 0 on every metric")
-    .option("--limit <n>", "show at most this many", parse.positiveInt, 50)
+    .option("--limit <n>", "show at most this many (default: 50 in the table, every item with --json)", parse.positiveInt)
     .option("--json", "one JSON object per item, every field")
     .addOption(dbOption())
     .action(async (run, options) => (await import("./commands/results-items.js")).resultsItemsCommand(run, options));

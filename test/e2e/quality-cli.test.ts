@@ -16,9 +16,9 @@ import { runKitt, startKitt, tempKittHome } from "../support/cli.js";
 const TOTAL = 30;
 const FIXTURE_TRAIN = fileURLToPath(new URL("../fixtures/quality/gsm8k/train.jsonl", import.meta.url));
 
-function gsm8kFolder(): string {
+function gsm8kFolder(count = TOTAL): string {
   const dir = mkdtempSync(join(tmpdir(), "kitt-gsm8k-"));
-  const docs = Array.from({ length: TOTAL }, (_, i) => JSON.stringify({ question: `What is ${i} plus ${i}?`, answer: `${i} + ${i} = ${2 * i}\n#### ${2 * i}` }));
+  const docs = Array.from({ length: count }, (_, i) => JSON.stringify({ question: `What is ${i} plus ${i}?`, answer: `${i} + ${i} = ${2 * i}\n#### ${2 * i}` }));
   writeFileSync(join(dir, "test.jsonl"), `${docs.join("\n")}\n`);
   copyFileSync(FIXTURE_TRAIN, join(dir, "train.jsonl"));
   return dir;
@@ -160,4 +160,28 @@ describe("per-item outputs", () => {
     expect(missing.stderr).toContain("no items for mmlu; ");
     expect(missing.stderr).toContain("has: gsm8k run 1");
   }, 120_000);
+
+  it("--json gives every item unless --limit is given; a table that stops early says how many more", async () => {
+    await using emulator = await startEmulator("vllm", { model: "tiny", tokenDelayMs: 0 });
+    await emulator.ready;
+    const home = tempKittHome();
+    const work = mkdtempSync(join(tmpdir(), "kitt-items-all-"));
+    const suite = join(work, "suite.yaml");
+    writeFileSync(suite, `suite_name: items_all\ntests:\n  - name: gsm8k\n    shots: 0\n    max_gen_tokens: 4\n    data_dir: ${JSON.stringify(gsm8kFolder(1_063))}\n`);
+    const out = join(work, "results");
+    const run = await runKitt(["run", "-e", "vllm", "--url", emulator.url, "-m", "tiny", "-s", suite, "-o", out, "--no-store"], { KITT_HOME: home });
+    expect(run.code, run.stderr).toBe(0);
+
+    const lines = (result: { stdout: string }) => result.stdout.trim().split("\n");
+    const all = await runKitt(["results", "items", out, "--json"], { KITT_HOME: home });
+    expect(all.code, all.stderr).toBe(0);
+    expect(new Set(lines(all).map((line) => (JSON.parse(line) as { key: string }).key)).size).toBe(1_063);
+    expect(lines(await runKitt(["results", "items", out, "--json", "--limit", "7"], { KITT_HOME: home }))).toHaveLength(7);
+
+    const table = await runKitt(["results", "items", out], { KITT_HOME: home });
+    expect(table.stdout).toContain("50 of 1,063 items\n… 1,013 more; --limit N or --json for all\n");
+    const whole = await runKitt(["results", "items", out, "--limit", "2000"], { KITT_HOME: home });
+    expect(whole.stdout).toContain("1,063 of 1,063 items\n");
+    expect(whole.stdout).not.toContain("more;");
+  }, 180_000);
 });
