@@ -7,6 +7,7 @@ import type { QualityTaskKind } from "../../quality/engine/choose-method.js";
 import { chooseMethod } from "../../quality/engine/choose-method.js";
 import { qualityEngine, type QualityEngine } from "../../quality/engine/quality-engine.js";
 import type { MmluCategory } from "../../quality/data/mmlu.js";
+import { HARNESS_VERSION } from "../../quality/harness-version.js";
 import type { TaskDataOptions } from "../../quality/data/task-data.js";
 import type { ScoringMethod } from "../../quality/scoring/summary.js";
 import type { QualityPlan } from "../../quality/run/plan.js";
@@ -35,7 +36,16 @@ export async function runQualityBenchmark(
   const run = await runPlan({
     plan: built.plan,
     engine,
-    settings: { ...built.settings, limit: config.limit ?? null, top_k: config.top_k, max_gen_tokens: config.max_gen_tokens },
+    settings: {
+      ...built.settings,
+      // A release with other definitions scores differently, so it never reuses these records.
+      harness_version: HARNESS_VERSION,
+      limit: config.limit ?? null,
+      sample: config.sample ?? null,
+      sample_seed: config.sample === undefined ? null : config.sample_seed,
+      top_k: config.top_k,
+      max_gen_tokens: config.max_gen_tokens,
+    },
     signal: ctx.signal,
     concurrency: config.concurrency ?? ctx.engine.spec.capabilities.busyConcurrency,
     resume: config.resume,
@@ -51,8 +61,9 @@ export async function runQualityBenchmark(
   });
   const source = built.settings.data_source;
   return {
-    // Where the documents came from (a folder, or hub:<repo>@<revision>), beside the scores.
-    metrics: typeof source === "string" ? { ...run.metrics, data_source: source } : run.metrics,
+    // Which harness's definitions the scores follow, and where the documents came from (a folder,
+    // or hub:<repo>@<revision>), beside the scores.
+    metrics: { ...run.metrics, harness_version: HARNESS_VERSION, ...(typeof source === "string" ? { data_source: source } : {}) },
     errors: run.errors,
     warmupTimes,
     passed: run.errors.length === 0 && !run.stopped,

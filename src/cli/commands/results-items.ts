@@ -14,7 +14,8 @@ export interface ResultsItemsOptions {
   run?: number;
   /** Only items that scored 0 on every metric. */
   wrong?: boolean;
-  limit: number;
+  /** At most this many; by default `TABLE_ROWS` in the table and every item in JSON. */
+  limit?: number;
   json?: boolean;
   db?: string;
 }
@@ -30,6 +31,7 @@ interface ShownItem {
 
 const ANSWER_FIELDS = ["response", "output", "generation", "answer"] as const;
 const ANSWER_WIDTH = 70;
+const TABLE_ROWS = 50;
 
 export async function resultsItemsCommand(run: string, options: ResultsItemsOptions): Promise<void> {
   const docs = await loadReportDocuments(run, { db: options.db });
@@ -44,7 +46,7 @@ export async function resultsItemsCommand(run: string, options: ResultsItemsOpti
   }
 
   const items = chosen.flatMap(({ match, text }) => parseItems(text, match[1]!, Number(match[2]))).filter((item) => !options.wrong || isWrong(item));
-  const shown = items.slice(0, options.limit);
+  const shown = items.slice(0, options.limit ?? (options.json ? items.length : TABLE_ROWS));
   if (options.json) {
     for (const item of shown) process.stdout.write(`${JSON.stringify(item)}\n`);
     return;
@@ -56,7 +58,9 @@ export async function resultsItemsCommand(run: string, options: ResultsItemsOpti
   }
   process.stdout.write(`${table.toString()}\n`);
   const rest = items.length - shown.length;
-  process.stdout.write(`${shown.length} of ${items.length} items${options.wrong ? " that scored 0" : ""}${rest > 0 ? ` (--limit ${items.length} shows all, --json gives every field)` : ""}\n`);
+  const count = (n: number) => n.toLocaleString("en-US");
+  process.stdout.write(`${count(shown.length)} of ${count(items.length)} items${options.wrong ? " that scored 0" : ""}\n`);
+  if (rest > 0) process.stdout.write(`… ${count(rest)} more; --limit N or --json for all\n`);
 }
 
 function parseItems(text: string, test: string, run: number): ShownItem[] {
