@@ -71,6 +71,7 @@ export function buildProgram(): Command {
     .option("--no-ignore-eos", "let the engine stop at end-of-sequence (outputs may be shorter than asked)")
     .option("--temperature <t>", "sampling temperature", Number, 0)
     .option("--no-engine-metrics", "do not scrape the engine's /metrics")
+    .option("--no-save-generated-texts", "leave the generated texts out of serve.json (vLLM's generated_texts) and requests.jsonl")
     .option("-o, --output <dir>", "results folder (default ~/.kitt/results/<model>/<engine>/<time>_serve)")
     .option("--json", "print the result JSON instead of the table")
     .addOption(dbOption())

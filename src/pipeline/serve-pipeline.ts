@@ -9,7 +9,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { EngineMetricsScraper } from "../collectors/engine-metrics.js";
 import { engineSideMetrics } from "../collectors/engine-metrics-summary.js";
-import { loadServeDataset, needsDecode, type ServeDatasetSpec, type ServeDatasetStats } from "../datasets/index.js";
+import { loadServeDatasetWithWarmup, needsDecode, type ServeDatasetSpec, type ServeDatasetStats } from "../datasets/index.js";
 import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.js";
 import type { LaunchOptions } from "../engines/launch.js";
 import type { EngineName } from "../engines/types.js";
@@ -17,12 +17,20 @@ import { describeError, KittError } from "../errors.js";
 import { openStore } from "../store/results-store.js";
 import { storeFailureHint } from "../store/store-sink.js";
 import type { StoreChoice } from "./store-results.js";
-import { writeJsonAtomically } from "../fs/atomic-file.js";
+import { writeFileAtomically, writeJsonAtomically } from "../fs/atomic-file.js";
+import { jsonText } from "../fs/json-text.js";
 import { kittVersion } from "../package-root.js";
 import type { ProtocolName } from "../protocols/types.js";
 import { createRunDir } from "../report/results-folder.js";
 import type { JsonValue } from "../bench/types.js";
-import { runServe, type MetricsCollector, type ServeProgress, type ServeRunOptions, type ServeRunResult } from "../bench/serve/serve-run.js";
+import {
+  runServe,
+  sharedPrompts,
+  type MetricsCollector,
+  type ServeProgress,
+  type ServeRunOptions,
+  type ServeRunResult,
+} from "../bench/serve/serve-run.js";
 import { runSweep, searchSloRate, type SweepStep } from "../bench/serve/sweep.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
@@ -35,7 +43,12 @@ export interface ServePipelineOptions extends LaunchOptions {
   protocol?: ProtocolName;
   dataset: ServeDatasetSpec;
   tokenizerPath?: string;
-  load: Omit<ServeRunOptions, "baseUrl" | "protocol" | "model" | "backend" | "tokenizerId" | "requests" | "recordsPath" | "metrics" | "signal" | "onProgress">;
+  load: Omit<
+    ServeRunOptions,
+    "baseUrl" | "protocol" | "model" | "backend" | "tokenizerId" | "requests" | "warmup" | "recordsPath" | "vllmArrays" | "metrics" | "signal" | "onProgress"
+  > & { warmupRequests: number };
+  /** Keep the generated texts in serve.json's per-request arrays (vLLM's `generated_texts`). */
+  saveGeneratedTexts: boolean;
   mode: ServeMode;
   engineMetrics: boolean;
   output?: string;
@@ -78,8 +91,12 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
     tokenizerPath: options.tokenizerPath,
     needsDecode: needsDecode(options.dataset),
   });
-  const dataset = await loadServeDataset(options.dataset, counter).finally(() => counter.close?.());
+  const dataset = await loadServeDatasetWithWarmup(options.dataset, counter, options.load.warmupRequests).finally(() => counter.close?.());
   reporter?.dataset?.(dataset.stats);
+  const reused = sharedPrompts(dataset.warmup, dataset.requests);
+  if (reused > 0) {
+    reporter?.warn?.(`${reused} of ${dataset.warmup.length} warm-up prompts are also measured (the data set has too few distinct prompts); a prompt cache may answer those from memory`);
+  }
 
   const startedAt = new Date();
   const dir = options.output ?? (await createRunDir({ model: engine.modelName, engine: prepared.spec.name }, startedAt, "_serve"));
@@ -104,14 +121,17 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
   });
 
   let runIndex = 0;
+  const { warmupRequests: _count, ...load } = options.load;
   const base: ServeRunOptions = {
-    ...options.load,
+    ...load,
     baseUrl: engine.baseUrl,
     protocol,
     model: engine.modelName,
     backend: protocol,
     tokenizerId: counter.label,
     requests: dataset.requests,
+    warmup: dataset.warmup,
+    vllmArrays: { generatedTexts: options.saveGeneratedTexts },
     signal,
     onProgress: (progress) => reporter?.progress?.(progress),
   };
@@ -159,7 +179,8 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
           best_rate: bestRate ?? null,
           runs: steps.map((step) => ({ kind: step.kind, rate: step.rate, ...step.run.result })),
         };
-  await writeJsonAtomically(join(dir, "serve.json"), serveJson);
+  // Per-request arrays stay one line each.
+  await writeFileAtomically(join(dir, "serve.json"), jsonText(serveJson));
   await storeServeFolder(options.store, dir, reporter);
   return { dir, result: last, steps, bestRate };
 }

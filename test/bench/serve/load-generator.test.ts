@@ -172,7 +172,7 @@ describe("load generator", () => {
 
   it("gives the same records through undici as through its own connections", async () => {
     const sent = prompts("ok 4", "late 3", "http", "error", "empty");
-    const comparable = (records: RequestRecord[]) => records.map(({ sentMs: _s, ttftMs: _t, ttftContentMs: _c, e2elMs: _e, chunkMs, ...rest }) => ({ ...rest, chunks: chunkMs.length }));
+    const comparable = (records: RequestRecord[]) => records.map(({ sentMs: _s, writtenMs: _w, ttftMs: _t, ttftContentMs: _c, e2elMs: _e, chunkMs, ...rest }) => ({ ...rest, chunks: chunkMs.length }));
     const fast = await run(sent, { transport: "fast" });
     const undici = await run(sent, { transport: "undici" });
     expect(comparable(undici.records)).toEqual(comparable(fast.records));
@@ -267,6 +267,7 @@ describe("records writer", () => {
     index: 0,
     scheduledMs: 1,
     sentMs: 1.5,
+    writtenMs: 1.5,
     success: true,
     ttftMs: 10,
     ttftContentMs: 10,
@@ -278,6 +279,7 @@ describe("records writer", () => {
     clientOutputTokens: 100,
     requestedOutputTokens: 100,
     serverPromptTokens: 8,
+    generatedText: null,
     error: null,
   };
 
