@@ -5,6 +5,7 @@
  * `requests.jsonl` (one line per measured request), `hardware.json` and `config.json`.
  * The engine is terminated whatever happens; Ctrl+C keeps the records written so far.
  */
+import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { EngineMetricsScraper } from "../collectors/engine-metrics.js";
@@ -13,11 +14,10 @@ import { loadServeDataset, needsDecode, type ServeDatasetSpec, type ServeDataset
 import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.js";
 import type { LaunchOptions } from "../engines/launch.js";
 import type { EngineName } from "../engines/types.js";
-import { describeError, KittError } from "../errors.js";
-import { openStore } from "../store/results-store.js";
-import { storeFailureHint } from "../store/store-sink.js";
-import type { StoreChoice } from "./store-results.js";
-import { writeJsonAtomically } from "../fs/atomic-file.js";
+import { KittError } from "../errors.js";
+import { jsonDocument } from "../store/run-export.js";
+import { checkStoreChoice, openServeStore, type StoreChoice } from "./store-results.js";
+import { writeFileAtomically, writeJsonAtomically } from "../fs/atomic-file.js";
 import { kittVersion } from "../package-root.js";
 import type { ProtocolName } from "../protocols/types.js";
 import { createRunDir } from "../report/results-folder.js";
@@ -62,6 +62,7 @@ export interface ServeOutcome {
 export async function runServePipeline(options: ServePipelineOptions): Promise<ServeOutcome> {
   const { reporter, signal } = options;
   reporter?.step?.("preflight: engine, model, port, runtime");
+  checkStoreChoice(options.store);
   // An endpoint (`--url`) goes through the same path: its runtime owns nothing, and readiness is still checked.
   const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
@@ -84,9 +85,12 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
   const startedAt = new Date();
   const dir = options.output ?? (await createRunDir({ model: engine.modelName, engine: prepared.spec.name }, startedAt, "_serve"));
   await mkdir(dir, { recursive: true });
-  await writeJsonAtomically(join(dir, "hardware.json"), hardware as unknown as JsonValue);
-  await writeJsonAtomically(join(dir, "config.json"), {
+  // The run's id is in config.json, so importing the folder later finds the run stored as it went.
+  const runId = randomUUID();
+  const hardwareText = jsonDocument(hardware);
+  const configText = jsonDocument({
     kitt_version: kittVersion(),
+    run_id: runId,
     engine: {
       name: prepared.spec.name,
       runtime: prepared.runtime,
@@ -102,6 +106,9 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
     mode: options.mode,
     command_line: options.commandLine,
   });
+  await writeFileAtomically(join(dir, "hardware.json"), hardwareText);
+  await writeFileAtomically(join(dir, "config.json"), configText);
+  await using stored = openServeStore(options.store, { runId, dir, configText, hardwareText, signal, reporter });
 
   let runIndex = 0;
   const base: ServeRunOptions = {
@@ -160,19 +167,8 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
           runs: steps.map((step) => ({ kind: step.kind, rate: step.rate, ...step.run.result })),
         };
   await writeJsonAtomically(join(dir, "serve.json"), serveJson);
-  await storeServeFolder(options.store, dir, reporter);
+  stored?.complete();
   return { dir, result: last, steps, bestRate };
-}
-
-/** The folder is the first copy; a database that cannot take it gets a hint, never a failed run. */
-async function storeServeFolder(choice: StoreChoice, dir: string, reporter?: ServeReporter): Promise<void> {
-  if (choice === false) return;
-  try {
-    await using store = await openStore({ url: choice });
-    await store.importPath(dir);
-  } catch (error) {
-    reporter?.warn?.(storeFailureHint(dir, choice ?? "the results database", describeError(error)));
-  }
 }
 
 function metricsCollector(baseUrl: string, engine: EngineName, path: string | undefined): MetricsCollector | undefined {

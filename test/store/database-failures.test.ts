@@ -9,6 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { KittError } from "../../src/errors.js";
 import { databaseTimeouts } from "../../src/store/database-timeouts.js";
 import { openStore } from "../../src/store/results-store.js";
+import { StoreQueue } from "../../src/store/store-queue.js";
 import { resolveStoreLocation } from "../../src/store/store-url.js";
 import { silentDatabase } from "../support/silent-database.js";
 import { postgresBackend } from "./backends.js";
@@ -62,6 +63,20 @@ describe("database timeouts", () => {
     const { error, seconds } = await failure(openStore({ url: server.url, signal: controller.signal }));
     expect(error.message).toBe("interrupted by SIGINT");
     expect(seconds).toBeLessThan(2);
+  });
+
+  it("a run's queued writes give up soon after an interrupt while the database hangs", async () => {
+    await using server = await silentDatabase({ afterStartup: true });
+    const interrupt = new AbortController();
+    const queue = new StoreQueue((signal) => openStore({ url: server.url, signal }), interrupt.signal);
+    queue.enqueue(async () => expect.fail("the store never opened"));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    interrupt.abort();
+    const started = performance.now();
+    await queue[Symbol.asyncDispose]();
+    expect((performance.now() - started) / 1000).toBeLessThan(5);
+    expect(queue.failure).toBeInstanceOf(KittError);
+    expect((queue.failure as KittError).message).toBe("the database did not answer within 2 s of the interrupt");
   });
 
   it.skipIf(!postgres.available)("PostgreSQL: a statement past the query timeout is cancelled, and a full pool fails within the connect timeout", async () => {

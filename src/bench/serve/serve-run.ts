@@ -145,7 +145,7 @@ export async function runServe(options: ServeRunOptions): Promise<ServeRunResult
 }
 
 /** vLLM's `date` format: YYYYMMDD-HHMMSS, local time. */
-function vllmDate(date: Date): string {
+export function vllmDate(date: Date): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}-${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
 }

@@ -19,13 +19,12 @@ export interface StorageListOptions extends StorageDbOption {
 
 const statuses: readonly RunStatus[] = ["running", "completed", "failed", "interrupted"];
 
-/** `kitt storage list`: stored runs, newest first; runs whose writer died are marked interrupted first. */
+/** `kitt storage list`: stored runs, newest first (opening the store marks runs whose writer died as interrupted). */
 export async function storageListCommand(options: StorageListOptions = {}): Promise<void> {
   if (options.status !== undefined && !statuses.includes(options.status as RunStatus)) {
     throw new KittError("USAGE", `--status must be one of ${statuses.join(", ")}`);
   }
   await using store = await openStore({ url: options.db });
-  await store.markStaleRuns();
   const runs = await store.listRuns({
     model: options.model,
     engine: options.engine,
