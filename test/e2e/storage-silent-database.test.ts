@@ -48,7 +48,8 @@ describe("a results database that never answers", () => {
     kitt.child.kill("SIGINT");
     const result = await kitt.done;
     expect(result.code, result.stderr).toBe(130);
-    expect((performance.now() - signalled) / 1000).toBeLessThan(3);
+    // Before: the full 30 s of grace for work to settle.
+    expect((performance.now() - signalled) / 1000).toBeLessThan(5);
   }, 60_000);
 
   it("kitt run completes, keeps the folder and prints the import hint", async () => {
@@ -78,14 +79,14 @@ describe("a results database that never answers", () => {
     await using server = await silentDatabase({ afterStartup: true });
     const out = resultsFolder("kitt-silent-sigint-");
     const kitt = startKitt([...(await runArgs(out, ["-s", longSuite, "--skip-warmup"])), "--db", server.url], { KITT_HOME: tempKittHome(), ...emulatorEnv });
-    await kitt.waitFor(/running throughput|throughput/);
+    await kitt.waitFor(/throughput: run 1\/1/);
     while (!existsSync(join(out, "metrics.json")) || server.connections() === 0) await new Promise((resolve) => setTimeout(resolve, 50));
     const signalled = performance.now();
     kitt.child.kill("SIGINT");
     const result = await kitt.done;
     expect(result.code, result.stderr).toBe(130);
-    // Before: the default 30 s of grace, spent waiting on the database.
-    expect((performance.now() - signalled) / 1000).toBeLessThan(8);
+    // Before: the full 30 s of grace, spent waiting on the database.
+    expect((performance.now() - signalled) / 1000).toBeLessThan(10);
     expect(JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")).status).toBe("interrupted");
     expect(result.stderr).toContain(`kitt storage import ${out}`);
   }, 60_000);
