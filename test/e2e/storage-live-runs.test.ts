@@ -139,5 +139,8 @@ describe("a kitt run killed with -9", () => {
     expect(metrics).toMatchObject({ status: "interrupted", stop_reason: "the kitt process writing this run died" });
     expect(metrics.finished_at).not.toBeNull();
     expect(readFileSync(join(out, "summary.md"), "utf8")).toContain("**Status:** interrupted");
+    const shown = await runKitt(["storage", "show", runIdOf(out)], { KITT_HOME: home });
+    expect(shown.stdout).toContain(`run · interrupted (the kitt process writing this run died)`);
+    expect(shown.stdout).toContain(`results folder ${out}`);
   }, 120_000);
 });

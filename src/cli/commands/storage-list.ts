@@ -64,6 +64,7 @@ export async function storageShowCommand(id: string, options: StorageDbOption & 
     `started ${new Date(run.started_at).toISOString()}${run.finished_at === null ? "" : ` · finished ${new Date(run.finished_at).toISOString()}`}`,
   ];
   if (run.source) lines.push(`imported from ${run.source}`);
+  if (run.results_dir) lines.push(`results folder ${run.results_dir}`);
   for (const test of run.benchmarks) {
     lines.push("", `${pc.bold(test.test_name)} run ${test.run_number}: ${test.passed ? "passed" : "failed"}${test.partial ? " (partial)" : ""}, ${test.duration_seconds.toFixed(1)} s`);
     for (const error of test.errors) lines.push(`  ${pc.red(error)}`);
