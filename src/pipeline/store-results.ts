@@ -112,7 +112,7 @@ export function openServeStore(
         const record = await folderRecord(run.dir);
         if (!record) throw new Error(`${run.dir} is no longer a results folder`);
         for (const test of record.tests) await store.recordTest(run.runId, test);
-        await store.finishRun(run.runId, { ...record.end, documents: record.meta.documents });
+        await store.finishRun(run.runId, { ...record.end, finishedAt: Date.now(), documents: record.meta.documents });
       });
     },
     async [Symbol.asyncDispose]() {
