@@ -5,6 +5,7 @@
  * `requests.jsonl` (one line per measured request), `hardware.json` and `config.json`.
  * The engine is terminated whatever happens; Ctrl+C keeps the records written so far.
  */
+import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { EngineMetricsScraper } from "../collectors/engine-metrics.js";
@@ -13,11 +14,10 @@ import { loadServeDatasetWithWarmup, needsDecode, type ServeDatasetSpec, type Se
 import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.js";
 import type { LaunchOptions } from "../engines/launch.js";
 import type { EngineName } from "../engines/types.js";
-import { describeError, KittError } from "../errors.js";
-import { openStore } from "../store/results-store.js";
-import { storeFailureHint } from "../store/store-sink.js";
-import type { StoreChoice } from "./store-results.js";
-import { writeFileAtomically, writeJsonAtomically } from "../fs/atomic-file.js";
+import { KittError } from "../errors.js";
+import { jsonDocument } from "../store/run-export.js";
+import { checkStoreChoice, openServeStore, type StoreChoice } from "./store-results.js";
+import { writeFileAtomically } from "../fs/atomic-file.js";
 import { jsonText } from "../fs/json-text.js";
 import { kittVersion } from "../package-root.js";
 import type { ProtocolName } from "../protocols/types.js";
@@ -75,6 +75,7 @@ export interface ServeOutcome {
 export async function runServePipeline(options: ServePipelineOptions): Promise<ServeOutcome> {
   const { reporter, signal } = options;
   reporter?.step?.("preflight: engine, model, port, runtime");
+  checkStoreChoice(options.store);
   // An endpoint (`--url`) goes through the same path: its runtime owns nothing, and readiness is still checked.
   const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
@@ -101,9 +102,12 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
   const startedAt = new Date();
   const dir = options.output ?? (await createRunDir({ model: engine.modelName, engine: prepared.spec.name }, startedAt, "_serve"));
   await mkdir(dir, { recursive: true });
-  await writeJsonAtomically(join(dir, "hardware.json"), hardware as unknown as JsonValue);
-  await writeJsonAtomically(join(dir, "config.json"), {
+  // The run's id is in config.json, so importing the folder later finds the run stored as it went.
+  const runId = randomUUID();
+  const hardwareText = jsonDocument(hardware);
+  const configText = jsonDocument({
     kitt_version: kittVersion(),
+    run_id: runId,
     engine: {
       name: prepared.spec.name,
       runtime: prepared.runtime,
@@ -119,6 +123,9 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
     mode: options.mode,
     command_line: options.commandLine,
   });
+  await writeFileAtomically(join(dir, "hardware.json"), hardwareText);
+  await writeFileAtomically(join(dir, "config.json"), configText);
+  await using stored = openServeStore(options.store, { runId, dir, configText, hardwareText, signal, reporter });
 
   let runIndex = 0;
   const { warmupRequests: _count, ...load } = options.load;
@@ -181,19 +188,8 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
         };
   // Per-request arrays stay one line each.
   await writeFileAtomically(join(dir, "serve.json"), jsonText(serveJson));
-  await storeServeFolder(options.store, dir, reporter);
+  stored?.complete();
   return { dir, result: last, steps, bestRate };
-}
-
-/** The folder is the first copy; a database that cannot take it gets a hint, never a failed run. */
-async function storeServeFolder(choice: StoreChoice, dir: string, reporter?: ServeReporter): Promise<void> {
-  if (choice === false) return;
-  try {
-    await using store = await openStore({ url: choice });
-    await store.importPath(dir);
-  } catch (error) {
-    reporter?.warn?.(storeFailureHint(dir, choice ?? "the results database", describeError(error)));
-  }
 }
 
 function metricsCollector(baseUrl: string, engine: EngineName, path: string | undefined): MetricsCollector | undefined {

@@ -172,7 +172,7 @@ export function sharedPrompts(warmup: readonly ServeRequest[], measured: readonl
 }
 
 /** vLLM's `date` format: YYYYMMDD-HHMMSS, local time. */
-function vllmDate(date: Date): string {
+export function vllmDate(date: Date): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}-${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
 }
