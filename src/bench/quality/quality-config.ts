@@ -16,7 +16,7 @@ export const qualityConfigSchema = baseTestConfigSchema.extend({
   /** Documents to evaluate, drawn with the harness's seeded sampler (MMLU: per subject). */
   limit: z.number().int().positive().optional(),
   method: z.enum(SCORING_METHODS).optional(),
-  /** Documents evaluated at once; by default as many as keep the engine busy (its `busyConcurrency`). */
+  /** Documents evaluated at once; by default as many as keep the engine busy, never more than its slots (see `itemConcurrency`). */
   concurrency: z.number().int().positive().optional(),
   /** The task's data folder; `$KITT_DATASETS_DIR/<task>` when unset. */
   data_dir: z.string().min(1).optional(),

@@ -3,6 +3,8 @@
  * progress and an ETA, and turn the run into an outcome. A run stopped part-way keeps its scores
  * over the finished documents (and its checkpoint, for `resume`).
  */
+import type { Engine } from "../../engines/engine.js";
+import { requestCapacity, type RequestCapacity } from "../../engines/model-context.js";
 import type { QualityTaskKind } from "../../quality/engine/choose-method.js";
 import { chooseMethod } from "../../quality/engine/choose-method.js";
 import { qualityEngine, type QualityEngine } from "../../quality/engine/quality-engine.js";
@@ -31,13 +33,14 @@ export async function runQualityBenchmark(
   const method = chooseMethod(kind, ctx.engine.spec.capabilities, config.method);
   const engine = qualityEngine(ctx.engine, { maxGenTokens: config.max_gen_tokens });
   const built = await build(engine, method);
+  const capacity = await requestCapacity(ctx.engine);
   const warmupTimes = await warmUp(ctx);
   const run = await runPlan({
     plan: built.plan,
     engine,
     settings: { ...built.settings, limit: config.limit ?? null, top_k: config.top_k, max_gen_tokens: config.max_gen_tokens },
     signal: ctx.signal,
-    concurrency: config.concurrency ?? ctx.engine.spec.capabilities.busyConcurrency,
+    concurrency: itemConcurrency(ctx.engine, capacity, config.concurrency),
     resume: config.resume,
     run: ctx.runNumber,
     categories: built.categories,
@@ -46,19 +49,33 @@ export async function runQualityBenchmark(
         phase: "measure",
         completed: progress.completed,
         total: progress.total,
+        failed: progress.failed,
         message: progress.etaSeconds === null ? undefined : `${built.plan.task} (${method}), about ${formatEta(progress.etaSeconds)} left`,
       }),
   });
   const source = built.settings.data_source;
+  // The context one request could use, as the engine reported it (null when it does not say).
+  const metrics = { ...run.metrics, request_context: capacity.context ?? null };
   return {
     // Where the documents came from (a folder, or hub:<repo>@<revision>), beside the scores.
-    metrics: typeof source === "string" ? { ...run.metrics, data_source: source } : run.metrics,
+    metrics: typeof source === "string" ? { ...metrics, data_source: source } : metrics,
     errors: run.errors,
     warmupTimes,
     passed: run.errors.length === 0 && !run.stopped,
     partial: run.stopped,
     cause: run.cause,
   };
+}
+
+/**
+ * Items evaluated at once: the test's `concurrency`, else as many as keep the engine busy (its
+ * slots where it reports them, as llama.cpp does; its `busyConcurrency` otherwise), and never more
+ * than its slots: a request beyond them only waits in the engine's queue, or, where slots share
+ * one KV cache, takes room the others need.
+ */
+export function itemConcurrency(engine: Engine, capacity: RequestCapacity, requested: number | undefined): number {
+  const wanted = requested ?? capacity.slots ?? engine.spec.capabilities.busyConcurrency;
+  return Math.min(wanted, capacity.slots ?? wanted);
 }
 
 /**
