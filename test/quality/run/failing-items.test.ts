@@ -46,7 +46,7 @@ function items(count: number, outcome: (index: number) => Error | undefined): { 
 function tooLong(index: number): KittError {
   return new KittError(
     "ENGINE_REQUEST_FAILED",
-    `llama_cpp answered 400: {"error":{"code":400,"message":"request (${900 + index} tokens) exceeds the available context size (512 tokens), try increasing it"}}`,
+    `engine answered 400: {"error":{"code":400,"message":"request (${900 + index} tokens) exceeds the available context size (512 tokens), try increasing it"}}`,
   );
 }
 
@@ -78,7 +78,7 @@ describe("failing items", () => {
     expect(asked()).toBeLessThanOrEqual(EARLY_STOP_FAILURES + 3);
     expect(result.cause).toBeInstanceOf(KittError);
     expect((result.cause as KittError).code).toBe("BENCHMARK_FAILED");
-    expect(result.errors[0]).toMatch(/^the first 8 items all failed with the same error, so the other 92 were not sent: llama_cpp answered 400: .*exceeds the available context size \(512 tokens\)/);
+    expect(result.errors[0]).toMatch(/^the first 8 items all failed with the same error, so the other 92 were not sent: engine answered 400: .*exceeds the available context size \(512 tokens\)/);
     expect(result.errors[0]).toMatch(/start the engine with more context per request, then run the test again\)$/);
     expect(progress.at(-1)).toEqual({ completed: 8, total: 100, failed: 8, etaSeconds: null });
     // Every finished item counts in the progress, failed ones too.
