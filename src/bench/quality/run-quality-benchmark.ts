@@ -32,8 +32,8 @@ export async function runQualityBenchmark(
   const { config } = ctx;
   const method = chooseMethod(kind, ctx.engine.spec.capabilities, config.method);
   const engine = qualityEngine(ctx.engine, { maxGenTokens: config.max_gen_tokens });
-  const built = await build(engine, method);
   const capacity = await requestCapacity(ctx.engine);
+  const built = await build(engine, method);
   const warmupTimes = await warmUp(ctx);
   const run = await runPlan({
     plan: built.plan,
