@@ -103,7 +103,7 @@ describe.skipIf(install === undefined || datasets === undefined)("a context too 
     expect(run.code, run.stderr).toBe(16);
     expect(run.stderr).toMatch(/gsm8k: measure 8\/30 · 8 failed/);
     expect(run.stderr).toMatch(
-      /gsm8k stopped part-way: the first 8 items all failed with the same error, so the other 22 were not sent: engine answered 400: .*exceeds the available context size \(512 tokens\)/,
+      /gsm8k stopped part-way: the first 8 items all failed with the same error, so the other 22 were not run: engine answered 400: .*exceeds the available context size \(512 tokens\)/,
     );
     expect(run.stderr).toMatch(/start the engine with more context per request, then run the test again/);
 

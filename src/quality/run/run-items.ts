@@ -53,7 +53,7 @@ export interface RunItemsResult {
 /** Failed items listed one by one in `errors`; the rest are counted (a 2k-context engine can fail hundreds of MMLU prompts). */
 const LISTED_ITEM_ERRORS = 10;
 
-/** When this many items are the first of a run to finish and all failed alike, the run stops. */
+/** When this many items are the first of a run to finish and all failed alike, the run stops (if more are left). */
 export const EARLY_STOP_FAILURES = 8;
 
 export async function runItems(options: RunItemsOptions): Promise<RunItemsResult> {
@@ -128,7 +128,7 @@ export async function runItems(options: RunItemsOptions): Promise<RunItemsResult
         if (result.failed <= LISTED_ITEM_ERRORS) result.errors.push(`item ${item.key}: ${message}`);
         firstFailure ??= shapeOf(message);
         failedAlike &&= shapeOf(message) === firstFailure;
-        if (failedAlike && result.evaluated === 0 && result.failed === EARLY_STOP_FAILURES) {
+        if (failedAlike && result.evaluated === 0 && result.failed === EARLY_STOP_FAILURES && pending.length > EARLY_STOP_FAILURES) {
           const cause = new KittError("BENCHMARK_FAILED", earlyStopMessage(message, pending.length - EARLY_STOP_FAILURES));
           result.errors.unshift(cause.message);
           report();
@@ -162,10 +162,10 @@ function shapeOf(message: string): string {
   return message.replace(/\d+(\.\d+)?/g, "#");
 }
 
-function earlyStopMessage(message: string, notSent: number): string {
+function earlyStopMessage(message: string, notRun: number): string {
   const cause = /context/i.test(message) ? "start the engine with more context per request" : "fix its cause";
   return (
-    `the first ${EARLY_STOP_FAILURES} items all failed with the same error, so the other ${notSent} were not sent: ${message} ` +
+    `the first ${EARLY_STOP_FAILURES} items all failed with the same error, so the other ${notRun} were not run: ${message} ` +
     `(${cause}, then run the test again)`
   );
 }

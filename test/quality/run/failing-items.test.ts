@@ -78,7 +78,7 @@ describe("failing items", () => {
     expect(asked()).toBeLessThanOrEqual(EARLY_STOP_FAILURES + 3);
     expect(result.cause).toBeInstanceOf(KittError);
     expect((result.cause as KittError).code).toBe("BENCHMARK_FAILED");
-    expect(result.errors[0]).toMatch(/^the first 8 items all failed with the same error, so the other 92 were not sent: engine answered 400: .*exceeds the available context size \(512 tokens\)/);
+    expect(result.errors[0]).toMatch(/^the first 8 items all failed with the same error, so the other 92 were not run: engine answered 400: .*exceeds the available context size \(512 tokens\)/);
     expect(result.errors[0]).toMatch(/start the engine with more context per request, then run the test again\)$/);
     expect(progress.at(-1)).toEqual({ completed: 8, total: 100, failed: 8, etaSeconds: null });
     // Every finished item counts in the progress, failed ones too.
@@ -87,12 +87,16 @@ describe("failing items", () => {
     expect(checkpoint).toMatchObject({ complete: false, records: {} });
   });
 
-  it("go on when the first failures differ, or an item succeeded first", async () => {
+  it("go on when the first failures differ, an item succeeded first, or no item is left to spare", async () => {
     const differing = items(20, (index) => (index % 2 === 0 ? tooLong(index) : new KittError("ENGINE_REQUEST_FAILED", "the engine answered but streamed no output")));
     const mixed = await run(differing.planned);
     expect(mixed.result).toMatchObject({ stopped: false, failed: 20, evaluated: 0 });
     expect(differing.asked()).toBe(20);
     expect(mixed.progress.at(-1)).toMatchObject({ completed: 20, total: 20, failed: 20 });
+
+    // Nothing left to spare: the run simply ends with its failures.
+    const eight = await run(items(EARLY_STOP_FAILURES, tooLong).planned);
+    expect(eight.result).toMatchObject({ stopped: false, failed: EARLY_STOP_FAILURES });
 
     const oneGood = items(20, (index) => (index === 0 ? undefined : tooLong(index)));
     const after = await run(oneGood.planned, 1);
