@@ -21,7 +21,7 @@ export const qualityConfigSchema = baseTestConfigSchema.extend({
   /** Seed of the `sample` draw (Python's `random.Random(seed).sample`). */
   sample_seed: z.number().int().min(0).default(DEFAULT_SAMPLE_SEED),
   method: z.enum(SCORING_METHODS).optional(),
-  /** Documents evaluated at once; by default as many as keep the engine busy (its `busyConcurrency`). */
+  /** Documents evaluated at once; by default as many as keep the engine busy, never more than its slots (see `itemConcurrency`). */
   concurrency: z.number().int().positive().optional(),
   /** The task's data folder; `$KITT_DATASETS_DIR/<task>` when unset. */
   data_dir: z.string().min(1).optional(),

@@ -3,6 +3,8 @@
  * progress and an ETA, and turn the run into an outcome. A run stopped part-way keeps its scores
  * over the finished documents (and its checkpoint, for `resume`).
  */
+import type { Engine } from "../../engines/engine.js";
+import { requestCapacity, type RequestCapacity } from "../../engines/model-context.js";
 import type { QualityTaskKind } from "../../quality/engine/choose-method.js";
 import { chooseMethod } from "../../quality/engine/choose-method.js";
 import { qualityEngine, type QualityEngine } from "../../quality/engine/quality-engine.js";
@@ -31,6 +33,7 @@ export async function runQualityBenchmark(
   const { config } = ctx;
   const method = chooseMethod(kind, ctx.engine.spec.capabilities, config.method);
   const engine = qualityEngine(ctx.engine, { maxGenTokens: config.max_gen_tokens });
+  const capacity = await requestCapacity(ctx.engine);
   const built = await build(engine, method);
   const warmupTimes = await warmUp(ctx);
   const run = await runPlan({
@@ -47,7 +50,7 @@ export async function runQualityBenchmark(
       max_gen_tokens: config.max_gen_tokens,
     },
     signal: ctx.signal,
-    concurrency: config.concurrency ?? ctx.engine.spec.capabilities.busyConcurrency,
+    concurrency: itemConcurrency(ctx.engine, capacity, config.concurrency),
     resume: config.resume,
     run: ctx.runNumber,
     categories: built.categories,
@@ -56,20 +59,34 @@ export async function runQualityBenchmark(
         phase: "measure",
         completed: progress.completed,
         total: progress.total,
+        failed: progress.failed,
         message: progress.etaSeconds === null ? undefined : `${built.plan.task} (${method}), about ${formatEta(progress.etaSeconds)} left`,
       }),
   });
   const source = built.settings.data_source;
+  // The context one request could use, as the engine reported it (null when it does not say).
+  const metrics = { ...run.metrics, request_context: capacity.context ?? null };
   return {
     // Which harness's definitions the scores follow, and where the documents came from (a folder,
     // or hub:<repo>@<revision>), beside the scores.
-    metrics: { ...run.metrics, harness_version: HARNESS_VERSION, ...(typeof source === "string" ? { data_source: source } : {}) },
+    metrics: { ...metrics, harness_version: HARNESS_VERSION, ...(typeof source === "string" ? { data_source: source } : {}) },
     errors: run.errors,
     warmupTimes,
     passed: run.errors.length === 0 && !run.stopped,
     partial: run.stopped,
     cause: run.cause,
   };
+}
+
+/**
+ * Items evaluated at once: the test's `concurrency`, else as many as keep the engine busy (its
+ * slots where it reports them, as llama.cpp does; its `busyConcurrency` otherwise), and never more
+ * than its slots: a request beyond them only waits in the engine's queue, or, where slots share
+ * one KV cache, takes room the others need.
+ */
+export function itemConcurrency(engine: Engine, capacity: RequestCapacity, requested: number | undefined): number {
+  const wanted = requested ?? capacity.slots ?? engine.spec.capabilities.busyConcurrency;
+  return Math.min(wanted, capacity.slots ?? wanted);
 }
 
 /**
