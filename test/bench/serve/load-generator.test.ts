@@ -303,6 +303,20 @@ describe("records writer", () => {
     }
   });
 
+  it("puts a lone record on disk within a quarter second, before the file is closed (what a kill -9 keeps)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "kitt-records-"));
+    const path = join(folder, "records.jsonl");
+    try {
+      const writer = await RecordsWriter.open(path);
+      writer.write({ ...record, index: 7 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(readFileSync(path, "utf8")).toBe(`${JSON.stringify({ ...record, index: 7 })}\n`);
+      await writer.close();
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
   it("fails with a KittError when the file cannot be created", async () => {
     const error = await RecordsWriter.open("/nonexistent-folder/records.jsonl").catch((caught: unknown) => caught);
     expect(isKittError(error) && error.code).toBe("BENCHMARK_FAILED");
