@@ -1,7 +1,8 @@
 /**
  * Samples GPU memory every `intervalMs` (default 100 ms) while a benchmark runs, from one
- * long-lived `nvidia-smi … -lms N` child. Unified-memory GPUs report `[N/A]`; for them the
- * sampler switches to reading /proc/meminfo (MemTotal − MemAvailable) at the same interval.
+ * long-lived `nvidia-smi … -lms N` child that dies with kitt however kitt ends (see WATCHDOG).
+ * Unified-memory GPUs report `[N/A]`; for them the sampler switches to reading /proc/meminfo
+ * (MemTotal − MemAvailable) at the same interval.
  * When nothing can be measured the report says `available: false` and why — never zeros.
  *
  *   await using sampler = new GpuMemorySampler();
@@ -12,7 +13,9 @@
  *   const whole = await sampler.stop();
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { accessSync, constants } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { delimiter, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { createInterface } from "node:readline";
 import { KittError } from "../errors.js";
@@ -55,6 +58,20 @@ export interface GpuSamplerMark {
 
 /** Grace period between SIGTERM and SIGKILL for the nvidia-smi child. */
 const KILL_GRACE_MS = 2_000;
+
+/**
+ * nvidia-smi is started by `sh`, which forks a watchdog and then becomes nvidia-smi (`exec`:
+ * same pid). The watchdog blocks reading a pipe that kitt holds open and never writes to; the
+ * read ends as soon as kitt closes it — on stop, or when kitt is gone however it died (even
+ * SIGKILL) — and the watchdog then ends nvidia-smi, which would otherwise loop on without a
+ * reader.
+ */
+const WATCHDOG = [
+  // An asynchronous list reads /dev/null on fd 0, so the pipe goes to the watchdog as fd 3.
+  "exec 3<&0",
+  '{ read -r _ <&3; kill "$$"; } >/dev/null 2>&1 &',
+  'exec "$0" "$@" 3<&-',
+].join("\n");
 
 export class GpuMemorySampler implements AsyncDisposable {
   readonly #intervalMs: number;
@@ -127,20 +144,30 @@ export class GpuMemorySampler implements AsyncDisposable {
 
   async #spawn(): Promise<void> {
     this.#startedAt = performance.now();
-    const child = spawn(this.#command, samplerArgs(this.#intervalMs), { stdio: ["ignore", "pipe", "pipe"], env: this.#env });
+    const command = findOnPath(this.#command, this.#env ?? process.env);
+    if (!command) {
+      this.#unavailable = `${this.#command} not found`;
+      return;
+    }
+    const child = spawn("/bin/sh", ["-c", WATCHDOG, command, ...samplerArgs(this.#intervalMs)], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: this.#env,
+    });
     this.#child = child;
+    // Only its closing matters (see WATCHDOG); kitt writes nothing to it.
+    child.stdin?.on("error", () => undefined);
     let spawned = false;
     this.#childGone = new Promise((gone) => {
       // "close", not "exit": it comes after the last line of output, which may be the explanation.
       child.once("close", (code, signal) => {
+        child.stdin?.destroy();
         this.#onChildClose(code, signal);
         gone();
       });
       // A failed spawn emits "error" and never "close"; later errors (a failed kill) change nothing.
       child.on("error", (error: NodeJS.ErrnoException) => {
         if (spawned) return;
-        this.#unavailable =
-          error.code === "ENOENT" ? `${this.#command} not found` : `cannot run ${this.#command}: ${error.message}`;
+        this.#unavailable = `cannot run ${this.#command}: ${error.message}`;
         gone();
       });
     });
@@ -202,8 +229,22 @@ export class GpuMemorySampler implements AsyncDisposable {
     if (!child || child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return this.#childGone;
     this.#childKilled = true;
     child.kill("SIGTERM");
+    child.stdin?.destroy();
     const forceKill = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
     await this.#childGone;
     clearTimeout(forceKill);
   }
+}
+
+/** The executable `command` names, looked up on `env.PATH` as the shell would; undefined when there is none. */
+function findOnPath(command: string, env: NodeJS.ProcessEnv): string | undefined {
+  const candidates = command.includes("/") ? [command] : (env.PATH ?? "").split(delimiter).map((dir) => join(dir || ".", command));
+  return candidates.find((path) => {
+    try {
+      accessSync(path, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }

@@ -1,13 +1,17 @@
+import { spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { summarizeSamples, type GpuSample } from "../../src/collectors/gpu-memory-stats.js";
 import { parseSampleLine } from "../../src/collectors/gpu-sample-line.js";
 import { GpuMemorySampler, type GpuMemoryReport } from "../../src/collectors/gpu-sampler.js";
+import { tsxLoaderUrl } from "../../src/bench/serve/worker-tsx.js";
 import { nvidiaSmiFixture } from "../hardware/recorded-host.js";
 
 const temporaryDirs: string[] = [];
+const fakes: FakeNvidiaSmi[] = [];
 
 function temporaryDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "kitt-gpu-sampler-"));
@@ -16,7 +20,15 @@ function temporaryDir(): string {
 }
 
 afterEach(() => {
+  // No stand-in may outlive its test: one still running here is a leak (and is ended).
+  const leaked = fakes.splice(0).flatMap((fake) => {
+    const pid = fake.started()?.pid;
+    if (pid === undefined || !isRunning(pid)) return [];
+    process.kill(pid, "SIGKILL");
+    return [pid];
+  });
   for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  expect(leaked, "nvidia-smi stand-ins still running after the test").toEqual([]);
 });
 
 interface FakeNvidiaSmi {
@@ -50,7 +62,7 @@ setInterval(() => {
   const file = join(dir, "nvidia-smi");
   writeFileSync(file, script);
   chmodSync(file, 0o755);
-  return {
+  const fake: FakeNvidiaSmi = {
     env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}` },
     started: () => {
       try {
@@ -60,6 +72,8 @@ setInterval(() => {
       }
     },
   };
+  fakes.push(fake);
+  return fake;
 }
 
 /** Recorded stream lines grouped into intervals (a GPU index repeating starts the next one). */
@@ -86,10 +100,11 @@ function sampleCount(report: GpuMemoryReport): number {
   return report.available ? report.samples.length : 0;
 }
 
+/** Running: not gone, and not a zombie waiting for its parent to reap it. */
 function isRunning(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;
   }
@@ -171,7 +186,8 @@ describe("GpuMemorySampler with a recorded nvidia-smi", () => {
   it("reports a phase from its mark onwards", async () => {
     const ticks = ticksOf("samples-h100-80gb-hbm3.csv");
     const fake = fakeNvidiaSmi({ ticks });
-    const sampler = new GpuMemorySampler({ env: fake.env, intervalMs: 20 });
+    // Long enough an interval that a busy machine still sees the first sample alone.
+    const sampler = new GpuMemorySampler({ env: fake.env, intervalMs: 200 });
     await sampler.start();
     await until(() => sampleCount(sampler.snapshot()) === 1);
     const phase = sampler.mark();
@@ -202,6 +218,28 @@ describe("GpuMemorySampler with a recorded nvidia-smi", () => {
     expect(report).toMatchObject({ available: true, source: "meminfo", peak_gb: 18.616 });
     expect(report.available && report.samples[0]).toMatchObject({ gpu: 0, used_gb: 9034380 / 1024 / 1024 });
     expect(report.available && report.avg_gb).toBeGreaterThan(8.6);
+  });
+
+  it("its nvidia-smi child dies with kitt, even when kitt is killed with SIGKILL", async () => {
+    // Silent once its recorded intervals are out, the stand-in would never notice a closed pipe by writing to it.
+    const ticks = ticksOf("samples-h100-80gb-hbm3.csv");
+    const fake = fakeNvidiaSmi({ ticks });
+    const script = fileURLToPath(new URL("./sampler-process.ts", import.meta.url));
+    const owner = spawn(process.execPath, ["--import", tsxLoaderUrl(), script, String(ticks.length)], {
+      env: fake.env,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exited = new Promise((resolve) => owner.once("exit", resolve));
+    await new Promise<void>((resolve, reject) => {
+      owner.stdout.on("data", (chunk: Buffer) => chunk.toString().includes("sampling") && resolve());
+      owner.once("exit", () => reject(new Error("the sampling process exited early")));
+    });
+    await until(() => fake.started() !== undefined);
+    const { pid } = fake.started()!;
+    expect(isRunning(pid)).toBe(true);
+    owner.kill("SIGKILL");
+    await exited;
+    await until(() => !isRunning(pid), 5_000);
   });
 
   it("says so when unified memory cannot be read either", async () => {
