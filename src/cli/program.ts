@@ -295,10 +295,11 @@ export function buildProgram(): Command {
     });
   enginesCommand
     .command("cleanup")
-    .description("remove containers and processes kitt left behind (e.g. after kill -9)")
-    .action(async () => {
+    .description("remove containers and processes a killed kitt left behind (never those of a kitt still running)")
+    .option("--all", "remove every kitt container and engine process, including those of runs still going")
+    .action(async (options) => {
       const { enginesCleanupCommand } = await import("./commands/engines-cleanup.js");
-      await enginesCleanupCommand();
+      await enginesCleanupCommand(options);
     });
 
   return program as unknown as Command;

@@ -1,17 +1,18 @@
 /**
  * Runs an engine in a Docker container through the docker CLI:
- * `docker run -d --init --network host --name kitt-<engine>-<time>-<random>` with kitt's labels,
- * the model mounted read-only, and `--gpus all` only when an NVIDIA runtime exists.
+ * `docker run -d --init --network host --name kitt-<engine>-<time>-<random>` with kitt's labels
+ * (the owner among them, so `kitt engines cleanup` never removes a live run's container), the
+ * model mounted read-only, and `--gpus all` only when an NVIDIA runtime exists.
  * Stopping releases in reverse order of acquisition: log follower and exit watcher,
  * then `docker stop` with a timeout, then `docker rm`.
  */
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { ResultPromise } from "execa";
 import { KittError } from "../errors.js";
-import { docker, dockerSpawn, assertDockerDaemon } from "./docker-cli.js";
+import { docker, dockerBinary, dockerSpawn, assertDockerDaemon } from "./docker-cli.js";
+import { containerLabels } from "./container-labels.js";
 import { ProcessBase } from "./process-base.js";
-
-export const KITT_LABEL = "kitt.managed";
 
 export interface DockerRunOptions {
   engineName: string;
@@ -55,6 +56,8 @@ export class DockerContainer extends ProcessBase {
   readonly label: string;
   #launching: Promise<void> | undefined;
   #runAttempted = false;
+  #runFinished = false;
+  #removed = false;
   #imageId: string | undefined;
   readonly #cancelLaunch = new AbortController();
   #logFollower: ResultPromise | undefined;
@@ -83,7 +86,7 @@ export class DockerContainer extends ProcessBase {
   }
 
   async #launch(signal: AbortSignal): Promise<void> {
-    await assertDockerDaemon();
+    await assertDockerDaemon(signal);
     signal?.throwIfAborted();
     this.#imageId = await ensureImage(this.options.image, this.options.autoPull ?? false, signal);
     signal?.throwIfAborted();
@@ -91,6 +94,7 @@ export class DockerContainer extends ProcessBase {
     // CLI) may still create the container, so stop() removes it by name whatever happened.
     this.#runAttempted = true;
     const result = await docker(this.runArgs());
+    this.#runFinished = true;
     if (result.exitCode !== 0) {
       throw new KittError("ENGINE_START_FAILED", `docker run for ${this.options.engineName} failed: ${lastLine(result.stderr)}`);
     }
@@ -104,7 +108,7 @@ export class DockerContainer extends ProcessBase {
     // --init: an engine as PID 1 ignores SIGTERM until it installs a handler, which turns an
     // early `docker stop` into a 10 s wait for SIGKILL; tini as PID 1 forwards signals.
     const args = ["run", "-d", "--init", "--network", "host", "--name", this.name];
-    args.push("--label", `${KITT_LABEL}=true`, "--label", `kitt.engine=${o.engineName}`, "--label", `kitt.pid=${process.pid}`);
+    for (const label of containerLabels(o.engineName)) args.push("--label", label);
     if (o.gpus) args.push("--gpus", "all");
     if (o.modelHostDir) args.push("-v", `${o.modelHostDir}:${o.containerModelDir ?? "/models"}:ro`);
     for (const [key, value] of Object.entries(o.env ?? {})) args.push("-e", `${key}=${value}`);
@@ -142,19 +146,19 @@ export class DockerContainer extends ProcessBase {
       await docker(["stop", "-t", String(this.options.stopTimeoutSeconds ?? 10), this.name]);
       await this.#logFollower?.catch(() => undefined);
       await docker(["rm", "-f", this.name]);
+      this.#removed = true;
     }
     this.#logFollower?.kill();
     this.markExited({ code: null, signal: "SIGTERM" });
   }
-}
 
-/** Removes kitt's containers left behind (e.g. after `kill -9`). Returns the names removed. */
-export async function removeLeftoverContainers(): Promise<string[]> {
-  await assertDockerDaemon();
-  const list = await docker(["ps", "-a", "--filter", `label=${KITT_LABEL}=true`, "--format", "{{.Names}}"]);
-  const names = list.stdout.split("\n").map((name) => name.trim()).filter(Boolean);
-  if (names.length > 0) await docker(["rm", "-f", ...names]);
-  return names;
+  /** A detached `docker rm -f` that outlives kitt; repeated for a few seconds while `docker run` may still create the container. */
+  abandon(): void {
+    if (!this.#runAttempted || this.#removed) return;
+    const attempts = this.#runFinished ? 1 : 5;
+    const script = `n=${attempts}; while :; do "$0" rm -f "$1" >/dev/null 2>&1; n=$((n - 1)); [ "$n" -gt 0 ] || exit 0; sleep 1; done`;
+    spawn("sh", ["-c", script, dockerBinary(), this.name], { detached: true, stdio: "ignore" }).unref();
+  }
 }
 
 function lastLine(text: string): string {

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { KittError } from "../errors.js";
 import type { NativeCommand } from "../engines/types.js";
 import { removePidRecord, writePidRecord } from "./pid-files.js";
+import { currentOwner, processStartTime } from "./process-owner.js";
 import { ProcessBase } from "./process-base.js";
 
 export interface NativeProcessOptions {
@@ -55,7 +56,15 @@ export class NativeProcess extends ProcessBase {
     });
     registerForExit(this);
     if (child.pid) {
-      writePidRecord({ pid: child.pid, engine: this.options.engineName, command, started_at: new Date().toISOString(), kitt_pid: process.pid });
+      writePidRecord({
+        pid: child.pid,
+        engine: this.options.engineName,
+        command,
+        started_at: new Date().toISOString(),
+        start_time: processStartTime(child.pid),
+        kitt_pid: process.pid,
+        owner: currentOwner(),
+      });
     }
   }
 
@@ -82,6 +91,14 @@ export class NativeProcess extends ProcessBase {
   /** Last resort at process exit: kill the group synchronously. */
   killNow(): void {
     if (this.#child?.pid && !this.hasExited) signalGroup(this.#child.pid, "SIGKILL");
+  }
+
+  abandon(): void {
+    const pid = this.#child?.pid;
+    if (!pid) return;
+    // The leader may be gone already while a worker it forked lives on: signal the group anyway.
+    signalGroup(pid, "SIGKILL");
+    removePidRecord(pid);
   }
 }
 
