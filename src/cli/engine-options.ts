@@ -19,8 +19,13 @@ export interface EngineCliOptions {
   engineArg: string[];
   env: string[];
   binary?: string;
-  readinessTimeout: number;
+  /** Seconds; undefined when not given (300, or for `--url` until connections were refused for 10 s). */
+  readinessTimeout?: number;
 }
+
+const DEFAULT_READINESS_TIMEOUT_S = 300;
+/** An endpoint someone else runs is either there or not: a port that refuses this long holds no engine that is starting. */
+const ENDPOINT_REFUSED_TIMEOUT_S = 10;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any command, whatever its arguments and options so far
 export function addEngineOptions<Args extends any[], Opts extends OptionValues>(command: Command<Args, Opts>) {
@@ -36,7 +41,11 @@ export function addEngineOptions<Args extends any[], Opts extends OptionValues>(
     .option("--engine-arg <arg>", "extra argument for the engine (repeatable)", collect, [] as string[])
     .option("--env <KEY=VALUE>", "environment variable for the engine (repeatable)", collect, [] as string[])
     .option("--binary <path>", "native engine binary to run instead of the usual one")
-    .option("--readiness-timeout <seconds>", "how long to wait for the engine to become ready", seconds, 300);
+    .option(
+      "--readiness-timeout <seconds>",
+      `how long to wait for the engine to become ready (default ${DEFAULT_READINESS_TIMEOUT_S}; with --url, give up sooner if connections are refused for ${ENDPOINT_REFUSED_TIMEOUT_S} s)`,
+      seconds,
+    );
 }
 
 export function engineLaunchOptions(options: EngineCliOptions): LaunchOptions {
@@ -52,7 +61,9 @@ export function engineLaunchOptions(options: EngineCliOptions): LaunchOptions {
     engineArgs: options.engineArg,
     env: parseEnv(options.env),
     binary: options.binary,
-    backoff: { timeoutMs: options.readinessTimeout * 1000 },
+    backoff: { timeoutMs: (options.readinessTimeout ?? DEFAULT_READINESS_TIMEOUT_S) * 1000 },
+    // An explicit --readiness-timeout wins: the user says the endpoint may take that long to appear.
+    refusedTimeoutMs: options.url && options.readinessTimeout === undefined ? ENDPOINT_REFUSED_TIMEOUT_S * 1000 : undefined,
   };
 }
 

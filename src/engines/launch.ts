@@ -40,7 +40,11 @@ export interface LaunchOptions {
   /** Native server binary to run instead of the engine's usual one. */
   binary?: string;
   backoff?: Partial<BackoffOptions>;
+  /** `--url` only: give up once connections were refused this long. */
+  refusedTimeoutMs?: number;
   onProbe?: (status: number) => void;
+  /** Cuts preflight's docker calls short (Ctrl+C). */
+  signal?: AbortSignal;
 }
 
 export interface PreparedEngine {
@@ -79,13 +83,13 @@ export async function prepareEngine(options: LaunchOptions): Promise<PreparedEng
   if (runtime === "docker") {
     const containerDir = spec.containerModelDir ?? "/models";
     const ctx = launchContext(options, model, `${containerDir}/${model.file ?? ""}`.replace(/\/$/, ""), host, port, trained);
-    image = options.image ? { image: options.image, source: "override" } : await pickImage(spec, facts);
+    image = options.image ? { image: options.image, source: "override" } : await pickImage(spec, facts, options.signal);
     process = container = new DockerContainer({
       engineName: spec.name,
       image: image.image,
       modelHostDir: model.format === "ollama-tag" ? undefined : model.dir,
       containerModelDir: containerDir,
-      gpus: await useGpus(options.gpus ?? "auto"),
+      gpus: await useGpus(options.gpus ?? "auto", options.signal),
       env: options.env,
       dockerArgs: spec.dockerArgs?.(ctx),
       containerArgs: spec.containerArgs?.(ctx),
@@ -123,6 +127,7 @@ function prepareEndpoint(spec: EngineSpec, options: LaunchOptions): PreparedEngi
     baseUrl,
     modelName: options.model ?? "default",
     backoff: options.backoff,
+    refusedTimeoutMs: options.refusedTimeoutMs,
     onProbe: options.onProbe,
   });
   return { engine, spec, runtime: "endpoint" };
@@ -171,18 +176,18 @@ async function trainedContext(model: DetectedModel): Promise<number | undefined>
   }
 }
 
-async function pickImage(spec: EngineSpec, facts: Awaited<ReturnType<typeof hostFacts>>): Promise<ImageChoice> {
+async function pickImage(spec: EngineSpec, facts: Awaited<ReturnType<typeof hostFacts>>, signal?: AbortSignal): Promise<ImageChoice> {
   const config = await loadEnginesConfig();
   const local = spec.localBuildImage
-    ? (await docker(["image", "inspect", "--format", "{{.Id}}", spec.localBuildImage])).exitCode === 0
+    ? (await docker(["image", "inspect", "--format", "{{.Id}}", spec.localBuildImage], { signal })).exitCode === 0
     : false;
   return chooseImage(spec, facts, config, local);
 }
 
-async function useGpus(mode: "auto" | "all" | "none"): Promise<boolean> {
+async function useGpus(mode: "auto" | "all" | "none", signal?: AbortSignal): Promise<boolean> {
   if (mode !== "auto") return mode === "all";
   if (!(await hasNvidiaGpu())) return false;
-  const runtimes = await docker(["info", "--format", "{{json .Runtimes}}"]);
+  const runtimes = await docker(["info", "--format", "{{json .Runtimes}}"], { signal });
   return runtimes.exitCode === 0 && runtimes.stdout.includes("nvidia");
 }
 

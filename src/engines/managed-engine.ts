@@ -22,6 +22,8 @@ export interface ManagedEngineOptions {
   baseUrl: string;
   modelName: string;
   backoff?: Partial<BackoffOptions>;
+  /** Give up on readiness once connections were refused this long (engines kitt does not run). */
+  refusedTimeoutMs?: number;
   /** Called with each readiness probe, for progress output. */
   onProbe?: (status: number) => void;
 }
@@ -37,7 +39,7 @@ export class ManagedEngine implements Engine {
   #terminating: Promise<void> | undefined;
   readonly #attached: Array<() => Promise<void>> = [];
   readonly #process: EngineProcess;
-  readonly #untrack: () => void;
+  readonly #tracked: Disposable;
 
   constructor(private readonly options: ManagedEngineOptions) {
     this.spec = options.spec;
@@ -47,7 +49,7 @@ export class ManagedEngine implements Engine {
     const protocolName = options.spec.protocols[0];
     if (!protocolName) throw new KittError("INTERNAL", `engine ${options.spec.name} declares no protocol`);
     this.protocol = getProtocol(protocolName);
-    this.#untrack = track(this);
+    this.#tracked = track(this);
   }
 
   get runtime(): Engine["runtime"] {
@@ -68,12 +70,14 @@ export class ManagedEngine implements Engine {
     this.#state = "starting";
     try {
       await this.#process.launch(signal);
+      signal?.throwIfAborted();
       await waitForReady({
         baseUrl: this.baseUrl,
         readiness: this.spec.readiness,
         engineName: this.spec.name,
         process: this.#process,
         backoff: this.options.backoff,
+        refusedTimeoutMs: this.options.refusedTimeoutMs,
         signal,
         onProbe: (probe) => this.options.onProbe?.(probe.status),
       });
@@ -127,7 +131,12 @@ export class ManagedEngine implements Engine {
       await release().catch(() => undefined);
     }
     await this.#process.stop();
-    this.#untrack();
+    this.#tracked[Symbol.dispose]();
+  }
+
+  /** At a forced exit: the runtime's last resort (a detached container removal, a SIGKILLed process group). */
+  abandon(): void {
+    this.#process.abandon();
   }
 
   #assertRunning(): void {

@@ -15,6 +15,8 @@ export type RuntimeKind = "docker" | "native" | "endpoint";
 export interface ProbeResult {
   status: number;
   body: string;
+  /** Nothing listens there: the connection was refused. */
+  refused?: boolean;
 }
 
 export interface ReadinessSpec {

@@ -19,7 +19,7 @@ export async function launchEngine(
   signal: AbortSignal,
   reporter?: LaunchReporter,
 ): Promise<{ prepared: PreparedEngine; hardware: HardwareFingerprint }> {
-  const prepared = await prepareEngine({ ...options, onProbe: (status) => reporter?.probe?.(status) });
+  const prepared = await prepareEngine({ ...options, signal, onProbe: (status) => reporter?.probe?.(status) });
   const { engine } = prepared;
   try {
     signal.throwIfAborted();

@@ -3,6 +3,8 @@
  * once whenever the engine writes a log line: engines log as they finish loading, so this
  * notices readiness within a probe's round trip even when the backoff has grown to 10 s.
  * Fails at once, with the exit code and last log lines, if the engine exits while we wait.
+ * For an engine kitt does not run (`--url`), a port that keeps refusing connections fails
+ * early (`refusedTimeoutMs`): nothing there is starting up.
  */
 import { request } from "undici";
 import { KittError } from "../errors.js";
@@ -26,6 +28,8 @@ export interface WaitForReadyOptions {
   process?: EngineProcess;
   backoff?: Partial<BackoffOptions>;
   probeTimeoutMs?: number;
+  /** Give up once every probe for this long was refused (nothing listens at all). */
+  refusedTimeoutMs?: number;
   signal?: AbortSignal;
   onProbe?: (probe: ProbeResult, reason: "backoff" | "log") => void;
 }
@@ -42,8 +46,8 @@ export async function probe(url: string, timeoutMs: number, signal?: AbortSignal
     });
     const body = await response.body.text();
     return { status: response.statusCode, body: body.slice(0, 4096) };
-  } catch {
-    return { status: 0, body: "" };
+  } catch (error) {
+    return { status: 0, body: "", refused: (error as NodeJS.ErrnoException).code === "ECONNREFUSED" };
   }
 }
 
@@ -60,17 +64,57 @@ export function waitForReady(options: WaitForReadyOptions): Promise<void> {
     let probeAgain = false;
     let delay = backoff.initialMs;
     let timer: NodeJS.Timeout | undefined;
+    let refusedCheck: NodeJS.Timeout | undefined;
+    /** When the current run of refused probes began. */
+    let refusedSince: number | undefined;
+
+    // Created before anything that may settle the promise, so `finish` can always clear them.
+    const deadline = setTimeout(() => {
+      finish(
+        new KittError(
+          "READINESS_TIMEOUT",
+          `${options.engineName} did not become ready at ${url} within ${Math.round(backoff.timeoutMs / 1000)} s`,
+          { details: options.process?.recentLogs(50) ?? [] },
+        ),
+      );
+    }, backoff.timeoutMs);
+    const unsubscribeLog = options.process?.onLogLine(() => void runProbe("log"));
 
     const finish = (error?: unknown): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       clearTimeout(deadline);
+      clearTimeout(refusedCheck);
       unsubscribeLog?.();
       options.signal?.removeEventListener("abort", onAbort);
       internal.abort();
       if (error === undefined) resolve();
       else reject(error);
+    };
+    const onAbort = (): void => finish(options.signal?.reason ?? new Error("aborted"));
+
+    const onProbeResult = (result: ProbeResult, startedAt: number): void => {
+      if (!result.refused) {
+        refusedSince = undefined;
+        clearTimeout(refusedCheck);
+        refusedCheck = undefined;
+        return;
+      }
+      if (options.refusedTimeoutMs === undefined) return;
+      if (refusedSince === undefined) {
+        refusedSince = startedAt;
+        // One more probe when the limit is reached: refused then too, and kitt gives up.
+        refusedCheck = setTimeout(() => void runProbe("backoff"), options.refusedTimeoutMs);
+      } else if (startedAt - refusedSince >= options.refusedTimeoutMs) {
+        finish(
+          new KittError(
+            "READINESS_TIMEOUT",
+            `nothing answers at ${url}: connection refused for ${Math.round(options.refusedTimeoutMs / 1000)} s ` +
+              `(is ${options.engineName} running there? --readiness-timeout S waits longer)`,
+          ),
+        );
+      }
     };
 
     const runProbe = async (reason: "backoff" | "log"): Promise<void> => {
@@ -80,11 +124,13 @@ export function waitForReady(options: WaitForReadyOptions): Promise<void> {
         return;
       }
       inFlight = true;
+      const startedAt = performance.now();
       const result = await probe(url, probeTimeoutMs, signal);
       inFlight = false;
       if (settled) return;
       options.onProbe?.(result, reason);
       if (options.readiness.isReady(result)) return finish();
+      onProbeResult(result, startedAt);
       if (probeAgain) {
         probeAgain = false;
         void runProbe("log");
@@ -101,21 +147,9 @@ export function waitForReady(options: WaitForReadyOptions): Promise<void> {
       }, delay);
     };
 
-    const onAbort = (): void => finish(options.signal?.reason ?? new Error("aborted"));
     if (options.signal?.aborted) return onAbort();
     options.signal?.addEventListener("abort", onAbort, { once: true });
 
-    const deadline = setTimeout(() => {
-      finish(
-        new KittError(
-          "READINESS_TIMEOUT",
-          `${options.engineName} did not become ready at ${url} within ${Math.round(backoff.timeoutMs / 1000)} s`,
-          { details: options.process?.recentLogs(50) ?? [] },
-        ),
-      );
-    }, backoff.timeoutMs);
-
-    const unsubscribeLog = options.process?.onLogLine(() => void runProbe("log"));
     void options.process?.exited.then((exit) => {
       finish(
         new KittError(

@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { llama_cpp } from "../../src/engines/llama_cpp.js";
@@ -102,5 +103,52 @@ describe("waitForReady", () => {
     await expect(
       waitForReady({ baseUrl: `http://127.0.0.1:${port}`, readiness: llama_cpp.readiness, engineName: "x", process: proc, signal: controller.signal }),
     ).rejects.toThrow("stop");
+  });
+
+  it("rejects with the signal's reason when the signal was aborted before the wait began", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("interrupted before readiness"));
+    const port = await findFreePort();
+    await expect(
+      waitForReady({ baseUrl: `http://127.0.0.1:${port}`, readiness: llama_cpp.readiness, engineName: "x", signal: controller.signal }),
+    ).rejects.toThrow("interrupted before readiness");
+  });
+
+  it("gives up once every connection was refused for refusedTimeoutMs, well before the timeout", async () => {
+    const port = await findFreePort();
+    const started = Date.now();
+    const error = await waitForReady({
+      baseUrl: `http://127.0.0.1:${port}`,
+      readiness: llama_cpp.readiness,
+      engineName: "llama_cpp",
+      refusedTimeoutMs: 2_000,
+    }).catch((e: unknown) => e);
+    expect((error as KittError).code).toBe("READINESS_TIMEOUT");
+    expect((error as KittError).message).toBe(
+      `nothing answers at http://127.0.0.1:${port}/health: connection refused for 2 s (is llama_cpp running there? --readiness-timeout S waits longer)`,
+    );
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
+  it("keeps waiting for a server that answers, even with errors, whatever refusedTimeoutMs says", async () => {
+    // Answering 503 (loading) is an engine starting up, not a closed port.
+    const server = createServer((_request, response) => response.writeHead(503).end("loading"));
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as { port: number };
+    try {
+      const started = Date.now();
+      const error = await waitForReady({
+        baseUrl: `http://127.0.0.1:${port}`,
+        readiness: llama_cpp.readiness,
+        engineName: "llama_cpp",
+        refusedTimeoutMs: 300,
+        backoff: { initialMs: 100, maxMs: 100, timeoutMs: 1_500 },
+      }).catch((e: unknown) => e);
+      expect((error as KittError).message).toMatch(/did not become ready .* within 2 s/);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_500);
+    } finally {
+      server.close();
+    }
   });
 });
