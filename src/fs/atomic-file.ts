@@ -3,6 +3,7 @@
  * concurrent reader only ever sees the old or the new content, never half of it.
  */
 import { randomBytes } from "node:crypto";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { copyFile, open, rename, rm } from "node:fs/promises";
 
 /** A unique sibling of `path` to write into before renaming. */
@@ -38,6 +39,24 @@ export function writeFileAtomically(path: string, data: string | Uint8Array): Pr
 
 export function writeJsonAtomically(path: string, value: unknown): Promise<void> {
   return writeFileAtomically(path, `${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** `writeFileAtomically` without yielding: for the last moment before a forced exit. */
+export function writeFileAtomicallySync(path: string, data: string | Uint8Array): void {
+  const temp = tempPathFor(path);
+  try {
+    const fd = openSync(temp, "w");
+    try {
+      writeFileSync(fd, data);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(temp, path);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
 }
 
 export function copyFileAtomically(from: string, to: string): Promise<void> {

@@ -16,6 +16,7 @@ import type { LaunchOptions } from "../engines/launch.js";
 import { registryHeadlines } from "../report/metric-format.js";
 import { ResultsFolder } from "../report/results-folder.js";
 import { engineVersion } from "../engines/engine-version.js";
+import { track } from "../runtime/lifecycle.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 import { checkStoreChoice, openResultsStore, type StoreChoice } from "./store-results.js";
 
@@ -84,6 +85,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     },
   });
   reporter?.step?.(`results folder: ${folder.dir}`);
+  // A forced exit (second Ctrl+C) must not leave the folder saying `running`.
+  using _folderMark = track({ abandon: () => folder.markInterruptedNow() });
   await using stored = openResultsStore(options.store, folder, {
     runId,
     model: engine.modelName,

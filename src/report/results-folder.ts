@@ -11,7 +11,7 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { NotRunTest, ResultSink, SuitePlan, SuiteStatus, SuiteSummary, TestResult } from "../bench/suite-results.js";
 import { resultsDir } from "../config/paths.js";
-import { writeFileAtomically, writeJsonAtomically } from "../fs/atomic-file.js";
+import { writeFileAtomically, writeFileAtomicallySync, writeJsonAtomically } from "../fs/atomic-file.js";
 import { kittVersion } from "../package-root.js";
 import type { ConfigFile, MetricsFile, RunConfig } from "./metrics-file.js";
 import { registryHeadlines, type HeadlineLookup } from "./metric-format.js";
@@ -123,6 +123,17 @@ export class ResultsFolder implements ResultSink {
       not_run: notRun,
       run_spread: runSpreads(results, this.options.headlines ?? registryHeadlines()),
     };
+  }
+
+  /**
+   * At a forced exit (a second Ctrl+C), synchronously: a run still `running` is written as
+   * `interrupted` with what it has so far, whatever asynchronous write was under way.
+   */
+  markInterruptedNow(): void {
+    if (this.status === "running") this.status = "interrupted";
+    const file = this.snapshot();
+    writeFileAtomicallySync(this.metricsPath, `${JSON.stringify(file, null, 2)}\n`);
+    writeFileAtomicallySync(join(this.dir, "summary.md"), renderSummaryMarkdown(file, this.options.headlines ?? registryHeadlines()));
   }
 
   private async write(): Promise<void> {

@@ -15,7 +15,10 @@ export interface DockerResult {
   exitCode: number;
 }
 
-/** Runs `docker ARGS…` to completion; never throws for a non-zero exit (callers decide). */
+/**
+ * Runs `docker ARGS…` to completion; never throws for a non-zero exit (callers decide).
+ * Cut short by `signal`, it throws the signal's reason (e.g. "interrupted by SIGINT").
+ */
 export async function docker(
   args: readonly string[],
   options: { input?: string; timeoutMs?: number; signal?: AbortSignal; cwd?: string } = {},
@@ -29,12 +32,13 @@ export async function docker(
       cwd: options.cwd,
       stripFinalNewline: true,
     });
+    if (result.isCanceled) throw options.signal?.reason ?? new KittError("INTERNAL", `docker ${args[0]} was canceled`);
     if (result.failed && result.exitCode === undefined) {
       throw new KittError("DOCKER_UNAVAILABLE", `cannot run '${dockerBinary()}': ${result.shortMessage}`);
     }
     return { stdout: String(result.stdout), stderr: String(result.stderr), exitCode: result.exitCode ?? 1 };
   } catch (error) {
-    if (error instanceof KittError) throw error;
+    if (error instanceof KittError || options.signal?.aborted) throw error;
     throw new KittError("DOCKER_UNAVAILABLE", `cannot run '${dockerBinary()}': ${(error as Error).message}`, { cause: error });
   }
 }
@@ -45,8 +49,8 @@ export function dockerSpawn(args: readonly string[]): ResultPromise<{ reject: fa
 }
 
 /** Fails with DOCKER_UNAVAILABLE unless a daemon answers. */
-export async function assertDockerDaemon(): Promise<void> {
-  const result = await docker(["info", "--format", "{{json .ServerVersion}}"], { timeoutMs: 15_000 });
+export async function assertDockerDaemon(signal?: AbortSignal): Promise<void> {
+  const result = await docker(["info", "--format", "{{json .ServerVersion}}"], { timeoutMs: 15_000, signal });
   if (result.exitCode !== 0) {
     const reason = result.stderr.split("\n").find((line) => line.trim()) ?? "no answer";
     throw new KittError("DOCKER_UNAVAILABLE", `no Docker daemon answers (${reason.trim()}); start dockerd or use --runtime native`);

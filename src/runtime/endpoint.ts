@@ -22,4 +22,6 @@ export class ExternalEndpoint implements EngineProcess {
   }
 
   async stop(): Promise<void> {}
+
+  abandon(): void {}
 }

@@ -24,6 +24,11 @@ export interface EngineProcess {
   recentLogs(count?: number): string[];
   /** Stops and removes the server. Idempotent and safe before or during `launch`. */
   stop(): Promise<void>;
+  /**
+   * At a forced exit, synchronously: kills the server, or hands its removal to a detached
+   * process that outlives kitt. Best effort; safe at any moment, never throws.
+   */
+  abandon(): void;
 }
 
 export function describeExit(exit: ProcessExit): string {

@@ -23,6 +23,8 @@ export abstract class ProcessBase implements EngineProcess {
   /** Releases what the runtime holds; called at most once, by `stop()`. */
   protected abstract release(): Promise<void>;
 
+  abstract abandon(): void;
+
   get hasExited(): boolean {
     return this.#exit !== undefined;
   }

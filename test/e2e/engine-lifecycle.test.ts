@@ -10,7 +10,7 @@ import { KittError } from "../../src/errors.js";
 import { DockerContainer } from "../../src/runtime/docker.js";
 import { waitForReady } from "../../src/runtime/readiness.js";
 import { LLAMA_CPP_IMAGE } from "../../src/setup/llama-cpp-image.js";
-import { imageExists, kittContainers } from "../support/docker.js";
+import { containersOf, imageExists, waitForNoContainersOf } from "../support/docker.js";
 import { ensureTestModel, freePort, requireDocker, requireLlamaServer, unavailable } from "../support/llama.js";
 import { llamaServersOnPort } from "../support/processes.js";
 
@@ -101,7 +101,23 @@ describe.skipIf(!server || !docker || !image)("engine lifecycle, Docker", () => 
     } finally {
       await container.stop();
     }
-    expect(kittContainers()).toEqual([]);
+    expect(containersOf(process.pid)).toEqual([]);
+  });
+
+  it("abandon() hands a running container to a removal that needs nothing more from kitt", async () => {
+    const model = await ensureTestModel();
+    const container = new DockerContainer({
+      engineName: "llama_cpp",
+      image: LLAMA_CPP_IMAGE,
+      modelHostDir: model.replace(/\/[^/]+$/, ""),
+      gpus: false,
+      containerArgs: ["-m", "/models/kitt-tiny-llama.gguf", "--port", String(await freePort())],
+    });
+    await container.launch();
+    expect(containersOf(process.pid)).toEqual([container.name]);
+    container.abandon();
+    expect(await waitForNoContainersOf(process.pid, 15_000)).toEqual([]);
+    await container.stop();
   });
 
   it("terminate() is safe when the image is missing, and twice", async () => {
@@ -117,7 +133,7 @@ describe.skipIf(!server || !docker || !image)("engine lifecycle, Docker", () => 
     expect((error as KittError).message).toContain("--auto-pull");
     await engine.terminate();
     await engine.terminate();
-    expect(kittContainers()).toEqual([]);
+    expect(containersOf(process.pid)).toEqual([]);
   });
 
   it("terminate() during start removes the container; twice is fine", async () => {
@@ -135,6 +151,6 @@ describe.skipIf(!server || !docker || !image)("engine lifecycle, Docker", () => 
     const error = await starting;
     expect(error).toBeInstanceOf(Error);
     await engine.terminate();
-    expect(kittContainers()).toEqual([]);
+    expect(containersOf(process.pid)).toEqual([]);
   });
 });
