@@ -49,11 +49,16 @@ export async function listKittContainers(): Promise<KittContainer[]> {
 export async function removeLeftoverContainers(options: { all?: boolean } = {}): Promise<ContainerCleanup> {
   await assertDockerDaemon();
   const containers = await listKittContainers();
-  const removed = containers.filter((container) => options.all || container.state === "gone");
-  const kept = containers.filter((container) => !removed.includes(container));
-  if (removed.length > 0) {
-    const result = await docker(["rm", "-f", ...removed.map((container) => container.name)], { timeoutMs: 120_000 });
-    if (result.exitCode !== 0) throw new KittError("DOCKER_UNAVAILABLE", `cannot remove containers: ${result.stderr.trim() || "no output"}`);
+  const targets = containers.filter((container) => options.all || container.state === "gone");
+  const kept = containers.filter((container) => !targets.includes(container));
+  if (targets.length === 0) return { removed: [], kept };
+  const result = await docker(["rm", "-f", ...targets.map((container) => container.name)], { timeoutMs: 120_000 });
+  // Another cleanup may have removed some meanwhile: what matters is that they are gone.
+  const left = new Set((await listKittContainers()).map((container) => container.name));
+  const stuck = targets.filter((container) => left.has(container.name));
+  if (stuck.length > 0) {
+    const reason = result.stderr.trim().split("\n").at(-1) || "no output";
+    throw new KittError("DOCKER_UNAVAILABLE", `cannot remove ${stuck.map((container) => container.name).join(", ")}: ${reason}`);
   }
-  return { removed, kept };
+  return { removed: targets, kept };
 }

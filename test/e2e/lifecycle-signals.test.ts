@@ -33,6 +33,7 @@ const server = await requireLlamaServer();
 const docker = await requireDocker();
 const image = docker && imageExists(LLAMA_CPP_IMAGE) ? LLAMA_CPP_IMAGE : unavailable(LLAMA_CPP_IMAGE, "image not built");
 const longSuite = fileURLToPath(new URL("../fixtures/suites/long-throughput.yaml", import.meta.url));
+const steadySuite = fileURLToPath(new URL("../fixtures/suites/steady-throughput.yaml", import.meta.url));
 const vllmEmulator = fileURLToPath(new URL("../emulators/bin/vllm.mjs", import.meta.url));
 
 const owners = new Set<number>();
@@ -119,7 +120,7 @@ describe.skipIf(!server || !docker || !image)("an interrupt in any phase, Docker
     const args = await runArgs(["-s", longSuite, "-o", out, "--skip-warmup"]);
     const kitt = start(args);
     await kitt.waitFor(/throughput: run 1\/1/);
-    await waitForGeneratedTokens(args, 600);
+    await waitForGeneratedTokens(args, 200);
     kitt.child.kill("SIGINT");
     expectInterrupted(await kitt.done, "SIGINT");
     expect(containersOf(kitt.child.pid!)).toEqual([]);
@@ -129,18 +130,18 @@ describe.skipIf(!server || !docker || !image)("an interrupt in any phase, Docker
     expect(throughput.partial).toBe(true);
     expect(throughput.metrics.requests).toBeGreaterThan(0);
     expect(throughput.metrics.requests).toBeLessThan(2_000);
-  }, 60_000);
+  }, 90_000);
 
   it("SIGINT while the engine is stopped after the results were written ends as interrupted; the results stay completed", async () => {
     const out = resultsDir();
     const wrapper = holdingDocker("stop", 4);
-    const kitt = start(await runArgs(["-o", out, "--skip-warmup"]), { KITT_DOCKER: wrapper.path });
+    const kitt = start(await runArgs(["-s", steadySuite, "-o", out, "--skip-warmup"]), { KITT_DOCKER: wrapper.path });
     await wrapper.held();
     kitt.child.kill("SIGINT");
     expectInterrupted(await kitt.done, "SIGINT");
     expect(containersOf(kitt.child.pid!)).toEqual([]);
     expect(metricsStatus(out)).toBe("completed");
-  }, 60_000);
+  }, 180_000);
 
   for (const gapMs of [20, 100]) {
     it(`a second SIGINT ${gapMs} ms after the first exits at once, names 'kitt engines cleanup', and still leaves no container and no 'running' folder`, async () => {
@@ -168,7 +169,7 @@ describe.skipIf(!server || !docker || !image)("an interrupt in any phase, Docker
     const kitt = start(args);
     await kitt.waitFor(/throughput: run 1\/1/);
     const container = await waitForKittContainer(60_000, kitt.child.pid);
-    await waitForGeneratedTokens(args, 600);
+    await waitForGeneratedTokens(args, 200);
     execFileSync("docker", ["kill", container]);
     const result = await kitt.done;
     expect(result.code, result.stderr).toBe(11);
@@ -180,7 +181,7 @@ describe.skipIf(!server || !docker || !image)("an interrupt in any phase, Docker
     const metrics = JSON.parse(readFileSync(join(out, "metrics.json"), "utf8"));
     expect(metrics.status).toBe("failed");
     expect(metrics.results[0].metrics.requests).toBeGreaterThan(0);
-  }, 60_000);
+  }, 90_000);
 });
 
 describe.skipIf(!server)("an interrupt in any phase, native runtime", () => {
