@@ -194,6 +194,19 @@ describe.skipIf(!server)("an interrupt in any phase, native runtime", () => {
     expectInterrupted(await kitt.done, "SIGTERM");
     expect(llamaServersOnPort(other)).toEqual([]);
   }, 60_000);
+  it("a second SIGINT kills the native engine before kitt exits", async () => {
+    const other = await freePort();
+    const kitt = start(await runArgs(["--runtime", "native", "--engine-arg=--port", `--engine-arg=${other}`]));
+    await kitt.waitFor(/waiting for the engine to be ready/);
+    expect(llamaServersOnPort(other)).toHaveLength(1);
+    kitt.child.kill("SIGINT");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    kitt.child.kill("SIGINT");
+    const result = await kitt.done;
+    expect(result.code, result.stderr).toBe(130);
+    expect(result.stderr).toMatch(/second SIGINT, exiting now; .*'kitt engines cleanup'/);
+    expect(llamaServersOnPort(other)).toEqual([]);
+  }, 60_000);
 });
 
 describe("an interrupt during warmup", () => {
