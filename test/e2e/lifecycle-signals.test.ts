@@ -10,7 +10,7 @@
  * inside the phase that runs it.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -194,18 +194,22 @@ describe.skipIf(!server)("an interrupt in any phase, native runtime", () => {
     expectInterrupted(await kitt.done, "SIGTERM");
     expect(llamaServersOnPort(other)).toEqual([]);
   }, 60_000);
-  it("a second SIGINT kills the native engine before kitt exits", async () => {
-    const other = await freePort();
-    const kitt = start(await runArgs(["--runtime", "native", "--engine-arg=--port", `--engine-arg=${other}`]));
+  it("a second SIGINT kills a native engine that ignores SIGTERM before kitt exits", async () => {
+    // An engine that never answers and shrugs off SIGTERM: the first Ctrl+C waits for it, the second must not.
+    const dir = mkdtempSync(join(tmpdir(), "kitt-stubborn-"));
+    const binary = join(dir, "llama-server");
+    writeFileSync(binary, "#!/bin/sh\ntrap '' TERM\necho loading\nwhile :; do sleep 0.1; done\n");
+    chmodSync(binary, 0o755);
+    const kitt = start(await runArgs(["--runtime", "native", "--binary", binary]));
     await kitt.waitFor(/waiting for the engine to be ready/);
-    expect(llamaServersOnPort(other)).toHaveLength(1);
     kitt.child.kill("SIGINT");
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(runningProcesses((argv) => argv.includes(binary)).length).toBeGreaterThan(0);
     kitt.child.kill("SIGINT");
     const result = await kitt.done;
     expect(result.code, result.stderr).toBe(130);
     expect(result.stderr).toMatch(/second SIGINT, exiting now; .*'kitt engines cleanup'/);
-    expect(llamaServersOnPort(other)).toEqual([]);
+    expect(runningProcesses((argv) => argv.includes(binary))).toEqual([]);
   }, 60_000);
 });
 
