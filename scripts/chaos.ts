@@ -48,7 +48,7 @@ const chaosEnv = { KITT_HOME: join(root, "home"), KITT_DOCKER: scope.path };
 const db = join(root, "chaos.db");
 // Short, so a run passes through every phase within seconds: preflight, image, `docker run`, readiness, warmup, test, results.
 const chaosSuite = join(root, "chaos.yaml");
-writeFileSync(chaosSuite, "suite_name: chaos\nversion: '1'\ntests: [throughput]\ntest_overrides: {throughput: {max_tokens: 32, warmup_iterations: 2, warmup_max_tokens: 16}}\n");
+writeFileSync(chaosSuite, "suite_name: chaos\nversion: '1'\ntests: [throughput]\ntest_overrides: {throughput: {max_tokens: 96, warmup_iterations: 2, warmup_max_tokens: 16}}\n");
 const bystanderSuite = join(root, "bystander.yaml");
 writeFileSync(bystanderSuite, "suite_name: bystander\nversion: '1'\ntests: [throughput]\ntest_overrides: {throughput: {max_tokens: 128}}\n");
 console.log(`kitt chaos: ${runCount} runs, seed ${seed}, files in ${root}`);
@@ -56,16 +56,19 @@ console.log(`kitt chaos: ${runCount} runs, seed ${seed}, files in ${root}`);
 const runArgs = async (out: string): Promise<string[]> =>
   ["run", "-m", model, "-e", "llama_cpp", "--port", String(await findFreePort()), "-s", chaosSuite, "-o", out, "--db", db];
 
-// One run without a hit: how long a run takes, so hits land anywhere in it, and proof the setup works.
+const bystander = startBystander();
+await bystander.alive;
+
+// One run without a hit, beside the bystander: how long a run takes, so hits land anywhere in it, and proof the setup works.
 const calibrationOut = join(root, "results", "calibration");
 const calibrationStart = performance.now();
 const calibration = await runKitt(kittBin, await runArgs(calibrationOut), chaosEnv);
 const runMs = performance.now() - calibrationStart;
-if (calibration.exit.code !== 0) fail(`the calibration run failed (${describeExit(calibration.exit)}):\n${calibration.stderr}`);
+if (calibration.exit.code !== 0) {
+  await bystander.abort();
+  fail(`the calibration run failed (${describeExit(calibration.exit)}):\n${calibration.stderr}`);
+}
 console.log(`a run without a hit takes ${(runMs / 1000).toFixed(1)} s; hits land from 0 to ${((runMs * 1.2) / 1000).toFixed(1)} s`);
-
-const bystander = startBystander();
-await bystander.alive;
 
 interface ChaosRun {
   index: number;
@@ -202,17 +205,18 @@ function rowStatus(pid: number, since: number): string {
 }
 
 /** The bystander: one `kitt run` after another under its own KITT_HOME, until told to finish. */
-function startBystander(): { alive: Promise<void>; finish(): Promise<Array<{ exit: Exit; folder: string }>> } {
+function startBystander(): { alive: Promise<void>; finish(): Promise<Array<{ exit: Exit; folder: string }>>; abort(): Promise<void> } {
   const env = { KITT_HOME: join(root, "bystander-home"), KITT_DOCKER: scope.path };
   const results: Array<{ exit: Exit; folder: string }> = [];
   let stopping = false;
+  let current: ReturnType<typeof startKitt> | undefined;
   let markAlive: () => void = () => undefined;
   const alive = new Promise<void>((resolve) => (markAlive = resolve));
   const loop = (async () => {
     for (let n = 1; !stopping; n++) {
       const out = join(root, "bystander", `run-${n}`);
       const args = ["run", "-m", model, "-e", "llama_cpp", "--port", String(await findFreePort()), "-o", out, "-s", bystanderSuite, "--skip-warmup"];
-      const kitt = startKitt(kittBin, args, env);
+      const kitt = (current = startKitt(kittBin, args, env));
       void kitt.waitFor(/throughput: run 1\/1/).then(markAlive, () => undefined);
       const exit = await kitt.exited;
       results.push({ exit, folder: folderStatus(out) });
@@ -226,6 +230,11 @@ function startBystander(): { alive: Promise<void>; finish(): Promise<Array<{ exi
       stopping = true;
       await loop;
       return results;
+    },
+    async abort() {
+      stopping = true;
+      current?.child.kill("SIGINT");
+      await loop;
     },
   };
 }
