@@ -107,6 +107,13 @@ export const migrations: readonly Migration[] = [
       await db.schema.createIndex("runs_content_hash").on("runs").column("content_hash").execute();
     },
   },
+  {
+    version: 3,
+    name: "run_owner_identity",
+    async up(db) {
+      await db.schema.alterTable("runs").addColumn("owner_token", "text").execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -64,6 +64,7 @@ export interface StoredRun extends RunSummary {
   content_hash: string | null;
   owner_host: string | null;
   owner_pid: number | null;
+  owner_token: string | null;
   benchmarks: StoredBenchmark[];
   document_names: string[];
 }

@@ -13,7 +13,8 @@ import { contentHash, recordFiles, storedFiles } from "./content-hash.js";
 import { flattenMetrics, splitSamples } from "./metric-names.js";
 import { packText } from "./samples-codec.js";
 import type { RunKind, RunStatus, StoreTables } from "./schema.js";
-import { processAlive } from "./stale-runs.js";
+import { currentOwner } from "../runtime/process-owner.js";
+import { ownerToken, writerState, type RunWriterRecord } from "./stale-runs.js";
 import { writeTransaction, type StoreWriter } from "./write-transaction.js";
 
 export interface RunMeta {
@@ -116,7 +117,7 @@ export class RunWriter {
       const same = await tx.selectFrom("runs").select("id").where("content_hash", "=", hash).executeTakeFirst();
       if (same) return { id: same.id, outcome: "already stored" };
       const id = record.meta.id ?? randomUUID();
-      const existing = await tx.selectFrom("runs").select(["status", "owner_host", "owner_pid"]).where("id", "=", id).executeTakeFirst();
+      const existing = await tx.selectFrom("runs").select(["status", "owner_host", "owner_pid", "owner_token"]).where("id", "=", id).executeTakeFirst();
       if (existing && beingWritten(existing)) return { id, outcome: "still running" };
       if (existing) await tx.deleteFrom("runs").where("id", "=", id).execute();
       await insertRun(tx, id, record.meta);
@@ -128,10 +129,9 @@ export class RunWriter {
   }
 }
 
-/** A `running` run whose writer may be alive: on this host, a live process; elsewhere, it cannot be told. */
-function beingWritten(run: { status: RunStatus; owner_host: string | null; owner_pid: number | null }): boolean {
-  if (run.status !== "running" || run.owner_pid === null) return false;
-  return run.owner_host !== hostname() || processAlive(run.owner_pid);
+/** A `running` run whose writer may be alive: unless it is provably gone, an import leaves it alone. */
+function beingWritten(run: RunWriterRecord & { status: RunStatus }): boolean {
+  return run.status === "running" && run.owner_pid !== null && writerState(run) !== "gone";
 }
 
 async function insertRun(tx: StoreWriter, id: string, meta: RunMeta): Promise<void> {
@@ -158,6 +158,7 @@ async function insertRun(tx: StoreWriter, id: string, meta: RunMeta): Promise<vo
       hardware_id: hardwareId,
       owner_host: meta.live ? hostname() : null,
       owner_pid: meta.live ? process.pid : null,
+      owner_token: meta.live ? ownerToken(currentOwner()) : null,
       source: meta.source ?? null,
       results_dir: meta.resultsDir ?? null,
       content_hash: null,

@@ -29,6 +29,8 @@ export interface RunsTable {
   /** Who is writing a `running` run, so a dead writer's run can be marked interrupted. */
   owner_host: string | null;
   owner_pid: number | null;
+  /** The writer's boot id, pid namespace and start time (`ownerToken`): a reused pid is not the writer. */
+  owner_token: string | null;
   /** The folder or file a run was imported from. */
   source: string | null;
   /** The results folder a run recorded live writes, so a dead writer's folder is corrected too. */

@@ -7,6 +7,7 @@
 import { hostname } from "node:os";
 import type { Kysely } from "kysely";
 import { markFolderInterrupted } from "../report/folder-status.js";
+import { ownerState, type OwnerState, type ProcessOwner } from "../runtime/process-owner.js";
 import type { StoreDialect } from "./connection.js";
 import type { StoreTables } from "./schema.js";
 import { writeTransaction } from "./write-transaction.js";
@@ -16,11 +17,11 @@ const STALE_REASON = "the kitt process writing this run died";
 export async function markStaleRuns(db: Kysely<StoreTables>, dialect: StoreDialect): Promise<string[]> {
   const running = await db
     .selectFrom("runs")
-    .select(["id", "owner_pid", "started_at", "results_dir"])
+    .select(["id", "owner_host", "owner_pid", "owner_token", "started_at", "results_dir"])
     .where("status", "=", "running")
     .where("owner_host", "=", hostname())
     .execute();
-  const stale = running.filter((run) => run.owner_pid !== null && !processAlive(run.owner_pid));
+  const stale = running.filter((run) => writerState(run) === "gone");
   for (const run of stale) {
     const finishedAt = await writeTransaction(db, dialect, async (tx) => {
       const tests = await tx.selectFrom("benchmarks").select(["started_at", "duration_seconds"]).where("run_id", "=", run.id).execute();
@@ -40,8 +41,32 @@ export async function markStaleRuns(db: Kysely<StoreTables>, dialect: StoreDiale
   return stale.map((run) => run.id);
 }
 
+/** Who recorded a live run: the host, the pid and (since schema 3) the rest of its identity. */
+export interface RunWriterRecord {
+  owner_host: string | null;
+  owner_pid: number | null;
+  owner_token: string | null;
+}
+
+/** `bootId/pidNamespace/startTime` of a writer, stored beside its pid; null where /proc cannot say. */
+export function ownerToken(owner: ProcessOwner | undefined): string | null {
+  return owner ? `${owner.bootId}/${owner.pidNamespace}/${owner.startTime}` : null;
+}
+
+/**
+ * Whether a run's writer is alive. With its full identity, a reused pid is told apart from the
+ * writer (runtime/process-owner); rows from before schema 3 have only the pid to go on.
+ */
+export function writerState(run: RunWriterRecord): OwnerState {
+  if (run.owner_pid === null) return "unknown";
+  if (run.owner_host !== hostname()) return "elsewhere";
+  const [bootId, pidNamespace, startTime] = run.owner_token?.split("/") ?? [];
+  if (bootId && pidNamespace && startTime) return ownerState({ pid: run.owner_pid, bootId, pidNamespace, startTime });
+  return processAlive(run.owner_pid) ? "alive" : "gone";
+}
+
 /** Whether process `pid` exists on this host. */
-export function processAlive(pid: number): boolean {
+function processAlive(pid: number): boolean {
   if (pid === process.pid) return true;
   try {
     process.kill(pid, 0);

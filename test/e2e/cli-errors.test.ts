@@ -7,8 +7,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { runKitt, tempKittHome } from "../support/cli.js";
-import { kittContainers } from "../support/docker.js";
+import { runKitt, startKitt, tempKittHome } from "../support/cli.js";
+import { containersOf } from "../support/docker.js";
 import { ensureTestModel, freePort, requireDocker } from "../support/llama.js";
 
 const docker = await requireDocker();
@@ -66,9 +66,9 @@ describe("kitt CLI errors", () => {
   });
 
   it.skipIf(!docker)("image absent without --auto-pull: exit 8, and no container", async () => {
-    const result = await kitt(["run", "-m", await ensureTestModel(), "-e", "llama_cpp", "--port", String(await freePort()), "--image", "kitt/absent:never"]);
-    expectOneLineError(result, 8, /image kitt\/absent:never is not present locally; pass --auto-pull/);
-    expect(kittContainers()).toEqual([]);
+    const run = startKitt(["run", "-m", await ensureTestModel(), "-e", "llama_cpp", "--port", String(await freePort()), "--image", "kitt/absent:never"], { KITT_HOME: home });
+    expectOneLineError(await run.done, 8, /image kitt\/absent:never is not present locally; pass --auto-pull/);
+    expect(containersOf(run.child.pid ?? 0)).toEqual([]);
   });
 
   it("mlx refuses cleanly on Linux: exit 13", async () => {

@@ -8,8 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { LLAMA_CPP_IMAGE } from "../../src/setup/llama-cpp-image.js";
-import { runKitt, tempKittHome } from "../support/cli.js";
-import { imageExists, kittContainers } from "../support/docker.js";
+import { runKitt, startKitt, tempKittHome } from "../support/cli.js";
+import { containersOf, imageExists } from "../support/docker.js";
 import { ensureTestModel, freePort, requireDocker, requireLlamaServer, unavailable } from "../support/llama.js";
 import { llamaServersOnPort } from "../support/processes.js";
 
@@ -96,16 +96,15 @@ describe.skipIf(!server || !docker || !image)("kitt run, llama-server in Docker"
     const model = await ensureTestModel();
     const port = await freePort();
     const out = join(mkdtempSync(join(tmpdir(), "kitt-run-")), "results");
-    const result = await runKitt(["run", "-m", model, "-e", "llama_cpp", "--port", String(port), "-o", out], {
-      KITT_HOME: tempKittHome(),
-    });
+    const run = startKitt(["run", "-m", model, "-e", "llama_cpp", "--port", String(port), "-o", out], { KITT_HOME: tempKittHome() });
+    const result = await run.done;
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toMatch(/starting llama_cpp \(docker: container kitt-llama-cpp-\d{14}-[0-9a-f]{6}, image kitt\/llama-cpp:cpu\)/);
     checkResultsFolder(out, "docker");
     const engineConfig = JSON.parse(readFileSync(join(out, "config.json"), "utf8")).engine;
     expect(engineConfig.image).toBe(LLAMA_CPP_IMAGE);
     expect(engineConfig.image_digest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(kittContainers()).toEqual([]);
+    expect(containersOf(run.child.pid ?? 0)).toEqual([]);
   }, 120_000);
 });
 

@@ -53,13 +53,13 @@ describe.each(backends)("results store on $name", (backend) => {
     const url = await backend.freshUrl();
     await using first = await openStore({ url, migrate: false });
     expect(await first.checkSchema()).toBe(0);
-    expect((await first.migrate()).applied).toEqual(["1_initial", "2_run_folders"]);
+    expect((await first.migrate()).applied).toEqual(["1_initial", "2_run_folders", "3_run_owner_identity"]);
     expect((await first.migrate()).applied).toEqual([]);
     await using second = await openStore({ url });
-    expect(await second.checkSchema()).toBe(2);
+    expect(await second.checkSchema()).toBe(3);
   });
 
-  test("migrates a v1 database to v2, keeping its runs", async () => {
+  test("migrates a v1 database to the latest schema, keeping its runs", async () => {
     const url = await backend.freshUrl();
     const [v1] = migrations;
     {
@@ -72,8 +72,8 @@ describe.each(backends)("results store on $name", (backend) => {
       });
     }
     await using store = await openStore({ url });
-    expect(await store.checkSchema()).toBe(2);
-    expect(await store.getRun("old")).toMatchObject({ id: "old", status: "completed", results_dir: null, content_hash: null });
+    expect(await store.checkSchema()).toBe(3);
+    expect(await store.getRun("old")).toMatchObject({ id: "old", status: "completed", results_dir: null, content_hash: null, owner_token: null });
   });
 
   test("refuses a database from a newer kitt", async () => {
@@ -82,7 +82,7 @@ describe.each(backends)("results store on $name", (backend) => {
       await using store = await openStore({ url });
       await store.db.insertInto("schema_migrations").values({ version: 99, name: "future", applied_at: Date.now() }).execute();
     }
-    await expect(openStore({ url })).rejects.toThrow("database schema v99 is newer than this kitt (v2); upgrade kitt");
+    await expect(openStore({ url })).rejects.toThrow("database schema v99 is newer than this kitt (v3); upgrade kitt");
   });
 
   test("round trip: import, export byte-identical, import the export, export again", async () => {
@@ -272,6 +272,19 @@ describe.each(backends)("results store on $name", (backend) => {
     expect(await store.markStaleRuns()).toEqual([]);
     await rm(folder, { recursive: true, force: true });
   }, 60_000);
+
+  test("a run whose writer's pid now belongs to another process is stale; its live writer's is not", async () => {
+    await using store = await open();
+    const live = await store.beginRun({ kind: "run", model: "m", engine: "e", suite: "quick", config: {}, live: true });
+    expect((await store.getRun(live))!.owner_token).toMatch(/^[0-9a-f-]+\/\d+\/\d+$/);
+    // The same pid (this process, alive) with another start time: a kitt that died, its pid reused.
+    const reused = await store.beginRun({ kind: "run", model: "m", engine: "e", suite: "quick", config: {}, live: true });
+    const token = (await store.getRun(reused))!.owner_token!.replace(/\/\d+$/, "/1");
+    await store.db.updateTable("runs").set({ owner_token: token }).where("id", "=", reused).execute();
+    expect(await store.markStaleRuns()).toEqual([reused]);
+    expect((await store.getRun(reused))!.status).toBe("interrupted");
+    expect((await store.getRun(live))!.status).toBe("running");
+  });
 
   test("two processes writing at once lose nothing", async () => {
     const url = await backend.freshUrl();

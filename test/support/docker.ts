@@ -4,11 +4,6 @@ import { chmodSync, existsSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Names of containers (running or not) carrying kitt's label. */
-export function kittContainers(): string[] {
-  return containerNames(["--filter", "label=kitt.managed=true"]);
-}
-
 /** Names of kitt's containers (running or not) started by the kitt process `ownerPid`. */
 export function containersOf(ownerPid: number): string[] {
   return containerNames(["--filter", "label=kitt.managed=true", "--filter", `label=kitt.owner.pid=${ownerPid}`]);
