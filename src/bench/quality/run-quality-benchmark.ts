@@ -11,7 +11,7 @@ import type { TaskDataOptions } from "../../quality/data/task-data.js";
 import type { ScoringMethod } from "../../quality/scoring/summary.js";
 import type { QualityPlan } from "../../quality/run/plan.js";
 import { runPlan } from "../../quality/run/run-plan.js";
-import type { BenchmarkContext, BenchmarkOutcome } from "../types.js";
+import type { BenchmarkContext, BenchmarkOutcome, Metrics } from "../types.js";
 import { warmUp } from "../warmup.js";
 import type { QualityConfig } from "./quality-config.js";
 
@@ -29,13 +29,14 @@ export async function runQualityBenchmark(
 ): Promise<BenchmarkOutcome> {
   const { config } = ctx;
   const method = chooseMethod(kind, ctx.engine.spec.capabilities, config.method);
-  const engine = qualityEngine(ctx.engine, { maxGenTokens: config.max_gen_tokens });
+  const engine = await qualityEngine(ctx.engine, { maxGenTokens: config.max_gen_tokens, truncate: config.truncate, addBosToken: config.add_bos_token });
   const built = await build(engine, method);
   const warmupTimes = await warmUp(ctx);
+  const prompts = promptMetrics(engine, method, config);
   const run = await runPlan({
     plan: built.plan,
     engine,
-    settings: { ...built.settings, limit: config.limit ?? null, top_k: config.top_k, max_gen_tokens: config.max_gen_tokens },
+    settings: { ...built.settings, limit: config.limit ?? null, top_k: config.top_k, max_gen_tokens: config.max_gen_tokens, ...prompts },
     signal: ctx.signal,
     concurrency: config.concurrency ?? ctx.engine.spec.capabilities.busyConcurrency,
     resume: config.resume,
@@ -52,13 +53,26 @@ export async function runQualityBenchmark(
   const source = built.settings.data_source;
   return {
     // Where the documents came from (a folder, or hub:<repo>@<revision>), beside the scores.
-    metrics: typeof source === "string" ? { ...run.metrics, data_source: source } : run.metrics,
+    metrics: { ...run.metrics, ...prompts, ...(typeof source === "string" ? { data_source: source } : {}) },
     errors: run.errors,
     warmupTimes,
     passed: run.errors.length === 0 && !run.stopped,
     partial: run.stopped,
     cause: run.cause,
   };
+}
+
+/**
+ * How prompts reached the engine, beside the scores (and in the checkpoint hash: they change
+ * the records): the truncation setting and the context prompts were cut to (null where the
+ * engine does not say, so nothing could be cut); for log-likelihoods, whether requests carried
+ * token ids (`add_bos_token` as set) or text the engine tokenized with its own BOS.
+ */
+function promptMetrics(engine: QualityEngine, method: ScoringMethod, config: QualityConfig): Metrics {
+  const metrics: Metrics = { truncate: config.truncate, context_length: engine.window.contextLength ?? null };
+  if (method !== "loglikelihood" || engine.promptEncoding === undefined) return metrics;
+  const tokenIds = engine.promptEncoding === "token_ids";
+  return { ...metrics, prompt_encoding: engine.promptEncoding, add_bos_token: tokenIds ? config.add_bos_token : null };
 }
 
 /**
