@@ -68,16 +68,6 @@ export interface LoglikelihoodOptions {
   signal?: AbortSignal;
 }
 
-export async function loglikelihood(
-  engine: LoglikelihoodEngine,
-  context: string,
-  continuation: string,
-  options: LoglikelihoodOptions = {},
-): Promise<ContinuationLogprob> {
-  const [result] = await loglikelihoods(engine, context, [continuation], options);
-  return result!;
-}
-
 /** Several continuations of one context: one batched request on vLLM and SGLang, one each on TGI. */
 export async function loglikelihoods(
   engine: LoglikelihoodEngine,

@@ -31,8 +31,9 @@ export function promptLimit(window: PromptWindow, answerTokens: number): number 
 
 /**
  * A text prompt that fits `limit` tokens as the engine counts them (its BOS included) goes out
- * as text; a longer one becomes the engine's special prefix (BOS) and the prompt's last ids.
- * Without a tokenizer or a limit nothing can be counted, so the text goes out whole.
+ * as text; a longer one as the ids the engine would have seen, less the oldest of the prompt's
+ * own: the special tokens it adds around a text (BOS) stay. Without a tokenizer or a limit
+ * nothing can be counted, so the text goes out whole.
  */
 export async function fitPrompt(
   tokenizer: EngineTokenizer | undefined,
@@ -44,9 +45,19 @@ export async function fitPrompt(
   const [withSpecial = []] = await tokenizer.encode([prompt], true, signal);
   if (withSpecial.length <= limit) return { prompt, truncated: false };
   const [plain = []] = await tokenizer.encode([prompt], false, signal);
-  const prefix = withSpecial.slice(0, withSpecial.length - plain.length);
-  const kept = Math.max(1, limit - prefix.length);
-  return { prompt: [...prefix, ...plain.slice(plain.length - kept)], truncated: true };
+  const start = textStart(withSpecial, plain);
+  const prefix = withSpecial.slice(0, start);
+  const suffix = withSpecial.slice(start + plain.length);
+  const kept = Math.max(1, limit - prefix.length - suffix.length);
+  return { prompt: [...prefix, ...plain.slice(plain.length - kept), ...suffix], truncated: true };
+}
+
+/** Where a text's own ids begin among the ids the tokenizer gave it with its special tokens. */
+function textStart(withSpecial: readonly number[], plain: readonly number[]): number {
+  for (let start = 0; start + plain.length <= withSpecial.length; start++) {
+    if (plain.every((id, i) => withSpecial[start + i] === id)) return start;
+  }
+  throw new KittError("ENGINE_REQUEST_FAILED", "the engine tokenized a prompt differently with and without its special tokens");
 }
 
 /** One log-likelihood request as token ids, and where its continuation sits in them. */

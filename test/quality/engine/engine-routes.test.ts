@@ -7,10 +7,15 @@ import { prepareEngine } from "../../../src/engines/launch.js";
 import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { greedyGenerate } from "../../../src/quality/engine/greedy.js";
 import type { ContinuationLogprob } from "../../../src/quality/engine/continuation-tokens.js";
-import { loglikelihood, loglikelihoods } from "../../../src/quality/engine/loglikelihood.js";
+import { loglikelihoods, type LoglikelihoodEngine } from "../../../src/quality/engine/loglikelihood.js";
 import { firstTokenTopK } from "../../../src/quality/engine/top-k.js";
 import { startEmulator, type EmulatedEngineName, type RunningEmulator } from "../../emulators/index.mjs";
 import { decodeIds, startFakeLogprobServer, type FakeLogprobServer } from "./fake-logprob-server.js";
+
+/** One continuation's log-likelihood. */
+async function loglikelihood(engine: LoglikelihoodEngine, context: string, continuation: string): Promise<ContinuationLogprob> {
+  return (await loglikelihoods(engine, context, [continuation]))[0]!;
+}
 
 async function endpoint(name: string, url: string): Promise<ManagedEngine> {
   const { engine } = await prepareEngine({ engine: name, url, model: "tiny" });
