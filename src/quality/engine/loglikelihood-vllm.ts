@@ -11,7 +11,7 @@ import { asRecord, numberField } from "../../protocols/json-fields.js";
 import type { PromptTokens } from "./continuation-tokens.js";
 
 /** lm-evaluation-harness's default `seed`, which its API models put in every request. */
-export const HARNESS_SEED = 1234;
+const HARNESS_SEED = 1234;
 
 export function vllmLoglikelihoodRequest(model: string, prompts: readonly (readonly number[])[]) {
   return { path: "/v1/completions", body: { model, prompt: prompts, temperature: 0, max_tokens: 1, logprobs: 1, seed: HARNESS_SEED, echo: true } };
