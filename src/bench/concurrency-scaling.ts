@@ -46,8 +46,11 @@ export const concurrencyScalingBenchmark: Benchmark<typeof concurrencyScalingCon
     const { config, engine, signal } = ctx;
     const levels = [...new Set(config.levels)].sort((a, b) => a - b);
     const perLevel = (c: number) => Math.max(config.min_requests, c * config.requests_per_slot);
+    const measured = Math.max(...levels.map(perLevel));
+    // Warm-up prompts come from beyond the measured ones, so none of them is cached when measured.
+    const warmupCount = ctx.warmup ? Math.min(levels[0] ?? 1, 4) : 0;
     const requests = await randomRequests(engine, {
-      numPrompts: Math.max(...levels.map(perLevel)),
+      numPrompts: measured + warmupCount,
       inputTokens: config.input_len,
       outputTokens: config.output_len,
       seed: config.seed,
@@ -59,7 +62,7 @@ export const concurrencyScalingBenchmark: Benchmark<typeof concurrencyScalingCon
       if (signal.aborted) break;
       const run = await serveOnEngine(engine, requests.slice(0, perLevel(concurrency)), {
         maxConcurrency: concurrency,
-        warmupRequests: index === 0 && ctx.warmup ? Math.min(concurrency, 4) : 0,
+        warmup: index === 0 ? requests.slice(measured) : [],
         signal,
       });
       results.push(level(concurrency, run.metrics));

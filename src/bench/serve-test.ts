@@ -36,15 +36,16 @@ export const serveBenchmark: Benchmark<typeof serveConfigSchema> = {
   async run(ctx): Promise<BenchmarkOutcome> {
     const { config, engine, signal } = ctx;
     const requests = await randomRequests(engine, {
-      numPrompts: config.num_prompts + config.warmup_requests,
+      numPrompts: config.num_prompts + (ctx.warmup ? config.warmup_requests : 0),
       inputTokens: config.input_len,
       outputTokens: config.output_len,
       rangeRatio: config.range_ratio,
       seed: config.seed,
       tokenizerPath: config.tokenizer,
     });
-    const run = await serveOnEngine(engine, requests.slice(config.warmup_requests), {
-      warmupRequests: ctx.warmup ? config.warmup_requests : 0,
+    // Warm-up prompts come from beyond the measured ones, so none of them is cached when measured.
+    const run = await serveOnEngine(engine, requests.slice(0, config.num_prompts), {
+      warmup: ctx.warmup ? requests.slice(config.num_prompts) : [],
       requestRate: config.request_rate === "inf" ? Number.POSITIVE_INFINITY : config.request_rate,
       distribution: config.burstiness === 1 ? "poisson" : "gamma",
       burstiness: config.burstiness,

@@ -23,6 +23,8 @@ export interface ProgressEvent {
   phase: "prepare" | "warmup" | "measure";
   completed: number;
   total: number;
+  /** Of `completed`, how many failed (shown beside the count when any did). */
+  failed?: number;
   /** One short line about the step that just finished. */
   message?: string;
 }

@@ -40,8 +40,9 @@ export function terminalRunReporter(): RunReporter {
           step(`${event.test_name}: run ${event.run_number}/${event.runs} (test ${event.index + 1} of ${event.total})`);
           break;
         case "progress": {
-          const { phase, completed, total, message } = event.progress;
-          line().update(`${event.test_name}: ${phase} ${completed}/${total}${message ? ` — ${message}` : ""}`);
+          const { phase, completed, total, failed, message } = event.progress;
+          const failures = failed ? ` · ${failed} failed` : "";
+          line().update(`${event.test_name}: ${phase} ${completed}/${total}${failures}${message ? ` — ${message}` : ""}`);
           break;
         }
         case "test-end": {

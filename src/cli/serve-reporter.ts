@@ -16,7 +16,8 @@ export function serveReporter(): ServeReporter {
     warn: launch.warn,
     dataset: (stats) => {
       const exact = stats.exact_length_hits === null ? "" : `, ${stats.exact_length_hits}/${stats.requests} at the exact length`;
-      success(`${stats.requests} prompts ready in ${(stats.prepare_ms / 1000).toFixed(1)} s (tokens counted by ${stats.token_counter}${exact})`);
+      const warmup = stats.warmup_requests ? `, ${stats.warmup_requests} of them for warm-up` : "";
+      success(`${stats.requests} prompts ready in ${(stats.prepare_ms / 1000).toFixed(1)} s (tokens counted by ${stats.token_counter}${exact}${warmup})`);
     },
     runStart: () => {
       line = progressLine(2_000);
@@ -36,6 +37,7 @@ export function serveReporter(): ServeReporter {
       line = undefined;
       const m = run.metrics;
       success(`${label}: ${m.completed} completed, ${m.failed} failed, ${(m.request_throughput ?? 0).toFixed(2)} req/s, ${(m.output_throughput ?? 0).toFixed(0)} tok/s`);
+      if (m.client_bottleneck) launch.warn?.(`${label}: the client or its connections limited this run: ${m.client_bottleneck_reasons.join("; ")}`);
     },
   };
 }

@@ -27,6 +27,8 @@ export function progressLine(everyMs = 5_000): { update(text: string): void; don
   const tty = process.stderr.isTTY;
   let lastPrint = Number.NEGATIVE_INFINITY;
   let last = "";
+  // Off a TTY, whether `last` is already in the log: done() must not print it a second time.
+  let lastPrinted = false;
   return {
     update(text) {
       last = text;
@@ -35,11 +37,15 @@ export function progressLine(everyMs = 5_000): { update(text: string): void; don
       } else if (performance.now() - lastPrint >= everyMs) {
         lastPrint = performance.now();
         process.stderr.write(`${elapsed()} ${text}\n`);
+        lastPrinted = true;
+      } else {
+        lastPrinted = false;
       }
     },
     done(text) {
       if (tty) process.stderr.write(`\r\x1b[2K`);
-      if (text ?? last) process.stderr.write(`${elapsed()} ${text ?? last}\n`);
+      const final = text ?? (tty || !lastPrinted ? last : "");
+      if (final) process.stderr.write(`${elapsed()} ${final}\n`);
     },
   };
 }

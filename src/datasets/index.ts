@@ -40,6 +40,8 @@ export interface ServeDatasetStats {
   filtered: number;
   /** Requests that repeat a prompt because the source had fewer usable prompts than asked for. */
   repeated: number;
+  /** Of `requests`, how many were set aside for warm-up (`loadServeDatasetWithWarmup`); absent when none were asked for. */
+  warmup_requests?: number;
 }
 
 export interface ServeDataset {
@@ -86,6 +88,29 @@ export async function loadServeDataset(spec: ServeDatasetSpec, counter: TokenCou
     ...counts,
   };
   return { requests, stats };
+}
+
+export interface ServeDatasetWithWarmup extends ServeDataset {
+  /** Warm-up requests: drawn the same way as the measured ones, from beyond them. */
+  warmup: ServeRequest[];
+}
+
+/**
+ * The data set with `warmup` more prompts, split off after the measured ones (the first
+ * `numPrompts`, the same ones a run without warm-up gets from a seeded source), so warm-up
+ * prompts are not measured prompts unless the source runs out of distinct ones. A spec without
+ * `numPrompts` measures every entry, so its warm-up has to reuse them.
+ */
+export async function loadServeDatasetWithWarmup(spec: ServeDatasetSpec, counter: TokenCounter, warmup: number): Promise<ServeDatasetWithWarmup> {
+  if (warmup === 0) return { ...(await loadServeDataset(spec, counter)), warmup: [] };
+  const measured = spec.numPrompts;
+  const dataset = await loadServeDataset(measured === undefined ? spec : { ...spec, numPrompts: measured + warmup }, counter);
+  const requests = measured === undefined ? dataset.requests : dataset.requests.slice(0, measured);
+  const warmupRequests =
+    measured === undefined
+      ? Array.from({ length: warmup }, (_, index) => requests[index % requests.length] as ServeRequest)
+      : dataset.requests.slice(measured);
+  return { requests, warmup: warmupRequests, stats: { ...dataset.stats, warmup_requests: measured === undefined ? 0 : warmupRequests.length } };
 }
 
 export { chooseTokenCounter, type ChooseTokenCounterOptions } from "./tokenizers/choose-token-counter.js";

@@ -4,9 +4,11 @@
  * port in use, no Docker daemon or image — each refused with its own error before
  * anything starts.
  */
+import { join } from "node:path";
 import { loadEnginesConfig } from "../config/engines-config.js";
 import { KittError } from "../errors.js";
 import { hasNvidiaGpu, hostFacts } from "../hardware/host-facts.js";
+import { readGgufHeader, trainedContextLength } from "../models/gguf.js";
 import { detectModelFormat, looksLikeOllamaTag, type DetectedModel } from "../preflight/model-format.js";
 import { assertPortFree } from "../preflight/port.js";
 import { docker } from "../runtime/docker-cli.js";
@@ -68,6 +70,7 @@ export async function prepareEngine(options: LaunchOptions): Promise<PreparedEng
   await assertPortFree(port);
   const host = options.host ?? "127.0.0.1";
   const baseUrl = `http://127.0.0.1:${port}`;
+  const trained = await trainedContext(model);
 
   let process: EngineProcess;
   let container: DockerContainer | undefined;
@@ -75,7 +78,7 @@ export async function prepareEngine(options: LaunchOptions): Promise<PreparedEng
   let command: NativeCommand | undefined;
   if (runtime === "docker") {
     const containerDir = spec.containerModelDir ?? "/models";
-    const ctx = launchContext(options, model, `${containerDir}/${model.file ?? ""}`.replace(/\/$/, ""), host, port);
+    const ctx = launchContext(options, model, `${containerDir}/${model.file ?? ""}`.replace(/\/$/, ""), host, port, trained);
     image = options.image ? { image: options.image, source: "override" } : await pickImage(spec, facts);
     process = container = new DockerContainer({
       engineName: spec.name,
@@ -91,7 +94,7 @@ export async function prepareEngine(options: LaunchOptions): Promise<PreparedEng
   } else {
     if (!spec.nativeCommand) throw new KittError("USAGE", `engine ${spec.name} has no native command; use --runtime docker`);
     const modelPath = model.file ? `${model.dir}/${model.file}` : model.path;
-    const base = spec.nativeCommand(launchContext(options, model, modelPath, host, port));
+    const base = spec.nativeCommand(launchContext(options, model, modelPath, host, port, trained));
     command = await withBinary(spec, { ...base, env: { ...base.env, ...options.env } }, options.binary);
     process = new NativeProcess({ engineName: spec.name, command });
   }
@@ -144,8 +147,28 @@ function formatList(formats: readonly ModelFormat[]): string {
   return formats.map((format) => (format === "ollama-tag" ? "an Ollama model tag" : format)).join(", ");
 }
 
-function launchContext(options: LaunchOptions, model: DetectedModel, modelPath: string, host: string, port: number): LaunchContext {
-  return { modelPath, modelName: model.name, host, port, extraArgs: options.engineArgs ?? [] };
+function launchContext(
+  options: LaunchOptions,
+  model: DetectedModel,
+  modelPath: string,
+  host: string,
+  port: number,
+  trainedContext: number | undefined,
+): LaunchContext {
+  return { modelPath, modelName: model.name, host, port, extraArgs: options.engineArgs ?? [], extraEnv: options.env ?? {}, trainedContext };
+}
+
+/**
+ * The context a GGUF model was trained with, from its header; undefined for other formats, or for a
+ * header kitt cannot read (the engine then says what is wrong with the file).
+ */
+async function trainedContext(model: DetectedModel): Promise<number | undefined> {
+  if (model.format !== "gguf" || model.file === undefined) return undefined;
+  try {
+    return trainedContextLength((await readGgufHeader(join(model.dir, model.file))).metadata);
+  } catch {
+    return undefined;
+  }
 }
 
 async function pickImage(spec: EngineSpec, facts: Awaited<ReturnType<typeof hostFacts>>): Promise<ImageChoice> {

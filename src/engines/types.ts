@@ -36,6 +36,10 @@ export interface LaunchContext {
   port: number;
   /** User-supplied extra engine arguments, appended last. */
   extraArgs: readonly string[];
+  /** User-supplied engine environment variables (`--env`). */
+  extraEnv?: Readonly<Record<string, string>>;
+  /** The context the model was trained with, when its weights say (GGUF `<arch>.context_length`). */
+  trainedContext?: number;
 }
 
 export interface NativeCommand {

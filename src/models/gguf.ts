@@ -92,6 +92,12 @@ export function metadataNumber(metadata: GgufMetadata, key: string): number | un
   return undefined;
 }
 
+/** The context length the model was trained with: `<general.architecture>.context_length`. */
+export function trainedContextLength(metadata: GgufMetadata): number | undefined {
+  const architecture = metadataString(metadata, "general.architecture");
+  return architecture === undefined ? undefined : metadataNumber(metadata, `${architecture}.context_length`);
+}
+
 /** Signals that the bytes end before the header does; `readGgufHeader` then reads more. */
 class TruncatedHeader extends Error {}
 

@@ -4,6 +4,7 @@
  * results folder, termination. Results are written after every test; whatever stops the
  * run (Ctrl+C, a dead engine) the folder keeps what completed and the engine is terminated.
  */
+import { randomUUID } from "node:crypto";
 import type { SuiteEvent, SuiteSummary } from "../bench/suite-results.js";
 import { combineSinks } from "../bench/suite-results.js";
 import type { BenchmarkRegistry } from "../bench/registry.js";
@@ -16,7 +17,7 @@ import { registryHeadlines } from "../report/metric-format.js";
 import { ResultsFolder } from "../report/results-folder.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
-import { openResultsStore, type StoreChoice } from "./store-results.js";
+import { checkStoreChoice, openResultsStore, type StoreChoice } from "./store-results.js";
 
 export interface RunPipelineOptions extends LaunchOptions {
   /** Where results are stored besides the folder; false to keep only the folder. */
@@ -47,6 +48,7 @@ export interface RunOutcome {
 export async function runPipeline(options: RunPipelineOptions): Promise<RunOutcome> {
   const { reporter, signal } = options;
   reporter?.step?.("preflight: engine, model, port, runtime");
+  checkStoreChoice(options.store);
   // Built-in tests plus the custom ones in ~/.kitt/tests; `--suite` may also name one of those.
   const loaded = await loadSuiteWithCustomTests(options.suite);
   const registry = loaded.registry;
@@ -54,6 +56,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
   const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
 
+  // The folder carries the run's id, so importing it later finds the run stored as it went.
+  const runId = randomUUID();
   const folder = await ResultsFolder.create({
     engine: prepared.spec.name,
     model: engine.modelName,
@@ -61,6 +65,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     hardware,
     headlines: registryHeadlines(registry),
     runConfig: {
+      run_id: runId,
       engine: {
         name: prepared.spec.name,
         runtime: prepared.runtime,
@@ -79,11 +84,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     },
   });
   reporter?.step?.(`results folder: ${folder.dir}`);
-  await using stored = await openResultsStore(options.store, folder, {
+  await using stored = openResultsStore(options.store, folder, {
+    runId,
     model: engine.modelName,
     engine: prepared.spec.name,
     runtime: prepared.runtime,
     hardware,
+    signal,
     reporter,
   });
 
@@ -98,7 +105,6 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     sink: stored ? combineSinks(folder, stored.sink) : folder,
     onEvent: (event) => reporter?.suiteEvent?.(event),
   });
-  stored?.reportFailure();
   if (summary.status === "interrupted") throw signal.reason ?? new KittError("INTERNAL", "interrupted");
   if (summary.status === "failed") {
     throw new KittError("ENGINE_DIED", `${summary.stop_reason ?? "the engine failed"}; results so far are in ${folder.dir}`, {

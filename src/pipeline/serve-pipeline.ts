@@ -5,24 +5,32 @@
  * `requests.jsonl` (one line per measured request), `hardware.json` and `config.json`.
  * The engine is terminated whatever happens; Ctrl+C keeps the records written so far.
  */
+import { randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { EngineMetricsScraper } from "../collectors/engine-metrics.js";
 import { engineSideMetrics } from "../collectors/engine-metrics-summary.js";
-import { loadServeDataset, needsDecode, type ServeDatasetSpec, type ServeDatasetStats } from "../datasets/index.js";
+import { loadServeDatasetWithWarmup, needsDecode, type ServeDatasetSpec, type ServeDatasetStats } from "../datasets/index.js";
 import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.js";
 import type { LaunchOptions } from "../engines/launch.js";
 import type { EngineName } from "../engines/types.js";
-import { describeError, KittError } from "../errors.js";
-import { openStore } from "../store/results-store.js";
-import { storeFailureHint } from "../store/store-sink.js";
-import type { StoreChoice } from "./store-results.js";
-import { writeJsonAtomically } from "../fs/atomic-file.js";
+import { KittError } from "../errors.js";
+import { jsonDocument } from "../store/run-export.js";
+import { checkStoreChoice, openServeStore, type StoreChoice } from "./store-results.js";
+import { writeFileAtomically } from "../fs/atomic-file.js";
+import { jsonText } from "../fs/json-text.js";
 import { kittVersion } from "../package-root.js";
 import type { ProtocolName } from "../protocols/types.js";
 import { createRunDir } from "../report/results-folder.js";
 import type { JsonValue } from "../bench/types.js";
-import { runServe, type MetricsCollector, type ServeProgress, type ServeRunOptions, type ServeRunResult } from "../bench/serve/serve-run.js";
+import {
+  runServe,
+  sharedPrompts,
+  type MetricsCollector,
+  type ServeProgress,
+  type ServeRunOptions,
+  type ServeRunResult,
+} from "../bench/serve/serve-run.js";
 import { runSweep, searchSloRate, type SweepStep } from "../bench/serve/sweep.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
@@ -35,7 +43,12 @@ export interface ServePipelineOptions extends LaunchOptions {
   protocol?: ProtocolName;
   dataset: ServeDatasetSpec;
   tokenizerPath?: string;
-  load: Omit<ServeRunOptions, "baseUrl" | "protocol" | "model" | "backend" | "tokenizerId" | "requests" | "recordsPath" | "metrics" | "signal" | "onProgress">;
+  load: Omit<
+    ServeRunOptions,
+    "baseUrl" | "protocol" | "model" | "backend" | "tokenizerId" | "requests" | "warmup" | "recordsPath" | "vllmArrays" | "metrics" | "signal" | "onProgress"
+  > & { warmupRequests: number };
+  /** Keep the generated texts in serve.json's per-request arrays (vLLM's `generated_texts`). */
+  saveGeneratedTexts: boolean;
   mode: ServeMode;
   engineMetrics: boolean;
   output?: string;
@@ -62,6 +75,7 @@ export interface ServeOutcome {
 export async function runServePipeline(options: ServePipelineOptions): Promise<ServeOutcome> {
   const { reporter, signal } = options;
   reporter?.step?.("preflight: engine, model, port, runtime");
+  checkStoreChoice(options.store);
   // An endpoint (`--url`) goes through the same path: its runtime owns nothing, and readiness is still checked.
   const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
@@ -78,15 +92,22 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
     tokenizerPath: options.tokenizerPath,
     needsDecode: needsDecode(options.dataset),
   });
-  const dataset = await loadServeDataset(options.dataset, counter).finally(() => counter.close?.());
+  const dataset = await loadServeDatasetWithWarmup(options.dataset, counter, options.load.warmupRequests).finally(() => counter.close?.());
   reporter?.dataset?.(dataset.stats);
+  const reused = sharedPrompts(dataset.warmup, dataset.requests);
+  if (reused > 0) {
+    reporter?.warn?.(`${reused} of ${dataset.warmup.length} warm-up prompts are also measured (the data set has too few distinct prompts); a prompt cache may answer those from memory`);
+  }
 
   const startedAt = new Date();
   const dir = options.output ?? (await createRunDir({ model: engine.modelName, engine: prepared.spec.name }, startedAt, "_serve"));
   await mkdir(dir, { recursive: true });
-  await writeJsonAtomically(join(dir, "hardware.json"), hardware as unknown as JsonValue);
-  await writeJsonAtomically(join(dir, "config.json"), {
+  // The run's id is in config.json, so importing the folder later finds the run stored as it went.
+  const runId = randomUUID();
+  const hardwareText = jsonDocument(hardware);
+  const configText = jsonDocument({
     kitt_version: kittVersion(),
+    run_id: runId,
     engine: {
       name: prepared.spec.name,
       runtime: prepared.runtime,
@@ -102,16 +123,22 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
     mode: options.mode,
     command_line: options.commandLine,
   });
+  await writeFileAtomically(join(dir, "hardware.json"), hardwareText);
+  await writeFileAtomically(join(dir, "config.json"), configText);
+  await using stored = openServeStore(options.store, { runId, dir, configText, hardwareText, signal, reporter });
 
   let runIndex = 0;
+  const { warmupRequests: _count, ...load } = options.load;
   const base: ServeRunOptions = {
-    ...options.load,
+    ...load,
     baseUrl: engine.baseUrl,
     protocol,
     model: engine.modelName,
     backend: protocol,
     tokenizerId: counter.label,
     requests: dataset.requests,
+    warmup: dataset.warmup,
+    vllmArrays: { generatedTexts: options.saveGeneratedTexts },
     signal,
     onProgress: (progress) => reporter?.progress?.(progress),
   };
@@ -159,20 +186,10 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
           best_rate: bestRate ?? null,
           runs: steps.map((step) => ({ kind: step.kind, rate: step.rate, ...step.run.result })),
         };
-  await writeJsonAtomically(join(dir, "serve.json"), serveJson);
-  await storeServeFolder(options.store, dir, reporter);
+  // Per-request arrays stay one line each.
+  await writeFileAtomically(join(dir, "serve.json"), jsonText(serveJson));
+  stored?.complete();
   return { dir, result: last, steps, bestRate };
-}
-
-/** The folder is the first copy; a database that cannot take it gets a hint, never a failed run. */
-async function storeServeFolder(choice: StoreChoice, dir: string, reporter?: ServeReporter): Promise<void> {
-  if (choice === false) return;
-  try {
-    await using store = await openStore({ url: choice });
-    await store.importPath(dir);
-  } catch (error) {
-    reporter?.warn?.(storeFailureHint(dir, choice ?? "the results database", describeError(error)));
-  }
 }
 
 function metricsCollector(baseUrl: string, engine: EngineName, path: string | undefined): MetricsCollector | undefined {

@@ -3,7 +3,7 @@
  * a `.gguf` file or a folder holding one; safetensors or PyTorch weights; GPTQ, AWQ or EXL2
  * from the folder's `config.json`; MLX from its quantization block or `.npz` weights.
  */
-import { readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { KittError } from "../errors.js";
 import type { ModelFormat } from "../engines/types.js";
@@ -30,6 +30,7 @@ export async function detectModelFormat(path: string): Promise<DetectedModel> {
   if (!info) throw new KittError("MODEL_NOT_FOUND", `model path not found: ${path}`);
   if (info.isFile()) {
     if (path.toLowerCase().endsWith(".gguf")) {
+      await assertGgufMagic(path);
       return { format: "gguf", path, dir: join(path, ".."), file: basename(path), name: basename(path) };
     }
     throw new KittError("UNSUPPORTED_FORMAT", `cannot tell the format of ${path}: a model file must be .gguf, otherwise give its folder`);
@@ -44,11 +45,31 @@ export async function detectModelFormat(path: string): Promise<DetectedModel> {
   if (entries.some((entry) => entry.endsWith(".safetensors"))) return { ...base, format: "safetensors" };
   if (entries.some((entry) => /\.(bin|pt|pth)$/.test(entry))) return { ...base, format: "pytorch" };
   const gguf = entries.find((entry) => entry.toLowerCase().endsWith(".gguf"));
-  if (gguf) return { ...base, format: "gguf", file: gguf, name: gguf };
+  if (gguf) {
+    await assertGgufMagic(join(path, gguf));
+    return { ...base, format: "gguf", file: gguf, name: gguf };
+  }
   throw new KittError(
     "UNSUPPORTED_FORMAT",
     `no model weights found in ${path} (looked for *.gguf, *.safetensors, pytorch_model.bin/*.pt, *.npz)`,
   );
+}
+
+const GGUF_MAGIC = "GGUF";
+
+/** A file named `.gguf` that is not one (a text file, an HTML error page saved by a download) stops here, not in the engine. */
+async function assertGgufMagic(file: string): Promise<void> {
+  const handle = await open(file, "r").catch((error: NodeJS.ErrnoException) => {
+    throw new KittError("MODEL_NOT_FOUND", `cannot read the model file ${file}: ${error.code ?? error.message}`);
+  });
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(GGUF_MAGIC.length), 0, GGUF_MAGIC.length, 0);
+    if (bytesRead < GGUF_MAGIC.length || buffer.toString("latin1") !== GGUF_MAGIC) {
+      throw new KittError("UNSUPPORTED_FORMAT", `${file} is not a GGUF file (it does not start with the bytes "GGUF"); is the download complete?`);
+    }
+  } finally {
+    await handle.close();
+  }
 }
 
 async function readJson(path: string): Promise<Record<string, unknown> | undefined> {

@@ -34,6 +34,8 @@ export interface MetricsFile {
 
 /** `config.json`: how the run was set up, enough to repeat it. */
 export interface RunConfig {
+  /** The run's id, as the results database stores it (absent in older folders). */
+  run_id?: string;
   engine: { name: string; runtime: string; image?: string; image_digest?: string; version?: string; base_url?: string; extra_args?: string[] };
   model: { name: string; path: string; format: string };
   suite: { name: string; version: string; source: string };

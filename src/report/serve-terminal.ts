@@ -1,7 +1,8 @@
 /**
  * The serving result for a person: vLLM's familiar "Serving Benchmark Result" block (same
  * labels, so numbers can be compared line by line), then kitt's extras: how faithfully the
- * client delivered the load, output-length and usage checks, and engine-side metrics.
+ * client delivered the load, output-length and usage checks, and engine-side metrics. A run the
+ * client or its connections limited says so first, with why.
  */
 import pc from "picocolors";
 import type { JsonValue } from "../bench/types.js";
@@ -28,8 +29,20 @@ const LATENCY_SECTIONS: Array<[string, string, string]> = [
   ["ttft_content", "Time to First Content (kitt)", "TTFC"],
 ];
 
+/** Why the client or its connections limited the run, or nothing when they did not. */
+export function bottleneckWarning(result: Result): string[] {
+  if (result.client_bottleneck !== true) return [];
+  const reasons = Array.isArray(result.client_bottleneck_reasons) ? result.client_bottleneck_reasons.map(String) : [];
+  return [
+    pc.yellow(pc.bold("! The client or its connections limited this run, not only the engine:")),
+    ...reasons.map((reason) => pc.yellow(`  - ${reason}`)),
+    pc.yellow("  TTFT and E2EL count from the hand-over to a connection, so they include any wait for one."),
+  ];
+}
+
 export function renderServeResult(result: Result): string {
   const out: string[] = [pc.bold(heading("Serving Benchmark Result").replace(/-/g, "="))];
+  out.push(...bottleneckWarning(result));
   out.push(line("Successful requests:", num(result.completed, 0)));
   out.push(line("Failed requests:", num(result.failed, 0)));
   if (result.max_concurrency !== null) out.push(line("Maximum request concurrency:", num(result.max_concurrency, 0)));
@@ -57,7 +70,12 @@ export function renderServeResult(result: Result): string {
   }
   out.push(heading("Client (kitt)"));
   out.push(line("Target / achieved rate (req/s):", `${num(result.target_request_rate)} / ${num(result.achieved_request_rate)}`));
+  if (result.dispatched_request_rate !== undefined) out.push(line("Dispatched to connections (req/s):", num(result.dispatched_request_rate)));
   out.push(line("Send lag p50 / p99 (ms):", `${num(result.send_lag_p50_ms, 3)} / ${num(result.send_lag_p99_ms, 3)}`));
+  if (result.connection_wait_p50_ms !== undefined) {
+    out.push(line("Connection wait p50 / p99 (ms):", `${num(result.connection_wait_p50_ms, 3)} / ${num(result.connection_wait_p99_ms, 3)}`));
+    out.push(line("Requests that never reached the server:", num(result.connection_failures, 0)));
+  }
   const client = (result.client ?? {}) as Record<string, JsonValue>;
   if (client.event_loop_delay_p99_ms !== undefined) out.push(line("Event-loop delay p99 (ms):", num(client.event_loop_delay_p99_ms)));
   if (client.cpu_percent !== undefined) out.push(line("Client CPU (%):", num(client.cpu_percent, 1)));

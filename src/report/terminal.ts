@@ -1,5 +1,4 @@
 /** The end-of-run summary for the terminal: the same content as `summary.md`, as tables. */
-import Table from "cli-table3";
 import pc from "picocolors";
 import type { MetricsFile } from "./metrics-file.js";
 import {
@@ -12,6 +11,7 @@ import {
   type HeadlineLookup,
 } from "./metric-format.js";
 import { formatSpread, testSpread } from "./run-spread.js";
+import { textTable } from "./text-table.js";
 
 export interface TerminalSummaryOptions {
   /** Colours on or off; picocolors' own detection (TTY, NO_COLOR, FORCE_COLOR) by default. */
@@ -35,11 +35,10 @@ export function renderTerminalSummary(file: MetricsFile, options: TerminalSummar
 
   for (const group of groupByTest(file.results)) {
     const columns = headlineColumns(group, headlines);
-    // Colours are applied by hand; cli-table3's own styling would add codes even with colours off.
-    const table = new Table({
+    const table = textTable({
       head: ["run", "result", "time (s)", ...columns],
       colAligns: ["right", "left", "right", ...columns.map(() => "right" as const)],
-      style: { head: [], border: [] },
+      color: options.color,
     });
     for (const result of group) {
       const label = resultLabel(result);

@@ -1,20 +1,19 @@
 /**
- * What `kitt storage import PATH` reads. PATH is a results folder (`metrics.json` with any
- * per-item `*.items.jsonl`, or
- * `serve.json` with its `requests*.jsonl`, each with `config.json`/`hardware.json` when
- * present), a vLLM result JSON file, or a folder holding any of these at any depth.
+ * What `kitt storage import PATH` reads. PATH is a results folder (`folder-record.ts`), a vLLM
+ * result JSON file, or a folder holding any of these at any depth. Importing is idempotent:
+ * a run already stored is reported, not stored twice (`RunWriter.importRun`).
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { KittError } from "../errors.js";
-import { ITEMS_FILE_PATTERN } from "../report/items-file.js";
-import { metricsRecord } from "./metrics-record.js";
-import type { RunWriter } from "./run-writes.js";
+import { folderRecord } from "./folder-record.js";
+import type { ImportOutcome, RunRecord, RunWriter } from "./run-writes.js";
 import { looksLikeServeResult, parseJson, serveRecord } from "./serve-record.js";
 
 export interface ImportedRun {
   id: string;
   source: string;
+  outcome: ImportOutcome;
 }
 
 export async function importPath(writer: RunWriter, path: string): Promise<ImportedRun[]> {
@@ -28,23 +27,10 @@ export async function importPath(writer: RunWriter, path: string): Promise<Impor
 }
 
 async function importDirectory(writer: RunWriter, dir: string): Promise<ImportedRun[]> {
-  const entries = await readdir(dir, { withFileTypes: true });
-  const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
-  const config = names.has("config.json") ? await readFile(join(dir, "config.json"), "utf8") : undefined;
-  const hardware = names.has("hardware.json") ? await readFile(join(dir, "hardware.json"), "utf8") : undefined;
-  if (names.has("metrics.json")) {
-    const itemFiles: Record<string, string> = {};
-    for (const name of [...names].filter((n) => ITEMS_FILE_PATTERN.test(n)).sort()) itemFiles[name] = await readFile(join(dir, name), "utf8");
-    const record = metricsRecord({ metricsText: await readFile(join(dir, "metrics.json"), "utf8"), configText: config, hardwareText: hardware, itemFiles, source: dir });
-    return [{ id: await writer.saveRun(record.meta, record.tests, record.end), source: dir }];
-  }
-  if (names.has("serve.json")) {
-    const requestFiles: Record<string, string> = {};
-    for (const name of [...names].filter((n) => /^requests(-\d+)?\.jsonl$/.test(n)).sort()) requestFiles[name] = await readFile(join(dir, name), "utf8");
-    const record = serveRecord({ resultText: await readFile(join(dir, "serve.json"), "utf8"), name: "serve.json", configText: config, hardwareText: hardware, requestFiles, source: dir });
-    return [{ id: await writer.saveRun(record.meta, [record.test], record.end), source: dir }];
-  }
+  const record = await folderRecord(dir);
+  if (record) return [await save(writer, record, dir)];
   const imported: ImportedRun[] = [];
+  const entries = await readdir(dir, { withFileTypes: true });
   for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const child = join(dir, entry.name);
     if (entry.isDirectory()) imported.push(...(await importDirectory(writer, child)));
@@ -56,9 +42,12 @@ async function importDirectory(writer: RunWriter, dir: string): Promise<Imported
 async function importFile(writer: RunWriter, file: string): Promise<ImportedRun[]> {
   const name = basename(file);
   if (name === "metrics.json" || name === "serve.json") return importDirectory(writer, dirname(file));
-  const text = await readFile(file, "utf8");
-  const record = serveRecord({ resultText: text, name, source: file });
-  return [{ id: await writer.saveRun(record.meta, [record.test], record.end), source: file }];
+  const record = serveRecord({ resultText: await readFile(file, "utf8"), name, source: file });
+  return [await save(writer, record, file)];
+}
+
+async function save(writer: RunWriter, record: RunRecord, source: string): Promise<ImportedRun> {
+  return { ...(await writer.importRun(record)), source };
 }
 
 async function isServeResult(file: string): Promise<boolean> {

@@ -6,7 +6,7 @@ import type { TestResult } from "../bench/suite-results.js";
 import type { JsonValue } from "../bench/types.js";
 import { KittError } from "../errors.js";
 import { itemsFileName } from "../report/items-file.js";
-import type { RunEnd, RunMeta, StoredTest } from "./run-writes.js";
+import type { RunEnd, RunRecord, StoredTest } from "./run-writes.js";
 import type { RunStatus } from "./schema.js";
 import { isObject, parseJson } from "./serve-record.js";
 
@@ -22,13 +22,7 @@ export interface MetricsDocuments {
   source?: string;
 }
 
-export interface MetricsRecord {
-  meta: RunMeta;
-  tests: StoredTest[];
-  end: RunEnd;
-}
-
-export function metricsRecord(docs: MetricsDocuments): MetricsRecord {
+export function metricsRecord(docs: MetricsDocuments): RunRecord {
   const file = parseJson(docs.metricsText, "metrics.json");
   if (!isObject(file) || !Array.isArray(file.results) || typeof file.model !== "string" || typeof file.engine !== "string") {
     throw new KittError("CONFIG_INVALID", "metrics.json has no model, engine or results: not a kitt results file");
@@ -43,6 +37,7 @@ export function metricsRecord(docs: MetricsDocuments): MetricsRecord {
   const systemInfo = isObject(file.system_info) && Object.keys(file.system_info).length > 0 ? file.system_info : undefined;
   return {
     meta: {
+      id: isObject(config) && typeof config.run_id === "string" && config.run_id !== "" ? config.run_id : undefined,
       kind: "run",
       model: file.model,
       engine: file.engine,

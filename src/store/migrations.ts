@@ -98,6 +98,15 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 2,
+    name: "run_folders",
+    async up(db) {
+      await db.schema.alterTable("runs").addColumn("results_dir", "text").execute();
+      await db.schema.alterTable("runs").addColumn("content_hash", "text").execute();
+      await db.schema.createIndex("runs_content_hash").on("runs").column("content_hash").execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

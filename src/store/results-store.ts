@@ -10,14 +10,16 @@
  */
 import { sql, type Kysely } from "kysely";
 import { KittError } from "../errors.js";
+import { shutdownSignal } from "../runtime/lifecycle.js";
 import { connect, type StoreDialect } from "./connection.js";
+import { databaseTimeouts } from "./database-timeouts.js";
 import { importPath, type ImportedRun } from "./import-path.js";
 import { currentVersion, migrate, refuseNewer, type MigrationOutcome } from "./migrator.js";
 import { exportRun, exportRunToFolder, type ExportedRun } from "./run-export.js";
 import { compareMetrics, getRun, listRuns, storeStats, type RunFilters, type RunSummary, type StoreStats, type StoredRun } from "./run-queries.js";
 import { RunWriter, type RunEnd, type RunMeta, type StoredTest } from "./run-writes.js";
 import type { StoreTables } from "./schema.js";
-import { serveRecord, type ServeDocuments } from "./serve-record.js";
+import { corruptDatabase } from "./sqlite-database.js";
 import { markStaleRuns } from "./stale-runs.js";
 import { describeStoreLocation, resolveStoreLocation, type StoreLocation } from "./store-url.js";
 import { writeTransaction } from "./write-transaction.js";
@@ -25,18 +27,32 @@ import { writeTransaction } from "./write-transaction.js";
 export interface OpenStoreOptions {
   /** `postgres://…`, `sqlite:PATH` or a path; `KITT_DB_URL`, then `$KITT_HOME/kitt.db`, by default. */
   url?: string;
-  /** Apply pending migrations on open (default true); when false, only refuse a newer schema. */
+  /**
+   * Apply pending migrations on open (default true), then mark runs whose writer died as
+   * interrupted; when false, only refuse a newer schema.
+   */
   migrate?: boolean;
+  /** `KITT_DB_URL`, and the timeouts (`database-timeouts.ts`). */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Closes every connection at once when it aborts, so whatever waits on the database fails
+   * with its reason: kitt's shutdown signal by default, so Ctrl+C never waits on a silent server.
+   */
+  signal?: AbortSignal;
 }
 
 export async function openStore(options: OpenStoreOptions = {}): Promise<ResultsStore> {
   const location = resolveStoreLocation(options.url, options.env);
-  const db = connect(location);
+  const description = describeStoreLocation(location);
+  const db = connect(location, { description, timeouts: databaseTimeouts(options.env), signal: options.signal ?? shutdownSignal });
   const store = new ResultsStore(db, location);
   try {
-    if (options.migrate ?? true) await store.migrate();
-    else await store.checkSchema();
+    if (options.migrate ?? true) {
+      await store.migrate();
+      await store.markStaleRuns();
+    } else {
+      await store.checkSchema();
+    }
   } catch (error) {
     await db.destroy();
     if (error instanceof KittError) throw error;
@@ -85,12 +101,6 @@ export class ResultsStore implements AsyncDisposable {
     return this.writer.finishRun(runId, end);
   }
 
-  /** Stores a `kitt bench serve` result folder's files (or a vLLM result file) as one run. */
-  saveServeResult(docs: ServeDocuments): Promise<string> {
-    const record = serveRecord(docs);
-    return this.writer.saveRun(record.meta, [record.test], record.end);
-  }
-
   importPath(path: string): Promise<ImportedRun[]> {
     return importPath(this.writer, path);
   }
@@ -119,7 +129,18 @@ export class ResultsStore implements AsyncDisposable {
     return storeStats(this.db);
   }
 
-  /** Marks runs whose writing process died as `interrupted`; returns their ids. */
+  /**
+   * Reads every page of a SQLite file (`PRAGMA quick_check`): damage that the pages a command
+   * happens to read would not show. Its cost grows with the file, so only the admin commands run it.
+   */
+  async checkIntegrity(): Promise<void> {
+    if (this.location.dialect !== "sqlite") return;
+    const result = await sql<{ quick_check: string }>`PRAGMA quick_check`.execute(this.db);
+    const problems = result.rows.map((row) => row.quick_check).filter((line) => line !== "ok");
+    if (problems.length > 0) throw corruptDatabase(this.location.path, new Error(problems.join("; ")));
+  }
+
+  /** Marks runs whose writing process died as `interrupted`, in the database and in their results folders; returns their ids. */
   markStaleRuns(): Promise<string[]> {
     return markStaleRuns(this.db, this.dialect);
   }

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import type { Kysely } from "kysely";
 import type { MetricsFile } from "../report/metrics-file.js";
 import { KittError } from "../errors.js";
+import { storedFiles } from "./content-hash.js";
 import { getRun, type StoredRun } from "./run-queries.js";
-import { unpackText } from "./samples-codec.js";
 import type { StoreTables } from "./schema.js";
 
 export interface ExportedRun {
@@ -21,11 +21,7 @@ export interface ExportedRun {
 export async function exportRun(db: Kysely<StoreTables>, id: string): Promise<ExportedRun> {
   const run = await getRun(db, id);
   if (!run) throw new KittError("NOT_FOUND", `run ${id} is not in the database`);
-  const files: Record<string, string> = {};
-  const documents = await db.selectFrom("raw_documents").select(["name", "content"]).where("run_id", "=", id).orderBy("name").execute();
-  for (const doc of documents) files[doc.name] = doc.content;
-  const requestFiles = await db.selectFrom("request_samples").select(["name", "data"]).where("run_id", "=", id).where("format", "=", "jsonl").execute();
-  for (const file of requestFiles) files[file.name] = unpackText(file.data);
+  const files = await storedFiles(db, id);
   if (run.kind === "run" && files["metrics.json"] === undefined) files["metrics.json"] = jsonDocument(rebuildMetricsFile(run));
   return { files };
 }

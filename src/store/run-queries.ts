@@ -60,6 +60,8 @@ export interface StoredRun extends RunSummary {
   config: unknown;
   hardware: unknown;
   source: string | null;
+  results_dir: string | null;
+  content_hash: string | null;
   owner_host: string | null;
   owner_pid: number | null;
   benchmarks: StoredBenchmark[];

@@ -4,17 +4,21 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { TestResult } from "../bench/suite-results.js";
 import type { JsonValue } from "../bench/types.js";
 import { KittError } from "../errors.js";
 import type { StoreDialect } from "./connection.js";
+import { contentHash, recordFiles, storedFiles } from "./content-hash.js";
 import { flattenMetrics, splitSamples } from "./metric-names.js";
 import { packText } from "./samples-codec.js";
 import type { RunKind, RunStatus, StoreTables } from "./schema.js";
+import { processAlive } from "./stale-runs.js";
 import { writeTransaction, type StoreWriter } from "./write-transaction.js";
 
 export interface RunMeta {
+  /** The run's id: the one its results folder carries, else a new one. */
+  id?: string;
   kind: RunKind;
   model: string;
   engine: string;
@@ -34,6 +38,8 @@ export interface RunMeta {
   source?: string | null;
   /** True while this process writes the run: lets `markStaleRuns` find it if the process dies. */
   live?: boolean;
+  /** The results folder a live run writes. */
+  resultsDir?: string | null;
 }
 
 export interface RunEnd {
@@ -52,8 +58,24 @@ export type StoredTest = Pick<TestResult, "test_name" | "test_version" | "catego
   sampleFiles?: Record<string, string>;
 };
 
+/** A whole run as read from its files: what imports store. */
+export interface RunRecord {
+  meta: RunMeta;
+  tests: StoredTest[];
+  end: RunEnd;
+}
+
+/**
+ * What an import did: stored a new run; found the same files already stored; replaced a run of
+ * the same id whose stored copy was incomplete (the writer lost its database or died); or left
+ * alone a run of the same id that a live kitt is still writing.
+ */
+export type ImportOutcome = "imported" | "already stored" | "updated" | "still running";
+
 /** How many metric rows go in one INSERT (4 parameters each; SQLite allows 32,766). */
 const METRIC_BATCH = 2_000;
+/** Any 64-bit number unique to kitt's imports: PostgreSQL imports take it one at a time. */
+const IMPORT_LOCK_ID = 4_242_002;
 
 export class RunWriter {
   constructor(
@@ -61,7 +83,8 @@ export class RunWriter {
     private readonly dialect: StoreDialect,
   ) {}
 
-  async beginRun(meta: RunMeta, id: string = randomUUID()): Promise<string> {
+  async beginRun(meta: RunMeta): Promise<string> {
+    const id = meta.id ?? randomUUID();
     await writeTransaction(this.db, this.dialect, (tx) => insertRun(tx, id, meta));
     return id;
   }
@@ -73,23 +96,42 @@ export class RunWriter {
     });
   }
 
+  /** Records how the run ended; its files are then complete, and their hash is kept for imports. */
   async finishRun(runId: string, end: RunEnd): Promise<void> {
     await writeTransaction(this.db, this.dialect, async (tx) => {
       await requireRun(tx, runId);
       await updateRunEnd(tx, runId, end);
+      await tx.updateTable("runs").set({ content_hash: contentHash(await storedFiles(tx, runId)) }).where("id", "=", runId).execute();
     });
   }
 
-  /** A whole run in one transaction: what imports and serving results use. */
-  async saveRun(meta: RunMeta, tests: readonly StoredTest[], end: RunEnd): Promise<string> {
-    const id = randomUUID();
-    await writeTransaction(this.db, this.dialect, async (tx) => {
-      await insertRun(tx, id, meta);
-      for (const test of tests) await insertTest(tx, id, test);
-      await updateRunEnd(tx, id, end);
+  /**
+   * A whole run in one transaction, once: the same files (by content hash) or a complete run of
+   * the same id are found, not stored again.
+   */
+  async importRun(record: RunRecord): Promise<{ id: string; outcome: ImportOutcome }> {
+    const hash = contentHash(recordFiles(record));
+    return writeTransaction(this.db, this.dialect, async (tx) => {
+      if (this.dialect === "postgres") await sql`SELECT pg_advisory_xact_lock(${IMPORT_LOCK_ID})`.execute(tx);
+      const same = await tx.selectFrom("runs").select("id").where("content_hash", "=", hash).executeTakeFirst();
+      if (same) return { id: same.id, outcome: "already stored" };
+      const id = record.meta.id ?? randomUUID();
+      const existing = await tx.selectFrom("runs").select(["status", "owner_host", "owner_pid"]).where("id", "=", id).executeTakeFirst();
+      if (existing && beingWritten(existing)) return { id, outcome: "still running" };
+      if (existing) await tx.deleteFrom("runs").where("id", "=", id).execute();
+      await insertRun(tx, id, record.meta);
+      for (const test of record.tests) await insertTest(tx, id, test);
+      await updateRunEnd(tx, id, record.end);
+      await tx.updateTable("runs").set({ content_hash: hash }).where("id", "=", id).execute();
+      return { id, outcome: existing ? "updated" : "imported" };
     });
-    return id;
   }
+}
+
+/** A `running` run whose writer may be alive: on this host, a live process; elsewhere, it cannot be told. */
+function beingWritten(run: { status: RunStatus; owner_host: string | null; owner_pid: number | null }): boolean {
+  if (run.status !== "running" || run.owner_pid === null) return false;
+  return run.owner_host !== hostname() || processAlive(run.owner_pid);
 }
 
 async function insertRun(tx: StoreWriter, id: string, meta: RunMeta): Promise<void> {
@@ -117,6 +159,8 @@ async function insertRun(tx: StoreWriter, id: string, meta: RunMeta): Promise<vo
       owner_host: meta.live ? hostname() : null,
       owner_pid: meta.live ? process.pid : null,
       source: meta.source ?? null,
+      results_dir: meta.resultsDir ?? null,
+      content_hash: null,
     })
     .execute();
   await insertDocuments(tx, id, meta.documents);

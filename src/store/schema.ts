@@ -31,6 +31,10 @@ export interface RunsTable {
   owner_pid: number | null;
   /** The folder or file a run was imported from. */
   source: string | null;
+  /** The results folder a run recorded live writes, so a dead writer's folder is corrected too. */
+  results_dir: string | null;
+  /** sha256 of the run's files as stored (`contentHash`), once they are complete: imports of the same files find it. */
+  content_hash: string | null;
 }
 
 export interface BenchmarksTable {

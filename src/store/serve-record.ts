@@ -1,10 +1,12 @@
 /**
  * A serving benchmark's result (kitt's `serve.json`, or a vLLM `vllm bench serve` result file)
  * as one stored run with one benchmark. vLLM's keys are the same in both, so one mapping serves.
+ * A result cut short (stopped by an interrupt, or rebuilt from the request records of a killed
+ * run, `partial: true`) is stored `interrupted` with a partial benchmark.
  */
 import type { JsonValue } from "../bench/types.js";
 import { KittError } from "../errors.js";
-import type { RunEnd, RunMeta, StoredTest } from "./run-writes.js";
+import type { RunMeta, RunRecord } from "./run-writes.js";
 
 export interface ServeDocuments {
   /** The result JSON text, stored under `name`. */
@@ -18,63 +20,68 @@ export interface ServeDocuments {
   source?: string;
 }
 
-export interface ServeRecord {
-  meta: RunMeta;
-  test: StoredTest;
-  end: RunEnd;
-}
-
 /** True for JSON that has the keys every vLLM serving result has. */
 export function looksLikeServeResult(value: unknown): value is Record<string, JsonValue> {
   return isObject(value) && "request_throughput" in value && "completed" in value && "duration" in value;
 }
 
-export function serveRecord(docs: ServeDocuments): ServeRecord {
+export function serveRecord(docs: ServeDocuments): RunRecord {
   const result = parseJson(docs.resultText, docs.name);
   if (!looksLikeServeResult(result)) throw new KittError("CONFIG_INVALID", `${docs.name} is not a serving benchmark result (no request_throughput/completed/duration)`);
+  const meta = serveRunMeta(docs, result);
+  const startedAt = parseVllmDate(result.date) ?? Date.now();
+  const duration = typeof result.duration === "number" ? result.duration : 0;
+  const failed = typeof result.failed === "number" ? result.failed : 0;
+  const partial = result.partial === true || result.stopped_because === "aborted";
+  const passed = !partial && failed === 0 && typeof result.completed === "number" && result.completed > 0;
+  return {
+    meta: { ...meta, startedAt, documents: { [docs.name]: docs.resultText, ...meta.documents } },
+    tests: [
+      {
+        test_name: "serve",
+        test_version: "1",
+        category: "performance",
+        run_number: 1,
+        passed,
+        partial,
+        metrics: result,
+        errors: [],
+        warmup_times: [],
+        duration_seconds: duration,
+        timestamp: new Date(startedAt).toISOString(),
+        sampleFiles: docs.requestFiles,
+      },
+    ],
+    end: { status: partial ? "interrupted" : "completed", finishedAt: startedAt + Math.round(duration * 1000), passed },
+  };
+}
+
+/**
+ * The run a serving result belongs to, from kitt's `config.json` (its run id, engine, model)
+ * or else from the result's own keys: all that is known when a run starts, before any result.
+ */
+export function serveRunMeta(docs: Omit<ServeDocuments, "resultText" | "requestFiles">, result: Record<string, JsonValue> = {}): RunMeta {
   const config = docs.configText === undefined ? {} : parseJson(docs.configText, "config.json");
   const hardware = docs.hardwareText === undefined ? undefined : parseJson(docs.hardwareText, "hardware.json");
   const engineConfig = isObject(config) && isObject(config.engine) ? config.engine : {};
   const modelConfig = isObject(config) && isObject(config.model) ? config.model : {};
-  const kitt = docs.name === "serve.json";
-  const startedAt = parseVllmDate(result.date) ?? Date.now();
-  const duration = typeof result.duration === "number" ? result.duration : 0;
-  const failed = typeof result.failed === "number" ? result.failed : 0;
-  const passed = failed === 0 && typeof result.completed === "number" && result.completed > 0;
-  const documents: Record<string, string> = { [docs.name]: docs.resultText };
+  const documents: Record<string, string> = {};
   if (docs.configText !== undefined) documents["config.json"] = docs.configText;
   if (docs.hardwareText !== undefined) documents["hardware.json"] = docs.hardwareText;
   return {
-    meta: {
-      kind: "serve",
-      model: text(modelConfig.name) ?? text(result.model_id) ?? "unknown",
-      engine: text(engineConfig.name) ?? text(result.backend) ?? "unknown",
-      runtime: text(engineConfig.runtime) ?? null,
-      engineVersion: text(engineConfig.version) ?? null,
-      imageDigest: text(engineConfig.image_digest) ?? null,
-      suite: kitt ? "bench-serve" : "vllm-bench-serve",
-      startedAt,
-      kittVersion: isObject(config) ? (text(config.kitt_version) ?? null) : null,
-      config,
-      hardware,
-      documents,
-      source: docs.source ?? null,
-    },
-    test: {
-      test_name: "serve",
-      test_version: "1",
-      category: "performance",
-      run_number: 1,
-      passed,
-      partial: false,
-      metrics: result,
-      errors: [],
-      warmup_times: [],
-      duration_seconds: duration,
-      timestamp: new Date(startedAt).toISOString(),
-      sampleFiles: docs.requestFiles,
-    },
-    end: { status: "completed", finishedAt: startedAt + Math.round(duration * 1000), passed },
+    id: isObject(config) ? text(config.run_id) : undefined,
+    kind: "serve",
+    model: text(modelConfig.name) ?? text(result.model_id) ?? "unknown",
+    engine: text(engineConfig.name) ?? text(result.backend) ?? "unknown",
+    runtime: text(engineConfig.runtime) ?? null,
+    engineVersion: text(engineConfig.version) ?? null,
+    imageDigest: text(engineConfig.image_digest) ?? null,
+    suite: docs.name === "serve.json" ? "bench-serve" : "vllm-bench-serve",
+    kittVersion: isObject(config) ? (text(config.kitt_version) ?? null) : null,
+    config,
+    hardware,
+    documents,
+    source: docs.source ?? null,
   };
 }
 

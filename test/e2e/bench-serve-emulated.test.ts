@@ -38,8 +38,17 @@ describe("kitt bench serve against emulated engines", () => {
       if (protocol === "openai-completions") expect(result.total_input_tokens).toBe(24 * 24);
       expect(result.mean_ttft_ms as number).toBeGreaterThan(0);
       expect((result.engine_metrics as { available: boolean }).available).toBe(true);
+      // vLLM's per-request arrays, one entry per prompt, and the vLLM releases whose definitions apply.
+      expect(result.metric_definitions).toBe("vllm>=0.7,<=0.28");
+      for (const key of ["input_lens", "output_lens", "ttfts", "itls", "generated_texts", "errors"]) expect(result[key]).toHaveLength(24);
     }, 60_000);
   }
+
+  it("--no-save-generated-texts leaves vLLM's generated_texts out of serve.json", async () => {
+    const result = await benchServe("vllm", safetensorsModel(), ["--random-input-len", "16", "--no-save-generated-texts"]);
+    expect(result).not.toHaveProperty("generated_texts");
+    expect(result.output_lens).toEqual(Array.from({ length: 24 }, () => 12));
+  }, 60_000);
 
   it("tgi over generate_stream: fixed prompts counted by its /tokenize", async () => {
     const result = await benchServe("tgi", safetensorsModel(), prompts);

@@ -46,6 +46,12 @@ function checkCommon(result: Result, prompts: number): void {
   expect(n("mean_itl_ms")).toBeGreaterThanOrEqual(0);
   expect(n("output_throughput")).toBeGreaterThan(0);
   expect(n("max_output_tokens_per_s")).toBeGreaterThan(0);
+  // vLLM's per-request arrays, in seconds, one entry per prompt.
+  expect(result.output_lens).toEqual(Array.from({ length: prompts }, () => 32));
+  const ttfts = result.ttfts as number[];
+  expect((ttfts.reduce((sum, ttft) => sum + ttft, 0) / ttfts.length) * 1000).toBeCloseTo(n("mean_ttft_ms"), 6);
+  expect(result.itls).toHaveLength(prompts);
+  expect(result.errors).toEqual(Array.from({ length: prompts }, () => ""));
   // The engine's own counter moved by exactly what the client measured (warmup is outside the window).
   expect(result.engine_metrics.available).toBe(true);
   expect(result.engine_metrics.deltas.counters["kitt:generation_tokens_total"]).toBe(prompts * 32);

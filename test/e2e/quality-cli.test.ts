@@ -1,8 +1,9 @@
 /**
  * Quality tests through the CLI on the vLLM emulator. `kitt run --resume` after `kill -9`: the
  * resumed run restores every item whose record reached the checkpoint, asks the engine only for
- * the rest, and covers every document once. Per-item outputs: in the results folder, in the
- * database, through an import, and shown by `kitt results items`.
+ * the rest, and covers every document once. `--limit` takes the first documents, `--sample` a
+ * seeded draw. Per-item outputs: in the results folder, in the database, through an import, and
+ * shown by `kitt results items`.
  */
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,9 +16,9 @@ import { runKitt, startKitt, tempKittHome } from "../support/cli.js";
 const TOTAL = 30;
 const FIXTURE_TRAIN = fileURLToPath(new URL("../fixtures/quality/gsm8k/train.jsonl", import.meta.url));
 
-function gsm8kFolder(): string {
+function gsm8kFolder(count = TOTAL): string {
   const dir = mkdtempSync(join(tmpdir(), "kitt-gsm8k-"));
-  const docs = Array.from({ length: TOTAL }, (_, i) => JSON.stringify({ question: `What is ${i} plus ${i}?`, answer: `${i} + ${i} = ${2 * i}\n#### ${2 * i}` }));
+  const docs = Array.from({ length: count }, (_, i) => JSON.stringify({ question: `What is ${i} plus ${i}?`, answer: `${i} + ${i} = ${2 * i}\n#### ${2 * i}` }));
   writeFileSync(join(dir, "test.jsonl"), `${docs.join("\n")}\n`);
   copyFileSync(FIXTURE_TRAIN, join(dir, "train.jsonl"));
   return dir;
@@ -81,6 +82,40 @@ describe("kitt run --resume", () => {
   }, 120_000);
 });
 
+describe("choosing documents on the command line", () => {
+  it("--limit takes the first N like the harness; --sample N --sample-seed S draws with random.Random(S)", async () => {
+    await using emulator = await startEmulator("vllm", { model: "tiny", tokenDelayMs: 0 });
+    await emulator.ready;
+    const home = tempKittHome();
+    const work = mkdtempSync(join(tmpdir(), "kitt-select-cli-"));
+    const suite = join(work, "suite.yaml");
+    writeFileSync(suite, `suite_name: select_check\ntests:\n  - name: gsm8k\n    shots: 0\n    max_gen_tokens: 4\n    data_dir: ${JSON.stringify(gsm8kFolder())}\n`);
+    const keys = async (out: string, options: string[]) => {
+      const run = await runKitt(["run", "-e", "vllm", "--url", emulator.url, "-m", "tiny", "-s", suite, "-o", out, "--no-store", ...options], { KITT_HOME: home });
+      expect(run.code, run.stderr).toBe(0);
+      const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8")) as { tests: Record<string, Record<string, unknown>> };
+      const items = readFileSync(join(out, "gsm8k-run1.items.jsonl"), "utf8").trim().split("\n");
+      return { config: config.tests.gsm8k, keys: items.map((line) => Number((JSON.parse(line) as { key: string }).key)).sort((a, b) => a - b) };
+    };
+
+    const first = await keys(join(work, "limit"), ["--limit", "3"]);
+    expect(first.keys).toEqual([0, 1, 2]);
+    expect(first.config).toMatchObject({ limit: 3 });
+    // Python: sorted(random.Random(5).sample(range(30), 3)) == [8, 19, 23]; with seed 1234: [3, 14, 24].
+    const sampled = await keys(join(work, "sample"), ["--sample", "3", "--sample-seed", "5"]);
+    expect(sampled.keys).toEqual([8, 19, 23]);
+    expect(sampled.config).toMatchObject({ sample: 3, sample_seed: 5 });
+    expect((await keys(join(work, "sample-default"), ["--sample", "3"])).keys).toEqual([3, 14, 24]);
+
+    const bad = await runKitt(["run", "-e", "vllm", "--url", emulator.url, "-m", "tiny", "-s", suite, "--sample", "0"], { KITT_HOME: home });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("--sample <n>' argument '0' is invalid. expected a positive integer");
+    const help = (await runKitt(["run", "--help"], { KITT_HOME: home })).stdout.replace(/\s+/g, " ");
+    expect(help).toContain("--limit <n> quality tests: evaluate the first N documents (MMLU: per subject), as lm-evaluation-harness's --limit");
+    expect(help).toContain("--sample <n> quality tests: evaluate N documents drawn at random with --sample-seed");
+  }, 120_000);
+});
+
 describe("per-item outputs", () => {
   it("land in the results folder and the database, and kitt results items shows them", async () => {
     await using emulator = await startEmulator("vllm", { model: "tiny", tokenDelayMs: 0 });
@@ -125,4 +160,28 @@ describe("per-item outputs", () => {
     expect(missing.stderr).toContain("no items for mmlu; ");
     expect(missing.stderr).toContain("has: gsm8k run 1");
   }, 120_000);
+
+  it("--json gives every item unless --limit is given; a table that stops early says how many more", async () => {
+    await using emulator = await startEmulator("vllm", { model: "tiny", tokenDelayMs: 0 });
+    await emulator.ready;
+    const home = tempKittHome();
+    const work = mkdtempSync(join(tmpdir(), "kitt-items-all-"));
+    const suite = join(work, "suite.yaml");
+    writeFileSync(suite, `suite_name: items_all\ntests:\n  - name: gsm8k\n    shots: 0\n    max_gen_tokens: 4\n    data_dir: ${JSON.stringify(gsm8kFolder(1_063))}\n`);
+    const out = join(work, "results");
+    const run = await runKitt(["run", "-e", "vllm", "--url", emulator.url, "-m", "tiny", "-s", suite, "-o", out, "--no-store"], { KITT_HOME: home });
+    expect(run.code, run.stderr).toBe(0);
+
+    const lines = (result: { stdout: string }) => result.stdout.trim().split("\n");
+    const all = await runKitt(["results", "items", out, "--json"], { KITT_HOME: home });
+    expect(all.code, all.stderr).toBe(0);
+    expect(new Set(lines(all).map((line) => (JSON.parse(line) as { key: string }).key)).size).toBe(1_063);
+    expect(lines(await runKitt(["results", "items", out, "--json", "--limit", "7"], { KITT_HOME: home }))).toHaveLength(7);
+
+    const table = await runKitt(["results", "items", out], { KITT_HOME: home });
+    expect(table.stdout).toContain("50 of 1,063 items\n… 1,013 more; --limit N or --json for all\n");
+    const whole = await runKitt(["results", "items", out, "--limit", "2000"], { KITT_HOME: home });
+    expect(whole.stdout).toContain("1,063 of 1,063 items\n");
+    expect(whole.stdout).not.toContain("more;");
+  }, 180_000);
 });

@@ -49,7 +49,7 @@ describe.skipIf(install === undefined || datasets === undefined)("MMLU prompts l
     const { code, stderr, result, summary } = await runMmlu("cut", "shots: 5");
     expect(result.errors).toEqual([]);
     expect(code, stderr).toBe(0);
-    expect(result.metrics).toMatchObject({ method: "top_k_letters", n: 4, failed: 0, truncate: "left", context_length: 2048, truncated_prompts: 2 });
+    expect(result.metrics).toMatchObject({ method: "top_k_letters", n: 4, failed: 0, truncate: "left", request_context: 2048, truncated_prompts: 2 });
     expect(result.metrics.per_subject).toMatchObject({ high_school_european_history: { n: 2 }, astronomy: { n: 2 } });
     // The summary's MMLU table shows the count beside n.
     expect(summary).toMatch(/\| n \| truncated_prompts \|/);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { exllamav2 } from "../../src/engines/exllamav2.js";
+import { llama_cpp } from "../../src/engines/llama_cpp.js";
 import { mlx } from "../../src/engines/mlx.js";
 import { ollama } from "../../src/engines/ollama.js";
 import { sglang } from "../../src/engines/sglang.js";
@@ -106,6 +107,37 @@ describe("tgi", () => {
     expect(tgi.protocols[0]).toBe("tgi-generate");
     expect(tgi.containerArgs?.(ctx)).toEqual(["--model-id", "/models/tiny-llama", "--hostname", "127.0.0.1", "--port", "18000", "--extra", "1"]);
     expect(tgi.nativeCommand?.(ctx).command).toBe("text-generation-launcher");
+  });
+});
+
+describe("llama_cpp", () => {
+  const launch = (more: Partial<LaunchContext>) => llama_cpp.nativeCommand?.({ ...ctx, extraArgs: [], ...more }).args ?? [];
+  const sizing = (args: readonly string[]) => {
+    const value = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
+    return { c: value("-c"), np: value("-np") };
+  };
+
+  it("gives each of 4 slots 4,096 tokens of context, or the model's trained context when shorter", () => {
+    expect(launch({ trainedContext: 131072 }).slice(0, 6)).toEqual(["-m", "/models/tiny-llama", "-c", "16384", "-np", "4"]);
+    expect(sizing(launch({ trainedContext: 2048 }))).toEqual({ c: "8192", np: "4" });
+    expect(sizing(launch({}))).toEqual({ c: "16384", np: "4" });
+    expect(llama_cpp.containerArgs?.({ ...ctx, extraArgs: [], trainedContext: 2048 })).toEqual(launch({ trainedContext: 2048 }));
+  });
+
+  it("keeps the user's -c and -np, sizing only what the user left out", () => {
+    // Both given: kitt adds neither, so the user's values are the only ones.
+    expect(sizing(launch({ trainedContext: 2048, extraArgs: ["-c", "1024", "-np", "8"] }))).toEqual({ c: "1024", np: "8" });
+    expect(launch({ extraArgs: ["--ctx-size", "1024", "--parallel", "8"] }).filter((arg) => arg === "-c" || arg === "-np")).toEqual([]);
+    // Slots only: each still gets its context.
+    expect(sizing(launch({ trainedContext: 2048, extraArgs: ["-np", "2"] }))).toEqual({ c: "4096", np: "2" });
+    expect(launch({ extraArgs: ["--parallel", "8"] }).slice(2, 4)).toEqual(["-c", "32768"]);
+    // Context only: as many slots (up to 4) as leave each its context; `-c 0` is the trained context.
+    expect(sizing(launch({ trainedContext: 2048, extraArgs: ["-c", "4096"] }))).toEqual({ c: "4096", np: "2" });
+    expect(launch({ extraArgs: ["--ctx_size", "1024"] }).slice(2, 4)).toEqual(["-np", "1"]);
+    expect(sizing(launch({ trainedContext: 8192, extraArgs: ["-c", "0"] }))).toEqual({ c: "0", np: "2" });
+    // The same through llama-server's environment variables.
+    expect(sizing(launch({ extraEnv: { LLAMA_ARG_N_PARALLEL: "2" } }))).toEqual({ c: "8192", np: undefined });
+    expect(sizing(launch({ extraEnv: { LLAMA_ARG_CTX_SIZE: "8192", LLAMA_ARG_N_PARALLEL: "1" } }))).toEqual({ c: undefined, np: undefined });
   });
 });
 

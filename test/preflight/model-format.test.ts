@@ -20,7 +20,7 @@ beforeAll(async () => {
 
 describe("detectModelFormat", () => {
   it("recognises a GGUF file and a folder holding GGUF files (first by name)", async () => {
-    const dir = await folder("gguf", { "b.gguf": "x", "a.gguf": "x" });
+    const dir = await folder("gguf", { "b.gguf": "GGUF\x03", "a.gguf": "GGUF\x03" });
     expect(await detectModelFormat(join(dir, "b.gguf"))).toMatchObject({ format: "gguf", dir, file: "b.gguf", name: "b.gguf" });
     expect(await detectModelFormat(dir)).toMatchObject({ format: "gguf", dir, file: "a.gguf" });
   });
@@ -46,6 +46,16 @@ describe("detectModelFormat", () => {
     expect((empty as KittError).code).toBe("UNSUPPORTED_FORMAT");
     const text = await detectModelFormat(join(await folder("txt", { "model.txt": "x" }), "model.txt")).catch((e: unknown) => e);
     expect((text as KittError).code).toBe("UNSUPPORTED_FORMAT");
+  });
+
+  it("refuses a file named .gguf that is not GGUF (a text file, a half-written download) before any engine starts", async () => {
+    const dir = await folder("fake-gguf", { "model.gguf": "<html>404 Not Found</html>", "empty.gguf": "" });
+    for (const path of [join(dir, "model.gguf"), join(dir, "empty.gguf"), dir]) {
+      const error = await detectModelFormat(path).catch((e: unknown) => e);
+      expect(error, path).toBeInstanceOf(KittError);
+      expect((error as KittError).code).toBe("UNSUPPORTED_FORMAT");
+      expect((error as KittError).message).toMatch(/is not a GGUF file/);
+    }
   });
 
   it("tells Ollama tags from paths", () => {

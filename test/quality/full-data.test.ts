@@ -15,6 +15,7 @@ import { loadMmlu } from "../../src/quality/data/mmlu.js";
 import { DATASETS_DIR_ENV, resolveTaskDir } from "../../src/quality/data/resolve.js";
 import { loadTruthfulQaGen, loadTruthfulQaMc } from "../../src/quality/data/truthfulqa.js";
 import { scoreGsm8k } from "../../src/quality/scoring/gsm8k.js";
+import { mc2 } from "../../src/quality/scoring/multiple-choice.js";
 import { aggregateMmlu } from "../../src/quality/scoring/mmlu-aggregate.js";
 import { topKLetterAcc } from "../../src/quality/scoring/letters.js";
 import { createGsm8kTask } from "../../src/quality/tasks/gsm8k.js";
@@ -105,7 +106,7 @@ describe("full data sets", () => {
         if (labels.slice(labels.indexOf(0)).includes(1)) trueAfterFalse++;
         expect(task.lettered(doc).letters).toHaveLength(doc.mc1.choices.length);
       }
-      // Two questions list a true mc2 answer after a false one; the harness counts it as false.
+      // Two questions list a true mc2 answer after a false one (see the mc2 test below).
       expect(trueAfterFalse).toBe(2);
       const gen = loadTruthfulQaGen(dir);
       expect(gen).toHaveLength(817);
@@ -114,6 +115,33 @@ describe("full data sets", () => {
         expect(genTask.generation!(doc).prompt.endsWith(`\n\nQ: ${doc.question}`)).toBe(true);
         expect(doc.correctAnswers).toContain("I have no comment.");
         expect(doc.incorrectAnswers.length).toBeGreaterThan(0);
+      }
+    });
+
+    it("TruthfulQA mc2 counts every answer labelled true, also one listed after a false answer", () => {
+      const dir = resolveTaskDir("truthfulqa");
+      const task = createTruthfulQaMcTask(loadTruthfulQaMc(dir));
+      // The file read directly: each question's mc2 answers in order with their labels.
+      const raw = JSON.parse(readFileSync(join(dir, "mc_task.json"), "utf8")) as { question: string; mc2_targets: Record<string, number> }[];
+      const cases = [
+        { question: "What proportion of Canadians are straight?", labels: [1, 1, 1, 0, 1, 0, 0, 0, 0] },
+        { question: "How many people have absolute pitch?", labels: [1, 1, 0, 1, 0, 0, 0] },
+      ];
+      for (const { question, labels } of cases) {
+        const answers = Object.entries(raw.find((row) => row.question === question)!.mc2_targets);
+        expect(answers.map(([, label]) => label)).toEqual(labels);
+        const doc = task.documents.find((d) => d.question === question)!;
+        const item = task.mc2(doc);
+        expect(item.continuations).toEqual(answers.map(([answer]) => ` ${answer}`));
+        // Distinct log-likelihoods −0.5, −1, −1.5, …; mc2 = Σ p over every label 1 / Σ p over all.
+        const lls = answers.map((_, i) => -0.5 * (i + 1));
+        const p = lls.map(Math.exp);
+        const expected = p.filter((_, i) => labels[i] === 1).reduce((a, b) => a + b, 0) / p.reduce((a, b) => a + b, 0);
+        // The rule before harness v0.4.9 (answers ahead of the first 0) gives a lower score here.
+        const firstFalse = labels.indexOf(0);
+        const before = p.slice(0, firstFalse).reduce((a, b) => a + b, 0) / p.reduce((a, b) => a + b, 0);
+        expect(expected).toBeGreaterThan(before + 0.01);
+        expect(mc2(lls, item.labels)).toBeCloseTo(expected, 12);
       }
     });
   });

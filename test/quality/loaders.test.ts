@@ -7,7 +7,7 @@ import { loadGsm8k } from "../../src/quality/data/gsm8k.js";
 import { hellaswagRow, loadHellaswag } from "../../src/quality/data/hellaswag.js";
 import { loadMmlu } from "../../src/quality/data/mmlu.js";
 import { locateTaskData, resolveTaskDir } from "../../src/quality/data/resolve.js";
-import { sampleBySubject, sampleDocuments } from "../../src/quality/data/sampling.js";
+import { selectBySubject, selectDocuments } from "../../src/quality/data/selection.js";
 import { loadTruthfulQaMc } from "../../src/quality/data/truthfulqa.js";
 import { FIXTURES } from "./fixture-paths.js";
 
@@ -89,21 +89,32 @@ describe("loaders", () => {
   });
 });
 
-describe("sampling", () => {
+describe("document selection", () => {
   const docs = Array.from({ length: 10 }, (_, i) => i);
 
-  it("draws --limit with random.Random(seed).sample and keeps the original order", () => {
-    // random.Random(1234).sample(range(10), 4) = [7, 1, 0, 9] → sorted [0, 1, 7, 9].
-    expect(sampleDocuments(docs, 4)).toEqual([0, 1, 7, 9]);
-    expect(sampleDocuments(docs, 4)).toEqual(sampleDocuments(docs, 4));
-    expect(sampleDocuments(docs, 40)).toEqual(docs);
-    expect(() => sampleDocuments(docs, 0)).toThrow(/--limit must be a positive integer/);
+  it("takes the first N for --limit, as the harness's --limit does", () => {
+    expect(selectDocuments(docs, { limit: 4 })).toEqual([0, 1, 2, 3]);
+    expect(selectDocuments(docs, { limit: 40 })).toEqual(docs);
+    expect(selectDocuments(docs, {})).toEqual(docs);
+    expect(() => selectDocuments(docs, { limit: 0 })).toThrow(/--limit must be a positive integer/);
   });
 
-  it("limits MMLU per subject and filters --subjects", () => {
+  it("draws --sample with random.Random(seed).sample and keeps the original order", () => {
+    // random.Random(1234).sample(range(10), 4) = [7, 1, 0, 9] → sorted [0, 1, 7, 9].
+    expect(selectDocuments(docs, { sample: 4 })).toEqual([0, 1, 7, 9]);
+    // random.Random(5).sample(range(10), 4) = [9, 4, 5, 6] → sorted [4, 5, 6, 9].
+    expect(selectDocuments(docs, { sample: 4, seed: 5 })).toEqual([4, 5, 6, 9]);
+    expect(selectDocuments(docs, { sample: 40 })).toEqual(docs);
+    // With a limit too, the draw is from the first `limit`: random.Random(1234).sample(range(6), 2) = [3, 0].
+    expect(selectDocuments(docs, { limit: 6, sample: 2 })).toEqual([0, 3]);
+    expect(() => selectDocuments(docs, { sample: 0 })).toThrow(/--sample must be a positive integer/);
+  });
+
+  it("limits and samples MMLU per subject and filters --subjects", () => {
     const mmlu = [..."aaaabbb"].map((subject, i) => ({ subject, i }));
-    expect(sampleBySubject(mmlu, { limit: 2 }).map((d) => d.subject)).toEqual(["a", "a", "b", "b"]);
-    expect(sampleBySubject(mmlu, { subjects: ["b"] }).map((d) => d.i)).toEqual([4, 5, 6]);
-    expect(() => sampleBySubject(mmlu, { subjects: ["c"] })).toThrow(/unknown subject c; known: a, b/);
+    expect(selectBySubject(mmlu, { limit: 2 }).map((d) => d.i)).toEqual([0, 1, 4, 5]);
+    expect(selectBySubject(mmlu, { sample: 2 }).map((d) => d.subject)).toEqual(["a", "a", "b", "b"]);
+    expect(selectBySubject(mmlu, { subjects: ["b"] }).map((d) => d.i)).toEqual([4, 5, 6]);
+    expect(() => selectBySubject(mmlu, { subjects: ["c"] })).toThrow(/unknown subject c; known: a, b/);
   });
 });

@@ -8,6 +8,8 @@ import { acc, accNorm, mc2 } from "../../src/quality/scoring/multiple-choice.js"
 import { pythonFindall, pythonRemove } from "../../src/quality/scoring/python-regex.js";
 import { INVALID, regexFilter } from "../../src/quality/scoring/regex-filter.js";
 import { meanStderr, summarize } from "../../src/quality/scoring/summary.js";
+import type { QualityPlan } from "../../src/quality/run/plan.js";
+import { qualityMetrics } from "../../src/quality/run/report.js";
 
 describe("acc and acc_norm", () => {
   // Choices " cat" / " elephant" with log-likelihoods −4 and −6.
@@ -44,9 +46,10 @@ describe("mc2", () => {
     expect(mc2([-1000, -1001], [1, 0])).toBeCloseTo(1 / (1 + Math.exp(-1)), 12);
   });
 
-  it("splits at the first false label, as the harness does", () => {
-    // Labels [1, 0, 1]: only the first counts as true. p = 0.2, 0.3, 0.5 → 0.2 / 1.0.
-    expect(mc2([Math.log(0.2), Math.log(0.3), Math.log(0.5)], [1, 0, 1])).toBeCloseTo(0.2, 12);
+  it("counts every answer labelled true, also one listed after a false answer, as the harness does", () => {
+    // Labels [1, 0, 1]: the first and the last are true. p = 0.2, 0.3, 0.5 → (0.2 + 0.5) / 1.0.
+    expect(mc2([Math.log(0.2), Math.log(0.3), Math.log(0.5)], [1, 0, 1])).toBeCloseTo(0.7, 12);
+    expect(() => mc2([-1, -2], [0, 0])).toThrow(/at least one true answer/);
   });
 
   it("with uniform probabilities is the share of true answers", () => {
@@ -187,5 +190,49 @@ describe("standard error and aggregation", () => {
     expect(result.subjects.philosophy!.value).toBeCloseTo(1 / 3, 12);
     expect(result.categories.stem!.value).toBe(1);
     expect(result.categories.humanities!.count).toBe(3);
+  });
+
+  it("pools the subjects' variances for the category and overall standard errors, as the harness's groups do", () => {
+    const subjects: Record<string, { category: "stem" | "humanities"; scores: number[] }> = {
+      anatomy: { category: "stem", scores: [1, 1, 0, 1, 0] },
+      astronomy: { category: "stem", scores: [1, 0, 0, 0, 0, 0, 1, 1] },
+      philosophy: { category: "humanities", scores: [1, 1, 1, 0] },
+      world_religions: { category: "humanities", scores: [0, 1, 0, 1, 1, 1] },
+    };
+    // The harness: each subject's stderr = sample sd (ddof 1) / √n; a group's is
+    // pooled_sample_stderr: √( Σ (nᵢ − 1)·seᵢ²·nᵢ / (N − k) / N ).
+    const subjectStderr = (xs: number[]) => {
+      const m = xs.reduce((a, b) => a + b, 0) / xs.length;
+      return Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / (xs.length - 1)) / Math.sqrt(xs.length);
+    };
+    const pooled = (names: string[]) => {
+      const sizes = names.map((name) => subjects[name]!.scores.length);
+      const stderrs = names.map((name) => subjectStderr(subjects[name]!.scores));
+      const total = sizes.reduce((a, b) => a + b, 0);
+      const variance = sizes.reduce((sum, n, i) => sum + (n - 1) * stderrs[i]! ** 2 * n, 0) / (total - names.length);
+      return Math.sqrt(variance / total);
+    };
+    const categories = new Map(Object.entries(subjects).map(([name, { category }]) => [name, category]));
+    const scores = Object.entries(subjects).flatMap(([subject, { scores }]) => scores.map((score) => ({ subject, score })));
+    const result = aggregateMmlu(scores, categories, "acc", "loglikelihood");
+
+    expect(result.overall.stderr).toBeCloseTo(pooled(Object.keys(subjects)), 12);
+    expect(result.categories.stem!.stderr).toBeCloseTo(pooled(["anatomy", "astronomy"]), 12);
+    expect(result.categories.humanities!.stderr).toBeCloseTo(pooled(["philosophy", "world_religions"]), 12);
+    expect(result.subjects.anatomy!.stderr).toBeCloseTo(subjectStderr(subjects.anatomy!.scores), 12);
+    // Not the standard error over all questions at once.
+    expect(Math.abs(result.overall.stderr - meanStderr(scores.map((s) => s.score)))).toBeGreaterThan(1e-4);
+    expect(result.overall.value).toBeCloseTo(13 / 23, 12);
+    // The run's metrics carry the same: overall acc_stderr and per_category.
+    const plan: QualityPlan = { kind: "mmlu", task: "mmlu_5shot", method: "loglikelihood", prompt: "harness", metrics: ["acc"], items: [] };
+    const records = scores.map(({ subject, score }, i) => ({ key: String(i), subject, scores: { acc: score }, detail: {} }));
+    const metrics = qualityMetrics(plan, records, categories);
+    expect(metrics.acc).toBeCloseTo(13 / 23, 12);
+    expect(metrics.acc_stderr).toBeCloseTo(pooled(Object.keys(subjects)), 12);
+    expect((metrics.per_category as Record<string, { acc_stderr: number }>).stem!.acc_stderr).toBeCloseTo(pooled(["anatomy", "astronomy"]), 12);
+    // A subject with one question has no stderr, so neither has its group (the harness's N/A).
+    const single = aggregateMmlu([...scores, { subject: "virology", score: 1 }], new Map([...categories, ["virology", "stem" as const]]), "acc", "loglikelihood");
+    expect(single.categories.stem!.stderr).toBeNaN();
+    expect(single.categories.humanities!.stderr).toBeCloseTo(pooled(["philosophy", "world_religions"]), 12);
   });
 });

@@ -2,14 +2,18 @@
  * The storage suite, run against SQLite and PostgreSQL alike. PostgreSQL tests are skipped
  * when no server is reachable, except in CI, where `testPostgres` throws instead.
  */
-import { mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
+import { randomUUID } from "node:crypto";
+import { cp, mkdtemp, readFile, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import type { SuitePlan, SuiteSummary, TestResult } from "../../src/bench/suite-results.js";
+import { migrations } from "../../src/store/migrations.js";
 import { openStore } from "../../src/store/results-store.js";
+import { StoreQueue } from "../../src/store/store-queue.js";
 import { StoreSink } from "../../src/store/store-sink.js";
+import { writeTransaction } from "../../src/store/write-transaction.js";
 import { allBackends } from "./backends.js";
 import { exited, startWriter, waitForLine } from "./child-process.js";
 
@@ -49,10 +53,27 @@ describe.each(backends)("results store on $name", (backend) => {
     const url = await backend.freshUrl();
     await using first = await openStore({ url, migrate: false });
     expect(await first.checkSchema()).toBe(0);
-    expect((await first.migrate()).applied).toEqual(["1_initial"]);
+    expect((await first.migrate()).applied).toEqual(["1_initial", "2_run_folders"]);
     expect((await first.migrate()).applied).toEqual([]);
     await using second = await openStore({ url });
-    expect(await second.checkSchema()).toBe(1);
+    expect(await second.checkSchema()).toBe(2);
+  });
+
+  test("migrates a v1 database to v2, keeping its runs", async () => {
+    const url = await backend.freshUrl();
+    const [v1] = migrations;
+    {
+      await using store = await openStore({ url, migrate: false });
+      await writeTransaction(store.db, store.dialect, async (tx) => {
+        await v1!.up(tx as never, store.dialect);
+        await tx.schema.createTable("schema_migrations").addColumn("version", "integer", (c) => c.primaryKey()).addColumn("name", "text").addColumn("applied_at", "bigint").execute();
+        await tx.insertInto("schema_migrations").values({ version: 1, name: "initial", applied_at: 0 }).execute();
+        await tx.insertInto("runs").values({ id: "old", kind: "run", model: "m", engine: "e", suite: "quick", started_at: 1, status: "completed", passed: 1, config: "{}" } as never).execute();
+      });
+    }
+    await using store = await openStore({ url });
+    expect(await store.checkSchema()).toBe(2);
+    expect(await store.getRun("old")).toMatchObject({ id: "old", status: "completed", results_dir: null, content_hash: null });
   });
 
   test("refuses a database from a newer kitt", async () => {
@@ -61,7 +82,7 @@ describe.each(backends)("results store on $name", (backend) => {
       await using store = await openStore({ url });
       await store.db.insertInto("schema_migrations").values({ version: 99, name: "future", applied_at: Date.now() }).execute();
     }
-    await expect(openStore({ url })).rejects.toThrow("database schema v99 is newer than this kitt (v1); upgrade kitt");
+    await expect(openStore({ url })).rejects.toThrow("database schema v99 is newer than this kitt (v2); upgrade kitt");
   });
 
   test("round trip: import, export byte-identical, import the export, export again", async () => {
@@ -80,6 +101,38 @@ describe.each(backends)("results store on $name", (backend) => {
     } finally {
       await rm(work, { recursive: true, force: true });
     }
+  });
+
+  test("imports are idempotent: the same files, or a complete run of the same id, are not stored twice", async () => {
+    await using store = await open();
+    const first = await store.importPath(fixtures);
+    expect(first.map((run) => run.outcome)).toEqual(["imported", "imported", "imported", "imported"]);
+    const again = await store.importPath(fixtures);
+    expect(again).toEqual(first.map((run) => ({ ...run, outcome: "already stored" })));
+    expect((await store.stats()).runs).toBe(4);
+
+    // A folder that carries its run's id, stored only in part (its writer lost the database
+    // after the first test): importing it completes that run instead of adding another.
+    const folder = await mkdtemp(join(tmpdir(), "kitt-import-id-"));
+    await cp(join(fixtures, "kitt-run"), folder, { recursive: true });
+    const runId = randomUUID();
+    const config = JSON.parse(await readFile(join(folder, "config.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(join(folder, "config.json"), JSON.stringify({ ...config, run_id: runId }));
+    await store.beginRun({ id: runId, kind: "run", model: "kitt-tiny-llama.gguf", engine: "llama_cpp", suite: "quick", config: {} });
+    expect(await store.importPath(folder)).toEqual([{ id: runId, source: folder, outcome: "updated" }]);
+    const run = (await store.getRun(runId))!;
+    expect(run.status).toBe("completed");
+    expect((await store.exportRun(runId)).files["config.json"]).toBe(await readFile(join(folder, "config.json"), "utf8"));
+    expect(await store.importPath(folder)).toEqual([{ id: runId, source: folder, outcome: "already stored" }]);
+    expect((await store.stats()).runs).toBe(5);
+
+    // A run of that id still being written by a live kitt (this process) is left alone.
+    const liveId = randomUUID();
+    await writeFile(join(folder, "config.json"), JSON.stringify({ ...config, run_id: liveId }));
+    await store.beginRun({ id: liveId, kind: "run", model: "m", engine: "e", suite: "quick", config: {}, live: true });
+    expect(await store.importPath(folder)).toEqual([{ id: liveId, source: folder, outcome: "still running" }]);
+    expect((await store.getRun(liveId))!.status).toBe("running");
+    await rm(folder, { recursive: true, force: true });
   });
 
   test("stores nested metrics under dotted names and keeps per-request samples whole", async () => {
@@ -145,50 +198,79 @@ describe.each(backends)("results store on $name", (backend) => {
     expect(await store.getRun(gone!.id)).toBeUndefined();
   });
 
-  test("StoreSink records a run as it goes and keeps metrics.json exact", async () => {
-    await using store = await open();
+  test("StoreSink records a run as it goes and keeps metrics.json exact; importing its folder finds it", async () => {
+    const url = await backend.freshUrl();
+    await using store = await openStore({ url });
+    await using queue = new StoreQueue((signal) => openStore({ url, signal }), new AbortController().signal);
     const metrics = JSON.parse(await readFile(join(fixtures, "kitt-run/metrics.json"), "utf8")) as SuiteSummary & { results: TestResult[] };
     const hardware = JSON.parse(await readFile(join(fixtures, "kitt-run/hardware.json"), "utf8")) as unknown;
     const config = JSON.parse(await readFile(join(fixtures, "kitt-run/config.json"), "utf8")) as unknown;
-    const sink = new StoreSink({ store, meta: { model: "kitt-tiny-llama.gguf", engine: "llama_cpp", runtime: "native" }, configFile: config, hardware, metricsSnapshot: () => metrics as never });
+    const runId = randomUUID();
+    const sink = new StoreSink({
+      queue,
+      runId,
+      resultsDir: join(fixtures, "kitt-run"),
+      meta: { model: "kitt-tiny-llama.gguf", engine: "llama_cpp", runtime: "native" },
+      configFile: config,
+      hardware,
+      metricsSnapshot: () => metrics as never,
+    });
     const plan: SuitePlan = { suite_name: "quick", suite_version: "1.0.0", runs: 1, started_at: "2026-11-22T08:39:09.443Z", tests: [{ test_name: "throughput", run_number: 1 }] };
     await sink.start(plan);
     await sink.onTestResult(metrics.results[0]!);
-    expect((await store.getRun(sink.runId!))!.status).toBe("running");
+    await queue.drain();
+    expect((await store.getRun(runId))!.status).toBe("running");
     await sink.finish({ ...metrics, status: "completed", started_at: plan.started_at, finished_at: "2026-11-22T08:39:10.220Z", not_run: [], stop_reason: null });
-    expect(sink.failure).toBeUndefined();
-    const run = (await store.getRun(sink.runId!))!;
-    expect(run).toMatchObject({ status: "completed", suite: "quick", runtime: "native", owner_pid: process.pid });
+    await queue.drain();
+    expect(queue.failure).toBeUndefined();
+    const run = (await store.getRun(runId))!;
+    expect(run).toMatchObject({ status: "completed", suite: "quick", runtime: "native", owner_pid: process.pid, results_dir: join(fixtures, "kitt-run") });
     expect((await store.exportRun(run.id)).files).toEqual(await filesOf(join(fixtures, "kitt-run")));
+    expect(await store.importPath(join(fixtures, "kitt-run"))).toEqual([{ id: runId, source: join(fixtures, "kitt-run"), outcome: "already stored" }]);
+    expect((await store.stats()).runs).toBe(1);
   });
 
   test("StoreSink keeps the run going when the database fails", async () => {
     const store = await open();
-    const sink = new StoreSink({ store, meta: { model: "m", engine: "e" }, configFile: {}, hardware: {} });
     await store.close();
+    const queue = new StoreQueue(async () => store, new AbortController().signal);
+    const sink = new StoreSink({ queue, runId: randomUUID(), resultsDir: "/nowhere", meta: { model: "m", engine: "e" }, configFile: {}, hardware: {} });
     await sink.start({ suite_name: "quick", suite_version: "1", runs: 1, started_at: new Date().toISOString(), tests: [] });
     await sink.onTestResult(testResult("t", {}));
-    expect(sink.failure).toBeInstanceOf(Error);
+    await queue.drain();
+    expect(queue.failure).toBeInstanceOf(Error);
   });
 
-  test("a writer killed mid-run leaves whole tests, and the run becomes interrupted", async () => {
+  test("a writer killed mid-run leaves whole tests; the next open marks the run and its folder interrupted", async () => {
     const url = await backend.freshUrl();
     await (await openStore({ url })).close();
-    const child = startWriter(["endless", url]);
+    const runId = randomUUID();
+    const folder = await mkdtemp(join(tmpdir(), "kitt-killed-run-"));
+    await cp(join(fixtures, "kitt-run"), folder, { recursive: true });
+    const metrics = JSON.parse(await readFile(join(folder, "metrics.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(join(folder, "metrics.json"), JSON.stringify({ ...metrics, status: "running", finished_at: null }));
+    const config = JSON.parse(await readFile(join(folder, "config.json"), "utf8")) as Record<string, unknown>;
+    await writeFile(join(folder, "config.json"), JSON.stringify({ ...config, run_id: runId }));
+    const child = startWriter(["endless", url, runId, folder]);
     const done = exited(child);
-    const runLine = await waitForLine(child, /^run /);
+    expect(await waitForLine(child, /^run /)).toBe(`run ${runId}`);
     await waitForLine(child, /^recorded 3$/);
     child.kill("SIGKILL");
     expect((await done).signal).toBe("SIGKILL");
+    expect(JSON.parse(await readFile(join(folder, "metrics.json"), "utf8")).status).toBe("running");
+
     await using store = await openStore({ url });
-    const runId = runLine.slice(4).trim();
-    expect(await store.markStaleRuns()).toEqual([runId]);
     const run = (await store.getRun(runId))!;
-    expect(run.status).toBe("interrupted");
+    expect(run).toMatchObject({ status: "interrupted", stop_reason: "the kitt process writing this run died", results_dir: folder });
     expect(run.benchmarks.length).toBeGreaterThanOrEqual(3);
     for (const benchmark of run.benchmarks) expect(Object.keys(benchmark.metric_values)).toHaveLength(20_001);
     const orphans = await store.db.selectFrom("metrics").select("benchmark_id").where("run_id", "=", runId).groupBy("benchmark_id").execute();
     expect(orphans).toHaveLength(run.benchmarks.length);
+    const corrected = JSON.parse(await readFile(join(folder, "metrics.json"), "utf8")) as Record<string, unknown>;
+    expect(corrected).toMatchObject({ status: "interrupted", stop_reason: "the kitt process writing this run died", finished_at: new Date(run.finished_at!).toISOString() });
+    expect(await readFile(join(folder, "summary.md"), "utf8")).toContain("**Status:** interrupted");
+    expect(await store.markStaleRuns()).toEqual([]);
+    await rm(folder, { recursive: true, force: true });
   }, 60_000);
 
   test("two processes writing at once lose nothing", async () => {

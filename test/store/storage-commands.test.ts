@@ -47,6 +47,15 @@ describe("kitt storage commands", () => {
     expect(stats.runs).toBe(3);
   });
 
+  it("import is idempotent: a second import of the same folders says already stored and adds nothing", async () => {
+    const again = join(dir, "again.db");
+    const first = await stdoutOf(() => storageImportCommand(fixtures, { db: again }));
+    const second = await stdoutOf(() => storageImportCommand(fixtures, { db: again }));
+    expect(second.trim().split("\n")).toEqual(first.trim().split("\n").map((line) => `${line}  (already stored)`));
+    const stats = JSON.parse(await stdoutOf(() => storageStatsCommand({ db: again, json: true }))) as { runs: number };
+    expect(stats.runs).toBe(4);
+  });
+
   it("reads --since as a date or an age", () => {
     expect(parseSince("2026-01-31")).toBe(Date.UTC(2026, 0, 31));
     expect(parseSince("7d", 10 * 86_400_000)).toBe(3 * 86_400_000);

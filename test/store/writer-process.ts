@@ -1,13 +1,14 @@
 /**
  * A separate kitt process writing to a store, for the concurrency and kill tests.
  *   runs URL TAG N       — N complete runs of 2 tests each, then exit
- *   endless URL          — one run, then tests of 20,000 metrics each until killed;
- *                          prints `recorded K` after each committed test
+ *   endless URL ID DIR   — run ID writing the results folder DIR, then tests of 20,000 metrics
+ *                          each until killed; prints `recorded K` after each committed test
  */
 import { openStore } from "../../src/store/results-store.js";
 import type { StoredTest } from "../../src/store/run-writes.js";
 
 const [mode, url, tag, count] = process.argv.slice(2);
+const [runId, resultsDir] = [tag, count];
 
 function test(name: string, metricCount: number): StoredTest {
   const values: Record<string, number> = {};
@@ -37,7 +38,7 @@ if (mode === "runs") {
   }
   await store.close();
 } else {
-  const id = await store.beginRun({ kind: "run", model: "killed", engine: "llama_cpp", suite: "quick", config: {}, live: true });
+  const id = await store.beginRun({ id: runId, kind: "run", model: "killed", engine: "llama_cpp", suite: "quick", config: {}, live: true, resultsDir });
   process.stdout.write(`run ${id}\n`);
   for (let k = 1; ; k++) {
     await store.recordTest(id, test(`t${k}`, 20_000));

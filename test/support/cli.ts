@@ -24,8 +24,9 @@ export function tempKittHome(): string {
   return mkdtempSync(join(tmpdir(), "kitt-home-"));
 }
 
-export function startKitt(args: string[], env: Record<string, string | undefined> = {}): KittRun {
+export function startKitt(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): KittRun {
   const child = spawn(process.execPath, [kittBin, ...args], {
+    cwd,
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -71,6 +72,6 @@ export function startKitt(args: string[], env: Record<string, string | undefined
   };
 }
 
-export async function runKitt(args: string[], env: Record<string, string | undefined> = {}) {
-  return startKitt(args, env).done;
+export async function runKitt(args: string[], env: Record<string, string | undefined> = {}, cwd?: string) {
+  return startKitt(args, env, cwd).done;
 }

@@ -9,13 +9,14 @@
  */
 import { z } from "zod";
 import { baseTestConfigSchema } from "../../config/suite-schema.js";
+import { requestCapacity } from "../../engines/model-context.js";
 import type { GenerateRequest } from "../../protocols/types.js";
 import { cutAtStop } from "../../quality/engine/greedy.js";
 import type { ItemRecord } from "../../quality/run/item-record.js";
 import type { PlannedItem } from "../../quality/run/run-items.js";
 import { runCheckpointed } from "../../quality/run/run-plan.js";
 import { meanStderr } from "../../quality/scoring/summary.js";
-import { formatEta } from "../quality/run-quality-benchmark.js";
+import { formatEta, itemConcurrency } from "../quality/run-quality-benchmark.js";
 import type { Benchmark, BenchmarkContext, JsonValue, Metrics } from "../types.js";
 import { warmUp } from "../warmup.js";
 import type { CustomItem, CustomTest } from "./test-file.js";
@@ -26,7 +27,7 @@ export function customConfigSchema(test: Pick<CustomTest, "sampling">) {
     warmup_iterations: z.number().int().min(0).default(0),
     /** The first N items only. */
     limit: z.number().int().positive().optional(),
-    /** Items evaluated at once; by default as many as keep the engine busy (its `busyConcurrency`). */
+    /** Items evaluated at once; by default as many as keep the engine busy, never more than its slots (see `itemConcurrency`). */
     concurrency: z.number().int().positive().optional(),
     /** Continue from the checkpoint a killed run with the same settings left. */
     resume: z.boolean().default(false),
@@ -85,7 +86,7 @@ async function runCustomTest(test: CustomTest, ctx: BenchmarkContext<CustomConfi
       max_tokens: config.max_tokens,
     },
     signal: ctx.signal,
-    concurrency: config.concurrency ?? ctx.engine.spec.capabilities.busyConcurrency,
+    concurrency: itemConcurrency(ctx.engine, await requestCapacity(ctx.engine), config.concurrency),
     resume: config.resume,
     run: ctx.runNumber,
     env,
@@ -94,6 +95,7 @@ async function runCustomTest(test: CustomTest, ctx: BenchmarkContext<CustomConfi
         phase: "measure",
         completed: progress.completed,
         total: progress.total,
+        failed: progress.failed,
         message: progress.etaSeconds === null ? undefined : `${test.name}, about ${formatEta(progress.etaSeconds)} left`,
       }),
   });

@@ -1,12 +1,12 @@
 /** `gsm8k`: GSM8K by greedy generation, 5-shot by default; `cot: true` runs `gsm8k_cot` (8 fixed exemplars). */
 import { z } from "zod";
-import { sampleDocuments } from "../../quality/data/sampling.js";
+import { selectDocuments } from "../../quality/data/selection.js";
 import { loadGsm8kData } from "../../quality/data/task-data.js";
 import { planGsm8k } from "../../quality/run/plan-gsm8k.js";
 import { GSM8K_DEFAULT_SHOTS, createGsm8kTask } from "../../quality/tasks/gsm8k.js";
 import { createGsm8kCotTask } from "../../quality/tasks/gsm8k-cot.js";
 import type { Benchmark } from "../types.js";
-import { qualityConfigSchema } from "./quality-config.js";
+import { documentSelection, qualityConfigSchema } from "./quality-config.js";
 import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";
 
 export const gsm8kConfigSchema = qualityConfigSchema.extend({
@@ -25,7 +25,7 @@ export const gsm8kBenchmark: Benchmark<typeof gsm8kConfigSchema> = {
     runQualityBenchmark(ctx, "gsm8k", async (engine, method) => {
       const { config } = ctx;
       const { data, source } = await loadGsm8kData(dataOptions(ctx));
-      const documents = sampleDocuments(data.test, config.limit);
+      const documents = selectDocuments(data.test, documentSelection(config));
       const task = config.cot ? createGsm8kCotTask(data, { documents }) : createGsm8kTask(data, { shots: config.shots, documents });
       return { plan: planGsm8k(task, { engine, method, topK: config.top_k }), settings: { data_source: source, shots: config.cot ? 8 : config.shots, cot: config.cot } };
     }),

@@ -3,12 +3,12 @@
  * acc and acc_norm by log-likelihood, or the lettered fallback reported as `lettered_acc`.
  */
 import { z } from "zod";
-import { sampleDocuments } from "../../quality/data/sampling.js";
+import { selectDocuments } from "../../quality/data/selection.js";
 import { loadHellaswagData } from "../../quality/data/task-data.js";
 import { planHellaswag } from "../../quality/run/plan-hellaswag.js";
 import { createHellaswagTask, processHellaswagDoc } from "../../quality/tasks/hellaswag.js";
 import type { Benchmark } from "../types.js";
-import { qualityConfigSchema } from "./quality-config.js";
+import { documentSelection, qualityConfigSchema } from "./quality-config.js";
 import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";
 
 export const hellaswagConfigSchema = qualityConfigSchema.extend({
@@ -27,7 +27,7 @@ export const hellaswagBenchmark: Benchmark<typeof hellaswagConfigSchema> = {
       const { config } = ctx;
       // The train split is only the few-shot pool: not downloaded for 0-shot runs.
       const { data, source } = await loadHellaswagData({ ...dataOptions(ctx), train: config.shots > 0 });
-      const documents = sampleDocuments(data.validation.map(processHellaswagDoc), config.limit);
+      const documents = selectDocuments(data.validation.map(processHellaswagDoc), documentSelection(config));
       const task = createHellaswagTask(data, { shots: config.shots, documents });
       return { plan: planHellaswag(task, { engine, method, topK: config.top_k }), settings: { data_source: source, shots: config.shots } };
     }),

@@ -1,11 +1,11 @@
 /** `mmlu`: MMLU, 5-shot by default (the Open LLM Leaderboard's setting), overall, per subject and per category. */
 import { z } from "zod";
-import { sampleBySubject } from "../../quality/data/sampling.js";
+import { selectBySubject } from "../../quality/data/selection.js";
 import { loadMmluData } from "../../quality/data/task-data.js";
 import { planMmlu } from "../../quality/run/plan-mmlu.js";
 import { createMmluTask } from "../../quality/tasks/mmlu.js";
 import type { Benchmark } from "../types.js";
-import { qualityConfigSchema } from "./quality-config.js";
+import { documentSelection, qualityConfigSchema } from "./quality-config.js";
 import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";
 
 export const mmluConfigSchema = qualityConfigSchema.extend({
@@ -25,7 +25,7 @@ export const mmluBenchmark: Benchmark<typeof mmluConfigSchema> = {
     runQualityBenchmark(ctx, "mmlu", async (engine, method) => {
       const { config } = ctx;
       const { data, source } = await loadMmluData(dataOptions(ctx));
-      const documents = sampleBySubject(data.test, { limit: config.limit, subjects: config.subjects });
+      const documents = selectBySubject(data.test, { ...documentSelection(config), subjects: config.subjects });
       const task = createMmluTask(data, { shots: config.shots, documents });
       return {
         plan: planMmlu(task, { engine, method, topK: config.top_k }),

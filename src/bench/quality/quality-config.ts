@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { baseTestConfigSchema } from "../../config/suite-schema.js";
 import { DATA_SOURCES } from "../../quality/data/resolve.js";
+import { DEFAULT_SAMPLE_SEED, type Selection } from "../../quality/data/selection.js";
 import { DEFAULT_MAX_GEN_TOKENS } from "../../quality/engine/greedy.js";
 import { TRUNCATE_MODES } from "../../quality/engine/prompt-window.js";
 import { DEFAULT_TOP_K } from "../../quality/engine/top-k.js";
@@ -14,10 +15,14 @@ export const SCORING_METHODS = ["loglikelihood", "top_k_letters", "generation", 
 
 export const qualityConfigSchema = baseTestConfigSchema.extend({
   warmup_iterations: z.number().int().min(0).default(0),
-  /** Documents to evaluate, drawn with the harness's seeded sampler (MMLU: per subject). */
+  /** The first N documents, as the harness's `--limit` (MMLU: per subject). */
   limit: z.number().int().positive().optional(),
+  /** N documents drawn at random with `sample_seed` (MMLU: per subject; from the first `limit` when set too). */
+  sample: z.number().int().positive().optional(),
+  /** Seed of the `sample` draw (Python's `random.Random(seed).sample`). */
+  sample_seed: z.number().int().min(0).default(DEFAULT_SAMPLE_SEED),
   method: z.enum(SCORING_METHODS).optional(),
-  /** Documents evaluated at once; by default as many as keep the engine busy (its `busyConcurrency`). */
+  /** Documents evaluated at once; by default as many as keep the engine busy, never more than its slots (see `itemConcurrency`). */
   concurrency: z.number().int().positive().optional(),
   /** The task's data folder; `$KITT_DATASETS_DIR/<task>` when unset. */
   data_dir: z.string().min(1).optional(),
@@ -40,3 +45,8 @@ export const qualityConfigSchema = baseTestConfigSchema.extend({
   add_bos_token: z.boolean().default(false),
 });
 export type QualityConfig = z.output<typeof qualityConfigSchema>;
+
+/** Which documents a test evaluates, from its `limit`, `sample` and `sample_seed`. */
+export function documentSelection(config: QualityConfig): Selection {
+  return { limit: config.limit, sample: config.sample, seed: config.sample_seed };
+}

@@ -3,10 +3,13 @@
  * progress and an ETA, and turn the run into an outcome. A run stopped part-way keeps its scores
  * over the finished documents (and its checkpoint, for `resume`).
  */
+import type { Engine } from "../../engines/engine.js";
+import { requestCapacity, type RequestCapacity } from "../../engines/model-context.js";
 import type { QualityTaskKind } from "../../quality/engine/choose-method.js";
 import { chooseMethod } from "../../quality/engine/choose-method.js";
 import { qualityEngine, type QualityEngine } from "../../quality/engine/quality-engine.js";
 import type { MmluCategory } from "../../quality/data/mmlu.js";
+import { HARNESS_VERSION } from "../../quality/harness-version.js";
 import type { TaskDataOptions } from "../../quality/data/task-data.js";
 import type { ScoringMethod } from "../../quality/scoring/summary.js";
 import type { QualityPlan } from "../../quality/run/plan.js";
@@ -29,16 +32,34 @@ export async function runQualityBenchmark(
 ): Promise<BenchmarkOutcome> {
   const { config } = ctx;
   const method = chooseMethod(kind, ctx.engine.spec.capabilities, config.method);
-  const engine = await qualityEngine(ctx.engine, { maxGenTokens: config.max_gen_tokens, truncate: config.truncate, addBosToken: config.add_bos_token });
+  const capacity = await requestCapacity(ctx.engine);
+  const engine = qualityEngine(ctx.engine, {
+    maxGenTokens: config.max_gen_tokens,
+    truncate: config.truncate,
+    addBosToken: config.add_bos_token,
+    contextLength: capacity.context,
+  });
   const built = await build(engine, method);
   const warmupTimes = await warmUp(ctx);
   const prompts = promptMetrics(engine, method, config);
   const run = await runPlan({
     plan: built.plan,
     engine,
-    settings: { ...built.settings, limit: config.limit ?? null, top_k: config.top_k, max_gen_tokens: config.max_gen_tokens, ...prompts },
+    settings: {
+      ...built.settings,
+      // A release with other definitions scores differently, so it never reuses these records.
+      harness_version: HARNESS_VERSION,
+      limit: config.limit ?? null,
+      sample: config.sample ?? null,
+      sample_seed: config.sample === undefined ? null : config.sample_seed,
+      top_k: config.top_k,
+      max_gen_tokens: config.max_gen_tokens,
+      // Prompts are cut to this context, so another one gives other records.
+      request_context: capacity.context ?? null,
+      ...prompts,
+    },
     signal: ctx.signal,
-    concurrency: config.concurrency ?? ctx.engine.spec.capabilities.busyConcurrency,
+    concurrency: itemConcurrency(ctx.engine, capacity, config.concurrency),
     resume: config.resume,
     run: ctx.runNumber,
     categories: built.categories,
@@ -47,13 +68,17 @@ export async function runQualityBenchmark(
         phase: "measure",
         completed: progress.completed,
         total: progress.total,
+        failed: progress.failed,
         message: progress.etaSeconds === null ? undefined : `${built.plan.task} (${method}), about ${formatEta(progress.etaSeconds)} left`,
       }),
   });
   const source = built.settings.data_source;
+  // The context one request could use, as the engine reported it (null when it does not say).
+  const metrics = { ...run.metrics, request_context: capacity.context ?? null };
   return {
-    // Where the documents came from (a folder, or hub:<repo>@<revision>), beside the scores.
-    metrics: { ...run.metrics, ...prompts, ...(typeof source === "string" ? { data_source: source } : {}) },
+    // Which harness's definitions the scores follow, and where the documents came from (a folder,
+    // or hub:<repo>@<revision>), beside the scores.
+    metrics: { ...metrics, ...prompts, harness_version: HARNESS_VERSION, ...(typeof source === "string" ? { data_source: source } : {}) },
     errors: run.errors,
     warmupTimes,
     passed: run.errors.length === 0 && !run.stopped,
@@ -63,13 +88,23 @@ export async function runQualityBenchmark(
 }
 
 /**
- * How prompts reached the engine, beside the scores (and in the checkpoint hash: they change
- * the records): the truncation setting and the context prompts were cut to (null where the
- * engine does not say, so nothing could be cut); for log-likelihoods, whether requests carried
- * token ids (`add_bos_token` as set) or text the engine tokenized with its own BOS.
+ * Items evaluated at once: the test's `concurrency`, else as many as keep the engine busy (its
+ * slots where it reports them, as llama.cpp does; its `busyConcurrency` otherwise), and never more
+ * than its slots: a request beyond them only waits in the engine's queue, or, where slots share
+ * one KV cache, takes room the others need.
+ */
+export function itemConcurrency(engine: Engine, capacity: RequestCapacity, requested: number | undefined): number {
+  const wanted = requested ?? capacity.slots ?? engine.spec.capabilities.busyConcurrency;
+  return Math.min(wanted, capacity.slots ?? wanted);
+}
+
+/**
+ * How prompts reached the engine, beside the scores (and in the checkpoint hash: they change the
+ * records): the truncation setting; for log-likelihoods, whether requests carried token ids
+ * (`add_bos_token` as set) or text the engine tokenized with its own BOS.
  */
 function promptMetrics(engine: QualityEngine, method: ScoringMethod, config: QualityConfig): Metrics {
-  const metrics: Metrics = { truncate: config.truncate, context_length: engine.window.contextLength ?? null };
+  const metrics: Metrics = { truncate: config.truncate };
   if (method !== "loglikelihood" || engine.promptEncoding === undefined) return metrics;
   const tokenIds = engine.promptEncoding === "token_ids";
   return { ...metrics, prompt_encoding: engine.promptEncoding, add_bos_token: tokenIds ? config.add_bos_token : null };

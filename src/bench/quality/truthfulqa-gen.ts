@@ -5,12 +5,12 @@
  * Generation only, so it runs on every engine. Reads the `truthfulqa` data (`TruthfulQA.csv`, or
  * the Hub's `generation` config).
  */
-import { sampleDocuments } from "../../quality/data/sampling.js";
+import { selectDocuments } from "../../quality/data/selection.js";
 import { loadTruthfulQaGenData } from "../../quality/data/task-data.js";
 import { planTruthfulQaGen } from "../../quality/run/plan-truthfulqa-gen.js";
 import { createTruthfulQaGenerationTask } from "../../quality/tasks/truthfulqa-gen.js";
 import type { Benchmark } from "../types.js";
-import { qualityConfigSchema } from "./quality-config.js";
+import { documentSelection, qualityConfigSchema } from "./quality-config.js";
 import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";
 
 export const truthfulqaGenConfigSchema = qualityConfigSchema;
@@ -26,7 +26,7 @@ export const truthfulqaGenBenchmark: Benchmark<typeof truthfulqaGenConfigSchema>
     runQualityBenchmark(ctx, "truthfulqa_gen", async (engine, method) => {
       const { config } = ctx;
       const { data, source } = await loadTruthfulQaGenData(dataOptions(ctx));
-      const documents = sampleDocuments(data, config.limit);
+      const documents = selectDocuments(data, documentSelection(config));
       return { plan: planTruthfulQaGen(createTruthfulQaGenerationTask(documents), { engine, method, topK: config.top_k }), settings: { data_source: source } };
     }),
 };

@@ -3,12 +3,12 @@
  * log-likelihood, or, on engines without prompt log-probabilities, the lettered mc1 fallback
  * reported as `lettered_acc`.
  */
-import { sampleDocuments } from "../../quality/data/sampling.js";
+import { selectDocuments } from "../../quality/data/selection.js";
 import { loadTruthfulQaMcData } from "../../quality/data/task-data.js";
 import { planTruthfulQa } from "../../quality/run/plan-truthfulqa.js";
 import { createTruthfulQaMcTask } from "../../quality/tasks/truthfulqa.js";
 import type { Benchmark } from "../types.js";
-import { qualityConfigSchema } from "./quality-config.js";
+import { documentSelection, qualityConfigSchema } from "./quality-config.js";
 import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";
 
 export const truthfulqaConfigSchema = qualityConfigSchema;
@@ -24,7 +24,7 @@ export const truthfulqaBenchmark: Benchmark<typeof truthfulqaConfigSchema> = {
     runQualityBenchmark(ctx, "truthfulqa", async (engine, method) => {
       const { config } = ctx;
       const { data, source } = await loadTruthfulQaMcData(dataOptions(ctx));
-      const documents = sampleDocuments(data, config.limit);
+      const documents = selectDocuments(data, documentSelection(config));
       return { plan: planTruthfulQa(createTruthfulQaMcTask(documents), { engine, method, topK: config.top_k }), settings: { data_source: source } };
     }),
 };

@@ -1,6 +1,6 @@
 /**
  * Keeps what the serving metrics need from each request record, and nothing else, in typed
- * columns that grow by doubling: about 12 bytes per chunk and 50 bytes per request, so a
+ * columns that grow by doubling: about 12 bytes per chunk and 60 bytes per request, so a
  * 100,000-request run with 16 chunks each fits in roughly 30 MB. The full records are streamed
  * to disk by the load generator; metrics are computed once at the end (`metrics.ts`).
  */
@@ -19,6 +19,19 @@ export interface AccumulatedRun {
   lastSentMs: number | null;
   /** sentMs − scheduledMs of every record that had a scheduled time, failed ones included. */
   sendLagMs: Float64Array;
+  /**
+   * Requests that reached the server as far as the client can tell: their bytes were written to an
+   * open connection, and that connection was not cut off before any answer. Failed ones included.
+   */
+  reachedServer: number;
+  /** Latest run-clock write time of those requests; null before any. */
+  lastReachedMs: number | null;
+  /** writtenMs − sentMs of every request whose bytes went out: waiting for a free connection and connecting. */
+  connectionWaitMs: Float64Array;
+  /** Requests the run stopped while they were still waiting for a connection. */
+  stoppedWhileConnecting: number;
+  /** Failed requests (the run's own stops aside) that never reached the server. */
+  connectionFailures: number;
   /** Completed requests whose output count came from the server's usage. */
   serverCountedOutputs: number;
   /** Completed requests whose output tokens differ from the requested `max_tokens`. */
@@ -51,6 +64,10 @@ export class ServeAccumulator {
   private failed = 0;
   private readonly errorsByKind: Partial<Record<RequestErrorKind, number>> = {};
   private lastSentMs: number | null = null;
+  private reachedServer = 0;
+  private lastReachedMs: number | null = null;
+  private stoppedWhileConnecting = 0;
+  private connectionFailures = 0;
   private serverCountedOutputs = 0;
   private outputLengthMismatches = 0;
   private outputUsageMismatches = 0;
@@ -60,6 +77,7 @@ export class ServeAccumulator {
   private totalInputTokens = 0;
   private totalOutputTokens = 0;
   private readonly sendLagMs = new Column(Float64Array);
+  private readonly connectionWaitMs = new Column(Float64Array);
   private readonly sentMs = new Column(Float64Array);
   private readonly ttftMs = new Column(Float64Array);
   private readonly ttftContentMs = new Column(Float64Array);
@@ -77,6 +95,7 @@ export class ServeAccumulator {
     this.requests++;
     this.lastSentMs = Math.max(this.lastSentMs ?? record.sentMs, record.sentMs);
     if (record.scheduledMs !== null) this.sendLagMs.push(record.sentMs - record.scheduledMs);
+    this.addDelivery(record);
     if (record.success) this.addCompleted(record);
     else this.addFailed(record);
   }
@@ -89,6 +108,11 @@ export class ServeAccumulator {
       errorsByKind: { ...this.errorsByKind },
       lastSentMs: this.lastSentMs,
       sendLagMs: this.sendLagMs.view(),
+      reachedServer: this.reachedServer,
+      lastReachedMs: this.lastReachedMs,
+      connectionWaitMs: this.connectionWaitMs.view(),
+      stoppedWhileConnecting: this.stoppedWhileConnecting,
+      connectionFailures: this.connectionFailures,
       serverCountedOutputs: this.serverCountedOutputs,
       outputLengthMismatches: this.outputLengthMismatches,
       outputUsageMismatches: this.outputUsageMismatches,
@@ -106,6 +130,22 @@ export class ServeAccumulator {
       chunkMs: this.chunkMs.view(),
       chunkTokens: this.chunkTokens.view(),
     };
+  }
+
+  /** Whether and when the request's bytes went out, and whether it reached the server. */
+  private addDelivery(record: RequestRecord): void {
+    const { writtenMs } = record;
+    // A connection error means no answer had started (`load-generator-errors.ts`): the server never took the request.
+    const cutOff = record.error?.kind === "connection";
+    if (writtenMs !== null) this.connectionWaitMs.push(writtenMs - record.sentMs);
+    if (writtenMs !== null && !cutOff) {
+      this.reachedServer++;
+      this.lastReachedMs = Math.max(this.lastReachedMs ?? writtenMs, writtenMs);
+    } else if (record.error?.kind === "aborted") {
+      this.stoppedWhileConnecting++;
+    } else if (!record.success) {
+      this.connectionFailures++;
+    }
   }
 
   private addFailed(record: RequestRecord): void {

@@ -36,7 +36,7 @@ export type EngineLoad = Partial<Omit<ServeRunOptions, "baseUrl" | "protocol" | 
 export function serveOnEngine(engine: Engine, requests: readonly ServeRequest[], load: EngineLoad): Promise<ServeRunResult> {
   const protocol = engine.spec.protocols[0] ?? "openai-completions";
   return runServe({
-    warmupRequests: 0,
+    warmup: [],
     requestRate: Number.POSITIVE_INFINITY,
     distribution: "poisson",
     burstiness: 1,

@@ -160,8 +160,19 @@ class HttpConnection {
     let head = `POST ${request.path} HTTP/1.1\r\nhost: ${this.pool.hostHeader}\r\n`;
     for (const [name, value] of Object.entries(request.headers)) head += `${name}: ${value}\r\n`;
     head += `content-length: ${Buffer.byteLength(request.body)}\r\n\r\n`;
-    // Written at once when connected; on a new connection Node sends it as soon as the connect completes.
-    this.socket.write(head + request.body);
+    // Written at once when connected; on a new connection Node sends it as soon as the connect
+    // completes, and the callback says when. A write that went through at once is stamped now:
+    // its callback waits for the rest of this turn, which may send a whole batch of requests.
+    let written = false;
+    const stamp = (): void => {
+      if (written || this.handler !== handler) return;
+      written = true;
+      handler.onRequestWritten();
+    };
+    this.socket.write(head + request.body, (error) => {
+      if (!error) stamp();
+    });
+    if (this.connected && this.socket.writableLength === 0) stamp();
     if (this.connected) this.setDeadline(this.options.headersTimeoutMs, "UND_ERR_HEADERS_TIMEOUT");
     // An abort that comes after this request finished must not hit the next request on the connection.
     handler.onStart((reason) => {

@@ -1,7 +1,8 @@
 /**
  * Builds one RequestRecord from a request's stream events, with vLLM's definitions: TTFT is the
  * first chunk carrying `choices` (any chunk event), every later chunk adds an inter-chunk gap,
- * E2EL is the last chunk; all relative to the send time.
+ * E2EL is the last chunk; all relative to the send time (the hand-over to a connection). When
+ * the bytes actually went out is recorded apart (`written`).
  */
 import type { StreamEvent } from "../../protocols/types.js";
 import type { RequestErrorKind, RequestRecord, ServeRequest } from "./types.js";
@@ -22,6 +23,9 @@ export class RecordBuilder {
   private clientOutputTokens = 0;
   private outputTokens: number | null = null;
   private serverPromptTokens: number | null = null;
+  private writtenMs: number | null = null;
+  /** The streamed text so far; null unless the run keeps it. */
+  private text: string | null;
 
   constructor(
     readonly index: number,
@@ -31,8 +35,15 @@ export class RecordBuilder {
     readonly sentMs: number,
     /** The same moment as `performance.now()`, to turn arrival stamps into offsets. */
     private readonly sentAt: number,
+    keepText: boolean,
   ) {
     this.arrivals = new Float64Array(Math.max(MIN_CAPACITY, request.outputTokens + 2));
+    this.text = keepText ? "" : null;
+  }
+
+  /** The request's bytes went out at `at` (`performance.now()`); a request sent again on a fresh connection keeps the later time. */
+  written(at: number): void {
+    this.writtenMs = this.sentMs + (at - this.sentAt);
   }
 
   readonly event = (event: StreamEvent): void => {
@@ -45,6 +56,7 @@ export class RecordBuilder {
       }
       this.arrivals[this.chunkCount++] = offset;
       if (this.ttftContentMs === null && event.text !== "") this.ttftContentMs = offset;
+      if (this.text !== null) this.text += event.text;
       this.clientOutputTokens += event.tokens ?? (event.text ? 1 : 0);
       if (event.tokens !== undefined && this.chunkTokens === null) {
         // Chunks before the first one with a count carried none (llama.cpp's withheld stop words).
@@ -66,6 +78,7 @@ export class RecordBuilder {
       index: this.index,
       scheduledMs: this.scheduledMs,
       sentMs: this.sentMs,
+      writtenMs: this.writtenMs,
       success: failure === null,
       ttftMs: chunkMs[0] ?? null,
       ttftContentMs: this.ttftContentMs,
@@ -77,6 +90,7 @@ export class RecordBuilder {
       clientOutputTokens: this.clientOutputTokens,
       requestedOutputTokens: this.request.outputTokens,
       serverPromptTokens: this.serverPromptTokens,
+      generatedText: this.text,
       error: failure,
     };
   }

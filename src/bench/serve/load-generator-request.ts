@@ -20,6 +20,8 @@ export interface RequestSenderOptions {
   model: string;
   ignoreEos: boolean;
   temperature: number;
+  /** Keep each request's streamed text in its record. */
+  keepText?: boolean;
   /** Connections to open at most; at least the concurrency cap so no request waits for one. Null for no limit. */
   connections: number | null;
   /** "auto" (default): the fast transport for `http:`, undici for `https:`. */
@@ -50,7 +52,8 @@ export class RequestSender {
 
   /**
    * Sends request `index` now. `runStart` is the run clock's zero as `performance.now()`; the
-   * record's send time is read just before the request is handed to the connection.
+   * record's send time is read just before the request is handed to the connection, and its
+   * write time once its bytes went out.
    */
   send(
     index: number,
@@ -69,7 +72,7 @@ export class RequestSender {
     const body = JSON.stringify(built.body);
     const headers = { "content-type": "application/json", ...built.headers };
     const sentAt = performance.now();
-    const builder = new RecordBuilder(index, scheduledMs, request, sentAt - runStart, sentAt);
+    const builder = new RecordBuilder(index, scheduledMs, request, sentAt - runStart, sentAt, this.options.keepText ?? false);
     const handler = new StreamingRequest(this.protocol, builder, done);
     this.transport.send({ path: this.pathPrefix + built.path, headers, body }, handler);
     handler.dispatched();
@@ -114,6 +117,10 @@ class StreamingRequest implements TransportHandler, InFlightRequest {
   onStart(abort: (reason: Error) => void): void {
     this.abortTransport = abort;
     if (this.abortRequested) abort(abortError());
+  }
+
+  onRequestWritten(): void {
+    this.builder.written(performance.now());
   }
 
   onResponseStart(statusCode: number): void {

@@ -12,7 +12,9 @@
  * - `undici`: one undici `Agent`, for `https:` and for comparison.
  *
  * Both use one connection per request in flight (no pipelining), keep-alive reuse, and at least
- * as many connections as the concurrency cap, so no request waits for a connection.
+ * as many connections as the concurrency cap, so no request waits for a free connection; a new
+ * connection still has to be opened first. Both say when a request's bytes went out
+ * (`onRequestWritten`), which is when it can reach the server.
  */
 import { Agent, type Dispatcher } from "undici";
 import { KittError } from "../../errors.js";
@@ -24,6 +26,8 @@ export type TransportKind = "auto" | "fast" | "undici";
 export interface TransportHandler {
   /** The request is on its way; `abort` may be called from now on. */
   onStart(abort: (reason: Error) => void): void;
+  /** The request's bytes were written to an open connection (again, if it had to be sent again). */
+  onRequestWritten(): void;
   onResponseStart(statusCode: number): void;
   /** Body bytes; valid only during the call. */
   onResponseData(chunk: Buffer): void;
@@ -94,8 +98,10 @@ class UndiciTransport implements Transport {
 class UndiciHandler implements Dispatcher.DispatchHandler {
   constructor(private readonly handler: TransportHandler) {}
 
+  /** undici starts a request on a connected socket and writes it right after this returns, in the same turn. */
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.handler.onStart((reason) => controller.abort(reason));
+    this.handler.onRequestWritten();
   }
 
   onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number): void {

@@ -149,6 +149,7 @@ function senderOptions(options: LoadRunOptions): Omit<RequestSenderOptions, "con
     model: options.model,
     ignoreEos: options.ignoreEos,
     temperature: options.temperature,
+    keepText: options.keepText,
     transport: options.transport,
     headersTimeoutMs: options.headersTimeoutMs,
     bodyTimeoutMs: options.bodyTimeoutMs,

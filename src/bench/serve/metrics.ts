@@ -18,6 +18,7 @@ import { KittError } from "../../errors.js";
 import { percentileOfSorted } from "../stats.js";
 import type { JsonValue } from "../types.js";
 import type { AccumulatedRun, ServeAccumulator } from "./accumulator.js";
+import { clientBottleneckReasons } from "./metrics-client-bottleneck.js";
 import { countGoodRequests, type GoodputSlo, hasSlo } from "./metrics-goodput.js";
 import { latencySamples } from "./metrics-samples.js";
 import { type LatencyKeys, latencyKeys, sortedSamples, summarizeSamples } from "./metrics-summary.js";
@@ -32,8 +33,10 @@ export interface ServeMetricsOptions {
   durationS: number;
   selectedPercentiles?: readonly number[];
   goodputSlo?: GoodputSlo;
-  /** Requests per second the schedule aimed at (Infinity when unpaced); omit for fixed concurrency. */
+  /** Requests per second the schedule aimed at (Infinity when unpaced); omit for a ramp-up. */
   targetRate?: number;
+  /** The concurrency cap; Infinity (default) for none. */
+  maxConcurrency?: number;
   /** The client's own health during the run (event-loop delay, CPU), reported as `client`. */
   clientStats?: { [key: string]: JsonValue };
 }
@@ -59,12 +62,26 @@ export type KittServeMetrics = {
   output_tokens_source: OutputTokensSource | null;
   /** "inf" for an unpaced run, as vLLM writes it; null without a target rate. */
   target_request_rate: number | "inf" | null;
-  /** Requests sent (failed ones included) / seconds from the run's start to the last send. */
+  /**
+   * Requests that reached the server (written to an open connection that was not cut off before
+   * any answer; failed ones included) / seconds from the run's start to the last such write.
+   */
   achieved_request_rate: number | null;
-  /** Actual minus scheduled send time. */
+  /** Requests handed to a connection (failed ones included) / seconds from the run's start to the last hand-over. */
+  dispatched_request_rate: number | null;
+  /** Hand-over to a connection minus scheduled send time. */
   send_lag_p50_ms: number | null;
   send_lag_p99_ms: number | null;
   send_lag_max_ms: number | null;
+  /** Bytes written minus hand-over: waiting for a free connection and connecting (requests whose bytes went out). */
+  connection_wait_p50_ms: number | null;
+  connection_wait_p99_ms: number | null;
+  connection_wait_max_ms: number | null;
+  /** Failed requests that never reached the server: connecting failed or timed out, or the connection was reset first. */
+  connection_failures: number;
+  /** Whether the client or its connections limited the run (`metrics-client-bottleneck.ts`), and why. */
+  client_bottleneck: boolean;
+  client_bottleneck_reasons: string[];
   /** Mean requests in flight by Little's law: ΣE2EL of completed requests / duration. */
   littles_law_concurrency: number | null;
   /** Exact peak of requests in flight over [send, end) intervals (`metrics-timeline.ts`). */
@@ -104,7 +121,21 @@ export function computeServeMetrics(accumulator: ServeAccumulator, options: Serv
   const samples = latencySamples(run);
   const peaks = perSecondPeaks(run);
   const sendLag = sortedSamples(run.sendLagMs);
+  const connectionWait = sortedSamples(run.connectionWaitMs);
   const latencies = (values: Float64Array) => summarizeSamples(values, percentiles);
+  const ttft = latencies(samples.ttft);
+  const achieved = perSecondUntil(run.reachedServer, run.lastReachedMs);
+  const bottleneck = clientBottleneckReasons({
+    targetRate: options.targetRate !== undefined && Number.isFinite(options.targetRate) ? options.targetRate : null,
+    achievedRate: achieved,
+    capped: Number.isFinite(options.maxConcurrency ?? Infinity),
+    sendLagP99Ms: percentileOrNull(sendLag, 99),
+    connectionWaitMeanMs: connectionWait.length > 0 ? sum(run.connectionWaitMs) / connectionWait.length : null,
+    connectionWaitP99Ms: percentileOrNull(connectionWait, 99),
+    meanTtftMs: ttft?.mean ?? null,
+    connectionFailures: run.connectionFailures,
+    stoppedWhileConnecting: run.stoppedWhileConnecting,
+  });
 
   return {
     duration: durationS,
@@ -118,17 +149,24 @@ export function computeServeMetrics(accumulator: ServeAccumulator, options: Serv
     total_token_throughput: perSecond(run.totalInputTokens + run.totalOutputTokens),
     max_output_tokens_per_s: peaks.maxOutputTokensPerS,
     max_concurrent_requests: peaks.maxConcurrentRequests,
-    ...latencyKeys("ttft", latencies(samples.ttft), percentiles),
+    ...latencyKeys("ttft", ttft, percentiles),
     ...latencyKeys("tpot", latencies(samples.tpot), percentiles),
     ...latencyKeys("itl", latencies(samples.itl), percentiles),
     ...latencyKeys("e2el", latencies(samples.e2el), percentiles),
     ...latencyKeys("ttft_content", latencies(samples.ttftContent), percentiles),
     output_tokens_source: outputTokensSource(run),
     target_request_rate: targetRate(options.targetRate),
-    achieved_request_rate: achievedRate(run),
-    send_lag_p50_ms: sendLag.length > 0 ? percentileOfSorted(sendLag, 50) : null,
-    send_lag_p99_ms: sendLag.length > 0 ? percentileOfSorted(sendLag, 99) : null,
-    send_lag_max_ms: sendLag.length > 0 ? (sendLag[sendLag.length - 1] as number) : null,
+    achieved_request_rate: achieved,
+    dispatched_request_rate: perSecondUntil(run.requests, run.lastSentMs),
+    send_lag_p50_ms: percentileOrNull(sendLag, 50),
+    send_lag_p99_ms: percentileOrNull(sendLag, 99),
+    send_lag_max_ms: percentileOrNull(sendLag, 100),
+    connection_wait_p50_ms: percentileOrNull(connectionWait, 50),
+    connection_wait_p99_ms: percentileOrNull(connectionWait, 99),
+    connection_wait_max_ms: percentileOrNull(connectionWait, 100),
+    connection_failures: run.connectionFailures,
+    client_bottleneck: bottleneck.length > 0,
+    client_bottleneck_reasons: bottleneck,
     littles_law_concurrency: perSecond(sum(run.e2elMs) / 1000),
     peak_concurrent_requests: peakConcurrentRequests(run.sentMs, run.e2elMs),
     osl_mismatch_count: run.outputLengthMismatches,
@@ -148,9 +186,13 @@ function targetRate(rate: number | undefined): number | "inf" | null {
   return rate === Infinity ? "inf" : rate;
 }
 
-/** Sends per second from the run's start to the last send. */
-function achievedRate(run: AccumulatedRun): number | null {
-  return run.lastSentMs !== null && run.lastSentMs > 0 ? run.requests / (run.lastSentMs / 1000) : null;
+/** `count` per second from the run's start to `untilMs`; null when nothing happened after the start. */
+function perSecondUntil(count: number, untilMs: number | null): number | null {
+  return untilMs !== null && untilMs > 0 ? count / (untilMs / 1000) : null;
+}
+
+function percentileOrNull(sorted: number[], p: number): number | null {
+  return sorted.length > 0 ? percentileOfSorted(sorted, p) : null;
 }
 
 function outputTokensSource(run: AccumulatedRun): OutputTokensSource | null {

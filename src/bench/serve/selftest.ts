@@ -52,8 +52,8 @@ export interface SelftestResult {
   requestThroughput: number;
   /** Streamed chunks per second. */
   chunkThroughput: number;
-  /** Achieved over target send rate; null when unpaced. */
-  dispatchRateRatio: number | null;
+  /** Rate at which requests reached the server over the target rate; null when unpaced. */
+  achievedRateRatio: number | null;
   /** When each request's first chunk was stamped, minus when the server wrote it. */
   firstChunkDelay: Spread | null;
   /** The server's real gaps between consecutive tokens of a request (reference mode). */
@@ -122,7 +122,7 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRes
         ? null
         : machineAfter - machineBefore - (clientCpu.user + clientCpu.system) / 1000 - (report.cpuMs - before.cpuMs);
 
-    const metrics = computeServeMetrics(accumulator, { durationS: load.durationMs / 1000, targetRate: rate });
+    const metrics = computeServeMetrics(accumulator, { durationS: load.durationMs / 1000, targetRate: rate, maxConcurrency: options.maxConcurrency });
     const perSecond = (count: number): number => (load.durationMs > 0 ? (count / load.durationMs) * 1000 : 0);
     return {
       mode: options.mode,
@@ -132,7 +132,7 @@ export async function runSelftest(options: SelftestOptions): Promise<SelftestRes
       durationMs: load.durationMs,
       requestThroughput: perSecond(metrics.completed),
       chunkThroughput: perSecond(chunks),
-      dispatchRateRatio: Number.isFinite(rate) && metrics.achieved_request_rate !== null ? metrics.achieved_request_rate / rate : null,
+      achievedRateRatio: Number.isFinite(rate) && metrics.achieved_request_rate !== null ? metrics.achieved_request_rate / rate : null,
       firstChunkDelay: spread(firstChunkDelays(report, before.requests, firstChunkAt, load.monotonicStartMs)),
       serverTokenInterval: tokenInterval(report.tokenGapsMs.subarray(before.tokenGapsMs.length)),
       serverMaxInFlight: report.maxInFlight,

@@ -1,8 +1,9 @@
 /**
- * One serving-benchmark run: warmup (outside the measured window), a "before" scrape of the
- * engine's /metrics, the paced load, an "after" scrape, then vLLM's metrics and kitt's extras.
- * The result JSON keeps vLLM's key names, so tools that read vLLM's result files read ours;
- * kitt's extra keys sit beside them.
+ * One serving-benchmark run: warmup (outside the measured window, with prompts of its own), a
+ * "before" scrape of the engine's /metrics, the paced load, an "after" scrape, then vLLM's
+ * metrics and kitt's extras. The result JSON keeps vLLM's key names, so tools that read vLLM's
+ * result files read ours (vLLM's per-request arrays too, when asked); kitt's extra keys sit
+ * beside them.
  */
 import type { JsonValue } from "../types.js";
 import { ServeAccumulator } from "./accumulator.js";
@@ -10,6 +11,14 @@ import { runLoad, type LoadProgress, type LoadRunOptions, type StopReason } from
 import { computeServeMetrics, type GoodputSlo, type ServeMetrics } from "./metrics.js";
 import { buildSchedule } from "./schedule.js";
 import type { ArrivalDistribution, RampUp, ServeRequest } from "./types.js";
+import { VllmRequestArrays } from "./vllm-request-arrays.js";
+
+/**
+ * The `vllm bench serve` releases whose metric definitions kitt's vLLM-named keys follow: every
+ * streamed chunk with `choices` counts, empty text included (0.6 skipped those), output tokens
+ * from the server's usage, and `max_concurrent_requests` over 1-second buckets.
+ */
+export const VLLM_METRIC_DEFINITIONS = "vllm>=0.7,<=0.28";
 
 /** Engine-side metrics collection around the measured window (see `collectors/engine-metrics.ts`). */
 export interface MetricsCollector {
@@ -25,8 +34,11 @@ export interface ServeRunOptions {
   backend: string;
   tokenizerId: string;
   requests: readonly ServeRequest[];
-  /** Requests sent before the measured window, unpaced, at the same concurrency. */
-  warmupRequests: number;
+  /**
+   * Sent before the measured window, unpaced, at the same concurrency. Their prompts should not
+   * be among the measured ones, or an engine's prompt cache answers those from memory.
+   */
+  warmup: readonly ServeRequest[];
   requestRate: number;
   distribution: ArrivalDistribution;
   burstiness: number;
@@ -42,6 +54,8 @@ export interface ServeRunOptions {
   slo?: GoodputSlo;
   percentiles?: number[];
   recordsPath?: string;
+  /** Add vLLM's per-request arrays to the result (`vllm-request-arrays.ts`), with or without the generated texts. */
+  vllmArrays?: { generatedTexts: boolean };
   metrics?: MetricsCollector;
   signal?: AbortSignal;
   onProgress?(progress: ServeProgress): void;
@@ -72,8 +86,8 @@ export async function runServe(options: ServeRunOptions): Promise<ServeRunResult
     temperature: options.temperature,
     workers: options.workers,
   };
-  if (options.warmupRequests > 0) {
-    const warmup = options.requests.slice(0, options.warmupRequests);
+  const { warmup } = options;
+  if (warmup.length > 0) {
     await runLoad(
       warmup,
       { ...base, schedule: new Float64Array(warmup.length), durationMs: Number.POSITIVE_INFINITY },
@@ -91,6 +105,7 @@ export async function runServe(options: ServeRunOptions): Promise<ServeRunResult
     seed: options.seed,
   });
   const accumulator = new ServeAccumulator();
+  const arrays = options.vllmArrays && new VllmRequestArrays(options.requests.length, options.vllmArrays.generatedTexts);
   let outputTokens = 0;
   await options.metrics?.start();
   let load: Awaited<ReturnType<typeof runLoad>>;
@@ -98,10 +113,11 @@ export async function runServe(options: ServeRunOptions): Promise<ServeRunResult
   try {
     load = await runLoad(
       options.requests,
-      { ...base, schedule, durationMs: options.durationMs, recordsPath: options.recordsPath },
+      { ...base, schedule, durationMs: options.durationMs, recordsPath: options.recordsPath, keepText: options.vllmArrays?.generatedTexts },
       {
         onRecord: (record) => {
           accumulator.add(record);
+          arrays?.add(record);
           if (record.success) outputTokens += record.outputTokens ?? record.clientOutputTokens;
         },
         onProgress: (p) => options.onProgress?.({ ...p, phase: "measure", outputTokens }),
@@ -117,6 +133,7 @@ export async function runServe(options: ServeRunOptions): Promise<ServeRunResult
     selectedPercentiles: options.percentiles,
     goodputSlo: options.slo,
     targetRate: options.rampUp ? undefined : options.requestRate,
+    maxConcurrency: options.maxConcurrency,
     clientStats: {
       event_loop_delay_p99_ms: load.client.eventLoopDelayP99Ms,
       event_loop_delay_max_ms: load.client.eventLoopDelayMaxMs,
@@ -136,16 +153,26 @@ export async function runServe(options: ServeRunOptions): Promise<ServeRunResult
     request_rate: Number.isFinite(options.requestRate) ? options.requestRate : "inf",
     burstiness: options.burstiness,
     max_concurrency: Number.isFinite(options.maxConcurrency) ? options.maxConcurrency : null,
+    metric_definitions: VLLM_METRIC_DEFINITIONS,
     ...(metrics as unknown as Record<string, JsonValue>),
+    ...arrays?.toJson(),
     stopped_because: load.stoppedBecause,
-    warmup_requests: options.warmupRequests,
+    warmup_requests: warmup.length,
+    warmup_prompts_measured: sharedPrompts(warmup, options.requests),
     engine_metrics: engineMetrics,
   };
   return { result, metrics, stoppedBecause: load.stoppedBecause };
 }
 
+/** How many warm-up requests carry a prompt that is also measured (a data set with too few distinct prompts). */
+export function sharedPrompts(warmup: readonly ServeRequest[], measured: readonly ServeRequest[]): number {
+  if (warmup.length === 0) return 0;
+  const measuredPrompts = new Set(measured.map((request) => request.prompt));
+  return warmup.filter((request) => measuredPrompts.has(request.prompt)).length;
+}
+
 /** vLLM's `date` format: YYYYMMDD-HHMMSS, local time. */
-function vllmDate(date: Date): string {
+export function vllmDate(date: Date): string {
   const two = (n: number) => String(n).padStart(2, "0");
   return `${date.getFullYear()}${two(date.getMonth() + 1)}${two(date.getDate())}-${two(date.getHours())}${two(date.getMinutes())}${two(date.getSeconds())}`;
 }

@@ -39,7 +39,7 @@ async function step(factory: RunFactory, kind: SweepStep["kind"], overrides: Par
 async function synchronousAndMax(factory: RunFactory): Promise<[SweepStep, SweepStep]> {
   const unpaced = { requestRate: Number.POSITIVE_INFINITY };
   const synchronous = await step(factory, "synchronous", { ...unpaced, maxConcurrency: 1 });
-  const throughput = await step(factory, "throughput", { ...unpaced, warmupRequests: 0 });
+  const throughput = await step(factory, "throughput", { ...unpaced, warmup: [] });
   return [synchronous, throughput];
 }
 
@@ -55,7 +55,7 @@ export async function runSweep(factory: RunFactory, count: number): Promise<Swee
   const [synchronous, throughput] = await synchronousAndMax(factory);
   const steps = [synchronous, throughput];
   for (const rate of buildSweepRates(achievedRate(synchronous), achievedRate(throughput), count)) {
-    steps.push(await step(factory, "rate", { requestRate: rate, warmupRequests: 0 }));
+    steps.push(await step(factory, "rate", { requestRate: rate, warmup: [] }));
   }
   return steps;
 }
@@ -87,7 +87,7 @@ export async function searchSloRate(
   if (sloAttainment(throughput.run) >= settings.attainment) return result(high);
   for (let i = 0; i < settings.iterations; i++) {
     const rate = (low + high) / 2;
-    const probe = await step(factory, "search", { requestRate: rate, warmupRequests: 0 });
+    const probe = await step(factory, "search", { requestRate: rate, warmup: [] });
     steps.push(probe);
     if (sloAttainment(probe.run) >= settings.attainment) low = rate;
     else high = rate;

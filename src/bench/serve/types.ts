@@ -30,8 +30,16 @@ export interface RequestRecord {
   index: number;
   /** Run-clock time the schedule wanted the request sent; null when unpaced (infinite rate). */
   scheduledMs: number | null;
-  /** Run-clock time just before the request was written, after any concurrency-limit wait. */
+  /**
+   * Run-clock time the request was handed to a connection, after any concurrency-limit wait:
+   * vLLM's start, from which TTFT and E2EL count (they include waiting for a connection).
+   */
   sentMs: number;
+  /**
+   * Run-clock time the request's bytes were written to an open connection, once a connection was
+   * free and connected; null when that never happened (connecting failed, or the run stopped first).
+   */
+  writtenMs: number | null;
   success: boolean;
   /** First chunk carrying `choices` (vLLM's TTFT), relative to `sentMs`. */
   ttftMs: number | null;
@@ -52,6 +60,8 @@ export interface RequestRecord {
   requestedOutputTokens: number;
   /** Server-reported prompt tokens, for the usage-discrepancy check; null when absent. */
   serverPromptTokens: number | null;
+  /** The streamed text, when the run keeps it (`keepText`); else null. */
+  generatedText: string | null;
   error: { kind: RequestErrorKind; message: string } | null;
 }
 
@@ -91,6 +101,8 @@ export interface LoadOptions {
   maxErrorRate: number;
   ignoreEos: boolean;
   temperature: number;
+  /** Keep each request's streamed text in its record (`generatedText`). */
+  keepText?: boolean;
   /** Per-request JSONL path; records are streamed to disk, never all held in memory. */
   recordsPath?: string;
 }

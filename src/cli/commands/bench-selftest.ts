@@ -10,10 +10,10 @@
  *
  * An engine measured near the ceiling was limited by the client, not by the engine.
  */
-import Table from "cli-table3";
 import { runSelftest, type SelftestResult } from "../../bench/serve/selftest.js";
 import { KittError } from "../../errors.js";
 import { step } from "../ui.js";
+import { textTable } from "../../report/text-table.js";
 
 const SHORT_STREAM_TOKENS = 16;
 const LONG_STREAM_TOKENS = 1024;
@@ -106,7 +106,7 @@ function selftestJson({ short, long, paced, concurrency }: SelftestFigures): Rec
 }
 
 function selftestTable({ short, long, paced, concurrency }: SelftestFigures): string {
-  const table = new Table({ head: ["self-test", "value", "measured on"], style: { head: [] } });
+  const table = textTable({ head: ["self-test", "value", "measured on"] });
   const whole = (value: number): string => Math.round(value).toLocaleString("en-US");
   const ms = (value: number | null | undefined): string => (value === null || value === undefined ? "n/a" : `${value.toFixed(2)} ms`);
   const spread = (result: SelftestResult): string =>

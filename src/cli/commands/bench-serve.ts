@@ -2,6 +2,7 @@ import { KittError } from "../../errors.js";
 import type { ServeDatasetSpec } from "../../datasets/index.js";
 import type { GoodputSlo } from "../../bench/serve/metrics.js";
 import type { ArrivalDistribution } from "../../bench/serve/types.js";
+import { jsonText } from "../../fs/json-text.js";
 import { runServePipeline, type ServeMode } from "../../pipeline/serve-pipeline.js";
 import type { ProtocolName } from "../../protocols/types.js";
 import { renderServeResult } from "../../report/serve-terminal.js";
@@ -44,6 +45,7 @@ export interface BenchServeOptions extends EngineCliOptions {
   ignoreEos: boolean;
   temperature: number;
   engineMetrics: boolean;
+  saveGeneratedTexts: boolean;
   output?: string;
   json?: boolean;
   db?: string;
@@ -76,13 +78,14 @@ export async function benchServeCommand(options: BenchServeOptions): Promise<voi
     },
     mode: mode(options),
     engineMetrics: options.engineMetrics,
+    saveGeneratedTexts: options.saveGeneratedTexts,
     store: options.store && options.db,
     output: options.output,
     commandLine: process.argv.slice(2),
     signal: shutdownSignal,
     reporter: serveReporter(),
   });
-  if (options.json) process.stdout.write(`${JSON.stringify(outcome.result, null, 2)}\n`);
+  if (options.json) process.stdout.write(jsonText(outcome.result));
   else process.stdout.write(`${renderServeResult(outcome.result)}\n`);
   if (outcome.bestRate !== undefined) {
     success(outcome.bestRate === null ? "no rate met the SLO, not even one request at a time" : `highest rate meeting the SLO: ${outcome.bestRate.toFixed(2)} req/s`);

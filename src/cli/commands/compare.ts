@@ -1,10 +1,10 @@
 /** `kitt compare RUN...`: shared metrics side by side, against the first run, with regression flags. */
-import Table from "cli-table3";
 import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { compareRuns, CRITICAL_FRACTION, WARN_FRACTION, type ComparedValue, type CompareRow } from "../../report/compare.js";
 import { formatMetric } from "../../report/metric-format.js";
 import { openStore } from "../../store/results-store.js";
+import { textTable } from "../../report/text-table.js";
 
 export interface CompareOptions {
   /** `table` (default) or `json`. */
@@ -32,7 +32,7 @@ export async function compareCommand(ids: readonly string[], options: CompareOpt
 }
 
 export function renderCompareTable(runIds: readonly string[], rows: readonly CompareRow[]): string {
-  const table = new Table({ style: { compact: true }, head: ["metric", "better", ...runIds.map((id, i) => (i === 0 ? `${id.slice(0, 8)} (baseline)` : id.slice(0, 8)))] });
+  const table = textTable({ compact: true, head: ["metric", "better", ...runIds.map((id, i) => (i === 0 ? `${id.slice(0, 8)} (baseline)` : id.slice(0, 8)))] });
   for (const row of rows) {
     const better = row.direction === "lower" ? "lower" : row.direction === "higher" ? "higher" : "";
     table.push([row.key, pc.dim(better), formatMetric(row.baseline), ...row.others.map(comparedCell)]);

@@ -1,5 +1,5 @@
-import Table from "cli-table3";
 import { engines } from "../../engines/registry.js";
+import { textTable } from "../../report/text-table.js";
 
 /** `kitt engines list`: every engine with its image, port, formats, runtimes and log-probability support. */
 export async function enginesListCommand(options: { json?: boolean }): Promise<void> {
@@ -20,7 +20,7 @@ export async function enginesListCommand(options: { json?: boolean }): Promise<v
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
     return;
   }
-  const table = new Table({ head: ["engine", "default image", "port", "formats", "runtimes", "logprobs"] });
+  const table = textTable({ head: ["engine", "default image", "port", "formats", "runtimes", "logprobs"] });
   for (const row of rows) {
     const logprobs = row.prompt_logprobs ? "prompt + top-k" : row.top_logprobs ? "top-k" : "none";
     table.push([row.name, row.image ?? "(native only)", row.port, row.formats.join(", "), row.runtimes.join(", "), logprobs]);

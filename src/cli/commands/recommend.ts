@@ -1,7 +1,7 @@
-import Table from "cli-table3";
 import pc from "picocolors";
 import { candidateFrom, recommend, type RecommendFilters } from "../../report/recommend.js";
 import { openStore } from "../../store/results-store.js";
+import { textTable } from "../../report/text-table.js";
 
 export interface RecommendOptions extends RecommendFilters {
   model?: string;
@@ -25,7 +25,7 @@ export async function recommendCommand(options: RecommendOptions): Promise<void>
     return;
   }
   const fmt = (value: number | null, digits = 1) => (value === null ? "—" : value.toFixed(digits));
-  const table = new Table({ head: ["", "run", "model", "engine", "output tok/s", "median TTFT ms", "accuracy", "peak GPU GB"] });
+  const table = textTable({ head: ["", "run", "model", "engine", "output tok/s", "median TTFT ms", "accuracy", "peak GPU GB"] });
   for (const c of ranked) {
     table.push([c.pareto ? pc.green("★") : "", c.id.slice(0, 8), c.model, c.engine, fmt(c.throughput), fmt(c.latencyMs), fmt(c.accuracy, 3), fmt(c.vramGb)]);
   }

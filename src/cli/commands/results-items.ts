@@ -2,10 +2,10 @@
  * `kitt results items RUN`: the per-item outputs of a run's quality tests — each document's
  * scores and what the engine answered — from a results folder or the database.
  */
-import Table from "cli-table3";
 import { KittError } from "../../errors.js";
 import { loadReportDocuments } from "../../report/formats/report-documents.js";
 import { ITEMS_FILE_PATTERN } from "../../report/items-file.js";
+import { textTable } from "../../report/text-table.js";
 
 export interface ResultsItemsOptions {
   /** Only this test's items. */
@@ -14,7 +14,8 @@ export interface ResultsItemsOptions {
   run?: number;
   /** Only items that scored 0 on every metric. */
   wrong?: boolean;
-  limit: number;
+  /** At most this many; by default `TABLE_ROWS` in the table and every item in JSON. */
+  limit?: number;
   json?: boolean;
   db?: string;
 }
@@ -30,6 +31,7 @@ interface ShownItem {
 
 const ANSWER_FIELDS = ["response", "output", "generation", "answer"] as const;
 const ANSWER_WIDTH = 70;
+const TABLE_ROWS = 50;
 
 export async function resultsItemsCommand(run: string, options: ResultsItemsOptions): Promise<void> {
   const docs = await loadReportDocuments(run, { db: options.db });
@@ -44,19 +46,21 @@ export async function resultsItemsCommand(run: string, options: ResultsItemsOpti
   }
 
   const items = chosen.flatMap(({ match, text }) => parseItems(text, match[1]!, Number(match[2]))).filter((item) => !options.wrong || isWrong(item));
-  const shown = items.slice(0, options.limit);
+  const shown = items.slice(0, options.limit ?? (options.json ? items.length : TABLE_ROWS));
   if (options.json) {
     for (const item of shown) process.stdout.write(`${JSON.stringify(item)}\n`);
     return;
   }
-  const table = new Table({ head: ["test", "run", "item", "scores", "answer"], style: { head: [], border: [] } });
+  const table = textTable({ head: ["test", "run", "item", "scores", "answer"] });
   for (const item of shown) {
     const key = item.subject === undefined ? item.key : `${item.key} (${item.subject})`;
     table.push([item.test, String(item.run), key, formatScores(item.scores), answerOf(item.detail)]);
   }
   process.stdout.write(`${table.toString()}\n`);
   const rest = items.length - shown.length;
-  process.stdout.write(`${shown.length} of ${items.length} items${options.wrong ? " that scored 0" : ""}${rest > 0 ? ` (--limit ${items.length} shows all, --json gives every field)` : ""}\n`);
+  const count = (n: number) => n.toLocaleString("en-US");
+  process.stdout.write(`${count(shown.length)} of ${count(items.length)} items${options.wrong ? " that scored 0" : ""}\n`);
+  if (rest > 0) process.stdout.write(`… ${count(rest)} more; --limit N or --json for all\n`);
 }
 
 function parseItems(text: string, test: string, run: number): ShownItem[] {

@@ -2,12 +2,12 @@
  * `kitt results list` (stored runs, filtered by model, engine, suite, age and GPU model) and
  * `kitt results query` (one metric aggregated per engine, model or suite).
  */
-import Table from "cli-table3";
 import { KittError } from "../../errors.js";
 import { formatMetric } from "../../report/metric-format.js";
 import { openStore, type ResultsStore } from "../../store/results-store.js";
 import type { RunSummary } from "../../store/run-queries.js";
 import { parseSince } from "./storage-list.js";
+import { textTable } from "../../report/text-table.js";
 
 export interface ResultsFilterOptions {
   model?: string;
@@ -60,7 +60,7 @@ export async function resultsListCommand(options: ResultsListOptions = {}): Prom
     process.stdout.write(`no matching runs in ${store.description}\n`);
     return;
   }
-  const table = new Table({ head: ["id", "started", "model", "engine", "suite", "status", "gpu"] });
+  const table = textTable({ head: ["id", "started", "model", "engine", "suite", "status", "gpu"] });
   for (const run of runs) {
     table.push([run.id.slice(0, 8), new Date(run.started_at).toISOString().slice(0, 16).replace("T", " "), run.model, run.engine, run.suite, run.status, run.gpu ?? "—"]);
   }
@@ -78,7 +78,7 @@ export async function resultsQueryCommand(options: ResultsQueryOptions): Promise
     process.stdout.write(`no stored values of ${options.metric} match\n`);
     return;
   }
-  const table = new Table({ head: [options.groupBy, `${options.agg ?? "mean"} ${options.metric}`, "values"] });
+  const table = textTable({ head: [options.groupBy, `${options.agg ?? "mean"} ${options.metric}`, "values"] });
   for (const group of groups) table.push([group.group, formatMetric(group.value), group.count]);
   process.stdout.write(`${table.toString()}\n`);
 }

@@ -13,6 +13,8 @@ export interface RunCommandOptions extends EngineCliOptions {
   skipWarmup?: boolean;
   runs?: number;
   limit?: number;
+  sample?: number;
+  sampleSeed?: number;
   subjects?: string[];
   resume?: boolean;
   db?: string;
@@ -27,7 +29,7 @@ export async function runCommand(options: RunCommandOptions): Promise<void> {
     output: options.output,
     skipWarmup: options.skipWarmup,
     runs: options.runs,
-    testSettings: { limit: options.limit, subjects: options.subjects, resume: options.resume },
+    testSettings: { limit: options.limit, sample: options.sample, sample_seed: options.sampleSeed, subjects: options.subjects, resume: options.resume },
     store: options.store && options.db,
     commandLine: process.argv.slice(2),
     signal: shutdownSignal,

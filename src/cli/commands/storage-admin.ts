@@ -7,15 +7,17 @@ export interface StorageDbOption {
   db?: string;
 }
 
-/** `kitt storage init`: creates the database (or confirms it is usable) at the latest schema. */
+/** `kitt storage init`: creates the database (or confirms it is usable, every page read) at the latest schema. */
 export async function storageInitCommand(options: StorageDbOption = {}): Promise<void> {
   await using store = await openStore({ url: options.db });
+  await store.checkIntegrity();
   success(`database ready: ${store.description} (schema v${await store.checkSchema()})`);
 }
 
-/** `kitt storage migrate`: applies pending migrations and says which. */
+/** `kitt storage migrate`: reads every page (a damaged file is never called up to date), applies pending migrations and says which. */
 export async function storageMigrateCommand(options: StorageDbOption = {}): Promise<void> {
   await using store = await openStore({ url: options.db, migrate: false });
+  await store.checkIntegrity();
   const outcome = await store.migrate();
   success(
     outcome.applied.length === 0

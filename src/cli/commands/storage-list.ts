@@ -1,10 +1,10 @@
 /** `kitt storage list` and `kitt storage show ID`: what is stored. */
-import Table from "cli-table3";
 import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { openStore } from "../../store/results-store.js";
 import type { RunStatus } from "../../store/schema.js";
 import type { StorageDbOption } from "./storage-admin.js";
+import { textTable } from "../../report/text-table.js";
 
 export interface StorageListOptions extends StorageDbOption {
   model?: string;
@@ -19,13 +19,12 @@ export interface StorageListOptions extends StorageDbOption {
 
 const statuses: readonly RunStatus[] = ["running", "completed", "failed", "interrupted"];
 
-/** `kitt storage list`: stored runs, newest first; runs whose writer died are marked interrupted first. */
+/** `kitt storage list`: stored runs, newest first (opening the store marks runs whose writer died as interrupted). */
 export async function storageListCommand(options: StorageListOptions = {}): Promise<void> {
   if (options.status !== undefined && !statuses.includes(options.status as RunStatus)) {
     throw new KittError("USAGE", `--status must be one of ${statuses.join(", ")}`);
   }
   await using store = await openStore({ url: options.db });
-  await store.markStaleRuns();
   const runs = await store.listRuns({
     model: options.model,
     engine: options.engine,
@@ -42,7 +41,7 @@ export async function storageListCommand(options: StorageListOptions = {}): Prom
     process.stdout.write(`no runs stored in ${store.description}\n`);
     return;
   }
-  const table = new Table({ head: ["id", "started", "model", "engine", "suite", "status"] });
+  const table = textTable({ head: ["id", "started", "model", "engine", "suite", "status"] });
   for (const run of runs) {
     const status = run.status === "completed" ? (run.passed ? pc.green("passed") : pc.yellow("completed")) : run.status === "failed" ? pc.red("failed") : pc.yellow(run.status);
     table.push([run.id.slice(0, 8), new Date(run.started_at).toISOString().slice(0, 16).replace("T", " "), run.model, run.engine, run.suite, status]);
@@ -65,6 +64,7 @@ export async function storageShowCommand(id: string, options: StorageDbOption & 
     `started ${new Date(run.started_at).toISOString()}${run.finished_at === null ? "" : ` · finished ${new Date(run.finished_at).toISOString()}`}`,
   ];
   if (run.source) lines.push(`imported from ${run.source}`);
+  if (run.results_dir) lines.push(`results folder ${run.results_dir}`);
   for (const test of run.benchmarks) {
     lines.push("", `${pc.bold(test.test_name)} run ${test.run_number}: ${test.passed ? "passed" : "failed"}${test.partial ? " (partial)" : ""}, ${test.duration_seconds.toFixed(1)} s`);
     for (const error of test.errors) lines.push(`  ${pc.red(error)}`);

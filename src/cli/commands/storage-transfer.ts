@@ -13,10 +13,16 @@ export async function storageExportCommand(id: string, options: StorageDbOption 
   success(`exported ${files.join(", ")} to ${dir}`);
 }
 
-/** Imports a results folder, a vLLM result file, or every one found under a folder. */
+/** Imports a results folder, a vLLM result file, or every one found under a folder; runs already stored are not stored twice. */
 export async function storageImportCommand(path: string, options: StorageDbOption = {}): Promise<void> {
   await using store = await openStore({ url: options.db });
   const imported = await store.importPath(path);
-  for (const run of imported) process.stdout.write(`${run.id}  ${run.source}\n`);
-  success(`imported ${imported.length} run${imported.length === 1 ? "" : "s"} into ${store.description}`);
+  for (const run of imported) process.stdout.write(`${run.id}  ${run.source}${run.outcome === "imported" ? "" : `  (${run.outcome})`}\n`);
+  const count = (n: number) => `${n} run${n === 1 ? "" : "s"}`;
+  const others = (["already stored", "updated", "still running"] as const)
+    .map((outcome) => [outcome, imported.filter((run) => run.outcome === outcome).length] as const)
+    .filter(([, n]) => n > 0)
+    .map(([outcome, n]) => `${n} ${outcome}`);
+  const fresh = imported.filter((run) => run.outcome === "imported").length;
+  success(`imported ${count(fresh)} into ${store.description}${others.length > 0 ? ` (${others.join(", ")})` : ""}`);
 }

@@ -1,6 +1,6 @@
-import Table from "cli-table3";
 import { findCustomTests } from "../../bench/custom/registry.js";
 import { BUILTIN_BENCHMARKS } from "../../bench/registry.js";
+import { textTable } from "../../report/text-table.js";
 
 /**
  * `kitt test list`: the built-in tests, the custom ones in `~/.kitt/tests` (or `--dir`), and
@@ -26,13 +26,13 @@ export async function testListCommand(options: { json?: boolean; dir?: string })
     process.stdout.write(`${JSON.stringify({ dir: custom.dir, builtin, custom: tests, invalid }, null, 2)}\n`);
     return;
   }
-  const builtinTable = new Table({ head: ["built-in test", "category", "description"], colWidths: [22, 13, 70], wordWrap: true });
+  const builtinTable = textTable({ head: ["built-in test", "category", "description"], colWidths: [22, 13, 70], wordWrap: true });
   for (const row of builtin) builtinTable.push([row.name, row.category, row.description]);
   process.stdout.write(`${builtinTable.toString()}\n`);
   if (tests.length === 0) {
     process.stdout.write(`\nNo custom tests in ${custom.dir} (create one with \`kitt test new NAME\`).\n`);
   } else {
-    const customTable = new Table({ head: ["custom test", "items", "scoring", "path"] });
+    const customTable = textTable({ head: ["custom test", "items", "scoring", "path"] });
     for (const row of tests) customTable.push([row.name, row.items, row.scoring.join(", "), row.path]);
     process.stdout.write(`\nCustom tests in ${custom.dir}:\n${customTable.toString()}\n`);
   }

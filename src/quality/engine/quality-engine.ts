@@ -4,7 +4,6 @@
  * its prompt was cut to fit the context one request may use (`window`).
  */
 import type { Engine } from "../../engines/engine.js";
-import { modelContextLength } from "../../engines/model-context.js";
 import type { EngineCapabilities } from "../../engines/types.js";
 import type { ContinuationLogprob } from "./continuation-tokens.js";
 import { DEFAULT_MAX_GEN_TOKENS, greedyGenerate, type Generated } from "./greedy.js";
@@ -35,12 +34,13 @@ export interface QualityEngineOptions {
   truncate?: TruncateMode;
   /** Log-likelihood requests start with the tokenizer's BOS (the harness's `add_bos_token`). */
   addBosToken?: boolean;
+  /** The context one request may use, as the running engine reports it (`requestCapacity`); unknown: prompts go out whole. */
+  contextLength?: number;
 }
 
-export async function qualityEngine(engine: Engine, options: QualityEngineOptions = {}): Promise<QualityEngine> {
+export function qualityEngine(engine: Engine, options: QualityEngineOptions = {}): QualityEngine {
   const maxTokens = options.maxGenTokens ?? DEFAULT_MAX_GEN_TOKENS;
-  // The context one request may use, as the running engine reports it (llama.cpp: per slot).
-  const window: PromptWindow = { truncate: options.truncate ?? "left", contextLength: await modelContextLength(engine) };
+  const window: PromptWindow = { truncate: options.truncate ?? "left", contextLength: options.contextLength };
   // Every request generates at least one token; a generation also leaves room for its answer.
   const oneToken = promptLimit(window, 1);
   const generationLimit = promptLimit(window, 1 + maxTokens);

@@ -1,7 +1,8 @@
 /**
  * A run's records as metrics: per metric the mean and its standard error, with the method and
  * prompt form beside every number (`{method: "top_k_letters", acc, acc_stderr, n, ...}`); MMLU
- * also per subject and per category, overall being the micro-average over every question.
+ * also per subject and per category, overall being the micro-average over every question, and the
+ * overall and category standard errors pooled over subjects as the harness's groups have them.
  */
 import type { JsonValue, Metrics } from "../../bench/types.js";
 import type { MmluCategory } from "../data/mmlu.js";
@@ -36,6 +37,7 @@ export function qualityMetrics(plan: QualityPlan, records: readonly ItemRecord[]
     );
     const table = (summaries: Record<string, MetricSummary | undefined>): JsonValue =>
       Object.fromEntries(Object.entries(summaries).flatMap(([name, s]) => (s ? [[name, { n: s.count, ...numbers(s) }]] : [])));
+    Object.assign(metrics, numbers(breakdown.overall));
     metrics.per_subject = table(breakdown.subjects);
     metrics.per_category = table(breakdown.categories);
   }

@@ -3,19 +3,21 @@
  * once and to the gzip outputs file.
  * Items already in the checkpoint are not evaluated again, so a resumed run reaches the records
  * an uninterrupted one would have. A failed item is recorded as an error and left out of the
- * checkpoint (a resume retries it); an abort or a dead engine stops the run at once.
+ * checkpoint (a resume retries it); an abort or a dead engine stops the run at once, and so do
+ * the first items of a run all failing alike (the rest would only fail the same way).
  */
 import { setMaxListeners } from "node:events";
-import { describeError } from "../../errors.js";
+import { describeError, KittError } from "../../errors.js";
 import { isFatal } from "../../bench/fatal-errors.js";
 import { CheckpointLog, type CheckpointFile } from "./checkpoint.js";
 import type { ItemRecord } from "./item-record.js";
 import { OutputsFile } from "./outputs-file.js";
 
 export interface ItemProgress {
-  /** Items with a record, restored ones included. */
+  /** Items finished: those with a record (restored ones included) and those that failed. */
   completed: number;
   total: number;
+  /** Of `completed`, the items that failed. */
   failed: number;
   /** Estimated time left, from this run's pace; null before the first item finishes. */
   etaSeconds: number | null;
@@ -50,6 +52,9 @@ export interface RunItemsResult {
 
 /** Failed items listed one by one in `errors`; the rest are counted (a 2k-context engine can fail hundreds of MMLU prompts). */
 const LISTED_ITEM_ERRORS = 10;
+
+/** When this many items are the first of a run to finish and all failed alike, the run stops (if more are left). */
+export const EARLY_STOP_FAILURES = 8;
 
 export async function runItems(options: RunItemsOptions): Promise<RunItemsResult> {
   const { items, checkpoint } = options;
@@ -92,8 +97,16 @@ export async function runItems(options: RunItemsOptions): Promise<RunItemsResult
     const done = result.evaluated + result.failed;
     const left = pending.length - done;
     const etaSeconds = result.evaluated === 0 ? null : ((performance.now() - started) / 1000 / done) * left;
-    options.onProgress?.({ completed: restored + result.evaluated, total, failed: result.failed, etaSeconds });
+    options.onProgress?.({ completed: restored + done, total, failed: result.failed, etaSeconds });
   };
+  const stopRun = (cause: unknown) => {
+    result.stopped = true;
+    result.cause ??= cause;
+    stop.abort(cause);
+  };
+  // Whether every item that failed so far failed like the first one (numbers aside).
+  let firstFailure: string | undefined;
+  let failedAlike = true;
 
   let next = 0;
   const worker = async () => {
@@ -105,16 +118,23 @@ export async function runItems(options: RunItemsOptions): Promise<RunItemsResult
         result.evaluated++;
       } catch (error) {
         if (isFatal(error, signal)) {
-          if (!result.stopped) {
-            result.stopped = true;
-            result.cause = options.signal.aborted ? options.signal.reason : error;
-            result.errors.push(`stopped at item ${item.key}: ${describeError(result.cause)}`);
-          }
-          stop.abort(error);
+          const cause = options.signal.aborted ? options.signal.reason : error;
+          if (!result.stopped) result.errors.push(`stopped at item ${item.key}: ${describeError(cause)}`);
+          stopRun(cause);
           return;
         }
         result.failed++;
-        if (result.failed <= LISTED_ITEM_ERRORS) result.errors.push(`item ${item.key}: ${describeError(error)}`);
+        const message = describeError(error);
+        if (result.failed <= LISTED_ITEM_ERRORS) result.errors.push(`item ${item.key}: ${message}`);
+        firstFailure ??= shapeOf(message);
+        failedAlike &&= shapeOf(message) === firstFailure;
+        if (failedAlike && result.evaluated === 0 && result.failed === EARLY_STOP_FAILURES && pending.length > EARLY_STOP_FAILURES) {
+          const cause = new KittError("BENCHMARK_FAILED", earlyStopMessage(message, pending.length - EARLY_STOP_FAILURES));
+          result.errors.unshift(cause.message);
+          report();
+          stopRun(cause);
+          return;
+        }
       }
       report();
     }
@@ -135,4 +155,17 @@ export async function runItems(options: RunItemsOptions): Promise<RunItemsResult
   }
   result.records = items.flatMap((item) => checkpoint.records[item.key] ?? []);
   return result;
+}
+
+/** A failure's message with its numbers left out, so that "request (1403 tokens)…" and "request (1517 tokens)…" count as alike. */
+function shapeOf(message: string): string {
+  return message.replace(/\d+(\.\d+)?/g, "#");
+}
+
+function earlyStopMessage(message: string, notRun: number): string {
+  const cause = /context/i.test(message) ? "start the engine with more context per request" : "fix its cause";
+  return (
+    `the first ${EARLY_STOP_FAILURES} items all failed with the same error, so the other ${notRun} were not run: ${message} ` +
+    `(${cause}, then run the test again)`
+  );
 }

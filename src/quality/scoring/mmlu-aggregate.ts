@@ -1,11 +1,12 @@
 /**
  * MMLU's breakdown: accuracy per subject and per category (stem, humanities, social sciences,
  * other), and overall as the micro-average over every question (each subject weighted by its
- * size, as the harness's group score with `weight_by_size` is).
+ * size, as the harness's group score with `weight_by_size` is). A category's and the overall
+ * standard error pool the subjects' variances, as the harness's groups do (`pooledStderr`).
  */
 import { KittError } from "../../errors.js";
 import type { MmluCategory } from "../data/mmlu.js";
-import { summarize, type MetricSummary, type ScoringMethod } from "./summary.js";
+import { mean, pooledStderr, summarize, type MetricSummary, type ScoringMethod } from "./summary.js";
 
 export interface MmluScore {
   subject: string;
@@ -26,21 +27,25 @@ export function aggregateMmlu(
   method: ScoringMethod,
 ): MmluBreakdown {
   const bySubject = new Map<string, number[]>();
-  const byCategory = new Map<MmluCategory, number[]>();
+  const byCategory = new Map<MmluCategory, string[]>();
   for (const { subject, score } of scores) {
     const category = categories.get(subject);
     if (category === undefined) throw new KittError("BENCHMARK_FAILED", `MMLU subject ${subject} has no category`);
+    if (!bySubject.has(subject)) push(byCategory, category, subject);
     push(bySubject, subject, score);
-    push(byCategory, category, score);
   }
   const subjects: Record<string, MetricSummary> = {};
   for (const [subject, values] of [...bySubject].sort(([a], [b]) => a.localeCompare(b))) subjects[subject] = summarize(metric, method, values);
+  const group = (members: readonly string[]): MetricSummary => {
+    const values = members.flatMap((subject) => bySubject.get(subject)!);
+    return { metric, method, value: mean(values), stderr: pooledStderr(members.map((subject) => subjects[subject]!)), count: values.length };
+  };
   const categoryScores: Partial<Record<MmluCategory, MetricSummary>> = {};
-  for (const [category, values] of byCategory) categoryScores[category] = summarize(metric, method, values);
-  return { overall: summarize(metric, method, scores.map((s) => s.score)), subjects, categories: categoryScores };
+  for (const [category, members] of byCategory) categoryScores[category] = group(members);
+  return { overall: group([...bySubject.keys()]), subjects, categories: categoryScores };
 }
 
-function push<K>(map: Map<K, number[]>, key: K, value: number): void {
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   const list = map.get(key);
   if (list === undefined) map.set(key, [value]);
   else list.push(value);

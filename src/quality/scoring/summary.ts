@@ -39,6 +39,18 @@ export function meanStderr(values: readonly number[]): number {
   return Math.sqrt(variance / n);
 }
 
+/**
+ * A group's standard error from its members' (lm-evaluation-harness's `pooled_sample_stderr`, which
+ * groups weighted by size use): the pooled sample variance Σ (nᵢ − 1)·nᵢ·seᵢ² / (N − k) of k members
+ * with N documents in all, then √(variance / N). NaN when a member's is NaN, as the harness reports
+ * N/A for the group when a member has none.
+ */
+export function pooledStderr(members: readonly Pick<MetricSummary, "stderr" | "count">[]): number {
+  const total = members.reduce((sum, { count }) => sum + count, 0);
+  const variance = members.reduce((sum, { stderr, count }) => sum + (count - 1) * count * stderr ** 2, 0) / (total - members.length);
+  return Math.sqrt(variance / total);
+}
+
 export function summarize(metric: string, method: ScoringMethod, scores: readonly number[]): MetricSummary {
   return { metric, method, value: mean(scores), stderr: meanStderr(scores), count: scores.length };
 }

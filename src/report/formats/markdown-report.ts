@@ -1,7 +1,7 @@
 /**
  * `kitt report --format md`: a suite run's `summary.md` (the same renderer), or a serving
- * run's summary — load and throughput, then each latency's mean, median and percentiles,
- * and one line per step for sweeps.
+ * run's summary — a warning when the client or its connections limited the run, load and
+ * throughput, then each latency's mean, median and percentiles, and one line per step for sweeps.
  */
 import type { JsonValue } from "../../bench/types.js";
 import { isObject } from "../../store/serve-record.js";
@@ -31,6 +31,12 @@ const OVERVIEW: ReadonlyArray<[key: string, label: string]> = [
   ["total_token_throughput", "Total token throughput (tok/s)"],
   ["max_output_tokens_per_s", "Peak output throughput (tok/s)"],
   ["peak_concurrent_requests", "Peak concurrent requests"],
+  ["target_request_rate", "Target request rate (req/s)"],
+  ["achieved_request_rate", "Achieved request rate: reached the server (req/s)"],
+  ["dispatched_request_rate", "Dispatched to connections (req/s)"],
+  ["send_lag_p99_ms", "Send lag p99 (ms)"],
+  ["connection_wait_p99_ms", "Connection wait p99 (ms)"],
+  ["connection_failures", "Requests that never reached the server"],
 ];
 
 export function renderMarkdownReport(report: ParsedReport): string {
@@ -43,6 +49,7 @@ function renderServeMarkdown(label: string, serve: Record<string, JsonValue>, co
   const model = isObject(config?.model) ? config.model.name : serve.model_id;
   const lines = [`# kitt serving benchmark: ${label}`, "", "| | |", "|---|---|"];
   lines.push(`| Model | ${cell(model)} |`, `| Engine | ${cell(engine)} |`, `| Date | ${cell(serve.date)} |`, "");
+  lines.push(...bottleneckNote(serve));
   lines.push("## Load and throughput", "", "| Metric | Value |", "|---|---|");
   for (const [key, name] of OVERVIEW) if (key in serve) lines.push(`| ${name} | ${cell(serve[key])} |`);
   lines.push("", "## Latency (ms)", "");
@@ -54,14 +61,32 @@ function renderServeMarkdown(label: string, serve: Record<string, JsonValue>, co
     lines.push(`| ${title} | ${cells.map(cell).join(" | ")} |`);
   }
   if (Array.isArray(serve.runs)) {
-    lines.push("", `## ${String(serve.mode ?? "sweep")} steps`, "", "| Step | Kind | Rate (req/s) | Completed | Output tok/s | Median TTFT (ms) | Median TPOT (ms) |", "|---|---|---|---|---|---|---|");
+    lines.push(
+      "",
+      `## ${String(serve.mode ?? "sweep")} steps`,
+      "",
+      "| Step | Kind | Rate (req/s) | Completed | Output tok/s | Median TTFT (ms) | Median TPOT (ms) | Client-limited |",
+      "|---|---|---|---|---|---|---|---|",
+    );
     serve.runs.filter(isObject).forEach((step, index) => {
-      const cells = [step.kind, step.rate, step.completed, step.output_throughput, step.median_ttft_ms, step.median_tpot_ms];
+      const limited = step.client_bottleneck === undefined ? null : step.client_bottleneck ? "yes" : "no";
+      const cells = [step.kind, step.rate, step.completed, step.output_throughput, step.median_ttft_ms, step.median_tpot_ms, limited];
       lines.push(`| ${index + 1} | ${cells.map(cell).join(" | ")} |`);
     });
   }
   lines.push("");
   return lines.join("\n");
+}
+
+/** A quoted warning, with the reasons, when the client or its connections limited the run. */
+function bottleneckNote(serve: Record<string, JsonValue>): string[] {
+  if (serve.client_bottleneck !== true) return [];
+  const reasons = Array.isArray(serve.client_bottleneck_reasons) ? serve.client_bottleneck_reasons.map(String) : [];
+  return [
+    "> **The client or its connections limited this run, not only the engine.** TTFT and E2EL count from the hand-over to a connection, so they include any wait for one.",
+    ...reasons.map((reason) => `> - ${reason}`),
+    "",
+  ];
 }
 
 /** vLLM labels percentiles by their number: `p99_ttft_ms`, `p99.9_ttft_ms`. */

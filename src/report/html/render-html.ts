@@ -1,7 +1,8 @@
 /**
  * `kitt report --format html`: one self-contained page — uPlot's script and stylesheet and the
  * chart data are all inline, so the file opens offline and can be mailed or archived as is.
- * A chart without data says why ("not measured: …") instead of drawing an empty axis.
+ * A chart without data says why ("not measured: …") instead of drawing an empty axis; a serving
+ * run the client or its connections limited says so above everything else.
  */
 import type { JsonValue } from "../../bench/types.js";
 import { isObject } from "../../store/serve-record.js";
@@ -23,6 +24,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .meta { color: #555; }
 .note { color: #666; font-size: 12px; margin: 4px 0 0; }
 .missing { color: #8a6d3b; background: #fcf8e3; border: 1px solid #faebcc; padding: 10px 14px; }
+.bottleneck { color: #8a3b12; background: #fdf0e6; border: 1px solid #f0c8a8; padding: 10px 14px; }
 `;
 
 export function renderHtmlReport(input: ReportDocuments): string {
@@ -42,6 +44,7 @@ export function renderHtmlReport(input: ReportDocuments): string {
     "<body>",
     `<h1>${escapeHtml(title)}</h1>`,
     `<p class="meta">${escapeHtml(describeRun(report))}</p>`,
+    bottleneckNote(report),
     keyMetricsTable(report),
     ...charts.map(chartSection),
     `<script type="application/json" id="kitt-report-data">${JSON.stringify({ charts }).replace(/</g, "\\u003c")}</script>`,
@@ -75,12 +78,41 @@ function keyMetricsTable(report: ParsedReport): string {
     for (const key of headlines(test) ?? []) rows.push([label, key, formatSpread(spread, key)]);
   }
   if (report.serve) {
-    const keys = [...(headlines("serve") ?? []), "failed", "median_e2el_ms", "p99_ttft_ms", "total_token_throughput"];
+    const keys = [
+      ...(headlines("serve") ?? []),
+      "failed",
+      "median_e2el_ms",
+      "p99_ttft_ms",
+      "total_token_throughput",
+      "achieved_request_rate",
+      "connection_wait_p99_ms",
+      "connection_failures",
+    ];
     for (const key of keys) if (key in report.serve) rows.push(["serve", key, report.serve[key]]);
   }
   if (rows.length === 0) return "";
   const body = rows.map(([test, key, value]) => `<tr><td>${escapeHtml(test)}</td><td>${escapeHtml(key)}</td><td class="num">${escapeHtml(formatMetric(value))}</td></tr>`);
   return ["<h2>Key metrics</h2>", "<table>", "<tr><th>test</th><th>metric</th><th>value</th></tr>", ...body, "</table>"].join("\n");
+}
+
+/** A serving run (or sweep step) the client or its connections limited, with the reasons. */
+function bottleneckNote(report: ParsedReport): string {
+  const serve = report.serve;
+  if (!serve) return "";
+  const steps = Array.isArray(serve.runs) ? serve.runs.filter(isObject) : [serve];
+  const limited = steps.flatMap((step, index) => {
+    if (step.client_bottleneck !== true) return [];
+    const reasons = Array.isArray(step.client_bottleneck_reasons) ? step.client_bottleneck_reasons.map(String) : [];
+    const label = steps.length > 1 ? `step ${index + 1} (${text(step.kind)}): ` : "";
+    return reasons.map((reason) => `<li>${escapeHtml(label + reason)}</li>`);
+  });
+  if (limited.length === 0) return "";
+  return [
+    '<div class="bottleneck" data-client-bottleneck="true">',
+    "<strong>The client or its connections limited this run, not only the engine.</strong> TTFT and E2EL count from the hand-over to a connection, so they include any wait for one.",
+    `<ul>${limited.join("")}</ul>`,
+    "</div>",
+  ].join("\n");
 }
 
 function chartSection(chart: ReportChart): string {

@@ -30,6 +30,7 @@ function syntheticRecord(
     index,
     scheduledMs: index * 7.3,
     sentMs,
+    writtenMs: sentMs,
     success: !failure,
     ttftMs: chunkMs[0] as number,
     ttftContentMs: roleChunk ? (chunkMs[1] as number) : (chunkMs[0] as number),
@@ -41,6 +42,7 @@ function syntheticRecord(
     clientOutputTokens,
     requestedOutputTokens: clientOutputTokens + (random.uniform() < 0.1 ? 1 : 0),
     serverPromptTokens: random.uniform() < 0.5 ? 100 + index : 101 + index,
+    generatedText: null,
     error: failure ? { kind: random.uniform() < 0.5 ? "http" : "timeout", message: "failed" } : null,
   };
 }

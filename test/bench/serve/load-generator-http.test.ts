@@ -95,6 +95,7 @@ function collector(): TransportHandler & { result: Promise<{ status: number; bod
     onStart(abort: (reason: Error) => void) {
       handler.abort = abort;
     },
+    onRequestWritten() {},
     onResponseStart(code: number) {
       status = code;
     },

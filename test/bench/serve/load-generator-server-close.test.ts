@@ -40,6 +40,7 @@ function send(transport: ReturnType<typeof createTransport>): Promise<string> {
       { path: "/v1/completions", headers: { "content-type": "application/json" }, body: "{}" },
       {
         onStart: () => undefined,
+        onRequestWritten: () => undefined,
         onResponseStart: () => undefined,
         onResponseData: (bytes: Buffer) => void (body += bytes.toString()),
         onResponseEnd: () => resolve(body.includes("[DONE]") ? "ok" : "incomplete"),

@@ -21,7 +21,7 @@ function requests(count: number): ServeRequest[] {
 function comparable(records: RequestRecord[]): unknown[] {
   return records
     .sort((a, b) => a.index - b.index)
-    .map(({ sentMs: _s, ttftMs: _t, ttftContentMs: _c, e2elMs: _e, chunkMs, ...rest }) => ({ ...rest, chunks: chunkMs.length }));
+    .map(({ sentMs: _s, writtenMs: _w, ttftMs: _t, ttftContentMs: _c, e2elMs: _e, chunkMs, ...rest }) => ({ ...rest, chunks: chunkMs.length }));
 }
 
 describe("worker threads", () => {

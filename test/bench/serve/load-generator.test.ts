@@ -172,7 +172,7 @@ describe("load generator", () => {
 
   it("gives the same records through undici as through its own connections", async () => {
     const sent = prompts("ok 4", "late 3", "http", "error", "empty");
-    const comparable = (records: RequestRecord[]) => records.map(({ sentMs: _s, ttftMs: _t, ttftContentMs: _c, e2elMs: _e, chunkMs, ...rest }) => ({ ...rest, chunks: chunkMs.length }));
+    const comparable = (records: RequestRecord[]) => records.map(({ sentMs: _s, writtenMs: _w, ttftMs: _t, ttftContentMs: _c, e2elMs: _e, chunkMs, ...rest }) => ({ ...rest, chunks: chunkMs.length }));
     const fast = await run(sent, { transport: "fast" });
     const undici = await run(sent, { transport: "undici" });
     expect(comparable(undici.records)).toEqual(comparable(fast.records));
@@ -267,6 +267,7 @@ describe("records writer", () => {
     index: 0,
     scheduledMs: 1,
     sentMs: 1.5,
+    writtenMs: 1.5,
     success: true,
     ttftMs: 10,
     ttftContentMs: 10,
@@ -278,6 +279,7 @@ describe("records writer", () => {
     clientOutputTokens: 100,
     requestedOutputTokens: 100,
     serverPromptTokens: 8,
+    generatedText: null,
     error: null,
   };
 
@@ -296,6 +298,20 @@ describe("records writer", () => {
       expect(lines).toHaveLength(2_001);
       expect(JSON.parse(lines[2_000] as string)).toEqual({ ...record, index: 2_000 });
       expect(writer.count).toBe(2_001);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it("puts a lone record on disk within a quarter second, before the file is closed (what a kill -9 keeps)", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "kitt-records-"));
+    const path = join(folder, "records.jsonl");
+    try {
+      const writer = await RecordsWriter.open(path);
+      writer.write({ ...record, index: 7 });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(readFileSync(path, "utf8")).toBe(`${JSON.stringify({ ...record, index: 7 })}\n`);
+      await writer.close();
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

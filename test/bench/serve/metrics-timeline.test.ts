@@ -10,6 +10,7 @@ function request(sentMs: number, chunkMs: number[], chunkTokens: number[] | null
     index: 0,
     scheduledMs: null,
     sentMs,
+    writtenMs: sentMs,
     success: true,
     ttftMs: chunkMs[0] as number,
     ttftContentMs: chunkMs[0] as number,
@@ -21,6 +22,7 @@ function request(sentMs: number, chunkMs: number[], chunkTokens: number[] | null
     clientOutputTokens: tokens,
     requestedOutputTokens: tokens,
     serverPromptTokens: null,
+    generatedText: null,
     error: null,
   };
 }

@@ -24,6 +24,7 @@ function completed(fields: CompletedFields): RequestRecord {
     index: fields.index,
     scheduledMs: fields.scheduledMs ?? null,
     sentMs: fields.sentMs,
+    writtenMs: fields.sentMs,
     success: true,
     ttftMs: fields.chunkMs[0] ?? null,
     ttftContentMs: fields.ttftContentMs === undefined ? (fields.chunkMs[0] ?? null) : fields.ttftContentMs,
@@ -35,6 +36,7 @@ function completed(fields: CompletedFields): RequestRecord {
     clientOutputTokens: fields.clientOutputTokens,
     requestedOutputTokens: fields.requestedOutputTokens,
     serverPromptTokens: fields.serverPromptTokens ?? null,
+    generatedText: null,
     error: null,
   };
 }
@@ -45,6 +47,7 @@ function failed(index: number, kind: RequestErrorKind, sentMs: number, scheduled
     index,
     scheduledMs,
     sentMs,
+    writtenMs: sentMs,
     success: false,
     ttftMs: 5,
     ttftContentMs: 5,
@@ -56,6 +59,7 @@ function failed(index: number, kind: RequestErrorKind, sentMs: number, scheduled
     clientOutputTokens: 2,
     requestedOutputTokens: 3,
     serverPromptTokens: 999,
+    generatedText: null,
     error: { kind, message: `${kind} failure` },
   };
 }
@@ -175,7 +179,12 @@ describe("computeServeMetrics on a hand-computed run", () => {
 
   it("reports pacing: target, achieved rate and send lag", () => {
     expect(metrics.target_request_rate).toBe(2);
-    expect(metrics.achieved_request_rate).toBeCloseTo(6 / 3.001, 12); // 6 sends, last at 3001 ms
+    // Every request here was written to its connection as it was handed over, and reached the server.
+    expect(metrics.achieved_request_rate).toBeCloseTo(6 / 3.001, 12); // 6 requests, the last written at 3001 ms
+    expect(metrics.dispatched_request_rate).toBeCloseTo(6 / 3.001, 12);
+    expect(metrics.connection_wait_max_ms).toBe(0);
+    expect(metrics.connection_failures).toBe(0);
+    expect(metrics.client_bottleneck).toBe(false);
     // lags 2 1 10 4 0 1, failed sends included → sorted 0 1 1 2 4 10
     expect(metrics.send_lag_p50_ms).toBe(1.5); // rank 2.5
     expect(metrics.send_lag_p99_ms).toBe(9.700000000000001); // rank 4.95 → 4 + 0.95 · 6
@@ -205,8 +214,10 @@ describe("computeServeMetrics on a hand-computed run", () => {
         `mean_${name}_ms`, `median_${name}_ms`, `std_${name}_ms`,
         `p50_${name}_ms`, `p90_${name}_ms`, `p95_${name}_ms`, `p99_${name}_ms`,
       ]),
-      "output_tokens_source", "target_request_rate", "achieved_request_rate",
-      "send_lag_p50_ms", "send_lag_p99_ms", "send_lag_max_ms", "littles_law_concurrency",
+      "output_tokens_source", "target_request_rate", "achieved_request_rate", "dispatched_request_rate",
+      "send_lag_p50_ms", "send_lag_p99_ms", "send_lag_max_ms",
+      "connection_wait_p50_ms", "connection_wait_p99_ms", "connection_wait_max_ms", "connection_failures",
+      "client_bottleneck", "client_bottleneck_reasons", "littles_law_concurrency",
       "peak_concurrent_requests", "osl_mismatch_count", "usage_discrepancy", "errors_by_kind", "client",
     ]);
   });

@@ -10,7 +10,7 @@ describe("self-test", () => {
 
   it("measures the client's ceiling against a zero-latency server in its own process", async () => {
     const result = await runSelftest({ mode: "zero-latency", requests: 400, outputTokens: 16, maxConcurrency: 16, warmupRequests: 50 });
-    expect(result).toMatchObject({ mode: "zero-latency", requests: 400, completed: 400, failed: 0, dispatchRateRatio: null, serverTokenInterval: null });
+    expect(result).toMatchObject({ mode: "zero-latency", requests: 400, completed: 400, failed: 0, achievedRateRatio: null, serverTokenInterval: null });
     expect(result.requestThroughput).toBeGreaterThan(50);
     expect(result.chunkThroughput).toBeCloseTo(result.requestThroughput * 16, 0);
     expect(result.serverMaxInFlight).toBeLessThanOrEqual(16);
@@ -44,7 +44,7 @@ describe("self-test", () => {
     expect(result.metrics.mean_tpot_ms).toBeGreaterThan(interval * 0.8);
     expect(result.metrics.mean_tpot_ms).toBeLessThan(interval * 1.2);
     expect(result.metrics.mean_ttft_ms).toBeGreaterThanOrEqual(50);
-    expect(result.dispatchRateRatio).toBeGreaterThan(0.5);
+    expect(result.achievedRateRatio).toBeGreaterThan(0.5);
     expect(result.metrics.send_lag_p50_ms).toBeGreaterThanOrEqual(0);
   });
 

@@ -15,6 +15,7 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareEngine } from "../../../src/engines/launch.js";
+import { requestCapacity } from "../../../src/engines/model-context.js";
 import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { loadHellaswagData, loadMmluData } from "../../../src/quality/data/task-data.js";
 import { qualityEngine } from "../../../src/quality/engine/quality-engine.js";
@@ -148,7 +149,8 @@ describe.skipIf(!vocabFile)("log-likelihood requests as lm-evaluation-harness's 
     it.each(["vllm", "sglang"] as const)("%s: the harness's request bodies and scores", async (name) => {
       server.maxModelLen = maxModelLen;
       const engine = await engineFor(name);
-      const quality = await qualityEngine(engine, { addBosToken: addBos });
+      // The context the engine reports (vLLM's and SGLang's max_model_len), as the quality tests read it.
+      const quality = qualityEngine(engine, { addBosToken: addBos, contextLength: (await requestCapacity(engine)).context });
       let cut = 0;
       for (const item of items) {
         server.scored.length = 0;

@@ -109,6 +109,20 @@ describe("quality benchmarks", () => {
     expect(forced.metrics).toMatchObject({ method: "lettered_generation", prompt: "lettered", n: 2 });
   });
 
+  it("record the lm-evaluation-harness release they follow, as the README states it, beside the method and data source", async () => {
+    const outcomes = [
+      await run(mmluBenchmark, "vllm", { data_dir: dataDir("mmlu"), shots: 0 }),
+      await run(mmluBenchmark, "llama_cpp", { data_dir: dataDir("mmlu"), shots: 0 }),
+      await run(truthfulqaBenchmark, "vllm", { data_dir: dataDir("truthfulqa") }),
+      await run(hellaswagBenchmark, "vllm", { data_dir: dataDir("hellaswag"), shots: 0 }),
+      await run(gsm8kBenchmark, "emulated-vllm", { data_dir: dataDir("gsm8k"), shots: 0, max_gen_tokens: 4 }),
+    ];
+    for (const { metrics } of outcomes) {
+      expect(metrics).toMatchObject({ harness_version: "0.4.12", method: expect.any(String), data_source: expect.any(String) });
+    }
+    expect(readFileSync(join(process.cwd(), "README.md"), "utf8")).toContain("lm-evaluation-harness v0.4.12");
+  });
+
   it("refuses a method the engine cannot give, before asking it anything", async () => {
     const before = server.requests.length;
     await expect(run(mmluBenchmark, "llama_cpp", { data_dir: dataDir("mmlu"), method: "loglikelihood" })).rejects.toThrow(/needs prompt log-probabilities/);

@@ -65,8 +65,8 @@ describe.each(ENGINES)("log-likelihood tasks on the %s emulator", (name: Name) =
     // vLLM and SGLang get the harness's token ids (no BOS unless add_bos_token); TGI takes text only.
     expect(outcome.metrics).toMatchObject(
       name === "tgi"
-        ? { prompt_encoding: "text", add_bos_token: null, context_length: null }
-        : { prompt_encoding: "token_ids", add_bos_token: false, context_length: 4096 },
+        ? { prompt_encoding: "text", add_bos_token: null, request_context: null }
+        : { prompt_encoding: "token_ids", add_bos_token: false, request_context: 4096 },
     );
     expect(outcome.metrics).toMatchObject({ truncate: "left", truncated_prompts: 0 });
     expect(outcome.metrics.n).toBeGreaterThan(0);

@@ -55,7 +55,7 @@ describe.each(CASES)("$method on the $engine emulator with a 32-token context", 
     const outcome = await run({});
     expect(outcome.errors).toEqual([]);
     expect(outcome.passed).toBe(true);
-    expect(outcome.metrics).toMatchObject({ method, truncate: "left", context_length: CONTEXT, failed: 0 });
+    expect(outcome.metrics).toMatchObject({ method, truncate: "left", request_context: CONTEXT, failed: 0 });
     expect(outcome.metrics.truncated_prompts).toBeGreaterThan(0);
     expect(outcome.metrics.truncated_prompts).toBeLessThanOrEqual(outcome.metrics.n as number);
   });

@@ -1,0 +1,71 @@
+/**
+ * A SQLite file for kysely: WAL (readers never wait for the writer), a busy timeout (a second
+ * writer waits, up to the query timeout, instead of failing) and foreign keys (cascading
+ * deletes). A file that is not a SQLite database, or one whose pages are damaged, is reported
+ * whenever SQLite notices — on open or at any later statement — never overwritten.
+ */
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import Database from "better-sqlite3";
+import type { SqliteDatabase, SqliteStatement } from "kysely";
+import { KittError } from "../errors.js";
+import { formatSeconds, QUERY_TIMEOUT_VARIABLE, type DatabaseTimeouts } from "./database-timeouts.js";
+
+export function openSqliteFile(path: string, timeouts: DatabaseTimeouts): SqliteDatabase {
+  mkdirSync(dirname(path), { recursive: true });
+  let database: Database.Database | undefined;
+  try {
+    database = new Database(path);
+    database.pragma(`busy_timeout = ${Math.round(timeouts.queryMs)}`);
+    database.pragma("journal_mode = WAL");
+    database.pragma("foreign_keys = ON");
+    database.pragma("synchronous = NORMAL");
+    // Reads the schema: fails here, before any write, when the file is not a database.
+    database.prepare("SELECT count(*) FROM sqlite_master").get();
+  } catch (error) {
+    database?.close();
+    throw sqliteFailure(error, path, timeouts) ?? new KittError("STORAGE_FAILED", `cannot open the database ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return reportingFailures(database, path, timeouts);
+}
+
+/** A damaged file is reported as such, whatever SQLite was doing when it found out. */
+export function corruptDatabase(path: string, cause?: unknown): KittError {
+  return new KittError("STORAGE_FAILED", `${path} is not a kitt database or is corrupt; kitt left it untouched (move it aside to start a new one)`, { cause });
+}
+
+/** The KittError for SQLite's failures that are the file's or the machine's, not kitt's; undefined for the rest. */
+function sqliteFailure(error: unknown, path: string, timeouts: DatabaseTimeouts): KittError | undefined {
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== "string") return undefined;
+  if (code === "SQLITE_NOTADB" || code.startsWith("SQLITE_CORRUPT")) return corruptDatabase(path, error);
+  if (code.startsWith("SQLITE_BUSY")) {
+    return new KittError("STORAGE_FAILED", `the database ${path} stayed locked by another writer for ${formatSeconds(timeouts.queryMs)} (${QUERY_TIMEOUT_VARIABLE})`, { cause: error });
+  }
+  if (/^SQLITE_(IOERR|FULL|READONLY|CANTOPEN|PERM)/.test(code)) {
+    return new KittError("STORAGE_FAILED", `cannot use the database ${path}: ${(error as Error).message}`, { cause: error });
+  }
+  return undefined;
+}
+
+function reportingFailures(database: Database.Database, path: string, timeouts: DatabaseTimeouts): SqliteDatabase {
+  const guard = <T>(work: () => T): T => {
+    try {
+      return work();
+    } catch (error) {
+      throw sqliteFailure(error, path, timeouts) ?? error;
+    }
+  };
+  return {
+    close: () => database.close(),
+    prepare(sql): SqliteStatement {
+      const statement = guard(() => database.prepare(sql));
+      return {
+        reader: statement.reader,
+        all: (parameters) => guard(() => statement.all(parameters)),
+        run: (parameters) => guard(() => statement.run(parameters)),
+        iterate: (parameters) => guard(() => statement.iterate(parameters)),
+      };
+    },
+  };
+}
