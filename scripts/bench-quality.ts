@@ -4,9 +4,11 @@
  * runtime, so the emulator does not share kitt's event loop). Target: under 60 s.
  *
  * Both ways MMLU is scored on a vLLM-like engine are timed, one after the other:
- * - `loglikelihood`: four echoed-prompt requests per question (one per answer letter), the
- *   harness's own method;
- * - `top_k_letters`: one request per question reading the letters from the first token's top-k.
+ * - `loglikelihood`: the harness's own method: five tokenize requests per question (the context
+ *   and each whole string), then the four answer letters' prompts as token ids in one batched
+ *   echoed-prompt request;
+ * - `top_k_letters`: a tokenize request checking the prompt fits, then one request reading the
+ *   letters from the first token's top-k.
  * Each run writes its checkpoint and compressed per-item outputs as a real run does. Beside the
  * time, the CPU seconds of kitt's process and of the emulator's (Linux: from /proc) show who kept
  * the machine busy: on a small machine the two share its cores.

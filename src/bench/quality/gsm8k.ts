@@ -20,7 +20,7 @@ export const gsm8kBenchmark: Benchmark<typeof gsm8kConfigSchema> = {
   version: "1.0.0",
   description: "GSM8K grade-school maths by greedy generation: exact match after the strict and flexible filters.",
   configSchema: gsm8kConfigSchema,
-  headlineMetrics: ["method", "exact_match_strict", "exact_match_flexible", "n"],
+  headlineMetrics: ["method", "exact_match_strict", "exact_match_flexible", "n", "truncated_prompts"],
   run: (ctx) =>
     runQualityBenchmark(ctx, "gsm8k", async (engine, method) => {
       const { config } = ctx;

@@ -21,7 +21,7 @@ export const hellaswagBenchmark: Benchmark<typeof hellaswagConfigSchema> = {
   version: "1.0.0",
   description: "HellaSwag sentence completion: acc and acc_norm by log-likelihood, or the lettered fallback (lettered_acc).",
   configSchema: hellaswagConfigSchema,
-  headlineMetrics: ["method", "acc_norm", "acc", "lettered_acc", "n"],
+  headlineMetrics: ["method", "acc_norm", "acc", "lettered_acc", "n", "truncated_prompts"],
   run: (ctx) =>
     runQualityBenchmark(ctx, "hellaswag", async (engine, method) => {
       const { config } = ctx;

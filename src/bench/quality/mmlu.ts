@@ -20,7 +20,7 @@ export const mmluBenchmark: Benchmark<typeof mmluConfigSchema> = {
   version: "1.0.0",
   description: "MMLU multiple choice (lm-evaluation-harness prompts): accuracy overall, per subject and per category.",
   configSchema: mmluConfigSchema,
-  headlineMetrics: ["method", "acc", "exact_match", "n"],
+  headlineMetrics: ["method", "acc", "exact_match", "n", "truncated_prompts"],
   run: (ctx) =>
     runQualityBenchmark(ctx, "mmlu", async (engine, method) => {
       const { config } = ctx;

@@ -8,6 +8,7 @@ import { baseTestConfigSchema } from "../../config/suite-schema.js";
 import { DATA_SOURCES } from "../../quality/data/resolve.js";
 import { DEFAULT_SAMPLE_SEED, type Selection } from "../../quality/data/selection.js";
 import { DEFAULT_MAX_GEN_TOKENS } from "../../quality/engine/greedy.js";
+import { TRUNCATE_MODES } from "../../quality/engine/prompt-window.js";
 import { DEFAULT_TOP_K } from "../../quality/engine/top-k.js";
 
 export const SCORING_METHODS = ["loglikelihood", "top_k_letters", "generation", "lettered_generation"] as const;
@@ -38,6 +39,10 @@ export const qualityConfigSchema = baseTestConfigSchema.extend({
   top_k: z.number().int().positive().default(DEFAULT_TOP_K),
   /** Longest generation, for the generating methods. */
   max_gen_tokens: z.number().int().positive().default(DEFAULT_MAX_GEN_TOKENS),
+  /** `left`: prompts longer than the engine's context lose their oldest tokens, as in the harness; `never`: sent whole (the item fails). */
+  truncate: z.enum(TRUNCATE_MODES).default("left"),
+  /** Log-likelihood requests start with the tokenizer's BOS (lm-evaluation-harness's `add_bos_token`, off by default). */
+  add_bos_token: z.boolean().default(false),
 });
 export type QualityConfig = z.output<typeof qualityConfigSchema>;
 

@@ -14,7 +14,7 @@ import type { TaskDataOptions } from "../../quality/data/task-data.js";
 import type { ScoringMethod } from "../../quality/scoring/summary.js";
 import type { QualityPlan } from "../../quality/run/plan.js";
 import { runPlan } from "../../quality/run/run-plan.js";
-import type { BenchmarkContext, BenchmarkOutcome } from "../types.js";
+import type { BenchmarkContext, BenchmarkOutcome, Metrics } from "../types.js";
 import { warmUp } from "../warmup.js";
 import type { QualityConfig } from "./quality-config.js";
 
@@ -32,10 +32,16 @@ export async function runQualityBenchmark(
 ): Promise<BenchmarkOutcome> {
   const { config } = ctx;
   const method = chooseMethod(kind, ctx.engine.spec.capabilities, config.method);
-  const engine = qualityEngine(ctx.engine, { maxGenTokens: config.max_gen_tokens });
   const capacity = await requestCapacity(ctx.engine);
+  const engine = qualityEngine(ctx.engine, {
+    maxGenTokens: config.max_gen_tokens,
+    truncate: config.truncate,
+    addBosToken: config.add_bos_token,
+    contextLength: capacity.context,
+  });
   const built = await build(engine, method);
   const warmupTimes = await warmUp(ctx);
+  const prompts = promptMetrics(engine, method, config);
   const run = await runPlan({
     plan: built.plan,
     engine,
@@ -48,6 +54,9 @@ export async function runQualityBenchmark(
       sample_seed: config.sample === undefined ? null : config.sample_seed,
       top_k: config.top_k,
       max_gen_tokens: config.max_gen_tokens,
+      // Prompts are cut to this context, so another one gives other records.
+      request_context: capacity.context ?? null,
+      ...prompts,
     },
     signal: ctx.signal,
     concurrency: itemConcurrency(ctx.engine, capacity, config.concurrency),
@@ -69,7 +78,7 @@ export async function runQualityBenchmark(
   return {
     // Which harness's definitions the scores follow, and where the documents came from (a folder,
     // or hub:<repo>@<revision>), beside the scores.
-    metrics: { ...metrics, harness_version: HARNESS_VERSION, ...(typeof source === "string" ? { data_source: source } : {}) },
+    metrics: { ...metrics, ...prompts, harness_version: HARNESS_VERSION, ...(typeof source === "string" ? { data_source: source } : {}) },
     errors: run.errors,
     warmupTimes,
     passed: run.errors.length === 0 && !run.stopped,
@@ -87,6 +96,18 @@ export async function runQualityBenchmark(
 export function itemConcurrency(engine: Engine, capacity: RequestCapacity, requested: number | undefined): number {
   const wanted = requested ?? capacity.slots ?? engine.spec.capabilities.busyConcurrency;
   return Math.min(wanted, capacity.slots ?? wanted);
+}
+
+/**
+ * How prompts reached the engine, beside the scores (and in the checkpoint hash: they change the
+ * records): the truncation setting; for log-likelihoods, whether requests carried token ids
+ * (`add_bos_token` as set) or text the engine tokenized with its own BOS.
+ */
+function promptMetrics(engine: QualityEngine, method: ScoringMethod, config: QualityConfig): Metrics {
+  const metrics: Metrics = { truncate: config.truncate };
+  if (method !== "loglikelihood" || engine.promptEncoding === undefined) return metrics;
+  const tokenIds = engine.promptEncoding === "token_ids";
+  return { ...metrics, prompt_encoding: engine.promptEncoding, add_bos_token: tokenIds ? config.add_bos_token : null };
 }
 
 /**

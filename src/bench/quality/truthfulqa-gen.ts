@@ -21,7 +21,7 @@ export const truthfulqaGenBenchmark: Benchmark<typeof truthfulqaGenConfigSchema>
   version: "1.0.0",
   description: "TruthfulQA by greedy generation: BLEU and ROUGE against true vs false answers (max, diff, acc), as lm-evaluation-harness.",
   configSchema: truthfulqaGenConfigSchema,
-  headlineMetrics: ["method", "bleu_acc", "rouge1_acc", "rougeL_acc", "bleu_max", "n"],
+  headlineMetrics: ["method", "bleu_acc", "rouge1_acc", "rougeL_acc", "bleu_max", "n", "truncated_prompts"],
   run: (ctx) =>
     runQualityBenchmark(ctx, "truthfulqa_gen", async (engine, method) => {
       const { config } = ctx;

@@ -19,7 +19,7 @@ export const truthfulqaBenchmark: Benchmark<typeof truthfulqaConfigSchema> = {
   version: "1.0.0",
   description: "TruthfulQA multiple choice: mc1 and mc2 by log-likelihood, or the lettered fallback (lettered_acc).",
   configSchema: truthfulqaConfigSchema,
-  headlineMetrics: ["method", "mc1", "mc2", "lettered_acc", "n"],
+  headlineMetrics: ["method", "mc1", "mc2", "lettered_acc", "n", "truncated_prompts"],
   run: (ctx) =>
     runQualityBenchmark(ctx, "truthfulqa", async (engine, method) => {
       const { config } = ctx;

@@ -1,9 +1,9 @@
 /**
- * Engines return the log-probabilities of every prompt token; the continuation's are the trailing
- * tokens whose texts cover its characters (counted from the end, so a leading BOS token or any
- * prefix the engine adds does not matter). A token that straddles the context/continuation
- * boundary counts as continuation: lm-evaluation-harness tokenizes the two apart, so its sum can
- * differ there, which the harness's own trailing-space rule makes rare.
+ * Engines return the log-probabilities of every prompt token. Sent as token ids, the
+ * continuation is the known span of its ids (`tokenSpanLogprob`). Sent as text (TGI), it is the
+ * trailing tokens whose texts cover its characters (counted from the end, so a leading BOS token
+ * or any prefix the engine adds does not matter), and a token that straddles the
+ * context/continuation boundary counts as continuation.
  */
 import { KittError } from "../../errors.js";
 
@@ -36,6 +36,8 @@ export interface ContinuationLogprob {
   isGreedy: boolean | null;
   /** How many tokens the continuation took. */
   tokens: number;
+  /** Whether the prompt lost its oldest tokens to fit the engine's context. */
+  truncated: boolean;
 }
 
 export function continuationLogprob(promptTokens: PromptTokens, continuation: string, engine: string): ContinuationLogprob {
@@ -50,6 +52,18 @@ export function continuationLogprob(promptTokens: PromptTokens, continuation: st
   if (covered < continuation.length) {
     throw new KittError("ENGINE_REQUEST_FAILED", `${engine} returned prompt tokens shorter than the continuation "${continuation.slice(0, 40)}"`);
   }
+  return summed(chosen, engine);
+}
+
+/** The `count` prompt tokens from position `first` on: a continuation sent as ids. */
+export function tokenSpanLogprob(promptTokens: PromptTokens, first: number, count: number, engine: string): ContinuationLogprob {
+  if (promptTokens.count < first + count) {
+    throw new KittError("ENGINE_REQUEST_FAILED", `${engine} returned ${promptTokens.count} prompt tokens for a prompt of ${first + count} token ids`);
+  }
+  return summed(Array.from({ length: count }, (_, i) => promptTokens.at(first + i)), engine);
+}
+
+function summed(chosen: readonly PromptToken[], engine: string): ContinuationLogprob {
   let logprob = 0;
   let isGreedy: boolean | null = true;
   for (const token of chosen) {
@@ -58,5 +72,5 @@ export function continuationLogprob(promptTokens: PromptTokens, continuation: st
     if (token.greedy === null) isGreedy = null;
     else if (isGreedy !== null && !token.greedy) isGreedy = false;
   }
-  return { logprob, isGreedy, tokens: chosen.length };
+  return { logprob, isGreedy, tokens: chosen.length, truncated: false };
 }

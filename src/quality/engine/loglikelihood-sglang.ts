@@ -1,24 +1,23 @@
 /**
- * SGLang: its OpenAI route ignores `echo`, so the native `/generate` is used with
- * `return_logprob, logprob_start_len: 0, top_logprobs_num: 1, return_text_in_logprobs`:
- * `meta_info.input_token_logprobs` is `[logprob, token_id, text]` per prompt token (the first
- * logprob null) and `input_top_logprobs` the best alternatives per position. A list of prompts
- * in `text` is one batch, answered by a list of results in the same order.
+ * SGLang: its OpenAI route ignores `echo`, so the native `/generate` is used, in the body
+ * lm-evaluation-harness's `sglang-generate` sends: `input_ids` (a list of id lists is one batch,
+ * answered by a list of results in the same order), `return_logprob, logprob_start_len: 0,
+ * top_logprobs_num: 1`. `meta_info.input_token_logprobs` is `[logprob, token_id, text]` per prompt
+ * token (the first logprob null) and `input_top_logprobs` the best alternatives per position.
  */
 import { KittError } from "../../errors.js";
 import { asRecord } from "../../protocols/json-fields.js";
 import { promptTokenList, type PromptTokens } from "./continuation-tokens.js";
 
-export function sglangLoglikelihoodRequest(prompt: string | readonly string[]) {
+export function sglangLoglikelihoodRequest(prompts: readonly (readonly number[])[]) {
   return {
     path: "/generate",
     body: {
-      text: prompt,
+      input_ids: prompts,
       sampling_params: { max_new_tokens: 1, temperature: 0 },
-      return_logprob: true,
       logprob_start_len: 0,
       top_logprobs_num: 1,
-      return_text_in_logprobs: true,
+      return_logprob: true,
     },
   };
 }
@@ -32,17 +31,15 @@ export function parseSglangBatchPromptTokens(response: unknown, count: number): 
 }
 
 export function parseSglangPromptTokens(response: unknown): PromptTokens {
-  const meta = asRecord(asRecord(Array.isArray(response) ? response[0] : response)?.meta_info);
+  const meta = asRecord(asRecord(response)?.meta_info);
   const entries = meta?.input_token_logprobs;
   if (!Array.isArray(entries)) throw new KittError("ENGINE_REQUEST_FAILED", "SGLang answered without meta_info.input_token_logprobs");
   const top = Array.isArray(meta?.input_top_logprobs) ? meta.input_top_logprobs : [];
   const tokens = entries.map((entry: unknown, i) => {
-    if (!Array.isArray(entry) || typeof entry[2] !== "string") {
-      throw new KittError("ENGINE_REQUEST_FAILED", "SGLang input_token_logprobs entries must be [logprob, token_id, text]");
-    }
+    if (!Array.isArray(entry)) throw new KittError("ENGINE_REQUEST_FAILED", "SGLang input_token_logprobs entries must be [logprob, token_id, text]");
     const logprob = typeof entry[0] === "number" ? entry[0] : null;
     const best: unknown = Array.isArray(top[i]) ? top[i][0] : undefined;
-    return { text: entry[2], logprob, greedy: logprob === null || !Array.isArray(best) ? null : best[1] === entry[1] };
+    return { text: typeof entry[2] === "string" ? entry[2] : "", logprob, greedy: logprob === null || !Array.isArray(best) ? null : best[1] === entry[1] };
   });
   return promptTokenList(tokens);
 }

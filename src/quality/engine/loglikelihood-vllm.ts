@@ -1,24 +1,20 @@
 /**
  * vLLM: `/v1/completions` with `echo: true, logprobs: 1, max_tokens: 1` returns every prompt
  * token's log-probability (`token_logprobs`, the first null) and the top-1 alternatives per
- * position, followed by the one generated token (cut off by `usage.prompt_tokens`). A list of
- * prompts is one batch: one choice per prompt, by `index`, and `usage` summed over them, so each
- * choice drops its last token (the one generated; `max_tokens: 1`).
+ * position, followed by the one generated token. Prompts go as lists of token ids, several in one
+ * batch (one choice per prompt, by `index`), in the body lm-evaluation-harness's
+ * `local-completions` sends (`seed: 1234` included); each choice drops its last token, the one
+ * generated.
  */
 import { KittError } from "../../errors.js";
 import { asRecord, numberField } from "../../protocols/json-fields.js";
 import type { PromptTokens } from "./continuation-tokens.js";
 
-/** One prompt, or a list of them as one batch. */
-export function vllmLoglikelihoodRequest(model: string, prompt: string | readonly string[]) {
-  return { path: "/v1/completions", body: { model, prompt, echo: true, logprobs: 1, max_tokens: 1, temperature: 0 } };
-}
+/** lm-evaluation-harness's default `seed`, which its API models put in every request. */
+const HARNESS_SEED = 1234;
 
-export function parseVllmPromptTokens(response: unknown): PromptTokens {
-  const json = asRecord(response);
-  const choices = json?.choices;
-  // Everything after the prompt is generated; without usage, the one generated token is last.
-  return choiceTokens(Array.isArray(choices) ? choices[0] : undefined, numberField(asRecord(json?.usage), "prompt_tokens"));
+export function vllmLoglikelihoodRequest(model: string, prompts: readonly (readonly number[])[]) {
+  return { path: "/v1/completions", body: { model, prompt: prompts, temperature: 0, max_tokens: 1, logprobs: 1, seed: HARNESS_SEED, echo: true } };
 }
 
 /** Each prompt's tokens from a batched answer, in the order the prompts were sent. */
@@ -30,7 +26,7 @@ export function parseVllmBatchPromptTokens(response: unknown, count: number): Pr
   const byIndex: PromptTokens[] = [];
   choices.forEach((choice, position) => {
     const index = numberField(asRecord(choice), "index") ?? position;
-    byIndex[index] = choiceTokens(choice, undefined);
+    byIndex[index] = choiceTokens(choice);
   });
   return Array.from({ length: count }, (_, i) => {
     const tokens = byIndex[i];
@@ -39,16 +35,17 @@ export function parseVllmBatchPromptTokens(response: unknown, count: number): Pr
   });
 }
 
-function choiceTokens(choice: unknown, promptTokens: number | undefined): PromptTokens {
+/** A choice's echoed prompt tokens; the last token listed is the one generated. */
+function choiceTokens(choice: unknown): PromptTokens {
   const logprobs = asRecord(asRecord(choice)?.logprobs);
   const tokens = logprobs?.tokens;
   const values = logprobs?.token_logprobs;
   if (!Array.isArray(tokens) || !Array.isArray(values) || tokens.length !== values.length) {
-    throw new KittError("ENGINE_REQUEST_FAILED", "vLLM answered without echoed prompt logprobs (choices[0].logprobs.tokens/token_logprobs)");
+    throw new KittError("ENGINE_REQUEST_FAILED", "vLLM answered without echoed prompt logprobs (choices[].logprobs.tokens/token_logprobs)");
   }
   const top = Array.isArray(logprobs?.top_logprobs) ? logprobs.top_logprobs : [];
   return {
-    count: Math.min(promptTokens ?? tokens.length - 1, tokens.length),
+    count: tokens.length - 1,
     at(i) {
       const logprob = typeof values[i] === "number" ? (values[i] as number) : null;
       const alternatives = asRecord(top[i]);

@@ -1,45 +1,53 @@
 /**
- * `loglikelihood(engine, context, continuation)`: log P(continuation | context) summed over the
- * continuation's tokens, from the prompt log-probabilities of engines that give them (vLLM,
- * SGLang, TGI). The pair is first normalised as the harness does (trailing whitespace of the
- * context moves onto the continuation).
+ * `loglikelihoods(engine, context, continuations)`: log P(continuation | context) summed over each
+ * continuation's tokens, from the prompt log-probabilities of engines that give them. The pair is
+ * first normalised as the harness does (trailing whitespace of the context moves onto the
+ * continuation).
+ *
+ * vLLM and SGLang get the requests lm-evaluation-harness's API models send: token ids from the
+ * engine's own tokenize endpoint, without special tokens unless `addBosToken` (the harness's
+ * `add_bos_token`, off by default), context and whole string tokenized apart (`_encode_pair`),
+ * cut from the left to the context, every continuation of a context in one batched request. TGI
+ * takes only text: it tokenizes context and continuation as one string with its own BOS, and its
+ * prompts are never cut.
  */
 import type { Engine } from "../../engines/engine.js";
 import type { EngineName } from "../../engines/types.js";
 import { KittError } from "../../errors.js";
 import { loglikelihoodPair } from "../tasks/prompt.js";
-import { continuationLogprob, type ContinuationLogprob, type PromptTokens } from "./continuation-tokens.js";
+import { continuationLogprob, tokenSpanLogprob, type ContinuationLogprob, type PromptTokens } from "./continuation-tokens.js";
 import { postJson } from "./engine-http.js";
-import { parseSglangBatchPromptTokens, parseSglangPromptTokens, sglangLoglikelihoodRequest } from "./loglikelihood-sglang.js";
+import { engineTokenizer } from "./engine-tokenizer.js";
+import { parseSglangBatchPromptTokens, sglangLoglikelihoodRequest } from "./loglikelihood-sglang.js";
 import { parseTgiPromptTokens, tgiLoglikelihoodRequest } from "./loglikelihood-tgi.js";
-import { parseVllmBatchPromptTokens, parseVllmPromptTokens, vllmLoglikelihoodRequest } from "./loglikelihood-vllm.js";
+import { parseVllmBatchPromptTokens, vllmLoglikelihoodRequest } from "./loglikelihood-vllm.js";
+import { encodeLoglikelihoodPairs } from "./prompt-window.js";
 
 export type LoglikelihoodEngine = Pick<Engine, "baseUrl" | "spec" | "modelName">;
 
-interface Family {
-  request(model: string, prompt: string): { path: string; body: unknown };
-  parse(response: unknown): PromptTokens;
-  /** Several prompts in one request, where the engine takes a batch. */
-  batch?: {
-    request(model: string, prompts: readonly string[]): { path: string; body: unknown };
-    parse(response: unknown, count: number): PromptTokens[];
-  };
+/** How log-likelihood requests carry their prompts, recorded beside the scores. */
+export type PromptEncoding = "token_ids" | "text";
+
+interface TokenIdsFamily {
+  encoding: "token_ids";
+  request(model: string, prompts: readonly (readonly number[])[]): { path: string; body: unknown };
+  parse(response: unknown, count: number): PromptTokens[];
 }
 
-// SGLang's native route names no model; its request takes one prompt or a list, like vLLM's.
-const sglangRequest = (_model: string, prompt: string | readonly string[]) => sglangLoglikelihoodRequest(prompt);
+interface TextFamily {
+  encoding: "text";
+  request(prompt: string): { path: string; body: unknown };
+  parse(response: unknown): PromptTokens;
+}
 
-const FAMILIES: Partial<Record<EngineName, Family>> = {
-  vllm: {
-    request: vllmLoglikelihoodRequest,
-    parse: parseVllmPromptTokens,
-    batch: { request: vllmLoglikelihoodRequest, parse: parseVllmBatchPromptTokens },
-  },
-  sglang: { request: sglangRequest, parse: parseSglangPromptTokens, batch: { request: sglangRequest, parse: parseSglangBatchPromptTokens } },
-  tgi: { request: (_model, prompt) => tgiLoglikelihoodRequest(prompt), parse: parseTgiPromptTokens },
+const FAMILIES: Partial<Record<EngineName, TokenIdsFamily | TextFamily>> = {
+  vllm: { encoding: "token_ids", request: vllmLoglikelihoodRequest, parse: parseVllmBatchPromptTokens },
+  // SGLang's native route names no model.
+  sglang: { encoding: "token_ids", request: (_model, prompts) => sglangLoglikelihoodRequest(prompts), parse: parseSglangBatchPromptTokens },
+  tgi: { encoding: "text", request: tgiLoglikelihoodRequest, parse: parseTgiPromptTokens },
 };
 
-function familyOf(engine: LoglikelihoodEngine): Family {
+function familyOf(engine: LoglikelihoodEngine): TokenIdsFamily | TextFamily {
   const family = FAMILIES[engine.spec.name];
   if (family === undefined) {
     throw new KittError("CONFIG_INVALID", `${engine.spec.displayName} gives no prompt log-probabilities, so it cannot score log-likelihoods`);
@@ -47,38 +55,55 @@ function familyOf(engine: LoglikelihoodEngine): Family {
   return family;
 }
 
-export async function loglikelihood(
-  engine: LoglikelihoodEngine,
-  context: string,
-  continuation: string,
-  signal?: AbortSignal,
-): Promise<ContinuationLogprob> {
-  const family = familyOf(engine);
-  const pair = loglikelihoodPair(context, continuation);
-  const { path, body } = family.request(engine.modelName, pair.context + pair.continuation);
-  const response = await postJson(engine, path, body, signal);
-  return continuationLogprob(family.parse(response), pair.continuation, engine.spec.displayName);
+/** How `engine`'s log-likelihood requests carry their prompts; undefined for engines without prompt log-probabilities. */
+export function promptEncoding(engine: LoglikelihoodEngine): PromptEncoding | undefined {
+  return FAMILIES[engine.spec.name]?.encoding;
 }
 
-/**
- * Several continuations of one context: one batched request where the engine takes a batch (vLLM,
- * SGLang: the same numbers as one request each, with a fraction of the HTTP round trips), else one
- * after another.
- */
+export interface LoglikelihoodOptions {
+  /** Put the tokenizer's special tokens (BOS) in front, as the harness's `add_bos_token`. */
+  addBosToken?: boolean;
+  /** Most tokens a request's prompt may hold; longer ones lose their oldest. Undefined: sent whole. */
+  limit?: number;
+  signal?: AbortSignal;
+}
+
+/** Several continuations of one context: one batched request on vLLM and SGLang, one each on TGI. */
 export async function loglikelihoods(
   engine: LoglikelihoodEngine,
   context: string,
   continuations: readonly string[],
-  signal?: AbortSignal,
+  options: LoglikelihoodOptions = {},
 ): Promise<ContinuationLogprob[]> {
   const family = familyOf(engine);
-  if (family.batch === undefined || continuations.length < 2) {
+  const { signal } = options;
+  const pairs = continuations.map((continuation) => loglikelihoodPair(context, continuation));
+  const name = engine.spec.displayName;
+  if (family.encoding === "text") {
     const results: ContinuationLogprob[] = [];
-    for (const continuation of continuations) results.push(await loglikelihood(engine, context, continuation, signal));
+    for (const pair of pairs) {
+      const { path, body } = family.request(pair.context + pair.continuation);
+      results.push(continuationLogprob(family.parse(await postJson(engine, path, body, signal)), pair.continuation, name));
+    }
     return results;
   }
-  const pairs = continuations.map((continuation) => loglikelihoodPair(context, continuation));
-  const { path, body } = family.batch.request(engine.modelName, pairs.map((pair) => pair.context + pair.continuation));
-  const response = await postJson(engine, path, body, signal);
-  return family.batch.parse(response, pairs.length).map((tokens, i) => continuationLogprob(tokens, pairs[i]!.continuation, engine.spec.displayName));
+  if (pairs.length === 0) return [];
+  const tokenizer = engineTokenizer(engine);
+  if (tokenizer === undefined) throw new KittError("INTERNAL", `${name} has no tokenize endpoint for token-id prompts`);
+  // The normalised context is the same for every continuation: only trailing whitespace moves.
+  const requests = await encodeLoglikelihoodPairs(
+    tokenizer,
+    pairs[0]!.context,
+    pairs.map((pair) => pair.continuation),
+    { addBos: options.addBosToken ?? false, limit: options.limit, signal },
+  );
+  const { path, body } = family.request(
+    engine.modelName,
+    requests.map((request) => request.ids),
+  );
+  const answers = family.parse(await postJson(engine, path, body, signal), requests.length);
+  return answers.map((tokens, i) => {
+    const { ids, continuationTokens, truncated } = requests[i]!;
+    return { ...tokenSpanLogprob(tokens, ids.length - continuationTokens, continuationTokens, name), truncated };
+  });
 }

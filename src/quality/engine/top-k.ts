@@ -1,12 +1,15 @@
 /**
  * `firstTokenTopK(engine, prompt, k)`: one greedy token and the top-k log-probabilities at that
  * position, which is all that letter scoring needs (MMLU's " A".." D", the lettered fallbacks).
- * Every engine kitt knows gives these; each through its own route.
+ * Every engine kitt knows gives these; each through its own route. A prompt longer than `limit`
+ * goes out cut to its last token ids (see `fitPrompt`), leaving the one generated token room.
  */
 import type { EngineName } from "../../engines/types.js";
 import type { TopLogprob } from "../scoring/letters.js";
 import { postJson } from "./engine-http.js";
+import { engineTokenizer } from "./engine-tokenizer.js";
 import type { LoglikelihoodEngine } from "./loglikelihood.js";
+import { fitPrompt } from "./prompt-window.js";
 import { parseLlamaCppTopK, parseOllamaTopK, parseOpenAITopK, parseTgiTopK } from "./top-k-parsers.js";
 
 export const DEFAULT_TOP_K = 20;
@@ -19,7 +22,22 @@ interface TopKRoute {
   parse(response: unknown): TopLogprob[];
 }
 
-export function topKRequest(engineName: EngineName, model: string, prompt: string, k: number): TopKRoute {
+/** The first token's alternatives, and whether the prompt was cut to fit. */
+export interface TopK {
+  top: TopLogprob[];
+  truncated: boolean;
+}
+
+export interface TopKOptions {
+  signal?: AbortSignal;
+  /** The answers being compared (llama.cpp lifts them into its list). */
+  letters?: readonly string[];
+  /** Most prompt tokens a request may hold; undefined: sent whole. */
+  limit?: number;
+}
+
+/** `prompt` is text, or token ids on the engines that take them (llama.cpp, vLLM, SGLang). */
+export function topKRequest(engineName: EngineName, model: string, prompt: string | readonly number[], k: number): TopKRoute {
   switch (engineName) {
     case "llama_cpp":
       return { path: "/completion", body: { prompt, n_predict: 1, n_probs: k, temperature: 0 }, parse: parseLlamaCppTopK };
@@ -41,18 +59,14 @@ export function topKRequest(engineName: EngineName, model: string, prompt: strin
   }
 }
 
-export async function firstTokenTopK(
-  engine: LoglikelihoodEngine,
-  prompt: string,
-  k = DEFAULT_TOP_K,
-  signal?: AbortSignal,
-  letters?: readonly string[],
-): Promise<TopLogprob[]> {
+export async function firstTokenTopK(engine: LoglikelihoodEngine, text: string, k = DEFAULT_TOP_K, options: TopKOptions = {}): Promise<TopK> {
+  const { signal, letters } = options;
+  const { prompt, truncated } = await fitPrompt(engineTokenizer(engine), text, options.limit, signal);
   const route =
     engine.spec.name === "llama_cpp" && letters && letters.length > 0
       ? llamaCppLetterRequest(prompt, await letterTokenIds(engine, letters, signal), k)
       : topKRequest(engine.spec.name, engine.modelName, prompt, k);
-  return route.parse(await postJson(engine, route.path, route.body, signal));
+  return { top: route.parse(await postJson(engine, route.path, route.body, signal)), truncated };
 }
 
 /**
@@ -64,7 +78,7 @@ export async function firstTokenTopK(
  */
 const LETTER_BIAS = 100;
 
-function llamaCppLetterRequest(prompt: string, ids: readonly number[], k: number): TopKRoute {
+function llamaCppLetterRequest(prompt: string | readonly number[], ids: readonly number[], k: number): TopKRoute {
   return {
     path: "/completion",
     body: {

@@ -8,18 +8,27 @@ import type { QualityEngine } from "../engine/quality-engine.js";
 import { generatedLetterAcc, letterLogprobs, topKLetterAcc } from "../scoring/letters.js";
 import type { LetteredItem } from "../tasks/types.js";
 
-export type Loglikelihoods = (continuations: readonly string[]) => Promise<number[]>;
+export interface ContextLoglikelihoods {
+  of(continuations: readonly string[]): Promise<number[]>;
+  /** Whether a request so far had its prompt cut to fit the engine's context. */
+  truncated(): boolean;
+}
 
 /** Log-likelihoods of continuations after one context, remembered per continuation. */
-export function loglikelihoodsAfter(engine: QualityEngine, context: string, signal: AbortSignal): Loglikelihoods {
+export function loglikelihoodsAfter(engine: QualityEngine, context: string, signal: AbortSignal): ContextLoglikelihoods {
   const known = new Map<string, number>();
-  return async (continuations) => {
-    const missing = [...new Set(continuations.filter((continuation) => !known.has(continuation)))];
-    if (missing.length > 0) {
-      const results = await engine.loglikelihoods(context, missing, signal);
-      missing.forEach((continuation, i) => known.set(continuation, results[i]!.logprob));
-    }
-    return continuations.map((continuation) => known.get(continuation)!);
+  let truncated = false;
+  return {
+    async of(continuations) {
+      const missing = [...new Set(continuations.filter((continuation) => !known.has(continuation)))];
+      if (missing.length > 0) {
+        const results = await engine.loglikelihoods(context, missing, signal);
+        missing.forEach((continuation, i) => known.set(continuation, results[i]!.logprob));
+        truncated ||= results.some((result) => result.truncated);
+      }
+      return continuations.map((continuation) => known.get(continuation)!);
+    },
+    truncated: () => truncated,
   };
 }
 
@@ -29,11 +38,11 @@ function finiteOrNull(values: readonly number[]): (number | null)[] {
 }
 
 export async function topKLetters(engine: QualityEngine, item: LetteredItem, k: number, signal: AbortSignal) {
-  const top = await engine.firstTokenTopK(item.prompt, k, signal, item.letters);
-  return { score: topKLetterAcc(top, item.letters, item.gold), letterLogprobs: finiteOrNull(letterLogprobs(top, item.letters)) };
+  const { top, truncated } = await engine.firstTokenTopK(item.prompt, k, signal, item.letters);
+  return { score: topKLetterAcc(top, item.letters, item.gold), letterLogprobs: finiteOrNull(letterLogprobs(top, item.letters)), truncated };
 }
 
 export async function letteredGeneration(engine: QualityEngine, item: LetteredItem, signal: AbortSignal) {
-  const response = await engine.generate(item.prompt, item.stop, signal);
-  return { score: generatedLetterAcc(response, item.letters[item.gold]!), response };
+  const { text, truncated } = await engine.generate(item.prompt, item.stop, signal);
+  return { score: generatedLetterAcc(text, item.letters[item.gold]!), response: text, truncated };
 }

@@ -10,4 +10,11 @@ export interface ItemRecord {
   scores: Record<string, number>;
   /** The engine's answer: log-likelihoods, letter log-probabilities or generated text. */
   detail: { [key: string]: JsonValue };
+  /** Set when the document's prompt lost its oldest tokens to fit the engine's context. */
+  truncated?: true;
+}
+
+/** The record's `truncated` mark: present only when the prompt was cut. */
+export function truncatedMark(truncated: boolean): Pick<ItemRecord, "truncated"> {
+  return truncated ? { truncated: true } : {};
 }

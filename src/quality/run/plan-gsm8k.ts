@@ -2,6 +2,7 @@
 import type { Gsm8kDoc } from "../data/gsm8k.js";
 import { scoreGsm8k } from "../scoring/gsm8k.js";
 import type { QualityTask } from "../tasks/types.js";
+import { truncatedMark } from "./item-record.js";
 import type { PlanOptions, QualityPlan } from "./plan.js";
 
 export function planGsm8k(task: QualityTask<Gsm8kDoc>, options: PlanOptions): QualityPlan {
@@ -18,14 +19,15 @@ export function planGsm8k(task: QualityTask<Gsm8kDoc>, options: PlanOptions): Qu
         key,
         evaluate: async (signal) => {
           const item = task.generation!(doc);
-          const response = await options.engine.generate(item.prompt, item.stop, signal);
+          const { text, truncated } = await options.engine.generate(item.prompt, item.stop, signal);
           return {
             key,
             scores: {
-              exact_match_strict: scoreGsm8k(response, item.reference, "strict-match", cot),
-              exact_match_flexible: scoreGsm8k(response, item.reference, "flexible-extract", cot),
+              exact_match_strict: scoreGsm8k(text, item.reference, "strict-match", cot),
+              exact_match_flexible: scoreGsm8k(text, item.reference, "flexible-extract", cot),
             },
-            detail: { response },
+            detail: { response: text },
+            ...truncatedMark(truncated),
           };
         },
       };

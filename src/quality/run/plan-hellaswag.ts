@@ -4,6 +4,7 @@ import { acc, accNorm } from "../scoring/multiple-choice.js";
 import type { HellaswagDoc } from "../tasks/hellaswag.js";
 import type { QualityTask } from "../tasks/types.js";
 import { loglikelihoodsAfter } from "./evaluate.js";
+import { truncatedMark } from "./item-record.js";
 import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";
 
 export function planHellaswag(task: QualityTask<HellaswagDoc>, options: PlanOptions): QualityPlan {
@@ -21,11 +22,13 @@ export function planHellaswag(task: QualityTask<HellaswagDoc>, options: PlanOpti
         evaluate: async (signal) => {
           if (lettered) return letteredRecord(options, task.lettered!(doc), LETTERED_METRIC, key, signal);
           const item = task.multipleChoice!(doc);
-          const loglikelihoods = await loglikelihoodsAfter(options.engine, item.context, signal)(item.continuations);
+          const scorer = loglikelihoodsAfter(options.engine, item.context, signal);
+          const loglikelihoods = await scorer.of(item.continuations);
           return {
             key,
             scores: { acc: acc(loglikelihoods, item.gold), acc_norm: accNorm(loglikelihoods, item.choices, item.gold) },
             detail: { gold: item.gold, loglikelihoods },
+            ...truncatedMark(scorer.truncated()),
           };
         },
       };

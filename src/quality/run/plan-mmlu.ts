@@ -4,7 +4,7 @@ import { generatedLetterAcc } from "../scoring/letters.js";
 import { acc } from "../scoring/multiple-choice.js";
 import type { QualityTask } from "../tasks/types.js";
 import { loglikelihoodsAfter } from "./evaluate.js";
-import type { ItemRecord } from "./item-record.js";
+import { truncatedMark, type ItemRecord } from "./item-record.js";
 import { letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";
 
 export function planMmlu(task: QualityTask<MmluDoc>, options: PlanOptions): QualityPlan {
@@ -13,13 +13,19 @@ export function planMmlu(task: QualityTask<MmluDoc>, options: PlanOptions): Qual
   const evaluate = async (doc: MmluDoc, key: string, signal: AbortSignal): Promise<ItemRecord> => {
     if (method === "loglikelihood") {
       const item = task.multipleChoice!(doc);
-      const loglikelihoods = await loglikelihoodsAfter(engine, item.context, signal)(item.continuations);
-      return { key, scores: { acc: acc(loglikelihoods, item.gold) }, detail: { gold: item.gold, loglikelihoods } };
+      const scorer = loglikelihoodsAfter(engine, item.context, signal);
+      const loglikelihoods = await scorer.of(item.continuations);
+      return { key, scores: { acc: acc(loglikelihoods, item.gold) }, detail: { gold: item.gold, loglikelihoods }, ...truncatedMark(scorer.truncated()) };
     }
     if (method === "top_k_letters") return letteredRecord(options, task.lettered!(doc), metric, key, signal);
     const item = task.generation!(doc);
-    const response = await engine.generate(item.prompt, item.stop, signal);
-    return { key, scores: { exact_match: generatedLetterAcc(response, item.reference) }, detail: { reference: item.reference, response } };
+    const { text, truncated } = await engine.generate(item.prompt, item.stop, signal);
+    return {
+      key,
+      scores: { exact_match: generatedLetterAcc(text, item.reference) },
+      detail: { reference: item.reference, response: text },
+      ...truncatedMark(truncated),
+    };
   };
   return {
     kind: "mmlu",

@@ -1,6 +1,7 @@
 /** `truthfulqa_gen`: greedy generation, scored by BLEU and ROUGE against true and false references. */
 import { scoreTruthfulQaGen, TRUTHFULQA_GEN_METRICS } from "../scoring/truthfulqa-gen.js";
 import type { TruthfulQaGenerationTask } from "../tasks/truthfulqa-gen.js";
+import { truncatedMark } from "./item-record.js";
 import type { PlanOptions, QualityPlan } from "./plan.js";
 
 export function planTruthfulQaGen(task: TruthfulQaGenerationTask, options: PlanOptions): QualityPlan {
@@ -16,8 +17,8 @@ export function planTruthfulQaGen(task: TruthfulQaGenerationTask, options: PlanO
         key,
         evaluate: async (signal) => {
           const item = task.generation(doc);
-          const response = await options.engine.generate(item.prompt, item.stop, signal);
-          return { key, scores: scoreTruthfulQaGen(response, task.references(doc)), detail: { response } };
+          const { text, truncated } = await options.engine.generate(item.prompt, item.stop, signal);
+          return { key, scores: scoreTruthfulQaGen(text, task.references(doc)), detail: { response: text }, ...truncatedMark(truncated) };
         },
       };
     }),

@@ -3,6 +3,7 @@ import { usesLetteredFallback } from "../engine/choose-method.js";
 import { acc, mc2 } from "../scoring/multiple-choice.js";
 import type { TruthfulQaMcTask } from "../tasks/truthfulqa.js";
 import { loglikelihoodsAfter } from "./evaluate.js";
+import { truncatedMark } from "./item-record.js";
 import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";
 
 export function planTruthfulQa(task: TruthfulQaMcTask, options: PlanOptions): QualityPlan {
@@ -21,13 +22,14 @@ export function planTruthfulQa(task: TruthfulQaMcTask, options: PlanOptions): Qu
           if (lettered) return letteredRecord(options, task.lettered(doc), LETTERED_METRIC, key, signal);
           const mc1Item = task.multipleChoice(doc);
           const mc2Item = task.mc2(doc);
-          const scoreAll = loglikelihoodsAfter(options.engine, mc1Item.context, signal);
-          const mc1Loglikelihoods = await scoreAll(mc1Item.continuations);
-          const mc2Loglikelihoods = await scoreAll(mc2Item.continuations);
+          const scorer = loglikelihoodsAfter(options.engine, mc1Item.context, signal);
+          const mc1Loglikelihoods = await scorer.of(mc1Item.continuations);
+          const mc2Loglikelihoods = await scorer.of(mc2Item.continuations);
           return {
             key,
             scores: { mc1: acc(mc1Loglikelihoods, mc1Item.gold), mc2: mc2(mc2Loglikelihoods, mc2Item.labels) },
             detail: { mc1_loglikelihoods: mc1Loglikelihoods, mc2_loglikelihoods: mc2Loglikelihoods },
+            ...truncatedMark(scorer.truncated()),
           };
         },
       };

@@ -4,7 +4,7 @@ import type { QualityEngine } from "../engine/quality-engine.js";
 import type { ScoringMethod } from "../scoring/summary.js";
 import type { LetteredItem } from "../tasks/types.js";
 import { letteredGeneration, topKLetters } from "./evaluate.js";
-import type { ItemRecord } from "./item-record.js";
+import { truncatedMark, type ItemRecord } from "./item-record.js";
 import type { PlannedItem } from "./run-items.js";
 
 export interface QualityPlan {
@@ -38,9 +38,14 @@ export async function letteredRecord(
   signal: AbortSignal,
 ): Promise<ItemRecord> {
   if (options.method === "top_k_letters") {
-    const { score, letterLogprobs } = await topKLetters(options.engine, item, options.topK, signal);
-    return { key, scores: { [metric]: score }, detail: { letters: item.letters, gold: item.gold, letter_logprobs: letterLogprobs } };
+    const { score, letterLogprobs, truncated } = await topKLetters(options.engine, item, options.topK, signal);
+    return {
+      key,
+      scores: { [metric]: score },
+      detail: { letters: item.letters, gold: item.gold, letter_logprobs: letterLogprobs },
+      ...truncatedMark(truncated),
+    };
   }
-  const { score, response } = await letteredGeneration(options.engine, item, signal);
-  return { key, scores: { [metric]: score }, detail: { gold: item.gold, response } };
+  const { score, response, truncated } = await letteredGeneration(options.engine, item, signal);
+  return { key, scores: { [metric]: score }, detail: { gold: item.gold, response }, ...truncatedMark(truncated) };
 }

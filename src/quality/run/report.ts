@@ -17,7 +17,9 @@ function numbers(summary: MetricSummary): Record<string, number | null> {
 }
 
 export function qualityMetrics(plan: QualityPlan, records: readonly ItemRecord[], categories?: ReadonlyMap<string, MmluCategory>): Metrics {
-  const metrics: Metrics = { task: plan.task, method: plan.method, prompt: plan.prompt, n: records.length };
+  // Documents whose prompt lost its oldest tokens to fit the engine's context.
+  const truncated = records.filter((record) => record.truncated === true).length;
+  const metrics: Metrics = { task: plan.task, method: plan.method, prompt: plan.prompt, n: records.length, truncated_prompts: truncated };
   if (records.length === 0) {
     for (const metric of plan.metrics) Object.assign(metrics, { [metric]: null, [`${metric}_stderr`]: null });
     return metrics;

@@ -54,6 +54,12 @@ export function detokenize(ids) {
   return ids.map((id) => pieces[id] ?? "").join("");
 }
 
+/** The tokens of a prompt sent as ids; `undefined` for an id the vocabulary does not hold. */
+export function idPieces(ids) {
+  const tokens = ids.map((id) => pieces[id]);
+  return tokens.every((token) => token !== undefined) ? tokens : undefined;
+}
+
 function pad(n) {
   return String(n).padStart(2, "0");
 }

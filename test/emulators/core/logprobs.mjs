@@ -3,17 +3,18 @@
  * (`{tokens, token_logprobs, top_logprobs, text_offset}`), as vLLM, SGLang and TabbyAPI return it
  * for `logprobs: N` on `/v1/completions`, with `echo: true` covering the prompt too (its first
  * token has no log-probability); and the same prompt values as a list, for the engines' native
- * shapes (SGLang's `input_token_logprobs`, TGI's `prefill`). Values are deterministic stand-ins,
- * equal on every engine for the same prompt: the chosen token always leads its top list, as
- * under greedy decoding, and the letters " A"–" D" are among the alternatives so multiple-choice
- * scorers find them.
+ * shapes (SGLang's `input_token_logprobs`, TGI's `prefill`). A prompt sent as text is split into
+ * words with the whitespace before them; one sent as token ids has exactly those tokens. Values
+ * are deterministic stand-ins of a token's text and position, equal on every engine for the same
+ * prompt tokens: the chosen token always leads its top list, as under greedy decoding, and the
+ * letters " A"–" D" are among the alternatives so multiple-choice scorers find them.
  */
 import { HttpError, RawJson } from "./http-util.mjs";
 
 const ALTERNATIVES = [" A", " B", " C", " D", " the", " and", " of", " to", "\n", ".", ",", " a", " in", " is", " that", " it", " for", " on", " with", " as"];
 
 /** Tokens whose concatenation is exactly `text`: each word with the whitespace before it, and trailing whitespace. */
-function exactTokens(text) {
+export function textTokens(text) {
   return text.match(/\s*\S+|\s+/g) ?? [];
 }
 
@@ -52,13 +53,14 @@ function alternativeLogprob(alternative, chosenLogprob, position) {
 }
 
 /**
- * The prompt's tokens with the values `completionLogprobs` echoes for them: `logprob` null for
- * the first; `top` the chosen token and then alternatives, `n` in all (null for the first).
+ * The prompt tokens' values, as `completionLogprobs` echoes them: `logprob` null for the first;
+ * `top` the chosen token and then alternatives, `n` in all (null for the first).
+ * @param {string[]} tokens the prompt's tokens (`textTokens` of a text prompt)
  * @returns {{ token: string, logprob: number | null, top: [string, number][] | null }[]}
  */
-export function promptLogprobs(prompt, n) {
-  const base = positionBase(prompt);
-  return exactTokens(prompt).map((token, i) => {
+export function promptLogprobs(tokens, n) {
+  const base = positionBase(tokens.join(""));
+  return tokens.map((token, i) => {
     if (i === 0) return { token, logprob: null, top: null };
     const position = base + i;
     const logprob = logprobOf(token, position);
@@ -72,12 +74,13 @@ export function promptLogprobs(prompt, n) {
 }
 
 /**
- * @param {{ prompt: string, generated: string[], echo: boolean, n: number, maxLogprobs: number }} request
+ * @param {{ prompt: string, promptTokens?: string[], generated: string[], echo: boolean, n: number, maxLogprobs: number }} request
+ *   `promptTokens`: the prompt's tokens when it came as ids (`textTokens(prompt)` otherwise);
  *   `generated`: the answer's tokens; `n`: the `logprobs` the request asked for.
  * @returns {RawJson} `{text_offset, token_logprobs, tokens, top_logprobs}`, written as JSON text
  *   (an echoed 5-shot prompt has hundreds of tokens, each with its own top list).
  */
-export function completionLogprobs({ prompt, generated, echo, n, maxLogprobs }) {
+export function completionLogprobs({ prompt, promptTokens = textTokens(prompt), generated, echo, n, maxLogprobs }) {
   if (!Number.isInteger(n) || n < 0) throw new HttpError(400, `logprobs must be a non-negative integer, got ${JSON.stringify(n)}.`);
   if (n > maxLogprobs) throw new HttpError(400, `Requested sample logprobs of ${n}, which is greater than max allowed: ${maxLogprobs}`);
   const tokens = [];
@@ -97,7 +100,7 @@ export function completionLogprobs({ prompt, generated, echo, n, maxLogprobs }) 
     topLogprobs.push(first || n === 0 ? "null" : topListJson(token, tokenJson, logprob, position, n));
     offset += token.length;
   };
-  if (echo) exactTokens(prompt).forEach((token, i) => add(token, i === 0));
+  if (echo) promptTokens.forEach((token, i) => add(token, i === 0));
   for (const token of generated) {
     if (token === "") continue;
     add(token, false);

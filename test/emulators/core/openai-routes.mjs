@@ -4,6 +4,7 @@
  * a role-only first chat chunk or the role in every delta, the finish reason on the last token
  * or in a chunk of its own — which each engine describes with a `flavor`.
  */
+import { idPieces } from "./engine-kit.mjs";
 import { HttpError, readJson, sendJson, startSse, unixSeconds, writeSse } from "./http-util.mjs";
 import { completionLogprobs } from "./logprobs.mjs";
 import { countChatTokens, countTokens, planAnswer } from "./text-model.mjs";
@@ -52,17 +53,36 @@ export function openAIRoutes(ctx, flavor) {
   };
 }
 
+/**
+ * A completions request's prompts: a string, a list of strings, a list of token ids or a list of
+ * token-id lists, as vLLM and SGLang take them. Each is `{text, pieces, count}`; a prompt sent as
+ * ids keeps exactly its tokens (`pieces`), a text prompt is split by the emulated tokenizer.
+ */
+function promptsOf(value) {
+  const isIds = (list) => Array.isArray(list) && list.length > 0 && list.every((id) => Number.isInteger(id));
+  const fromText = (text) => ({ text, pieces: undefined, count: countTokens(text) });
+  const fromIds = (ids) => {
+    const pieces = idPieces(ids);
+    if (pieces === undefined) throw new HttpError(400, `Token id ${Math.max(...ids)} is out of vocabulary`);
+    return { text: pieces.join(""), pieces, count: ids.length };
+  };
+  if (typeof value === "string") return [fromText(value)];
+  if (isIds(value)) return [fromIds(value)];
+  if (Array.isArray(value) && value.length > 0 && value.every((p) => typeof p === "string")) return value.map(fromText);
+  if (Array.isArray(value) && value.length > 0 && value.every(isIds)) return value.map(fromIds);
+  throw new HttpError(400, "prompt must be a string, a list of strings, a list of token ids or a list of token id lists");
+}
+
 async function completions(ctx, flavor, req, res) {
   const body = await readJson(req);
   checkModel(ctx, flavor, body.model);
-  // A list of several strings is a batch: one choice per prompt, usage summed.
-  if (Array.isArray(body.prompt) && body.prompt.length > 1 && body.prompt.every((p) => typeof p === "string")) {
+  const prompts = promptsOf(body.prompt);
+  // Several prompts are a batch: one choice per prompt, usage summed.
+  if (prompts.length > 1) {
     if (body.stream === true) throw new HttpError(400, "the emulator answers batched prompts only without streaming");
-    return batchCompletions(ctx, flavor, body, res);
+    return batchCompletions(ctx, flavor, body, prompts, res);
   }
-  const prompt = Array.isArray(body.prompt) ? body.prompt.join("") : body.prompt;
-  if (typeof prompt !== "string") throw new HttpError(400, "prompt must be a string or a list of strings");
-  const promptTokens = countTokens(prompt);
+  const [{ text: prompt, pieces, count: promptTokens }] = prompts;
   const params = samplingParams(body, { promptTokens, maxModelLen: ctx.settings.maxModelLen, defaultMaxTokens: 16 });
   const plan = planAnswer({ prompt, ...params, eosAfter: ctx.settings.eosAfter });
   const head = { id: flavor.completionId(), created: unixSeconds(), model: body.model ?? ctx.model };
@@ -72,7 +92,7 @@ async function completions(ctx, flavor, req, res) {
     const wantsLogprobs = body.logprobs !== undefined && body.logprobs !== null && body.logprobs !== false;
     const echo = body.echo === true;
     const logprobs = wantsLogprobs
-      ? completionLogprobs({ prompt, generated: plan.pieces.map((piece) => piece.text), echo, n: body.logprobs, maxLogprobs: flavor.maxLogprobs ?? 20 })
+      ? completionLogprobs({ prompt, promptTokens: pieces, generated: plan.pieces.map((piece) => piece.text), echo, n: body.logprobs, maxLogprobs: flavor.maxLogprobs ?? 20 })
       : null;
     const record = await ctx.scheduler.generate({ plan, promptTokens, maxTokens: params.maxTokens, res, emit: () => {} });
     if (!record) return;
@@ -105,14 +125,13 @@ async function completions(ctx, flavor, req, res) {
 }
 
 /** One answer per prompt, generated side by side as the engine would batch them. */
-async function batchCompletions(ctx, flavor, body, res) {
-  const answers = body.prompt.map((prompt) => {
-    const promptTokens = countTokens(prompt);
+async function batchCompletions(ctx, flavor, body, prompts, res) {
+  const answers = prompts.map(({ text: prompt, pieces, count: promptTokens }) => {
     const params = samplingParams(body, { promptTokens, maxModelLen: ctx.settings.maxModelLen, defaultMaxTokens: 16 });
     const plan = planAnswer({ prompt, ...params, eosAfter: ctx.settings.eosAfter });
     const logprobs = body.logprobs === undefined || body.logprobs === null || body.logprobs === false
       ? null
-      : completionLogprobs({ prompt, generated: plan.pieces.map((piece) => piece.text), echo: body.echo === true, n: body.logprobs, maxLogprobs: flavor.maxLogprobs ?? 20 });
+      : completionLogprobs({ prompt, promptTokens: pieces, generated: plan.pieces.map((piece) => piece.text), echo: body.echo === true, n: body.logprobs, maxLogprobs: flavor.maxLogprobs ?? 20 });
     return { prompt, promptTokens, params, plan, logprobs };
   });
   const records = await Promise.all(answers.map((a) => ctx.scheduler.generate({ plan: a.plan, promptTokens: a.promptTokens, maxTokens: a.params.maxTokens, res, emit: () => {} })));

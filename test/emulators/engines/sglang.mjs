@@ -4,11 +4,11 @@
  * request finished. Metrics exist only with `--enable-metrics`.
  */
 import { parseArgv, portFrom } from "../core/argv.mjs";
-import { E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, dateTime, detokenize, histogramOver, sum, tokenId, tokenIds, uvicornAccess } from "../core/engine-kit.mjs";
+import { E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, dateTime, detokenize, histogramOver, idPieces, sum, tokenId, tokenIds, uvicornAccess } from "../core/engine-kit.mjs";
 import { HttpError, randomHex, readJson, sendJson, sendText, startSse, writeSse } from "../core/http-util.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
 import { renderPython } from "../core/prometheus.mjs";
-import { promptLogprobs } from "../core/logprobs.mjs";
+import { promptLogprobs, textTokens } from "../core/logprobs.mjs";
 import { countTokens, planAnswer } from "../core/text-model.mjs";
 
 const flavor = {
@@ -26,7 +26,10 @@ const flavor = {
   roleInDeltas: true,
   finishSeparately: false,
   usageExtras: { prompt_tokens_details: null },
-  modelList: (ctx) => ({ object: "list", data: [{ id: ctx.model, object: "model", created: Math.floor(ctx.createdAt), owned_by: "sglang", root: ctx.modelPath }] }),
+  modelList: (ctx) => ({
+    object: "list",
+    data: [{ id: ctx.model, object: "model", created: Math.floor(ctx.createdAt), owned_by: "sglang", root: ctx.modelPath, max_model_len: ctx.settings.maxModelLen }],
+  }),
 };
 
 function metricsText(ctx) {
@@ -56,37 +59,51 @@ function sendError(res, status, message, type) {
 }
 
 /**
- * Native `/generate`: `{text, sampling_params, stream}`; streamed events carry the text so far.
- * `text` may be a list (a batch: one result per prompt, in order, not streamed). With
- * `return_logprob`, `meta_info` holds `input_token_logprobs` from `logprob_start_len` (-1, the
- * default: none) and `output_token_logprobs`, each `[logprob, token_id, text]` (text only with
+ * Native `/generate`: `{text | input_ids, sampling_params, stream}`; streamed events carry the
+ * text so far. `text` may be a list, `input_ids` a list of id lists (a batch: one result per
+ * prompt, in order, not streamed). With `return_logprob`, `meta_info` holds
+ * `input_token_logprobs` from `logprob_start_len` (-1, the default: none) and
+ * `output_token_logprobs`, each `[logprob, token_id, text]` (text only with
  * `return_text_in_logprobs`; the first prompt token's logprob null), and with `top_logprobs_num`
- * the alternatives per position in `input_top_logprobs` / `output_top_logprobs`.
+ * the alternatives per position in `input_top_logprobs` / `output_top_logprobs`. A prompt as long
+ * as the context or longer is refused in SGLang's words.
  */
 async function nativeGenerate(ctx, req, res) {
   const body = await readJson(req);
-  const batch = Array.isArray(body.text);
-  const texts = batch ? body.text : [body.text];
-  if (texts.length === 0 || !texts.every((text) => typeof text === "string")) throw new HttpError(400, "text is required");
+  if ((body.text === undefined) === (body.input_ids === undefined)) throw new HttpError(400, "Either text, input_ids or input_embeds should be provided.");
+  const batch = body.text === undefined ? Array.isArray(body.input_ids?.[0]) : Array.isArray(body.text);
+  const prompts = (batch ? (body.text ?? body.input_ids) : [body.text ?? body.input_ids]).map(nativePrompt);
+  if (prompts.length === 0) throw new HttpError(400, "text is required");
   if (batch && body.stream === true) throw new HttpError(400, "the emulator streams single prompts only");
   if (!batch) {
-    const result = await generateOne(ctx, body, body.text, res);
+    const result = await generateOne(ctx, body, prompts[0], res);
     if (result) sendJson(res, 200, result);
     return;
   }
-  const results = await Promise.all(texts.map((text) => generateOne(ctx, body, text, res)));
+  const results = await Promise.all(prompts.map((prompt) => generateOne(ctx, body, prompt, res)));
   if (results.every(Boolean)) sendJson(res, 200, results);
 }
 
+/** A native prompt as `{text, tokens}`: text split by the emulated tokenizer, or exactly the tokens of its ids. */
+function nativePrompt(value) {
+  if (typeof value === "string") return { text: value, tokens: textTokens(value), count: countTokens(value) };
+  if (!Array.isArray(value) || value.length === 0 || !value.every((id) => Number.isInteger(id))) throw new HttpError(400, "input_ids must be token ids");
+  const tokens = idPieces(value);
+  if (tokens === undefined) throw new HttpError(400, `Token id ${Math.max(...value)} is out of vocabulary`);
+  return { text: tokens.join(""), tokens, count: value.length };
+}
+
 /** One prompt; streams its events itself, or returns the result to send (undefined when the client left). */
-async function generateOne(ctx, body, prompt, res) {
+async function generateOne(ctx, body, { text: prompt, tokens, count: promptTokens }, res) {
   const stream = body.stream === true;
   const params = body.sampling_params ?? {};
   const maxTokens = params.max_new_tokens ?? 128;
-  const promptTokens = countTokens(prompt);
+  if (promptTokens >= ctx.settings.maxModelLen) {
+    throw new HttpError(400, `The input (${promptTokens} tokens) is longer than the model's context length (${ctx.settings.maxModelLen} tokens).`);
+  }
   const stop = typeof params.stop === "string" ? [params.stop] : (params.stop ?? []);
   const plan = planAnswer({ prompt, maxTokens, stop, ignoreEos: params.ignore_eos === true, eosAfter: ctx.settings.eosAfter });
-  const logprobs = body.return_logprob === true ? logprobMeta(body, prompt, plan) : {};
+  const logprobs = body.return_logprob === true ? logprobMeta(body, tokens, plan) : {};
   const id = randomHex(32);
   const started = performance.now();
   let text = "";
@@ -114,12 +131,12 @@ async function generateOne(ctx, body, prompt, res) {
   return undefined;
 }
 
-function logprobMeta(body, prompt, plan) {
+function logprobMeta(body, promptTokens, plan) {
   const startLen = body.logprob_start_len ?? -1;
   const topN = body.top_logprobs_num ?? 0;
   const withText = body.return_text_in_logprobs === true;
   const entry = (logprob, token) => [logprob, tokenId(token), withText ? token : null];
-  const tokens = promptLogprobs(prompt, Math.max(1, topN));
+  const tokens = promptLogprobs(promptTokens, Math.max(1, topN));
   if (startLen >= tokens.length) {
     throw new HttpError(400, `logprob_start_len (${startLen}) is greater than or equal to the input length (${tokens.length})`);
   }

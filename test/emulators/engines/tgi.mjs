@@ -6,7 +6,7 @@
 import { parseArgv, portFrom } from "../core/argv.mjs";
 import { E2E_BUCKETS, LATENCY_BUCKETS, TOKEN_BUCKETS, histogramOver, timePerOutputToken, tokenId, tokenIds } from "../core/engine-kit.mjs";
 import { HttpError, readJson, sendJson, sendText, startSse, writeSse } from "../core/http-util.mjs";
-import { promptLogprobs } from "../core/logprobs.mjs";
+import { promptLogprobs, textTokens } from "../core/logprobs.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
 import { renderRust } from "../core/prometheus.mjs";
 import { countTokens, planAnswer } from "../core/text-model.mjs";
@@ -91,7 +91,7 @@ async function generateNative(ctx, req, res, stream) {
     return;
   }
   // The prompt's tokens with their log-probabilities only with decoder_input_details (the first has none).
-  const prefill = r.decoderInputDetails ? promptLogprobs(r.inputs, 1).map(({ token, logprob }) => ({ id: tokenId(token), text: token, logprob })) : [];
+  const prefill = r.decoderInputDetails ? promptLogprobs(textTokens(r.inputs), 1).map(({ token, logprob }) => ({ id: tokenId(token), text: token, logprob })) : [];
   sendJson(res, 200, { generated_text: plan.text, ...(r.details ? { details: { ...details(record.completionTokens), prefill, tokens: plan.pieces.map(tokenOf) } } : {}) }, {
     "x-prompt-tokens": String(r.inputTokens),
     "x-generated-tokens": String(record.completionTokens),

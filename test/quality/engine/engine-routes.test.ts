@@ -7,10 +7,15 @@ import { prepareEngine } from "../../../src/engines/launch.js";
 import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { greedyGenerate } from "../../../src/quality/engine/greedy.js";
 import type { ContinuationLogprob } from "../../../src/quality/engine/continuation-tokens.js";
-import { loglikelihood, loglikelihoods } from "../../../src/quality/engine/loglikelihood.js";
+import { loglikelihoods, type LoglikelihoodEngine } from "../../../src/quality/engine/loglikelihood.js";
 import { firstTokenTopK } from "../../../src/quality/engine/top-k.js";
 import { startEmulator, type EmulatedEngineName, type RunningEmulator } from "../../emulators/index.mjs";
-import { startFakeLogprobServer, type FakeLogprobServer } from "./fake-logprob-server.js";
+import { decodeIds, startFakeLogprobServer, type FakeLogprobServer } from "./fake-logprob-server.js";
+
+/** One continuation's log-likelihood. */
+async function loglikelihood(engine: LoglikelihoodEngine, context: string, continuation: string): Promise<ContinuationLogprob> {
+  return (await loglikelihoods(engine, context, [continuation]))[0]!;
+}
 
 async function endpoint(name: string, url: string): Promise<ManagedEngine> {
   const { engine } = await prepareEngine({ engine: name, url, model: "tiny" });
@@ -31,9 +36,11 @@ describe("log-probability routes, per engine", () => {
     const engine = await endpoint(name, server.url);
     const result = await loglikelihood(engine, "Question one\nAnswer: ", "B and C");
     // " B and C" is three tokens of −0.5 each.
-    expect(result).toMatchObject({ logprob: -1.5, tokens: 3 });
-    const sent = server.requests.at(-1)!;
-    expect(JSON.stringify(sent.body)).toContain("Question one\\nAnswer: B and C");
+    expect(result).toMatchObject({ logprob: -1.5, tokens: 3, truncated: false });
+    const sent = server.requests.at(-1)!.body;
+    // vLLM and SGLang get token ids (one batch of one prompt), TGI the text.
+    const prompt = name === "tgi" ? sent.inputs : decodeIds(((sent.prompt ?? sent.input_ids) as number[][])[0]!);
+    expect(prompt).toBe("Question one\nAnswer: B and C");
     await engine.terminate();
   });
 
@@ -52,8 +59,9 @@ describe("log-probability routes, per engine", () => {
     ["ollama", "/api/generate"],
   ])("%s: first-token top-k from %s", async (name, path) => {
     const engine = await endpoint(name, server.url);
-    const top = await firstTokenTopK(engine, "Answer:", 20);
+    const { top, truncated } = await firstTokenTopK(engine, "Answer:", 20);
     expect(top[0]).toEqual({ token: " B", logprob: -0.1 });
+    expect(truncated).toBe(false);
     expect(server.requests.at(-1)!.path).toBe(path);
     await engine.terminate();
   });
@@ -78,12 +86,12 @@ describe.each(["vllm", "tgi"] as const)("greedy generation on the %s emulator", 
   const emulated = useEmulatedEndpoint(name);
 
   it("generates deterministically at temperature 0 and stops at the stop sequence", async () => {
-    const free = await greedyGenerate(emulated.engine, "Question: what?\nAnswer:", [], { maxTokens: 12 });
+    const { text: free } = await greedyGenerate(emulated.engine, "Question: what?\nAnswer:", [], { maxTokens: 12 });
     expect(free.length).toBeGreaterThan(0);
-    expect(await greedyGenerate(emulated.engine, "Question: what?\nAnswer:", [], { maxTokens: 12 })).toBe(free);
+    expect(await greedyGenerate(emulated.engine, "Question: what?\nAnswer:", [], { maxTokens: 12 })).toEqual({ text: free, truncated: false });
     const word = free.trim().split(/\s+/)[2]!;
     const stopped = await greedyGenerate(emulated.engine, "Question: what?\nAnswer:", [word], { maxTokens: 12 });
-    expect(stopped).toBe(free.slice(0, free.indexOf(word)));
+    expect(stopped.text).toBe(free.slice(0, free.indexOf(word)));
   });
 });
 
@@ -91,12 +99,12 @@ describe.each(["vllm", "sglang", "exllamav2"] as const)("legacy completions logp
   const emulated = useEmulatedEndpoint(name);
 
   it("answers top-k with the chosen token first and the letters among the alternatives", async () => {
-    const top = await firstTokenTopK(emulated.engine, "Question: which?\nA. x\nB. y\nAnswer:", 20);
+    const { top } = await firstTokenTopK(emulated.engine, "Question: which?\nA. x\nB. y\nAnswer:", 20);
     expect(top).toHaveLength(20);
     const logprobs = top.map((entry) => entry.logprob);
     expect(Math.max(...logprobs)).toBe(top[0]!.logprob);
     expect(top.map((entry) => entry.token)).toEqual(expect.arrayContaining([" A", " B", " C", " D"]));
-    expect(await firstTokenTopK(emulated.engine, "Question: which?\nA. x\nB. y\nAnswer:", 20)).toEqual(top);
+    expect(await firstTokenTopK(emulated.engine, "Question: which?\nA. x\nB. y\nAnswer:", 20)).toEqual({ top, truncated: false });
   });
 
   it("refuses more alternatives than vLLM's default max_logprobs (20), in vLLM's words", async () => {

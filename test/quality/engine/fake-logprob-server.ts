@@ -1,8 +1,9 @@
 /**
- * A local HTTP server answering the log-probability routes in each engine's real shape (the
- * emulators stream words but give no logprobs). Prompts are split into tokens at word starts;
- * every prompt token gets log-probability −0.5 and the top-k lists lead with " B". Every request
- * body is kept, so tests can check what was sent. Any GET answers ready, for every engine's probe.
+ * A local HTTP server answering the log-probability routes in each engine's real shape, and
+ * vLLM's and SGLang's tokenize routes for token-id prompts. Prompts are split into tokens at word
+ * starts (ids numbered as pieces are first seen); every prompt token gets log-probability −0.5
+ * and the top-k lists lead with " B". Every request body is kept, so tests can check what was
+ * sent. Any GET answers ready, for every engine's probe.
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,13 +23,33 @@ function promptTokens(prompt: string): string[] {
   return prompt.match(/\s*\S+|\s+/g) ?? [];
 }
 
+const ids = new Map<string, number>();
+const pieces: string[] = [];
+
+function encode(text: string): number[] {
+  return promptTokens(text).map((piece) => {
+    if (!ids.has(piece)) ids.set(piece, pieces.push(piece) - 1);
+    return ids.get(piece)!;
+  });
+}
+
+/** The tokens of a prompt given as text or as token ids. */
+function tokensOf(prompt: unknown): string[] {
+  return Array.isArray(prompt) ? prompt.map((id) => pieces[id as number] ?? "?") : promptTokens(String(prompt));
+}
+
+/** The pieces whose concatenation is `text`, for tests checking what a token-id request held. */
+export function decodeIds(sent: readonly number[]): string {
+  return sent.map((id) => pieces[id]).join("");
+}
+
 function answer(path: string, body: Record<string, unknown>): unknown {
   if (path === "/v1/completions" && body.echo === true) {
     // A list of prompts is a batch, as vLLM answers it: a choice per prompt, usage summed.
-    const prompts = Array.isArray(body.prompt) ? body.prompt.map(String) : [String(body.prompt)];
+    const prompts: unknown[] = Array.isArray(body.prompt) ? body.prompt : [body.prompt];
     const choices = prompts.map((prompt, index) => {
-      const tokens = [...promptTokens(prompt), "\n"];
-      return { index, text: `${prompt}\n`, logprobs: { tokens, token_logprobs: tokens.map((_, i) => (i === 0 ? null : -0.5)), top_logprobs: tokens.map(() => null) } };
+      const tokens = [...tokensOf(prompt), "\n"];
+      return { index, text: `${tokens.join("")}`, logprobs: { tokens, token_logprobs: tokens.map((_, i) => (i === 0 ? null : -0.5)), top_logprobs: tokens.map(() => null) } };
     });
     const promptCount = choices.reduce((sum, choice) => sum + choice.logprobs.tokens.length - 1, 0);
     return { choices: choices.reverse(), usage: { prompt_tokens: promptCount, completion_tokens: prompts.length } };
@@ -36,6 +57,8 @@ function answer(path: string, body: Record<string, unknown>): unknown {
   if (path === "/v1/completions") {
     return { choices: [{ index: 0, text: " B", logprobs: { top_logprobs: [Object.fromEntries(TOP.map((e) => [e.token, e.logprob]))] } }] };
   }
+  if (path === "/tokenize" && typeof body.prompt === "string") return { tokens: encode(body.prompt), count: 0, max_model_len: 4096 };
+  if (path === "/v1/tokenize") return { tokens: (body.prompt as string[]).map(encode) };
   if (path === "/tokenize" && body.with_pieces === true) {
     // llama.cpp's pieces: the last token of "Answer: A" is " A", of "\nA" is "A"; ids 1000+ for unspaced.
     const content = String(body.content);
@@ -50,8 +73,8 @@ function answer(path: string, body: Record<string, unknown>): unknown {
   }
   if (path === "/completion") return { content: " B", completion_probabilities: [{ token: " B", logprob: -0.1, top_logprobs: TOP }] };
   if (path === "/api/generate") return { response: " B", done: true, logprobs: [{ token: " B", logprob: -0.1, top_logprobs: TOP }] };
-  if (path === "/generate" && typeof body.text === "string") {
-    return { text: "\n", meta_info: { input_token_logprobs: promptTokens(body.text).map((t, i) => [i === 0 ? null : -0.5, i, t]) } };
+  if (path === "/generate" && Array.isArray(body.input_ids)) {
+    return (body.input_ids as number[][]).map((sent) => ({ text: "\n", meta_info: { input_token_logprobs: sent.map((id, i) => [i === 0 ? null : -0.5, id, null]) } }));
   }
   if (path === "/generate") {
     const inputs = String(body.inputs);

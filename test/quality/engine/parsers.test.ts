@@ -1,29 +1,31 @@
 /** Request shapes and answer parsing for every engine family, on recorded answer shapes. */
 import { describe, expect, it } from "vitest";
-import { continuationLogprob, type PromptTokens } from "../../../src/quality/engine/continuation-tokens.js";
+import { continuationLogprob, tokenSpanLogprob, type PromptTokens } from "../../../src/quality/engine/continuation-tokens.js";
 import { cutAtStop } from "../../../src/quality/engine/greedy.js";
 import { parseSglangPromptTokens, sglangLoglikelihoodRequest } from "../../../src/quality/engine/loglikelihood-sglang.js";
 import { parseTgiPromptTokens, tgiLoglikelihoodRequest } from "../../../src/quality/engine/loglikelihood-tgi.js";
-import { parseVllmPromptTokens, vllmLoglikelihoodRequest } from "../../../src/quality/engine/loglikelihood-vllm.js";
+import { parseVllmBatchPromptTokens, vllmLoglikelihoodRequest } from "../../../src/quality/engine/loglikelihood-vllm.js";
 import { topKRequest } from "../../../src/quality/engine/top-k.js";
 import { parseLlamaCppTopK, parseOllamaTopK, parseOpenAITopK, parseTgiTopK } from "../../../src/quality/engine/top-k-parsers.js";
 import { KittError } from "../../../src/errors.js";
 import * as shapes from "./recorded-shapes.js";
 
 const listed = (tokens: PromptTokens) => Array.from({ length: tokens.count }, (_, i) => tokens.at(i));
+const parseVllmPromptTokens = (answer: unknown) => parseVllmBatchPromptTokens(answer, 1)[0]!;
 
 describe("prompt log-likelihood requests", () => {
-  it("vLLM: echo with logprobs and one token on /v1/completions", () => {
-    expect(vllmLoglikelihoodRequest("m", "Answer: A")).toEqual({
+  it("vLLM: token-id prompts echoed with logprobs and one token on /v1/completions, as the harness's local-completions sends them", () => {
+    expect(vllmLoglikelihoodRequest("m", [[673, 29901, 319]])).toEqual({
       path: "/v1/completions",
-      body: { model: "m", prompt: "Answer: A", echo: true, logprobs: 1, max_tokens: 1, temperature: 0 },
+      body: { model: "m", prompt: [[673, 29901, 319]], temperature: 0, max_tokens: 1, logprobs: 1, seed: 1234, echo: true },
     });
   });
 
-  it("SGLang: native /generate from the first prompt token", () => {
-    const { path, body } = sglangLoglikelihoodRequest("Answer: A");
-    expect(path).toBe("/generate");
-    expect(body).toMatchObject({ text: "Answer: A", return_logprob: true, logprob_start_len: 0, top_logprobs_num: 1, return_text_in_logprobs: true });
+  it("SGLang: native /generate from the first prompt token, as the harness's sglang-generate sends it", () => {
+    expect(sglangLoglikelihoodRequest([[673, 29901, 319]])).toEqual({
+      path: "/generate",
+      body: { input_ids: [[673, 29901, 319]], sampling_params: { max_new_tokens: 1, temperature: 0 }, logprob_start_len: 0, top_logprobs_num: 1, return_logprob: true },
+    });
   });
 
   it("TGI: /generate with decoder_input_details", () => {
@@ -38,20 +40,23 @@ describe("continuation log-likelihoods from recorded answers", () => {
   it("vLLM: sums the continuation's tokens, drops the generated one, and tells greedy from not", () => {
     const tokens = parseVllmPromptTokens(shapes.VLLM_ECHO);
     expect(listed(tokens).map((t) => t.text)).toEqual(["<s>", "Answer", ":", " A"]);
-    expect(continuationLogprob(tokens, " A", "vLLM")).toEqual({ logprob: -1.5, isGreedy: false, tokens: 1 });
-    expect(continuationLogprob(tokens, ": A", "vLLM")).toEqual({ logprob: -1.75, isGreedy: false, tokens: 2 });
+    expect(continuationLogprob(tokens, " A", "vLLM")).toEqual({ logprob: -1.5, isGreedy: false, tokens: 1, truncated: false });
+    expect(continuationLogprob(tokens, ": A", "vLLM")).toEqual({ logprob: -1.75, isGreedy: false, tokens: 2, truncated: false });
     expect(listed(tokens).map((t) => t.greedy)).toEqual([null, false, true, false]);
+    // Sent as ids, the continuation is its span: the last token of four.
+    expect(tokenSpanLogprob(tokens, 3, 1, "vLLM")).toEqual({ logprob: -1.5, isGreedy: false, tokens: 1, truncated: false });
+    expect(() => tokenSpanLogprob(tokens, 3, 2, "vLLM")).toThrow(/returned 4 prompt tokens for a prompt of 5 token ids/);
   });
 
   it("SGLang: reads [logprob, id, text] entries and the top alternatives", () => {
     const tokens = parseSglangPromptTokens(shapes.SGLANG_GENERATE);
-    expect(continuationLogprob(tokens, " A", "SGLang")).toEqual({ logprob: -1.5, isGreedy: true, tokens: 1 });
-    expect(continuationLogprob(tokens, "Answer: A", "SGLang")).toEqual({ logprob: -7.25, isGreedy: false, tokens: 3 });
+    expect(continuationLogprob(tokens, " A", "SGLang")).toEqual({ logprob: -1.5, isGreedy: true, tokens: 1, truncated: false });
+    expect(continuationLogprob(tokens, "Answer: A", "SGLang")).toEqual({ logprob: -7.25, isGreedy: false, tokens: 3, truncated: false });
   });
 
   it("TGI: reads the prefill; greedy is unknown", () => {
     const tokens = parseTgiPromptTokens(shapes.TGI_GENERATE);
-    expect(continuationLogprob(tokens, " A", "TGI")).toEqual({ logprob: -1.5, isGreedy: null, tokens: 1 });
+    expect(continuationLogprob(tokens, " A", "TGI")).toEqual({ logprob: -1.5, isGreedy: null, tokens: 1, truncated: false });
   });
 
   it("refuses a continuation that reaches the first token, or answers without prompt logprobs", () => {

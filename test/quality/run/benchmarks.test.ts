@@ -142,4 +142,11 @@ describe("the quality suite", () => {
     expect(benchmarkConfig(hellaswagBenchmark, suite)).toMatchObject({ shots: 10 });
     expect(QUALITY_BENCHMARKS.every((benchmark) => benchmark.category === "quality")).toBe(true);
   });
+
+  it("takes truncate and add_bos_token like any setting, and points at a bad value", () => {
+    expect(benchmarkConfig(mmluBenchmark, parseSuite("suite_name: s\ntests: [mmlu]\n", "s.yaml"))).toMatchObject({ truncate: "left", add_bos_token: false });
+    const suite = parseSuite("suite_name: s\ntests: [mmlu]\ntest_overrides:\n  mmlu: {truncate: never, add_bos_token: true}\n", "s.yaml");
+    expect(benchmarkConfig(mmluBenchmark, suite)).toMatchObject({ truncate: "never", add_bos_token: true });
+    expect(() => parseSuite("suite_name: s\ntests:\n  - name: mmlu\n    truncate: sometimes\n", "s.yaml")).toThrow(/^s\.yaml:4:5 tests\[0\]\.truncate: .*"left".*"never"/);
+  });
 });

@@ -2,8 +2,9 @@
  * The log-likelihood tasks end to end on the three engines with prompt log-probabilities, each
  * emulated over its own route and shape (vLLM: echoed `/v1/completions`, batched; SGLang: native
  * `/generate` with `input_token_logprobs`, batched; TGI: `/generate` with `decoder_input_details`,
- * one continuation per request). The emulators give every prompt token the same value on every
- * engine, so kitt must reach the same scores through all three parsers.
+ * one continuation per request). vLLM and SGLang are sent token ids, TGI text; the emulators give
+ * the same prompt tokens the same value on every engine, so kitt must reach the same scores
+ * through all three.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -61,6 +62,13 @@ describe.each(ENGINES)("log-likelihood tasks on the %s emulator", (name: Name) =
     expect(outcome.errors).toEqual([]);
     expect(outcome.passed).toBe(true);
     expect(outcome.metrics.method).toBe("loglikelihood");
+    // vLLM and SGLang get the harness's token ids (no BOS unless add_bos_token); TGI takes text only.
+    expect(outcome.metrics).toMatchObject(
+      name === "tgi"
+        ? { prompt_encoding: "text", add_bos_token: null, request_context: null }
+        : { prompt_encoding: "token_ids", add_bos_token: false, request_context: 4096 },
+    );
+    expect(outcome.metrics).toMatchObject({ truncate: "left", truncated_prompts: 0 });
     expect(outcome.metrics.n).toBeGreaterThan(0);
     // Batching servers get enough documents in flight to fill a batch.
     expect(outcome.metrics.concurrency).toBe(64);

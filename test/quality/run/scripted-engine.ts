@@ -5,8 +5,10 @@
  */
 import type { EngineCapabilities } from "../../../src/engines/types.js";
 import type { ContinuationLogprob } from "../../../src/quality/engine/continuation-tokens.js";
+import type { Generated } from "../../../src/quality/engine/greedy.js";
+import type { PromptWindow } from "../../../src/quality/engine/prompt-window.js";
 import type { QualityEngine } from "../../../src/quality/engine/quality-engine.js";
-import type { TopLogprob } from "../../../src/quality/scoring/letters.js";
+import type { TopK } from "../../../src/quality/engine/top-k.js";
 
 export interface AnswerKey {
   /** context → its true continuations. */
@@ -24,6 +26,9 @@ export function emptyAnswerKey(): AnswerKey {
 export class ScriptedEngine implements QualityEngine {
   readonly name = "scripted";
   readonly model = "scripted-model";
+  /** It says no context, so no prompt is cut. */
+  readonly window: PromptWindow = { truncate: "left", contextLength: undefined };
+  readonly promptEncoding = "token_ids" as const;
   readonly calls = { loglikelihood: 0, topK: 0, generate: 0 };
   /** Every prompt (or context) asked about, in order. */
   readonly asked: string[] = [];
@@ -46,7 +51,7 @@ export class ScriptedEngine implements QualityEngine {
     this.calls.loglikelihood++;
     await this.enter(context, signal);
     const right = this.key.trueContinuations.get(context)?.has(continuation) ?? false;
-    return { logprob: right ? 0 : -20, isGreedy: right, tokens: 1 };
+    return { logprob: right ? 0 : -20, isGreedy: right, tokens: 1, truncated: false };
   }
 
   async loglikelihoods(context: string, continuations: readonly string[], signal?: AbortSignal): Promise<ContinuationLogprob[]> {
@@ -55,19 +60,20 @@ export class ScriptedEngine implements QualityEngine {
     return results;
   }
 
-  async firstTokenTopK(prompt: string, _k: number, signal?: AbortSignal): Promise<TopLogprob[]> {
+  async firstTokenTopK(prompt: string, _k: number, signal?: AbortSignal): Promise<TopK> {
     this.calls.topK++;
     await this.enter(prompt, signal);
     const letter = this.key.letters.get(prompt) ?? "?";
-    return [
+    const top = [
       { token: ` ${letter}`, logprob: -0.05 },
       { token: " Z", logprob: -4 },
     ];
+    return { top, truncated: false };
   }
 
-  async generate(prompt: string, _stop: readonly string[], signal?: AbortSignal): Promise<string> {
+  async generate(prompt: string, _stop: readonly string[], signal?: AbortSignal): Promise<Generated> {
     this.calls.generate++;
     await this.enter(prompt, signal);
-    return this.key.generations.get(prompt) ?? " I do not know.";
+    return { text: this.key.generations.get(prompt) ?? " I do not know.", truncated: false };
   }
 }

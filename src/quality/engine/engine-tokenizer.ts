@@ -1,0 +1,33 @@
+/**
+ * Token ids of quality prompts from the engine's own tokenize endpoint (llama.cpp `/tokenize`,
+ * vLLM `/tokenize`, SGLang `/v1/tokenize`), over the same connection pool as the engine's other
+ * quality requests. Only engines whose endpoint can leave the special tokens out, and which take
+ * token-id prompts back, have one: TGI's endpoint always adds them and its routes take text.
+ */
+import { tokenizeApiFor } from "../../datasets/tokenizers/engine-tokenize-apis.js";
+import { chunked } from "../../datasets/tokenizers/map-concurrent.js";
+import { postJson, type EngineHttp } from "./engine-http.js";
+
+export interface EngineTokenizer {
+  /** Ids of each text; `addSpecial` adds what the tokenizer puts around a text (llama's BOS). */
+  encode(texts: readonly string[], addSpecial: boolean, signal?: AbortSignal): Promise<number[][]>;
+}
+
+/** Engines whose tokenize endpoint kitt can use for token-id prompts. */
+const TOKEN_ID_ENGINES = new Set(["llama_cpp", "vllm", "sglang"]);
+
+export function engineTokenizer(engine: EngineHttp & { modelName: string }): EngineTokenizer | undefined {
+  const api = TOKEN_ID_ENGINES.has(engine.spec.name) ? tokenizeApiFor(engine.spec.name) : undefined;
+  if (api === undefined) return undefined;
+  return {
+    async encode(texts, addSpecial, signal) {
+      const batches = await Promise.all(
+        chunked(texts, api.batchSize).map(async (batch) => {
+          const call = api.encodeCall(batch, addSpecial, engine.modelName);
+          return api.parseEncode(await postJson(engine, call.path, call.body, signal), batch.length);
+        }),
+      );
+      return batches.flat();
+    },
+  };
+}
