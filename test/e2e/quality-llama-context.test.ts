@@ -89,10 +89,11 @@ describe.skipIf(install === undefined || datasets === undefined)("a context too 
   it("stops GSM8K after the first 8 items fail alike, with llama-server's message, and the suite goes on within the slots", { timeout: 300_000 }, async () => {
     const work = mkdtempSync(join(tmpdir(), "kitt-early-stop-"));
     const suite = join(work, "suite.yaml");
-    // Two slots of 512 tokens: no GSM8K 5-shot prompt fits (the shortest takes about 650), MMLU's 0-shot astronomy questions do.
+    // Two slots of 512 tokens: no GSM8K 5-shot prompt fits (the shortest takes about 650) and
+    // `truncate: never` sends them whole; MMLU's 0-shot astronomy questions fit.
     writeFileSync(
       suite,
-      "suite_name: early_stop\ntests:\n  - { name: gsm8k, limit: 30 }\n  - { name: mmlu, shots: 0, limit: 2, subjects: [astronomy], concurrency: 16 }\n",
+      "suite_name: early_stop\ntests:\n  - { name: gsm8k, limit: 30, truncate: never }\n  - { name: mmlu, shots: 0, limit: 2, subjects: [astronomy], concurrency: 16 }\n",
     );
     const out = join(work, "results");
     const port = await freePort();
