@@ -17,6 +17,7 @@ import { clientBottleneckReasons, type DeliveryFigures } from "../../../src/benc
 import { computeServeMetrics } from "../../../src/bench/serve/metrics.js";
 import { runServe, type ServeRunOptions } from "../../../src/bench/serve/serve-run.js";
 import type { RequestErrorKind, RequestRecord, ServeRequest } from "../../../src/bench/serve/types.js";
+import { UNPACED_LOAD } from "../../support/serve-load.js";
 
 function record(index: number, fields: { sentMs: number; writtenMs: number | null; error?: RequestErrorKind; scheduledMs?: number }): RequestRecord {
   const success = fields.error === undefined;
@@ -209,17 +210,8 @@ describe("a run against a server that cannot keep up", () => {
       tokenizerId: "test",
       requests: Array.from({ length: 200 }, (_, index) => ({ prompt: `request ${index}`, promptTokens: 3, outputTokens: 2 })),
       warmup: [],
+      ...UNPACED_LOAD,
       requestRate: 200,
-      distribution: "poisson",
-      burstiness: 1,
-      maxConcurrency: Number.POSITIVE_INFINITY,
-      durationMs: Number.POSITIVE_INFINITY,
-      maxErrors: Number.POSITIVE_INFINITY,
-      maxErrorRate: 1,
-      ignoreEos: true,
-      temperature: 0,
-      seed: 0,
-      workers: 0,
       ...overrides,
     };
   }

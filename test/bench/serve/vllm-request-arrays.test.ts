@@ -12,6 +12,7 @@ import type { RequestRecord } from "../../../src/bench/serve/types.js";
 import { VllmRequestArrays } from "../../../src/bench/serve/vllm-request-arrays.js";
 import { runServePipeline, type ServePipelineOptions } from "../../../src/pipeline/serve-pipeline.js";
 import { startEmulator } from "../../emulators/index.mjs";
+import { UNPACED_LOAD } from "../../support/serve-load.js";
 
 interface VllmRequestRow {
   prompt_len: number;
@@ -66,17 +67,8 @@ function options(url: string, model: string, saveGeneratedTexts: boolean): Serve
     dataset: { kind: "random", numPrompts: 16, inputTokens: 12, outputTokens: 6, seed: 0 },
     load: {
       warmupRequests: 2,
-      requestRate: Number.POSITIVE_INFINITY,
-      distribution: "poisson",
-      burstiness: 1,
+      ...UNPACED_LOAD,
       maxConcurrency: 4,
-      durationMs: Number.POSITIVE_INFINITY,
-      maxErrors: Number.POSITIVE_INFINITY,
-      maxErrorRate: 1,
-      ignoreEos: true,
-      temperature: 0,
-      seed: 0,
-      workers: 0,
     },
     mode: { kind: "single" },
     engineMetrics: false,

@@ -14,6 +14,7 @@ import { getEngineSpec } from "../../../src/engines/registry.js";
 import { runServePipeline, type ServePipelineOptions } from "../../../src/pipeline/serve-pipeline.js";
 import { startEmulator } from "../../emulators/index.mjs";
 import { startRecordingProxy } from "../../support/recording-proxy.js";
+import { UNPACED_LOAD } from "../../support/serve-load.js";
 
 function pipelineOptions(url: string, model: string, dataset: ServePipelineOptions["dataset"], warnings: string[]): ServePipelineOptions {
   return {
@@ -24,17 +25,8 @@ function pipelineOptions(url: string, model: string, dataset: ServePipelineOptio
     dataset,
     load: {
       warmupRequests: 4,
-      requestRate: Number.POSITIVE_INFINITY,
-      distribution: "poisson",
-      burstiness: 1,
+      ...UNPACED_LOAD,
       maxConcurrency: 4,
-      durationMs: Number.POSITIVE_INFINITY,
-      maxErrors: Number.POSITIVE_INFINITY,
-      maxErrorRate: 1,
-      ignoreEos: true,
-      temperature: 0,
-      seed: 0,
-      workers: 0,
     },
     mode: { kind: "single" },
     engineMetrics: false,
