@@ -9,8 +9,10 @@ export class HttpError extends Error {
 }
 
 export async function readJson(req) {
-  let raw = "";
-  for await (const chunk of req) raw += chunk;
+  // Decoded once whole: a character split between two chunks stays one character.
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const raw = Buffer.concat(chunks).toString("utf8");
   if (!raw.trim()) return {};
   try {
     const body = JSON.parse(raw);
