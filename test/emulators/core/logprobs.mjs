@@ -24,9 +24,21 @@ function hash(text, seed) {
   return h;
 }
 
-/** A log-probability in [−8, −0.05) from a token and its position (cheap: no look at the text before it). */
+/**
+ * A token's log-probability is one of these steps in [−8, −0.05), picked by the token and its
+ * position (cheap: no look at the text before it). Each step's JSON text is written once:
+ * turning numbers into text was most of the time an echoed 5-shot prompt took to answer.
+ */
+const LOGPROB_STEPS = 7950;
+const logprobValues = Array.from({ length: LOGPROB_STEPS }, (_, step) => -0.05 - step / 1000);
+const logprobTexts = logprobValues.map(String);
+
+function logprobStep(token, position) {
+  return hash(token, position) % LOGPROB_STEPS;
+}
+
 function logprobOf(token, position) {
-  return -0.05 - (hash(token, position) % 7950) / 1000;
+  return logprobValues[logprobStep(token, position)];
 }
 
 /** Positions are counted from a number drawn from the prompt's end, so different questions rank alternatives differently. */
@@ -34,9 +46,23 @@ function positionBase(prompt) {
   return hash(prompt.slice(-32), 3) % 100_000;
 }
 
+/** A token's text as JSON; tokens repeat (the same 5-shot examples in every prompt of a subject), so each is written once. */
+const tokenJsonCache = new Map();
+const TOKEN_JSON_CACHE_SIZE = 100_000;
+
+function tokenJson(token) {
+  let json = tokenJsonCache.get(token);
+  if (json === undefined) {
+    json = JSON.stringify(token);
+    if (tokenJsonCache.size >= TOKEN_JSON_CACHE_SIZE) tokenJsonCache.clear();
+    tokenJsonCache.set(token, json);
+  }
+  return json;
+}
+
 /** The top list as JSON text: the chosen token first, then alternatives below it, in an order that depends on the position. */
-function topListJson(chosen, chosenJson, chosenLogprob, position, n) {
-  let text = `{${chosenJson}:${chosenLogprob}`;
+function topListJson(chosen, chosenJson, chosenLogprob, chosenLogprobText, position, n) {
+  let text = `{${chosenJson}:${chosenLogprobText}`;
   let size = 1;
   for (const alternative of ALTERNATIVES) {
     if (size >= n) break;
@@ -92,12 +118,19 @@ export function completionLogprobs({ prompt, promptTokens = textTokens(prompt), 
   const base = positionBase(prompt);
   const add = (token, first) => {
     const position = base + tokens.length;
-    const tokenJson = JSON.stringify(token);
-    const logprob = first ? null : logprobOf(token, position);
+    const json = tokenJson(token);
     textOffset.push(offset);
-    tokens.push(tokenJson);
-    tokenLogprobs.push(logprob === null ? "null" : String(logprob));
-    topLogprobs.push(first || n === 0 ? "null" : topListJson(token, tokenJson, logprob, position, n));
+    tokens.push(json);
+    if (first) {
+      tokenLogprobs.push("null");
+      topLogprobs.push("null");
+    } else {
+      const step = logprobStep(token, position);
+      const logprob = logprobValues[step];
+      const logprobText = logprobTexts[step];
+      tokenLogprobs.push(logprobText);
+      topLogprobs.push(n === 0 ? "null" : topListJson(token, json, logprob, logprobText, position, n));
+    }
     offset += token.length;
   };
   if (echo) promptTokens.forEach((token, i) => add(token, i === 0));
