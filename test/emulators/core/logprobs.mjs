@@ -46,20 +46,6 @@ function positionBase(prompt) {
   return hash(prompt.slice(-32), 3) % 100_000;
 }
 
-/** A token's text as JSON; tokens repeat (the same 5-shot examples in every prompt of a subject), so each is written once. */
-const tokenJsonCache = new Map();
-const TOKEN_JSON_CACHE_SIZE = 100_000;
-
-function tokenJson(token) {
-  let json = tokenJsonCache.get(token);
-  if (json === undefined) {
-    json = JSON.stringify(token);
-    if (tokenJsonCache.size >= TOKEN_JSON_CACHE_SIZE) tokenJsonCache.clear();
-    tokenJsonCache.set(token, json);
-  }
-  return json;
-}
-
 /** The top list as JSON text: the chosen token first, then alternatives below it, in an order that depends on the position. */
 function topListJson(chosen, chosenJson, chosenLogprob, chosenLogprobText, position, n) {
   let text = `{${chosenJson}:${chosenLogprobText}`;
@@ -100,13 +86,14 @@ export function promptLogprobs(tokens, n) {
 }
 
 /**
- * @param {{ prompt: string, promptTokens?: string[], generated: string[], echo: boolean, n: number, maxLogprobs: number }} request
- *   `promptTokens`: the prompt's tokens when it came as ids (`textTokens(prompt)` otherwise);
- *   `generated`: the answer's tokens; `n`: the `logprobs` the request asked for.
+ * @param {{ prompt: string, promptTokens?: string[], promptTokenJsons?: string[], generated: string[], echo: boolean, n: number, maxLogprobs: number }} request
+ *   `promptTokens`: the prompt's tokens when it came as ids (`textTokens(prompt)` otherwise), and
+ *   `promptTokenJsons` their JSON where the vocabulary keeps it; `generated`: the answer's
+ *   tokens; `n`: the `logprobs` the request asked for.
  * @returns {RawJson} `{text_offset, token_logprobs, tokens, top_logprobs}`, written as JSON text
  *   (an echoed 5-shot prompt has hundreds of tokens, each with its own top list).
  */
-export function completionLogprobs({ prompt, promptTokens = textTokens(prompt), generated, echo, n, maxLogprobs }) {
+export function completionLogprobs({ prompt, promptTokens = textTokens(prompt), promptTokenJsons, generated, echo, n, maxLogprobs }) {
   if (!Number.isInteger(n) || n < 0) throw new HttpError(400, `logprobs must be a non-negative integer, got ${JSON.stringify(n)}.`);
   if (n > maxLogprobs) throw new HttpError(400, `Requested sample logprobs of ${n}, which is greater than max allowed: ${maxLogprobs}`);
   const tokens = [];
@@ -116,9 +103,8 @@ export function completionLogprobs({ prompt, promptTokens = textTokens(prompt), 
   // Offsets count from the start of the returned text: the prompt's when echoed, else the answer's.
   let offset = 0;
   const base = positionBase(prompt);
-  const add = (token, first) => {
+  const add = (token, first, json = JSON.stringify(token)) => {
     const position = base + tokens.length;
-    const json = tokenJson(token);
     textOffset.push(offset);
     tokens.push(json);
     if (first) {
@@ -133,7 +119,7 @@ export function completionLogprobs({ prompt, promptTokens = textTokens(prompt), 
     }
     offset += token.length;
   };
-  if (echo) promptTokens.forEach((token, i) => add(token, i === 0));
+  if (echo) promptTokens.forEach((token, i) => add(token, i === 0, promptTokenJsons?.[i]));
   for (const token of generated) {
     if (token === "") continue;
     add(token, false);
