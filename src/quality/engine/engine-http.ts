@@ -42,6 +42,26 @@ export async function postForBody(engine: EngineHttp, path: string, body: unknow
 }
 
 /**
+ * The aborts of the requests in flight under each signal, called by one listener per signal: a
+ * quality run has hundreds of requests in flight under its one signal, and `addEventListener`
+ * looks through every listener already there.
+ */
+const inFlight = new WeakMap<AbortSignal, Set<() => void>>();
+
+/** Calls `abort` when `signal` aborts; the function returned forgets it. */
+function onAbort(signal: AbortSignal, abort: () => void): () => void {
+  let aborts = inFlight.get(signal);
+  if (aborts === undefined) {
+    const all = new Set<() => void>();
+    signal.addEventListener("abort", () => [...all].forEach((each) => each()), { once: true });
+    inFlight.set(signal, all);
+    aborts = all;
+  }
+  aborts.add(abort);
+  return () => inFlight.get(signal)?.delete(abort);
+}
+
+/**
  * One POST over the engine connection pool, its answer's body collected, through undici's
  * `dispatch` and a handler of its own: `request()` puts every answer behind a stream, which took
  * half as much CPU again per request, and a log-likelihood question makes six.
@@ -53,20 +73,22 @@ function post(url: URL, body: string, signal: AbortSignal | undefined): Promise<
       return;
     }
     let controller: Dispatcher.DispatchController | undefined;
+    let forget: (() => void) | undefined;
     let settled = false;
     let status = 0;
     const chunks: Buffer[] = [];
     const settle = (outcome: () => void) => {
       if (settled) return;
       settled = true;
-      signal?.removeEventListener("abort", aborted);
+      forget?.();
       outcome();
     };
-    const aborted = () => {
-      controller?.abort(signal!.reason);
-      settle(() => reject(signal!.reason));
-    };
-    signal?.addEventListener("abort", aborted, { once: true });
+    if (signal) {
+      forget = onAbort(signal, () => {
+        controller?.abort(signal.reason);
+        settle(() => reject(signal.reason));
+      });
+    }
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(started) {
         controller = started;
