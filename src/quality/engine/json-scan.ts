@@ -27,6 +27,20 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x0a || code === 0x0d || code === 0x09;
 }
 
+/** What each byte is to the scan: most are `OTHER`, settled by one look-up. */
+const OTHER = 0;
+const STRING = 1;
+const SEPARATOR = 2;
+const OPENING = 3;
+const CLOSING = 4;
+const SPACE = 5;
+const KIND = new Uint8Array(256);
+KIND[QUOTE] = STRING;
+KIND[COMMA] = SEPARATOR;
+KIND[OPEN_BRACKET] = KIND[OPEN_BRACE] = OPENING;
+KIND[CLOSE_BRACKET] = KIND[CLOSE_BRACE] = CLOSING;
+for (const space of [0x20, 0x0a, 0x0d, 0x09]) KIND[space] = SPACE;
+
 /** An array's elements, parsed one at a time on demand. */
 export class JsonArraySpans {
   /** `bounds` holds the '[', then each ',' between elements and the ']' (only the '[' when empty). */
@@ -129,26 +143,26 @@ export class JsonScanner {
     // Whether the element being read has a character of its own yet: `[,` and `1,,2` are not JSON.
     let filled = false;
     for (let i = at + 1, length = bytes.length; i < length; i++) {
-      const code = bytes[i]!;
-      if (code === QUOTE) {
+      const kind = KIND[bytes[i]!];
+      if (kind === OTHER) {
+        filled = true;
+      } else if (kind === STRING) {
         i = this.stringClose(i);
         filled = true;
-      } else if (code === COMMA) {
+      } else if (kind === SEPARATOR) {
         if (depth > 0) continue;
         if (!filled) throw this.error("an array element is missing", i);
         bounds.push(i);
         filled = false;
-      } else if (code === OPEN_BRACKET || code === OPEN_BRACE) {
+      } else if (kind === OPENING) {
         depth++;
         filled = true;
-      } else if (code === CLOSE_BRACKET || code === CLOSE_BRACE) {
+      } else if (kind === CLOSING) {
         if (depth-- > 0) continue;
-        if (code !== CLOSE_BRACKET) throw this.error("expected ',' or ']'", i);
+        if (bytes[i] !== CLOSE_BRACKET) throw this.error("expected ',' or ']'", i);
         if (filled) bounds.push(i);
         else if (bounds.length > 1) throw this.error("an array element is missing", i);
         return { spans: new JsonArraySpans(bytes, bounds), end: i + 1 };
-      } else if (!filled && !isSpace(code)) {
-        filled = true;
       }
     }
     throw this.error("the text ends inside an array", at);
@@ -162,10 +176,11 @@ export class JsonScanner {
     if (first === OPEN_BRACE || first === OPEN_BRACKET) {
       let depth = 0;
       for (let i = at, length = bytes.length; i < length; i++) {
-        const code = bytes[i]!;
-        if (code === QUOTE) i = this.stringClose(i);
-        else if (code === OPEN_BRACE || code === OPEN_BRACKET) depth++;
-        else if ((code === CLOSE_BRACE || code === CLOSE_BRACKET) && --depth === 0) return i + 1;
+        const kind = KIND[bytes[i]!];
+        if (kind === OTHER || kind === SEPARATOR || kind === SPACE) continue;
+        if (kind === STRING) i = this.stringClose(i);
+        else if (kind === OPENING) depth++;
+        else if (--depth === 0) return i + 1;
       }
       throw this.error("the text ends inside a value", at);
     }
