@@ -7,11 +7,17 @@
  * - `loglikelihood`: the harness's own method: five tokenize requests per question (the context
  *   and each whole string), then the four answer letters' prompts as token ids in one batched
  *   echoed-prompt request;
- * - `top_k_letters`: a tokenize request checking the prompt fits, then one request reading the
- *   letters from the first token's top-k.
+ * - `top_k_letters`: one request reading the letters from the first token's top-k, after a
+ *   tokenize request only for a prompt that might not fit the context (2,711 of the 14,042 here).
  * Each run writes its checkpoint and compressed per-item outputs as a real run does. Beside the
  * time, the CPU seconds of kitt's process and of the emulator's (Linux: from /proc) show who kept
  * the machine busy: on a small machine the two share its cores.
+ *
+ * On the 2-core development machine, quiet: `loglikelihood` 44.4 s (kitt 29.7 s CPU, emulator
+ * 42.4 s), `top_k_letters` 6.3 s (4.9 s, 5.7 s); over five runs 38.5–62.4 s and 5.6–9.1 s, the
+ * slowest while other virtual machines took 2–8 % of its CPU time (steal in /proc/stat). Parsing
+ * vLLM's whole answer and counting every top-k prompt, as kitt did before, took 81.0–102.1 s and
+ * 10.3–13.9 s there.
  *
  * Usage: `npx tsx scripts/bench-quality.ts [--limit N] [--method loglikelihood|top_k_letters] [--concurrency N]`
  * with `KITT_DATASETS_DIR` holding `mmlu/` (the offline mirror layout). `--limit` takes N

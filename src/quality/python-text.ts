@@ -1,17 +1,36 @@
 /** Python's `str.strip()`, `str.rstrip()` and `str.capitalize()`, which the harness's prompt code calls. */
 
-// Python's whitespace (`str.isspace`): JavaScript's `\s` differs (it has U+FEFF, lacks \x1c–\x1f and \x85).
-const WS = "\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
-const STRIP = new RegExp(`^[${WS}]+|[${WS}]+$`, "g");
-
-const RSTRIP = new RegExp(`[${WS}]+$`);
+/**
+ * Python's whitespace (`str.isspace`): JavaScript's `\s` differs (it has U+FEFF, lacks \x1c–\x1f
+ * and \x85). Looked at from each end only: a regular expression anchored at the end tries every
+ * position of a 5-shot prompt.
+ */
+function isPythonSpace(code: number): boolean {
+  if (code <= 0x20) return code === 0x20 || (code >= 0x09 && code <= 0x0d) || (code >= 0x1c && code <= 0x1f);
+  if (code < 0x85) return false;
+  return (
+    code === 0x85 ||
+    code === 0xa0 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000
+  );
+}
 
 export function pythonStrip(text: string): string {
-  return text.replace(STRIP, "");
+  let start = 0;
+  while (start < text.length && isPythonSpace(text.charCodeAt(start))) start++;
+  return pythonRstrip(text.slice(start));
 }
 
 export function pythonRstrip(text: string): string {
-  return text.replace(RSTRIP, "");
+  let end = text.length;
+  while (end > 0 && isPythonSpace(text.charCodeAt(end - 1))) end--;
+  return end === text.length ? text : text.slice(0, end);
 }
 
 /** First character upper-cased, the rest lower-cased. */

@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -168,6 +169,29 @@ describe("engine behaviour the emulators reproduce", () => {
     const protocol = getProtocol("openai-completions");
     await expect(generate({ baseUrl: emulator.url, protocol, request: request() })).rejects.toMatchObject({ message: expect.stringMatching(/answered 401/) });
     await expect(generate({ baseUrl: emulator.url, protocol, request: request(), headers: { "x-api-key": "secret" } })).resolves.toMatchObject({ completionTokens: 12 });
+  });
+
+  it("vLLM reads a request body whose multi-byte character arrives split between two packets", async () => {
+    await using emulator = await startEmulator("vllm", { model: MODEL });
+    await waitReady(vllm, emulator.url);
+    const text = "Café, naïve 日本";
+    const body = Buffer.from(JSON.stringify({ model: MODEL, prompt: text }));
+    const cut = body.indexOf(Buffer.from("é")) + 1;
+    const { port } = new URL(emulator.url);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), "127.0.0.1", () => {
+        socket.write(`POST /tokenize HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: close\r\n\r\n`);
+        socket.write(body.subarray(0, cut));
+        setTimeout(() => socket.end(body.subarray(cut)), 50);
+      });
+      let received = "";
+      socket.on("data", (chunk: Buffer) => (received += chunk.toString()));
+      socket.on("end", () => resolve(received));
+      socket.on("error", reject);
+    });
+    const { tokens } = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4)) as { tokens: number[] };
+    const detokenized = await fetch(`${emulator.url}/detokenize`, { method: "POST", body: JSON.stringify({ model: MODEL, tokens }) });
+    expect(((await detokenized.json()) as { prompt: string }).prompt).toBe(text);
   });
 
   it("queues requests beyond the running limit, and vLLM's metrics show the wait", async () => {

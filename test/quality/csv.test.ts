@@ -19,6 +19,12 @@ describe("parseCsv", () => {
     expect(parseCsv('"",""\n', "t.csv")).toEqual([["", ""]]);
   });
 
+  it("joins the pieces of a field around doubled quotes and after a closing quote, as Python's reader does", () => {
+    expect(parseCsv('"""a""",b\n""""\n"a"b"c,d\n"q"""\n', "t.csv")).toEqual([['"a"', "b"], ['"'], ['ab"c', "d"], ['q"']]);
+    // A lone \r is text; \r\n ends the record, inside quotes it is kept.
+    expect(parseCsv('x\ry,"1\r\n2"\r\nz', "t.csv")).toEqual([["x\ry", "1\r\n2"], ["z"]]);
+  });
+
   it("reports an unclosed quote", () => {
     expect(() => parseCsv('a\n"open,\n', "bad.csv")).toThrow(/bad\.csv: the quoted field opened on line 2 is never closed/);
   });

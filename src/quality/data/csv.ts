@@ -5,15 +5,29 @@
  */
 import { KittError } from "../../errors.js";
 
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const NEWLINE = 0x0a;
+const RETURN = 0x0d;
+
 export function parseCsv(text: string, source: string): string[][] {
   const rows: string[][] = [];
   let row: string[] = [];
+  // A field is taken from the text in runs (slices), not character by character: a string built
+  // a character at a time is a chain of one-character pieces, and MMLU's 14,042 questions held
+  // that way took about 180 MB that every garbage collection of a quality run had to walk.
   let field = "";
+  let runStart = -1;
   let quoted = false;
   let i = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let line = 1;
   let fieldStarted = false;
   let openedAt = 0;
+  const endRun = (end: number) => {
+    if (runStart < 0) return;
+    field += text.slice(runStart, end);
+    runStart = -1;
+  };
   const endField = () => {
     row.push(field);
     field = "";
@@ -27,39 +41,45 @@ export function parseCsv(text: string, source: string): string[][] {
     row = [];
   };
   while (i < text.length) {
-    const ch = text[i]!;
+    const code = text.charCodeAt(i);
     if (quoted) {
-      if (ch === '"') {
-        if (text[i + 1] === '"') {
-          field += '"';
+      if (code === QUOTE) {
+        endRun(i);
+        if (text.charCodeAt(i + 1) === QUOTE) {
+          // A doubled quote is one quote of the field: the next run starts at the second.
+          runStart = i + 1;
           i += 2;
-          continue;
+        } else {
+          quoted = false;
+          i++;
         }
-        quoted = false;
-      } else {
-        if (ch === "\n") line++;
-        field += ch;
+        continue;
       }
+      if (code === NEWLINE) line++;
+      if (runStart < 0) runStart = i;
       i++;
       continue;
     }
-    if (ch === '"' && !fieldStarted) {
+    if (code === QUOTE && !fieldStarted) {
       quoted = true;
       openedAt = line;
       fieldStarted = true;
-    } else if (ch === ",") {
+    } else if (code === COMMA) {
+      endRun(i);
       endField();
-    } else if (ch === "\n" || (ch === "\r" && text[i + 1] === "\n")) {
-      if (ch === "\r") i++;
+    } else if (code === NEWLINE || (code === RETURN && text.charCodeAt(i + 1) === NEWLINE)) {
+      endRun(i);
+      if (code === RETURN) i++;
       endRow();
       line++;
     } else {
-      field += ch;
+      if (runStart < 0) runStart = i;
       fieldStarted = true;
     }
     i++;
   }
   if (quoted) throw new KittError("CONFIG_INVALID", `${source}: the quoted field opened on line ${openedAt} is never closed`);
+  endRun(i);
   endRow();
   return rows;
 }

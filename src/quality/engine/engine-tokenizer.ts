@@ -11,16 +11,22 @@ import { postJson, type EngineHttp } from "./engine-http.js";
 export interface EngineTokenizer {
   /** Ids of each text; `addSpecial` adds what the tokenizer puts around a text (llama's BOS). */
   encode(texts: readonly string[], addSpecial: boolean, signal?: AbortSignal): Promise<number[][]>;
+  /** How many tokens `addSpecial` adds to any text (BOS, and EOS where the tokenizer adds one). */
+  specialTokens(signal?: AbortSignal): Promise<number>;
 }
 
 /** Engines whose tokenize endpoint kitt can use for token-id prompts. */
 const TOKEN_ID_ENGINES = new Set(["llama_cpp", "vllm", "sglang"]);
 
+/** One tokenizer per engine, so that what it learns once (`specialTokens`) is asked once. */
+const tokenizers = new WeakMap<EngineHttp, EngineTokenizer>();
+
 export function engineTokenizer(engine: EngineHttp & { modelName: string }): EngineTokenizer | undefined {
   const api = TOKEN_ID_ENGINES.has(engine.spec.name) ? tokenizeApiFor(engine.spec.name) : undefined;
   if (api === undefined) return undefined;
-  return {
-    async encode(texts, addSpecial, signal) {
+  let tokenizer = tokenizers.get(engine);
+  if (tokenizer === undefined) {
+    const encode: EngineTokenizer["encode"] = async (texts, addSpecial, signal) => {
       const batches = await Promise.all(
         chunked(texts, api.batchSize).map(async (batch) => {
           const call = api.encodeCall(batch, addSpecial, engine.modelName);
@@ -28,6 +34,24 @@ export function engineTokenizer(engine: EngineHttp & { modelName: string }): Eng
         }),
       );
       return batches.flat();
-    },
+    };
+    tokenizer = { encode, specialTokens: specialTokensOnce(encode) };
+    tokenizers.set(engine, tokenizer);
+  }
+  return tokenizer;
+}
+
+/** `specialTokens` from a tokenizer's `encode`: a short text tokenized with and without them, once (again after a failure). */
+export function specialTokensOnce(encode: EngineTokenizer["encode"]): EngineTokenizer["specialTokens"] {
+  let count: Promise<number> | undefined;
+  return (signal) => {
+    if (count === undefined) {
+      const asked = Promise.all([encode(["a"], true, signal), encode(["a"], false, signal)]).then(([[withSpecial = []], [plain = []]]) => withSpecial.length - plain.length);
+      asked.catch(() => {
+        if (count === asked) count = undefined;
+      });
+      count = asked;
+    }
+    return count;
   };
 }

@@ -16,7 +16,7 @@ import type { EngineName } from "../../engines/types.js";
 import { KittError } from "../../errors.js";
 import { loglikelihoodPair } from "../tasks/prompt.js";
 import { continuationLogprob, tokenSpanLogprob, type ContinuationLogprob, type PromptTokens } from "./continuation-tokens.js";
-import { postJson } from "./engine-http.js";
+import { parseAnswer, postForBody, postJson } from "./engine-http.js";
 import { engineTokenizer } from "./engine-tokenizer.js";
 import { parseSglangBatchPromptTokens, sglangLoglikelihoodRequest } from "./loglikelihood-sglang.js";
 import { parseTgiPromptTokens, tgiLoglikelihoodRequest } from "./loglikelihood-tgi.js";
@@ -31,7 +31,8 @@ export type PromptEncoding = "token_ids" | "text";
 interface TokenIdsFamily {
   encoding: "token_ids";
   request(model: string, prompts: readonly (readonly number[])[]): { path: string; body: unknown };
-  parse(response: unknown, count: number): PromptTokens[];
+  /** Each prompt's tokens from the answer's body (vLLM's is read in place). */
+  parse(engine: LoglikelihoodEngine, path: string, body: Buffer, count: number): PromptTokens[];
 }
 
 interface TextFamily {
@@ -41,9 +42,13 @@ interface TextFamily {
 }
 
 const FAMILIES: Partial<Record<EngineName, TokenIdsFamily | TextFamily>> = {
-  vllm: { encoding: "token_ids", request: vllmLoglikelihoodRequest, parse: parseVllmBatchPromptTokens },
+  vllm: { encoding: "token_ids", request: vllmLoglikelihoodRequest, parse: (_engine, _path, body, count) => parseVllmBatchPromptTokens(body, count) },
   // SGLang's native route names no model.
-  sglang: { encoding: "token_ids", request: (_model, prompts) => sglangLoglikelihoodRequest(prompts), parse: parseSglangBatchPromptTokens },
+  sglang: {
+    encoding: "token_ids",
+    request: (_model, prompts) => sglangLoglikelihoodRequest(prompts),
+    parse: (engine, path, body, count) => parseSglangBatchPromptTokens(parseAnswer(engine, path, body), count),
+  },
   tgi: { encoding: "text", request: tgiLoglikelihoodRequest, parse: parseTgiPromptTokens },
 };
 
@@ -101,7 +106,7 @@ export async function loglikelihoods(
     engine.modelName,
     requests.map((request) => request.ids),
   );
-  const answers = family.parse(await postJson(engine, path, body, signal), requests.length);
+  const answers = family.parse(engine, path, await postForBody(engine, path, body, signal), requests.length);
   return answers.map((tokens, i) => {
     const { ids, continuationTokens, truncated } = requests[i]!;
     return { ...tokenSpanLogprob(tokens, ids.length - continuationTokens, continuationTokens, name), truncated };

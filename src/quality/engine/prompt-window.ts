@@ -7,6 +7,7 @@
  */
 import { KittError } from "../../errors.js";
 import type { EngineTokenizer } from "./engine-tokenizer.js";
+import { mostTokens } from "./token-bound.js";
 
 export const TRUNCATE_MODES = ["left", "never"] as const;
 export type TruncateMode = (typeof TRUNCATE_MODES)[number];
@@ -32,8 +33,9 @@ export function promptLimit(window: PromptWindow, answerTokens: number): number 
 /**
  * A text prompt that fits `limit` tokens as the engine counts them (its BOS included) goes out
  * as text; a longer one as the ids the engine would have seen, less the oldest of the prompt's
- * own: the special tokens it adds around a text (BOS) stay. Without a tokenizer or a limit
- * nothing can be counted, so the text goes out whole.
+ * own: the special tokens it adds around a text (BOS) stay. A prompt that cannot reach the limit
+ * whatever the tokenizer (`mostTokens`) is not counted. Without a tokenizer or a limit nothing
+ * can be counted, so the text goes out whole.
  */
 export async function fitPrompt(
   tokenizer: EngineTokenizer | undefined,
@@ -42,6 +44,8 @@ export async function fitPrompt(
   signal?: AbortSignal,
 ): Promise<FittedPrompt> {
   if (tokenizer === undefined || limit === undefined) return { prompt, truncated: false };
+  const most = mostTokens(prompt);
+  if (most <= limit && most + (await tokenizer.specialTokens(signal)) <= limit) return { prompt, truncated: false };
   const [withSpecial = []] = await tokenizer.encode([prompt], true, signal);
   if (withSpecial.length <= limit) return { prompt, truncated: false };
   const [plain = []] = await tokenizer.encode([prompt], false, signal);

@@ -27,21 +27,51 @@ export function timePerOutputToken(record) {
 }
 
 // The emulated tokenizer's vocabulary grows as texts are seen, so ids turn back into the exact
-// text (engines' detokenize routes) within one emulator process.
+// text (engines' detokenize routes) within one emulator process. Each piece's JSON is kept too,
+// for answers that echo prompt tokens.
 const vocabulary = new Map();
 const pieces = [];
+const pieceJsons = [];
+
+/**
+ * Texts tokenized lately: a text that is one of them plus a word (a log-likelihood's context, then
+ * the context with each answer) reuses the ids instead of splitting the whole text again. Words
+ * never span the join, so the ids are those of the whole text.
+ */
+const recentIds = new Map();
+const RECENT_TEXTS = 512;
 
 /** Token ids of a text; the same piece always gets the same id. */
 export function tokenIds(text) {
-  return tokenize(text).map((piece) => {
-    let id = vocabulary.get(piece);
-    if (id === undefined) {
-      id = pieces.length;
-      vocabulary.set(piece, id);
-      pieces.push(piece);
-    }
-    return id;
-  });
+  let ids = recentIds.get(text);
+  if (ids === undefined) {
+    const lastWord = lastWordStart(text);
+    const before = lastWord > 0 ? recentIds.get(text.slice(0, lastWord)) : undefined;
+    ids = before === undefined ? tokenize(text).map(pieceId) : [...before, pieceId(text.slice(lastWord))];
+    if (recentIds.size >= RECENT_TEXTS) recentIds.delete(recentIds.keys().next().value);
+    recentIds.set(text, ids);
+  }
+  return ids.slice();
+}
+
+function pieceId(piece) {
+  let id = vocabulary.get(piece);
+  if (id === undefined) {
+    id = pieces.length;
+    vocabulary.set(piece, id);
+    pieces.push(piece);
+    pieceJsons.push(JSON.stringify(piece));
+  }
+  return id;
+}
+
+/** Where the text's last word starts, with the whitespace before it; 0 when it ends in whitespace or has one word. */
+function lastWordStart(text) {
+  let at = text.length;
+  while (at > 0 && !/\s/.test(text[at - 1])) at--;
+  if (at === text.length) return 0;
+  while (at > 0 && /\s/.test(text[at - 1])) at--;
+  return at;
 }
 
 /** The id of one token's text; whitespace alone, which the tokenizer drops, reads as 0. */
@@ -58,6 +88,11 @@ export function detokenize(ids) {
 export function idPieces(ids) {
   const tokens = ids.map((id) => pieces[id]);
   return tokens.every((token) => token !== undefined) ? tokens : undefined;
+}
+
+/** The JSON of each token of a prompt sent as ids (all known: see `idPieces`). */
+export function idPieceJsons(ids) {
+  return ids.map((id) => pieceJsons[id]);
 }
 
 function pad(n) {

@@ -9,8 +9,10 @@ export class HttpError extends Error {
 }
 
 export async function readJson(req) {
-  let raw = "";
-  for await (const chunk of req) raw += chunk;
+  // Decoded once whole: a character split between two chunks stays one character.
+  const chunks = [];
+  for await (const chunk of req) chunks.push(chunk);
+  const raw = Buffer.concat(chunks).toString("utf8");
   if (!raw.trim()) return {};
   try {
     const body = JSON.parse(raw);
@@ -21,20 +23,34 @@ export async function readJson(req) {
   }
 }
 
+/** The texts of the `RawJson` values met while `sendJson` writes a body; undefined at other times. */
+let rawTexts;
+
 /**
  * Text already in JSON form, put into a `sendJson` body as is: big generated parts (an echoed
- * prompt's log-probabilities) are written as text instead of as millions of small objects.
+ * prompt's log-probabilities) are written as text instead of as millions of small objects. While
+ * `sendJson` writes, it stands in as a placeholder (NUL, which JSON writes escaped, then its
+ * index); `toJSON` rather than a replacer function, which `JSON.stringify` would call for every
+ * value of every body (each id of a tokenize answer).
  */
 export class RawJson {
   constructor(text) {
     this.text = text;
   }
+
+  toJSON() {
+    return rawTexts === undefined ? JSON.parse(this.text) : `\u0000${rawTexts.push(this.text) - 1}`;
+  }
 }
 
 export function sendJson(res, status, body, headers = {}) {
-  const raw = [];
-  const text = JSON.stringify(body, (_key, value) => (value instanceof RawJson ? `\u0000${raw.push(value.text) - 1}` : value));
-  // Each RawJson left a placeholder string (NUL, which JSON writes escaped, then its index).
+  const raw = (rawTexts = []);
+  let text;
+  try {
+    text = JSON.stringify(body);
+  } finally {
+    rawTexts = undefined;
+  }
   const bytes = Buffer.from(raw.length === 0 ? text : text.replace(/"\\u0000(\d+)"/g, (_match, index) => raw[Number(index)]));
   res.writeHead(status, { "content-type": "application/json", "content-length": bytes.length, ...headers });
   res.end(bytes);

@@ -24,9 +24,21 @@ function hash(text, seed) {
   return h;
 }
 
-/** A log-probability in [−8, −0.05) from a token and its position (cheap: no look at the text before it). */
+/**
+ * A token's log-probability is one of these steps in [−8, −0.05), picked by the token and its
+ * position (cheap: no look at the text before it). Each step's JSON text is written once:
+ * turning numbers into text was most of the time an echoed 5-shot prompt took to answer.
+ */
+const LOGPROB_STEPS = 7950;
+const logprobValues = Array.from({ length: LOGPROB_STEPS }, (_, step) => -0.05 - step / 1000);
+const logprobTexts = logprobValues.map(String);
+
+function logprobStep(token, position) {
+  return hash(token, position) % LOGPROB_STEPS;
+}
+
 function logprobOf(token, position) {
-  return -0.05 - (hash(token, position) % 7950) / 1000;
+  return logprobValues[logprobStep(token, position)];
 }
 
 /** Positions are counted from a number drawn from the prompt's end, so different questions rank alternatives differently. */
@@ -35,8 +47,8 @@ function positionBase(prompt) {
 }
 
 /** The top list as JSON text: the chosen token first, then alternatives below it, in an order that depends on the position. */
-function topListJson(chosen, chosenJson, chosenLogprob, position, n) {
-  let text = `{${chosenJson}:${chosenLogprob}`;
+function topListJson(chosen, chosenJson, chosenLogprob, chosenLogprobText, position, n) {
+  let text = `{${chosenJson}:${chosenLogprobText}`;
   let size = 1;
   for (const alternative of ALTERNATIVES) {
     if (size >= n) break;
@@ -74,13 +86,14 @@ export function promptLogprobs(tokens, n) {
 }
 
 /**
- * @param {{ prompt: string, promptTokens?: string[], generated: string[], echo: boolean, n: number, maxLogprobs: number }} request
- *   `promptTokens`: the prompt's tokens when it came as ids (`textTokens(prompt)` otherwise);
- *   `generated`: the answer's tokens; `n`: the `logprobs` the request asked for.
+ * @param {{ prompt: string, promptTokens?: string[], promptTokenJsons?: string[], generated: string[], echo: boolean, n: number, maxLogprobs: number }} request
+ *   `promptTokens`: the prompt's tokens when it came as ids (`textTokens(prompt)` otherwise), and
+ *   `promptTokenJsons` their JSON where the vocabulary keeps it; `generated`: the answer's
+ *   tokens; `n`: the `logprobs` the request asked for.
  * @returns {RawJson} `{text_offset, token_logprobs, tokens, top_logprobs}`, written as JSON text
  *   (an echoed 5-shot prompt has hundreds of tokens, each with its own top list).
  */
-export function completionLogprobs({ prompt, promptTokens = textTokens(prompt), generated, echo, n, maxLogprobs }) {
+export function completionLogprobs({ prompt, promptTokens = textTokens(prompt), promptTokenJsons, generated, echo, n, maxLogprobs }) {
   if (!Number.isInteger(n) || n < 0) throw new HttpError(400, `logprobs must be a non-negative integer, got ${JSON.stringify(n)}.`);
   if (n > maxLogprobs) throw new HttpError(400, `Requested sample logprobs of ${n}, which is greater than max allowed: ${maxLogprobs}`);
   const tokens = [];
@@ -90,17 +103,23 @@ export function completionLogprobs({ prompt, promptTokens = textTokens(prompt), 
   // Offsets count from the start of the returned text: the prompt's when echoed, else the answer's.
   let offset = 0;
   const base = positionBase(prompt);
-  const add = (token, first) => {
+  const add = (token, first, json = JSON.stringify(token)) => {
     const position = base + tokens.length;
-    const tokenJson = JSON.stringify(token);
-    const logprob = first ? null : logprobOf(token, position);
     textOffset.push(offset);
-    tokens.push(tokenJson);
-    tokenLogprobs.push(logprob === null ? "null" : String(logprob));
-    topLogprobs.push(first || n === 0 ? "null" : topListJson(token, tokenJson, logprob, position, n));
+    tokens.push(json);
+    if (first) {
+      tokenLogprobs.push("null");
+      topLogprobs.push("null");
+    } else {
+      const step = logprobStep(token, position);
+      const logprob = logprobValues[step];
+      const logprobText = logprobTexts[step];
+      tokenLogprobs.push(logprobText);
+      topLogprobs.push(n === 0 ? "null" : topListJson(token, json, logprob, logprobText, position, n));
+    }
     offset += token.length;
   };
-  if (echo) promptTokens.forEach((token, i) => add(token, i === 0));
+  if (echo) promptTokens.forEach((token, i) => add(token, i === 0, promptTokenJsons?.[i]));
   for (const token of generated) {
     if (token === "") continue;
     add(token, false);

@@ -4,7 +4,7 @@
  * a role-only first chat chunk or the role in every delta, the finish reason on the last token
  * or in a chunk of its own — which each engine describes with a `flavor`.
  */
-import { idPieces } from "./engine-kit.mjs";
+import { idPieceJsons, idPieces } from "./engine-kit.mjs";
 import { HttpError, readJson, sendJson, startSse, unixSeconds, writeSse } from "./http-util.mjs";
 import { completionLogprobs } from "./logprobs.mjs";
 import { countChatTokens, countTokens, planAnswer } from "./text-model.mjs";
@@ -55,16 +55,17 @@ export function openAIRoutes(ctx, flavor) {
 
 /**
  * A completions request's prompts: a string, a list of strings, a list of token ids or a list of
- * token-id lists, as vLLM and SGLang take them. Each is `{text, pieces, count}`; a prompt sent as
- * ids keeps exactly its tokens (`pieces`), a text prompt is split by the emulated tokenizer.
+ * token-id lists, as vLLM and SGLang take them. Each is `{text, pieces, pieceJsons, count}`; a
+ * prompt sent as ids keeps exactly its tokens (`pieces`, and their JSON), a text prompt is split
+ * by the emulated tokenizer.
  */
 function promptsOf(value) {
   const isIds = (list) => Array.isArray(list) && list.length > 0 && list.every((id) => Number.isInteger(id));
-  const fromText = (text) => ({ text, pieces: undefined, count: countTokens(text) });
+  const fromText = (text) => ({ text, pieces: undefined, pieceJsons: undefined, count: countTokens(text) });
   const fromIds = (ids) => {
     const pieces = idPieces(ids);
     if (pieces === undefined) throw new HttpError(400, `Token id ${Math.max(...ids)} is out of vocabulary`);
-    return { text: pieces.join(""), pieces, count: ids.length };
+    return { text: pieces.join(""), pieces, pieceJsons: idPieceJsons(ids), count: ids.length };
   };
   if (typeof value === "string") return [fromText(value)];
   if (isIds(value)) return [fromIds(value)];
@@ -82,7 +83,7 @@ async function completions(ctx, flavor, req, res) {
     if (body.stream === true) throw new HttpError(400, "the emulator answers batched prompts only without streaming");
     return batchCompletions(ctx, flavor, body, prompts, res);
   }
-  const [{ text: prompt, pieces, count: promptTokens }] = prompts;
+  const [{ text: prompt, pieces, pieceJsons, count: promptTokens }] = prompts;
   const params = samplingParams(body, { promptTokens, maxModelLen: ctx.settings.maxModelLen, defaultMaxTokens: 16 });
   const plan = planAnswer({ prompt, ...params, eosAfter: ctx.settings.eosAfter });
   const head = { id: flavor.completionId(), created: unixSeconds(), model: body.model ?? ctx.model };
@@ -92,7 +93,7 @@ async function completions(ctx, flavor, req, res) {
     const wantsLogprobs = body.logprobs !== undefined && body.logprobs !== null && body.logprobs !== false;
     const echo = body.echo === true;
     const logprobs = wantsLogprobs
-      ? completionLogprobs({ prompt, promptTokens: pieces, generated: plan.pieces.map((piece) => piece.text), echo, n: body.logprobs, maxLogprobs: flavor.maxLogprobs ?? 20 })
+      ? completionLogprobs({ prompt, promptTokens: pieces, promptTokenJsons: pieceJsons, generated: plan.pieces.map((piece) => piece.text), echo, n: body.logprobs, maxLogprobs: flavor.maxLogprobs ?? 20 })
       : null;
     const record = await ctx.scheduler.generate({ plan, promptTokens, maxTokens: params.maxTokens, res, emit: () => {} });
     if (!record) return;
@@ -126,12 +127,12 @@ async function completions(ctx, flavor, req, res) {
 
 /** One answer per prompt, generated side by side as the engine would batch them. */
 async function batchCompletions(ctx, flavor, body, prompts, res) {
-  const answers = prompts.map(({ text: prompt, pieces, count: promptTokens }) => {
+  const answers = prompts.map(({ text: prompt, pieces, pieceJsons, count: promptTokens }) => {
     const params = samplingParams(body, { promptTokens, maxModelLen: ctx.settings.maxModelLen, defaultMaxTokens: 16 });
     const plan = planAnswer({ prompt, ...params, eosAfter: ctx.settings.eosAfter });
     const logprobs = body.logprobs === undefined || body.logprobs === null || body.logprobs === false
       ? null
-      : completionLogprobs({ prompt, promptTokens: pieces, generated: plan.pieces.map((piece) => piece.text), echo: body.echo === true, n: body.logprobs, maxLogprobs: flavor.maxLogprobs ?? 20 });
+      : completionLogprobs({ prompt, promptTokens: pieces, promptTokenJsons: pieceJsons, generated: plan.pieces.map((piece) => piece.text), echo: body.echo === true, n: body.logprobs, maxLogprobs: flavor.maxLogprobs ?? 20 });
     return { prompt, promptTokens, params, plan, logprobs };
   });
   const records = await Promise.all(answers.map((a) => ctx.scheduler.generate({ plan: a.plan, promptTokens: a.promptTokens, maxTokens: a.params.maxTokens, res, emit: () => {} })));

@@ -23,9 +23,17 @@ export function countChatTokens(messages) {
   return messages.reduce((sum, message) => sum + countTokens(String(message.content ?? "")) + 4, 0);
 }
 
+/** A hash of the prompt's characters (a surrogate pair counts by its first half). */
 function startOffset(prompt, seed) {
   let hash = seed ?? 0;
-  for (const char of prompt) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  for (let i = 0; i < prompt.length; i++) {
+    const code = prompt.charCodeAt(i);
+    hash = (hash * 31 + code) >>> 0;
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < prompt.length) {
+      const next = prompt.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
   return hash % PASSAGE.length;
 }
 

@@ -9,7 +9,6 @@ import {
 import { HttpError, randomHex, readJson, sendJson, sendText } from "../core/http-util.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
 import { renderPython } from "../core/prometheus.mjs";
-import { countTokens } from "../core/text-model.mjs";
 
 const VERSION = "0.11.0";
 
@@ -107,7 +106,8 @@ export const vllm = {
         const body = await readJson(req);
         const text = typeof body.prompt === "string" ? body.prompt : Array.isArray(body.messages) ? body.messages.map((m) => m.content).join("\n") : undefined;
         if (text === undefined) throw new HttpError(400, "prompt or messages is required");
-        sendJson(res, 200, { count: countTokens(text), max_model_len: ctx.settings.maxModelLen, tokens: tokenIds(text), token_strs: null });
+        const tokens = tokenIds(text);
+        sendJson(res, 200, { count: tokens.length, max_model_len: ctx.settings.maxModelLen, tokens, token_strs: null });
       },
       "POST /detokenize": async (req, res) => {
         const body = await readJson(req);

@@ -8,7 +8,9 @@ import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { greedyGenerate } from "../../../src/quality/engine/greedy.js";
 import type { ContinuationLogprob } from "../../../src/quality/engine/continuation-tokens.js";
 import { loglikelihoods, type LoglikelihoodEngine } from "../../../src/quality/engine/loglikelihood.js";
+import { qualityEngine } from "../../../src/quality/engine/quality-engine.js";
 import { firstTokenTopK } from "../../../src/quality/engine/top-k.js";
+import { requestCapacity } from "../../../src/engines/model-context.js";
 import { startEmulator, type EmulatedEngineName, type RunningEmulator } from "../../emulators/index.mjs";
 import { decodeIds, startFakeLogprobServer, type FakeLogprobServer } from "./fake-logprob-server.js";
 
@@ -115,6 +117,28 @@ describe.each(["vllm", "sglang", "exllamav2"] as const)("legacy completions logp
     });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain("Requested sample logprobs of 21, which is greater than max allowed: 20");
+  });
+});
+
+describe("top-k prompts fitted to the vLLM emulator's context", () => {
+  const emulated = useEmulatedEndpoint("vllm");
+  const tokenizeRequests = () => emulated.emulator.logs.filter((line) => line.includes("POST /tokenize")).length;
+
+  it("counts only a prompt that might not fit: one too short to reach the context goes out as text, untokenized", async () => {
+    const quality = qualityEngine(emulated.engine, { contextLength: (await requestCapacity(emulated.engine)).context });
+    expect(quality.window.contextLength).toBe(4096);
+    const question = "Question: which?\nA. x\nB. y\nAnswer:";
+    const { top } = await quality.firstTokenTopK(question, 20);
+    // The special tokens the tokenizer adds are counted once, on a probe of two requests.
+    const afterFirst = tokenizeRequests();
+    expect(afterFirst).toBeLessThanOrEqual(2);
+    expect(await quality.firstTokenTopK(question, 20)).toEqual({ top, truncated: false });
+    await quality.firstTokenTopK("Question: and this?\nAnswer:", 20);
+    expect(tokenizeRequests()).toBe(afterFirst);
+    // 6,000 bytes might be more than 4,095 tokens: counted (1,500 tokens here, so sent whole, as text).
+    const long = `${"abc ".repeat(1500)}Answer:`;
+    expect(await quality.firstTokenTopK(long, 20)).toMatchObject({ truncated: false });
+    expect(tokenizeRequests()).toBe(afterFirst + 1);
   });
 });
 

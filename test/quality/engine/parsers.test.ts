@@ -11,7 +11,7 @@ import { KittError } from "../../../src/errors.js";
 import * as shapes from "./recorded-shapes.js";
 
 const listed = (tokens: PromptTokens) => Array.from({ length: tokens.count }, (_, i) => tokens.at(i));
-const parseVllmPromptTokens = (answer: unknown) => parseVllmBatchPromptTokens(answer, 1)[0]!;
+const parseVllmPromptTokens = (answer: unknown) => parseVllmBatchPromptTokens(Buffer.from(JSON.stringify(answer)), 1)[0]!;
 
 describe("prompt log-likelihood requests", () => {
   it("vLLM: token-id prompts echoed with logprobs and one token on /v1/completions, as the harness's local-completions sends them", () => {
@@ -46,6 +46,28 @@ describe("continuation log-likelihoods from recorded answers", () => {
     // Sent as ids, the continuation is its span: the last token of four.
     expect(tokenSpanLogprob(tokens, 3, 1, "vLLM")).toEqual({ logprob: -1.5, isGreedy: false, tokens: 1, truncated: false });
     expect(() => tokenSpanLogprob(tokens, 3, 2, "vLLM")).toThrow(/returned 4 prompt tokens for a prompt of 5 token ids/);
+  });
+
+  it("vLLM: reads the answer in place the same whatever its layout or key order, and refuses one that is not JSON", () => {
+    const expected = listed(parseVllmPromptTokens(shapes.VLLM_ECHO));
+    const [choice] = shapes.VLLM_ECHO.choices;
+    const { tokens, token_logprobs, top_logprobs, text_offset } = choice!.logprobs;
+    // Keys in another order, a field kitt does not read holding brackets and quotes, pretty-printed.
+    const reordered = {
+      usage: shapes.VLLM_ECHO.usage,
+      choices: [{ logprobs: { top_logprobs, tokens, text_offset, token_logprobs }, finish_reason: "length", text: 'a "]}" b', index: 0 }],
+    };
+    for (const body of [JSON.stringify(reordered), JSON.stringify(reordered, null, 2)]) {
+      expect(listed(parseVllmBatchPromptTokens(Buffer.from(body), 1)[0]!)).toEqual(expected);
+    }
+    // Choices come back in any order; each is placed by its index.
+    const two = { choices: [{ ...choice, index: 1, logprobs: { ...choice!.logprobs, token_logprobs: [null, -1, -2, -3, -4] } }, choice] };
+    const [first, second] = parseVllmBatchPromptTokens(Buffer.from(JSON.stringify(two)), 2);
+    expect(listed(first!)).toEqual(expected);
+    expect(listed(second!).map((token) => token.logprob)).toEqual([null, -1, -2, -3]);
+    expect(() => parseVllmBatchPromptTokens(Buffer.from(JSON.stringify(shapes.VLLM_ECHO).slice(0, -20)), 1)).toThrow(/vLLM answered \/v1\/completions with something that is not JSON/);
+    expect(() => parseVllmBatchPromptTokens(Buffer.from(JSON.stringify({ choices: [] })), 1)).toThrow(/a batch of 1 prompts with 0 choices/);
+    expect(() => parseVllmBatchPromptTokens(Buffer.from("[]"), 1)).toThrow(/with no choices/);
   });
 
   it("SGLang: reads [logprob, id, text] entries and the top alternatives", () => {

@@ -1,19 +1,18 @@
 /** Fitting prompts into a context, on a one-id-per-word tokenizer that adds BOS (1), and EOS (2) where asked. */
 import { describe, expect, it } from "vitest";
-import type { EngineTokenizer } from "../../../src/quality/engine/engine-tokenizer.js";
+import { specialTokensOnce, type EngineTokenizer } from "../../../src/quality/engine/engine-tokenizer.js";
 import { encodeLoglikelihoodPairs, fitPrompt, promptLimit } from "../../../src/quality/engine/prompt-window.js";
 
 function wordTokenizer(options: { eos?: boolean } = {}) {
   const calls: { texts: readonly string[]; addSpecial: boolean }[] = [];
-  const tokenizer: EngineTokenizer = {
-    async encode(texts, addSpecial) {
-      calls.push({ texts, addSpecial });
-      return texts.map((text) => {
-        const ids = (text.match(/\s*\S+/g) ?? []).map((word) => 100 + word.trim().length);
-        return addSpecial ? [1, ...ids, ...(options.eos ? [2] : [])] : ids;
-      });
-    },
+  const encode: EngineTokenizer["encode"] = async (texts, addSpecial) => {
+    calls.push({ texts, addSpecial });
+    return texts.map((text) => {
+      const ids = (text.match(/\s*\S+/g) ?? []).map((word) => 100 + word.trim().length);
+      return addSpecial ? [1, ...ids, ...(options.eos ? [2] : [])] : ids;
+    });
   };
+  const tokenizer: EngineTokenizer = { encode, specialTokens: specialTokensOnce(encode) };
   return { tokenizer, calls };
 }
 
@@ -33,6 +32,22 @@ describe("text prompts", () => {
     const { tokenizer, calls } = wordTokenizer();
     expect(await fitPrompt(tokenizer, words(9), 10)).toEqual({ prompt: words(9), truncated: false });
     expect(calls).toEqual([{ texts: [words(9)], addSpecial: true }]);
+  });
+
+  it("go out as text without being counted when no tokenizer could make them reach the limit", async () => {
+    const { tokenizer, calls } = wordTokenizer({ eos: true });
+    // "w ww www": at most 9 tokens (a byte each, and a leading space), with BOS and EOS 11.
+    expect(await fitPrompt(tokenizer, words(3), 11)).toEqual({ prompt: words(3), truncated: false });
+    expect(await fitPrompt(tokenizer, "w ww", 11)).toEqual({ prompt: "w ww", truncated: false });
+    // The special tokens were counted once, on a probe; the prompts never.
+    expect(calls).toEqual([
+      { texts: ["a"], addSpecial: true },
+      { texts: ["a"], addSpecial: false },
+    ]);
+    // One token short of that bound, the prompt is counted: 5 tokens, which fit.
+    calls.length = 0;
+    expect(await fitPrompt(tokenizer, words(3), 10)).toEqual({ prompt: words(3), truncated: false });
+    expect(calls).toEqual([{ texts: [words(3)], addSpecial: true }]);
   });
 
   it("go out as the BOS and the last ids when they do not", async () => {
