@@ -28,7 +28,7 @@
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import Table from "cli-table3";
+import { textTable } from "../src/report/text-table.js";
 import pc from "picocolors";
 import type { TransportKind } from "../src/bench/serve/load-generator-transport.js";
 import { runSelftest, type SelftestResult } from "../src/bench/serve/selftest.js";
@@ -286,7 +286,7 @@ const cases: Case[] = [
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const table = new Table({ head: ["case", "figure", "value", "target", ""], style: { head: [] } });
+  const table = textTable({ head: ["case", "figure", "value", "target", ""] });
   let missed = 0;
   for (const benchCase of cases) {
     process.stderr.write(`${pc.dim("running")} ${benchCase.name}\n`);

@@ -28,7 +28,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import Table from "cli-table3";
+import { textTable } from "../src/report/text-table.js";
 import pc from "picocolors";
 import { mmluBenchmark } from "../src/bench/quality/mmlu.js";
 import { prepareEngine } from "../src/engines/launch.js";
@@ -125,10 +125,7 @@ async function main(): Promise<number> {
   try {
     const timings: Timing[] = [];
     for (const method of methods) timings.push(await timeMethod(method));
-    const table = new Table({
-      head: ["method", "questions", "time (s)", "questions/s", "kitt CPU (s)", "emulator CPU (s)", "target", "result"],
-      style: { head: [], border: [] },
-    });
+    const table = textTable({ head: ["method", "questions", "time (s)", "questions/s", "kitt CPU (s)", "emulator CPU (s)", "target", "result"] });
     let missed = false;
     for (const timing of timings) {
       const judged = timing.items === FULL_MMLU;
