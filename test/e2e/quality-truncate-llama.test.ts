@@ -56,6 +56,19 @@ describe.skipIf(install === undefined || datasets === undefined)("MMLU prompts l
     expect(summary).toMatch(/\| 4 \| 2 \|/);
   });
 
+  it("MMLU and GSM8K with kitt's own engine settings score every item on the 2,048-token model", { timeout: 300_000 }, async () => {
+    const suite = join(work, "defaults.yaml");
+    writeFileSync(suite, "suite_name: defaults\ntests:\n  - {name: mmlu, subjects: [high_school_european_history, astronomy], limit: 2}\n  - {name: gsm8k, limit: 4}\n");
+    const out = join(work, "defaults");
+    const args = ["run", "-e", "llama_cpp", "--runtime", "native", "-m", await ensureTestModel(), "--port", String(await freePort()), "-s", suite, "-o", out, "--no-store"];
+    const { code, stderr } = await runKitt(args, { KITT_HOME: home, [DATASETS_DIR_ENV]: datasets });
+    expect(code, stderr).toBe(0);
+    const [mmlu, gsm8k] = (JSON.parse(readFileSync(join(out, "metrics.json"), "utf8")) as { results: Result[] }).results;
+    // Slots of the model's whole trained context: MMLU's longest prompts are cut, GSM8K's fit with their answers.
+    expect(mmlu?.metrics).toMatchObject({ n: 4, failed: 0, request_context: 2048, truncated_prompts: 2 });
+    expect(gsm8k?.metrics).toMatchObject({ n: 4, failed: 0, request_context: 2048, truncated_prompts: 0 });
+  });
+
   it("with truncate: never, the long prompts fail with llama-server's message", { timeout: 300_000 }, async () => {
     const { code, result } = await runMmlu("strict", "shots: 5, truncate: never");
     expect(code).not.toBe(0);
