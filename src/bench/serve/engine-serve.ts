@@ -32,21 +32,26 @@ export async function randomRequests(engine: Engine, options: RandomRequestsOpti
 
 export type EngineLoad = Partial<Omit<ServeRunOptions, "baseUrl" | "protocol" | "model" | "backend" | "tokenizerId" | "requests">>;
 
+/** A load with no pacing and no limits: every request at once, greedy, to exactly its output length. */
+export const UNPACED_LOAD = {
+  requestRate: Number.POSITIVE_INFINITY,
+  distribution: "poisson",
+  burstiness: 1,
+  maxConcurrency: Number.POSITIVE_INFINITY,
+  durationMs: Number.POSITIVE_INFINITY,
+  maxErrors: Number.POSITIVE_INFINITY,
+  maxErrorRate: 1,
+  ignoreEos: true,
+  temperature: 0,
+  seed: 0,
+} as const;
+
 /** One measured run on the engine; unpaced and unlimited unless `load` says otherwise. */
 export function serveOnEngine(engine: Engine, requests: readonly ServeRequest[], load: EngineLoad): Promise<ServeRunResult> {
   const protocol = engine.spec.protocols[0] ?? "openai-completions";
   return runServe({
     warmup: [],
-    requestRate: Number.POSITIVE_INFINITY,
-    distribution: "poisson",
-    burstiness: 1,
-    maxConcurrency: Number.POSITIVE_INFINITY,
-    durationMs: Number.POSITIVE_INFINITY,
-    maxErrors: Number.POSITIVE_INFINITY,
-    maxErrorRate: 1,
-    ignoreEos: true,
-    temperature: 0,
-    seed: 0,
+    ...UNPACED_LOAD,
     ...load,
     baseUrl: engine.baseUrl,
     protocol,

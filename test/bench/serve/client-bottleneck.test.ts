@@ -17,7 +17,7 @@ import { clientBottleneckReasons, type DeliveryFigures } from "../../../src/benc
 import { computeServeMetrics } from "../../../src/bench/serve/metrics.js";
 import { runServe, type ServeRunOptions } from "../../../src/bench/serve/serve-run.js";
 import type { RequestErrorKind, RequestRecord, ServeRequest } from "../../../src/bench/serve/types.js";
-import { UNPACED_LOAD } from "../../support/serve-load.js";
+import { UNPACED_LOAD } from "../../../src/bench/serve/engine-serve.js";
 
 function record(index: number, fields: { sentMs: number; writtenMs: number | null; error?: RequestErrorKind; scheduledMs?: number }): RequestRecord {
   const success = fields.error === undefined;
@@ -212,6 +212,7 @@ describe("a run against a server that cannot keep up", () => {
       warmup: [],
       ...UNPACED_LOAD,
       requestRate: 200,
+      workers: 0,
       ...overrides,
     };
   }

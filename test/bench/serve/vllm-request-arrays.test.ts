@@ -12,7 +12,7 @@ import type { RequestRecord } from "../../../src/bench/serve/types.js";
 import { VllmRequestArrays } from "../../../src/bench/serve/vllm-request-arrays.js";
 import { runServePipeline, type ServePipelineOptions } from "../../../src/pipeline/serve-pipeline.js";
 import { startEmulator } from "../../emulators/index.mjs";
-import { UNPACED_LOAD } from "../../support/serve-load.js";
+import { UNPACED_LOAD } from "../../../src/bench/serve/engine-serve.js";
 
 interface VllmRequestRow {
   prompt_len: number;
@@ -69,6 +69,7 @@ function options(url: string, model: string, saveGeneratedTexts: boolean): Serve
       warmupRequests: 2,
       ...UNPACED_LOAD,
       maxConcurrency: 4,
+      workers: 0,
     },
     mode: { kind: "single" },
     engineMetrics: false,

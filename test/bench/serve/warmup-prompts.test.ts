@@ -14,7 +14,7 @@ import { getEngineSpec } from "../../../src/engines/registry.js";
 import { runServePipeline, type ServePipelineOptions } from "../../../src/pipeline/serve-pipeline.js";
 import { startEmulator } from "../../emulators/index.mjs";
 import { startRecordingProxy } from "../../support/recording-proxy.js";
-import { UNPACED_LOAD } from "../../support/serve-load.js";
+import { UNPACED_LOAD } from "../../../src/bench/serve/engine-serve.js";
 
 function pipelineOptions(url: string, model: string, dataset: ServePipelineOptions["dataset"], warnings: string[]): ServePipelineOptions {
   return {
@@ -27,6 +27,7 @@ function pipelineOptions(url: string, model: string, dataset: ServePipelineOptio
       warmupRequests: 4,
       ...UNPACED_LOAD,
       maxConcurrency: 4,
+      workers: 0,
     },
     mode: { kind: "single" },
     engineMetrics: false,
