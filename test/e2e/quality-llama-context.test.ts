@@ -6,7 +6,7 @@
  * llama-server's own message, and the progress line counts the failures. Skipped without
  * llama-server or the data sets locally; fails without them in CI.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -15,23 +15,16 @@ import { gsm8kBenchmark } from "../../src/bench/quality/gsm8k.js";
 import { prepareEngine } from "../../src/engines/launch.js";
 import type { ManagedEngine } from "../../src/engines/managed-engine.js";
 import { requestCapacity } from "../../src/engines/model-context.js";
-import { DATASETS_DIR_ENV } from "../../src/quality/data/resolve.js";
 import { loadGsm8kData } from "../../src/quality/data/task-data.js";
 import { createGsm8kTask } from "../../src/quality/tasks/gsm8k.js";
 import { runKitt, tempKittHome } from "../support/cli.js";
-import { ensureTestModel, freePort, requireLlamaServer, unavailable } from "../support/llama.js";
+import { ensureTestModel, freePort, requireLlamaServer, requireQualityData } from "../support/llama.js";
 import { llamaServersOnPort } from "../support/processes.js";
 
 const GENERATED = 256;
 
-function requireGsm8k(): string | undefined {
-  const root = process.env[DATASETS_DIR_ENV];
-  if (root !== undefined && existsSync(join(root, "gsm8k"))) return root;
-  return unavailable("the GSM8K data set", `${DATASETS_DIR_ENV}=${String(root)} must hold gsm8k/`);
-}
-
 const install = await requireLlamaServer();
-const datasets = install === undefined ? undefined : requireGsm8k();
+const datasets = install === undefined ? undefined : requireQualityData("gsm8k");
 
 describe.skipIf(install === undefined || datasets === undefined)("GSM8K on llama-server as kitt starts it", () => {
   let engine: ManagedEngine;

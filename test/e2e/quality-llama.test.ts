@@ -6,7 +6,7 @@
  * KITT_DATASETS_DIR, HellaSwag from a hand-made fixture. Skipped without llama-server or the data
  * sets locally; fails without them in CI.
  */
-import { existsSync, mkdtempSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -18,19 +18,12 @@ import { truthfulqaBenchmark } from "../../src/bench/quality/truthfulqa.js";
 import type { Benchmark, BenchmarkOutcome } from "../../src/bench/types.js";
 import { prepareEngine } from "../../src/engines/launch.js";
 import type { ManagedEngine } from "../../src/engines/managed-engine.js";
-import { DATASETS_DIR_ENV } from "../../src/quality/data/resolve.js";
-import { ensureTestModel, freePort, requireLlamaServer, unavailable } from "../support/llama.js";
+import { ensureTestModel, freePort, requireLlamaServer, requireQualityData } from "../support/llama.js";
 
 const HELLASWAG_TINY = fileURLToPath(new URL("../fixtures/quality/hellaswag-tiny/", import.meta.url));
 
-function requireDatasets(): string | undefined {
-  const root = process.env[DATASETS_DIR_ENV];
-  if (root !== undefined && ["mmlu", "gsm8k", "truthfulqa"].every((task) => existsSync(join(root, task)))) return root;
-  return unavailable("the quality data sets", `${DATASETS_DIR_ENV}=${String(root)} must hold mmlu/, gsm8k/ and truthfulqa/`);
-}
-
 const install = await requireLlamaServer();
-const datasets = install === undefined ? undefined : requireDatasets();
+const datasets = install === undefined ? undefined : requireQualityData("mmlu", "gsm8k", "truthfulqa");
 
 describe.skipIf(install === undefined || datasets === undefined)("quality tasks on llama-server with the tiny model", () => {
   let engine: ManagedEngine;

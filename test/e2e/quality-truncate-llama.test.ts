@@ -7,21 +7,16 @@
  * llama-server's own message, as before. Generation cuts them too, leaving room for the answer.
  * Skipped without llama-server or the MMLU data locally; fails without them in CI.
  */
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DATASETS_DIR_ENV } from "../../src/quality/data/resolve.js";
 import { runKitt, tempKittHome } from "../support/cli.js";
-import { ensureTestModel, freePort, requireLlamaServer, unavailable } from "../support/llama.js";
+import { ensureTestModel, freePort, requireLlamaServer, requireQualityData } from "../support/llama.js";
 
 const install = await requireLlamaServer();
-const datasets =
-  install === undefined
-    ? undefined
-    : process.env[DATASETS_DIR_ENV] !== undefined && existsSync(join(process.env[DATASETS_DIR_ENV], "mmlu"))
-      ? process.env[DATASETS_DIR_ENV]
-      : unavailable("the MMLU data set", `${DATASETS_DIR_ENV}=${String(process.env[DATASETS_DIR_ENV])} must hold mmlu/`);
+const datasets = install === undefined ? undefined : requireQualityData("mmlu", "gsm8k");
 
 interface Result {
   metrics: Record<string, unknown>;

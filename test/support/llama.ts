@@ -4,9 +4,12 @@
  * machine, but fails in CI (`CI=true`), where a missing requirement means a broken setup step
  * and skipping would hide it.
  */
+import { existsSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { describeError } from "../../src/errors.js";
 import { ensureTinyModel } from "../../src/models/tiny-model.js";
+import { DATASETS_DIR_ENV } from "../../src/quality/data/resolve.js";
 import { assertDockerDaemon } from "../../src/runtime/docker-cli.js";
 import { llamaServerInfo, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
 import { ensureVocabFile } from "../../src/setup/llama-cpp-source.js";
@@ -18,6 +21,13 @@ export function unavailable(what: string, reason: string): undefined {
   if (IN_CI) throw new Error(`${what} is not available (${reason}); CI=true, so tests that need it fail instead of skipping`);
   console.warn(`skipping tests that need ${what}: ${reason}`);
   return undefined;
+}
+
+/** `$KITT_DATASETS_DIR` when it holds every task's folder (`mmlu/`, `gsm8k/`…), or undefined (skip). */
+export function requireQualityData(...tasks: string[]): string | undefined {
+  const root = process.env[DATASETS_DIR_ENV];
+  if (root !== undefined && tasks.every((task) => existsSync(join(root, task)))) return root;
+  return unavailable(`the quality data (${tasks.join(", ")})`, `${DATASETS_DIR_ENV}=${String(root)} must hold ${tasks.map((task) => `${task}/`).join(", ")}`);
 }
 
 /** The cached llama-server build, or undefined (skip) when it was never built. */
