@@ -37,8 +37,8 @@ export interface WaitForReadyOptions {
 
 /** One readiness probe; a refused or timed-out connection is status 0. */
 export async function probe(url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
-  const { origin, pathname, search } = new URL(url);
   try {
+    const { origin, pathname, search } = new URL(url);
     const answer = await sendToEngine({ baseUrl: origin, name: "engine" }, { method: "GET", path: pathname + search, timeoutMs, signal });
     return { status: answer.status, body: answer.body.toString("utf8").slice(0, 4096) };
   } catch (error) {
