@@ -1,9 +1,9 @@
 /**
  * Distribution summaries of latency samples with vLLM's key names: `mean_ttft_ms`,
  * `median_ttft_ms`, `std_ttft_ms`, `p99_ttft_ms`, `p99.9_ttft_ms`. The statistics are numpy's
- * (`../stats.ts`); an empty sample gives nulls where vLLM would print zeros.
+ * (`src/stats.ts`); an empty sample gives nulls where vLLM would print zeros.
  */
-import { mean, percentileOfSorted, std } from "../stats.js";
+import { mean, percentileOfSorted, std } from "../../stats.js";
 import type { LatencyStats } from "./types.js";
 
 /** vLLM's label for a percentile: whole numbers without a decimal point (99, 99.9). */
@@ -11,7 +11,7 @@ export function percentileLabel(p: number): string {
   return String(p);
 }
 
-/** The samples sorted ascending, as a plain array for `../stats.ts`. */
+/** The samples sorted ascending, as a plain array for `src/stats.ts`. */
 export function sortedSamples(samples: Float64Array): number[] {
   return Array.from(samples.slice().sort());
 }

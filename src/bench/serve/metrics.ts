@@ -15,8 +15,8 @@
  * GuideLLM's and GenAI-Perf/AIPerf's ITL; vLLM's per-chunk ITL is AIPerf's ICL.
  */
 import { KittError } from "../../errors.js";
-import { percentileOfSorted } from "../stats.js";
-import type { JsonValue } from "../types.js";
+import type { JsonValue } from "../../json.js";
+import { percentileOfSorted } from "../../stats.js";
 import type { AccumulatedRun, ServeAccumulator } from "./accumulator.js";
 import { clientBottleneckReasons } from "./metrics-client-bottleneck.js";
 import { countGoodRequests, type GoodputSlo, hasSlo } from "./metrics-goodput.js";

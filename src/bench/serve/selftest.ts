@@ -6,6 +6,7 @@
  * A serving benchmark whose numbers come near the zero-latency ceiling measured the client, not
  * the engine.
  */
+import { percentileOfSorted, mean } from "../../stats.js";
 import { ServeAccumulator } from "./accumulator.js";
 import type { ClientStats } from "./client-stats.js";
 import { runLoad } from "./load-generator.js";
@@ -17,7 +18,6 @@ import { REFERENCE_PACE, ZERO_LATENCY, type SelftestServerReport } from "./selft
 import { machineBusyMs } from "./selftest-machine-load.js";
 import { SelftestServerProcess } from "./selftest-server-process.js";
 import type { ServeRequest } from "./types.js";
-import { percentileOfSorted, mean } from "../stats.js";
 
 export type SelftestMode = "zero-latency" | "reference";
 

@@ -5,7 +5,7 @@
  * result files read ours (vLLM's per-request arrays too, when asked); kitt's extra keys sit
  * beside them.
  */
-import type { JsonValue } from "../types.js";
+import type { JsonValue } from "../../json.js";
 import { ServeAccumulator } from "./accumulator.js";
 import { runLoad, type LoadProgress, type LoadRunOptions, type StopReason } from "./load-generator.js";
 import { computeServeMetrics, type GoodputSlo, type ServeMetrics } from "./metrics.js";

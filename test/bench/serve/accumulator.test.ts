@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { mean, percentile, std } from "../../../src/bench/stats.js";
 import { ServeAccumulator } from "../../../src/bench/serve/accumulator.js";
 import { computeServeMetrics } from "../../../src/bench/serve/metrics.js";
 import { chunkTokenCounts } from "../../../src/bench/serve/metrics-chunk-tokens.js";
 import { SeededRandom } from "../../../src/bench/serve/random.js";
 import type { RequestRecord } from "../../../src/bench/serve/types.js";
+import { mean, percentile, std } from "../../../src/stats.js";
 
 const PERCENTILES = [50, 90, 99];
 

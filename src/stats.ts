@@ -3,7 +3,7 @@
  * same samples: percentiles by linear interpolation (numpy's default method) and the
  * population standard deviation (numpy's `std` with `ddof=0`).
  */
-import { KittError } from "../errors.js";
+import { KittError } from "./errors.js";
 
 export interface Summary {
   avg: number;
