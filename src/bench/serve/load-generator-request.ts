@@ -5,10 +5,10 @@
  */
 import { getProtocol } from "../../protocols/index.js";
 import type { Protocol, ProtocolName } from "../../protocols/types.js";
-import { createBodyReader, type BodyReader } from "./load-generator-body.js";
+import { createBodyReader, type BodyReader } from "../../serve/transport/body-reader.js";
+import { createTransport, type Transport, type TransportHandler, type TransportKind } from "../../serve/transport/create-transport.js";
 import { classifyRequestError, httpError, type RequestError } from "./load-generator-errors.js";
 import { RecordBuilder } from "./load-generator-record.js";
-import { createTransport, type Transport, type TransportHandler, type TransportKind } from "./load-generator-transport.js";
 import type { RequestRecord, ServeRequest } from "./types.js";
 
 /** How much of a non-2xx answer's body is kept for its error message. */

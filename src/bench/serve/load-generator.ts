@@ -5,12 +5,12 @@
  * One event loop does the work unless the load calls for worker threads (`load-generator-workers.ts`).
  */
 import { KittError } from "../../errors.js";
+import type { TransportKind } from "../../serve/transport/create-transport.js";
 import { ClientStatsMonitor, type ClientStats, type EventLoopDelay } from "./client-stats.js";
 import { performanceToMonotonicMs } from "./dispatch-clock.js";
 import { DispatchLoop, type DispatchCounts, type StopReason } from "./dispatch-loop.js";
 import { RequestSender, type RequestSenderOptions } from "./load-generator-request.js";
 import { ErrorStops, MIN_REQUESTS_FOR_ERROR_RATE } from "./load-generator-stops.js";
-import type { TransportKind } from "./load-generator-transport.js";
 import { resolveWorkerCount, splitIntoShares, type WorkerSetting } from "./load-generator-workers.js";
 import { RecordsWriter } from "./records-writer.js";
 import type { LoadOptions, RequestRecord, ServeRequest } from "./types.js";
@@ -25,7 +25,7 @@ const PROGRESS_EVERY_MS = 500;
 export interface LoadRunOptions extends LoadOptions {
   /** Worker threads to send from: "auto" (default) decides from the rate and concurrency; 0 keeps everything on the main thread. */
   workers?: WorkerSetting;
-  /** "auto" (default): kitt's own HTTP/1.1 connections for `http:`, undici for `https:` (`load-generator-transport.ts`). */
+  /** "auto" (default): kitt's own HTTP/1.1 connections for `http:`, undici for `https:` (`serve/transport/create-transport.ts`). */
   transport?: TransportKind;
   /** Finished requests needed before `maxErrorRate` is judged. */
   minRequestsForErrorRate?: number;

@@ -6,11 +6,11 @@
  * A serving benchmark whose numbers come near the zero-latency ceiling measured the client, not
  * the engine.
  */
+import type { TransportKind } from "../../serve/transport/create-transport.js";
 import { percentileOfSorted, mean } from "../../stats.js";
 import { ServeAccumulator } from "./accumulator.js";
 import type { ClientStats } from "./client-stats.js";
 import { runLoad } from "./load-generator.js";
-import type { TransportKind } from "./load-generator-transport.js";
 import type { WorkerSetting } from "./load-generator-workers.js";
 import { computeServeMetrics, type ServeMetrics } from "./metrics.js";
 import { buildSchedule } from "./schedule.js";

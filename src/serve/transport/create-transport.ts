@@ -1,7 +1,7 @@
 /**
  * How the load generator's requests reach the engine. Two transports share one handler contract:
  *
- * - `fast` (plain `http:`): kitt's own keep-alive HTTP/1.1 connections (`load-generator-http-pool.ts`)
+ * - `fast` (plain `http:`): kitt's own keep-alive HTTP/1.1 connections (`http-pool.ts`)
  *   that read each socket straight into one reused buffer (`net` `onread`), with no stream objects
  *   between the socket and the SSE scanner. undici's per-read path (a Readable stream plus a
  *   WebAssembly HTTP parser) costs more CPU per chunk, about 1.7× in the self-test: on a 2-core
@@ -19,7 +19,7 @@
 import { Agent, type Dispatcher } from "undici";
 import { KittError } from "../../errors.js";
 import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS } from "../../protocols/client.js";
-import { HttpPool } from "./load-generator-http-pool.js";
+import { HttpPool } from "./http-pool.js";
 
 export type TransportKind = "auto" | "fast" | "undici";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { SseDataScanner } from "../../../src/bench/serve/fast-sse.js";
-import { OpenAIStreamEvents, type OpenAIStreamProtocol } from "../../../src/bench/serve/fast-sse-openai.js";
 import { getProtocol } from "../../../src/protocols/index.js";
 import type { StreamEvent } from "../../../src/protocols/types.js";
+import { OpenAIStreamEvents, type OpenAIStreamProtocol } from "../../../src/serve/transport/fast-sse-openai.js";
+import { SseDataScanner } from "../../../src/serve/transport/fast-sse.js";
 import { parseAll, recorded, withoutTimes } from "../../protocols/recorded.js";
 
 /** Events from the load generator's byte-level path, the body fed as the given reads. */
