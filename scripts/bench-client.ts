@@ -35,7 +35,7 @@ import { ZERO_LATENCY } from "../src/bench/serve/selftest-server.js";
 import { SelftestServerProcess } from "../src/bench/serve/selftest-server-process.js";
 import { runServe } from "../src/bench/serve/serve-run.js";
 import { jsonText } from "../src/fs/json-text.js";
-import type { TransportKind } from "../src/serve/transport/create-transport.js";
+import type { TransportKind } from "../src/serve/transport/types.js";
 import { waitForQuietMachine } from "./lib/quiet-machine.js";
 
 interface Figure {

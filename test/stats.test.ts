@@ -1,6 +1,6 @@
+import { describe, expect, it } from "vitest";
 import { KittError } from "../src/errors.js";
 import { mean, median, percentile, percentileOfSorted, std, summarize } from "../src/stats.js";
-import { describe, expect, it } from "vitest";
 
 describe("percentile", () => {
   it("interpolates linearly between ranks", () => {

@@ -6,7 +6,8 @@
 import { getProtocol } from "../../protocols/index.js";
 import type { Protocol, ProtocolName } from "../../protocols/types.js";
 import { createBodyReader, type BodyReader } from "../../serve/transport/body-reader.js";
-import { createTransport, type Transport, type TransportHandler, type TransportKind } from "../../serve/transport/create-transport.js";
+import { createTransport } from "../../serve/transport/create-transport.js";
+import type { Transport, TransportHandler, TransportKind } from "../../serve/transport/types.js";
 import { classifyRequestError, httpError, type RequestError } from "./load-generator-errors.js";
 import { RecordBuilder } from "./load-generator-record.js";
 import type { RequestRecord, ServeRequest } from "./types.js";

@@ -5,7 +5,7 @@
  * One event loop does the work unless the load calls for worker threads (`load-generator-workers.ts`).
  */
 import { KittError } from "../../errors.js";
-import type { TransportKind } from "../../serve/transport/create-transport.js";
+import type { TransportKind } from "../../serve/transport/types.js";
 import { ClientStatsMonitor, type ClientStats, type EventLoopDelay } from "./client-stats.js";
 import { performanceToMonotonicMs } from "./dispatch-clock.js";
 import { DispatchLoop, type DispatchCounts, type StopReason } from "./dispatch-loop.js";

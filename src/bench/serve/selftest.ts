@@ -6,7 +6,7 @@
  * A serving benchmark whose numbers come near the zero-latency ceiling measured the client, not
  * the engine.
  */
-import type { TransportKind } from "../../serve/transport/create-transport.js";
+import type { TransportKind } from "../../serve/transport/types.js";
 import { percentileOfSorted, mean } from "../../stats.js";
 import { ServeAccumulator } from "./accumulator.js";
 import type { ClientStats } from "./client-stats.js";

@@ -4,9 +4,9 @@
  * bytes straight to the response parser and on to the request's handler, with no stream object,
  * event or copy in between. Handlers must copy what they keep, which the SSE scanner does.
  */
-import type { Transport, TransportHandler, TransportRequest } from "./create-transport.js";
-import { ResponseParser, type ResponseHead } from "./http-parser.js";
 import { connect, type Socket } from "node:net";
+import { ResponseParser, type ResponseHead } from "./http-parser.js";
+import type { Transport, TransportHandler, TransportRequest } from "./types.js";
 
 /** One read buffer for every socket of this thread: reads are handled synchronously, one at a time. */
 const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);

@@ -1,10 +1,10 @@
-import type { TransportHandler } from "../../../src/serve/transport/create-transport.js";
-import { ResponseParser, type ResponseHead } from "../../../src/serve/transport/http-parser.js";
-import { HttpPool } from "../../../src/serve/transport/http-pool.js";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { ResponseParser, type ResponseHead } from "../../../src/serve/transport/http-parser.js";
+import { HttpPool } from "../../../src/serve/transport/http-pool.js";
+import type { TransportHandler } from "../../../src/serve/transport/types.js";
 
 interface Parsed {
   heads: ResponseHead[];

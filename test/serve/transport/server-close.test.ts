@@ -3,9 +3,9 @@
  * answer without saying `Connection: close`. A request written to such a connection in the
  * instant before the close arrives must be sent again on a fresh connection, not fail.
  */
-import { createTransport } from "../../../src/serve/transport/create-transport.js";
 import { createServer, type Server, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { createTransport } from "../../../src/serve/transport/create-transport.js";
 
 const sockets = new Set<Socket>();
 let server: Server | undefined;
