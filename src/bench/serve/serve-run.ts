@@ -6,12 +6,12 @@
  * beside them.
  */
 import type { JsonValue } from "../../json.js";
-import { ServeAccumulator } from "./accumulator.js";
+import { ServeAccumulator } from "../../serve/metrics/accumulator.js";
+import { computeServeMetrics, type GoodputSlo, type ServeMetrics } from "../../serve/metrics/serve-metrics.js";
+import { VllmRequestArrays } from "../../serve/metrics/vllm-request-arrays.js";
 import { runLoad, type LoadProgress, type LoadRunOptions, type StopReason } from "./load-generator.js";
-import { computeServeMetrics, type GoodputSlo, type ServeMetrics } from "./metrics.js";
 import { buildSchedule } from "./schedule.js";
 import type { ArrivalDistribution, RampUp, ServeRequest } from "./types.js";
-import { VllmRequestArrays } from "./vllm-request-arrays.js";
 
 /**
  * The `vllm bench serve` releases whose metric definitions kitt's vLLM-named keys follow: every
@@ -54,7 +54,7 @@ export interface ServeRunOptions {
   slo?: GoodputSlo;
   percentiles?: number[];
   recordsPath?: string;
-  /** Add vLLM's per-request arrays to the result (`vllm-request-arrays.ts`), with or without the generated texts. */
+  /** Add vLLM's per-request arrays to the result (`serve/metrics/vllm-request-arrays.ts`), with or without the generated texts. */
   vllmArrays?: { generatedTexts: boolean };
   metrics?: MetricsCollector;
   signal?: AbortSignal;

@@ -1,7 +1,7 @@
 /**
  * Contracts of the serving benchmark (`kitt bench serve`): what one request records, how
  * load is shaped, and what a finished run reports. Metric definitions follow vLLM's
- * `bench serve` exactly (see `metrics.ts`); kitt's extra keys sit beside vLLM's.
+ * `bench serve` exactly (see `metrics/serve-metrics.ts`); kitt's extra keys sit beside vLLM's.
  *
  * Times are milliseconds. "Run clock" times are offsets from the run's start (the moment
  * just before dispatch began, after warmup), read from `performance.now()`.

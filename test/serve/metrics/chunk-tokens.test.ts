@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chunkTokenCounts } from "../../../src/bench/serve/metrics-chunk-tokens.js";
+import { chunkTokenCounts } from "../../../src/serve/metrics/chunk-tokens.js";
 
 describe("chunkTokenCounts", () => {
   it("uses the server's per-chunk counts as given", () => {

@@ -4,7 +4,7 @@
  * so it passes a TPOT SLO.
  */
 import type { AccumulatedRun } from "./accumulator.js";
-import { requestTpotMs } from "./metrics-samples.js";
+import { requestTpotMs } from "./samples.js";
 
 /** Service-level objectives in milliseconds; `request_goodput` is reported only when one is set. */
 export interface GoodputSlo {

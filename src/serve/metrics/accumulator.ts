@@ -2,11 +2,11 @@
  * Keeps what the serving metrics need from each request record, and nothing else, in typed
  * columns that grow by doubling: about 12 bytes per chunk and 60 bytes per request, so a
  * 100,000-request run with 16 chunks each fits in roughly 30 MB. The full records are streamed
- * to disk by the load generator; metrics are computed once at the end (`metrics.ts`).
+ * to disk by the load generator; metrics are computed once at the end (`serve-metrics.ts`).
  */
+import type { RequestErrorKind, RequestRecord } from "../../bench/serve/types.js";
 import { KittError } from "../../errors.js";
-import { chunkTokenCounts } from "./metrics-chunk-tokens.js";
-import type { RequestErrorKind, RequestRecord } from "./types.js";
+import { chunkTokenCounts } from "./chunk-tokens.js";
 
 /** Read-only views over what was accumulated. Per-request columns hold completed requests only. */
 export interface AccumulatedRun {
@@ -55,7 +55,7 @@ export interface AccumulatedRun {
   chunkStart: Uint32Array;
   /** Chunk arrival relative to its request's send. */
   chunkMs: Float64Array;
-  /** Tokens attributed to each chunk (`metrics-chunk-tokens.ts`). */
+  /** Tokens attributed to each chunk (`chunk-tokens.ts`). */
   chunkTokens: Uint32Array;
 }
 

@@ -6,7 +6,7 @@
  * lengths), `total_output_tokens`, `request_throughput`, `request_goodput` (null without an
  * SLO), `output_throughput`, `total_token_throughput`, `max_output_tokens_per_s`,
  * `max_concurrent_requests`, and mean/median/std/pNN in ms of ttft, tpot, itl and e2el
- * (definitions in `metrics-samples.ts`, buckets in `metrics-timeline.ts`). Output tokens are the
+ * (definitions in `samples.ts`, buckets in `timeline.ts`). Output tokens are the
  * server's usage count, falling back to the client's count (`output_tokens_source` says which).
  * Failed requests count in `duration` only: never in a numerator or a latency statistic.
  * An empty sample gives null statistics where vLLM prints 0, and a zero duration null rates.
@@ -18,13 +18,13 @@ import { KittError } from "../../errors.js";
 import type { JsonValue } from "../../json.js";
 import { percentileOfSorted } from "../../stats.js";
 import type { AccumulatedRun, ServeAccumulator } from "./accumulator.js";
-import { clientBottleneckReasons } from "./metrics-client-bottleneck.js";
-import { countGoodRequests, type GoodputSlo, hasSlo } from "./metrics-goodput.js";
-import { latencySamples } from "./metrics-samples.js";
-import { type LatencyKeys, latencyKeys, sortedSamples, summarizeSamples } from "./metrics-summary.js";
-import { peakConcurrentRequests, perSecondPeaks } from "./metrics-timeline.js";
+import { clientBottleneckReasons } from "./client-bottleneck.js";
+import { countGoodRequests, type GoodputSlo, hasSlo } from "./goodput.js";
+import { latencySamples } from "./samples.js";
+import { type LatencyKeys, latencyKeys, sortedSamples, summarizeSamples } from "./summary.js";
+import { peakConcurrentRequests, perSecondPeaks } from "./timeline.js";
 
-export type { GoodputSlo } from "./metrics-goodput.js";
+export type { GoodputSlo } from "./goodput.js";
 
 export const DEFAULT_PERCENTILES: readonly number[] = [50, 90, 95, 99];
 
@@ -79,12 +79,12 @@ export type KittServeMetrics = {
   connection_wait_max_ms: number | null;
   /** Failed requests that never reached the server: connecting failed or timed out, or the connection was reset first. */
   connection_failures: number;
-  /** Whether the client or its connections limited the run (`metrics-client-bottleneck.ts`), and why. */
+  /** Whether the client or its connections limited the run (`client-bottleneck.ts`), and why. */
   client_bottleneck: boolean;
   client_bottleneck_reasons: string[];
   /** Mean requests in flight by Little's law: ΣE2EL of completed requests / duration. */
   littles_law_concurrency: number | null;
-  /** Exact peak of requests in flight over [send, end) intervals (`metrics-timeline.ts`). */
+  /** Exact peak of requests in flight over [send, end) intervals (`timeline.ts`). */
   peak_concurrent_requests: number;
   /** Completed requests whose output tokens differ from the requested `max_tokens`. */
   osl_mismatch_count: number;

@@ -4,7 +4,7 @@
  * 1-second buckets as vLLM defines them: bucket 0 starts at the earliest send of a completed
  * request, and there are ceil(span) + 1 buckets, span running to the latest end.
  *  - `max_output_tokens_per_s`: the fullest bucket, each chunk adding the tokens it carried
- *    (vLLM adds 1 per chunk; kitt counts tokens, see `metrics-chunk-tokens.ts`).
+ *    (vLLM adds 1 per chunk; kitt counts tokens, see `chunk-tokens.ts`).
  *  - `max_concurrent_requests`: the fullest bucket, a request counting in every bucket from the
  *    one holding its send to the one holding its end, both included. A request ending at 1.9 s
  *    and one starting at 1.95 s both count in bucket 1, so this can exceed the true peak.
