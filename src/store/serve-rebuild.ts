@@ -6,11 +6,11 @@
  * end of its last recorded request. The result says `partial: true`.
  */
 import { vllmDate } from "../bench/serve/serve-run.js";
-import type { RequestRecord } from "../bench/serve/types.js";
 import type { JsonValue } from "../bench/types.js";
 import { KittError } from "../errors.js";
 import { ServeAccumulator } from "../serve/metrics/accumulator.js";
 import { computeServeMetrics, type GoodputSlo } from "../serve/metrics/serve-metrics.js";
+import type { RequestRecord } from "../serve/types.js";
 import { isObject } from "./serve-record.js";
 
 export const RECORDS_FILE = "requests.jsonl";

@@ -6,7 +6,7 @@
 import { loadServeDataset } from "../../datasets/index.js";
 import { chooseTokenCounter } from "../../datasets/tokenizers/choose-token-counter.js";
 import type { Engine } from "../../engines/engine.js";
-import type { ServeRequest } from "./types.js";
+import type { ServeRequest } from "../../serve/types.js";
 import { runServe, type ServeRunOptions, type ServeRunResult } from "./serve-run.js";
 
 export interface RandomRequestsOptions {

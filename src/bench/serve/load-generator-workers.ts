@@ -5,8 +5,8 @@
  */
 import { availableParallelism } from "node:os";
 import { KittError } from "../../errors.js";
-import type { RequestSenderOptions } from "./load-generator-request.js";
-import type { ServeRequest } from "./types.js";
+import type { RequestSenderOptions } from "../../serve/dispatch/request-sender.js";
+import type { ServeRequest } from "../../serve/types.js";
 import type { WorkerSetup } from "./worker-messages.js";
 
 /**

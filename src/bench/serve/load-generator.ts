@@ -5,18 +5,18 @@
  * One event loop does the work unless the load calls for worker threads (`load-generator-workers.ts`).
  */
 import { KittError } from "../../errors.js";
+import { ClientStatsMonitor, type ClientStats, type EventLoopDelay } from "../../serve/dispatch/client-stats.js";
+import { performanceToMonotonicMs } from "../../serve/dispatch/clock.js";
+import { DispatchLoop, type DispatchCounts, type StopReason } from "../../serve/dispatch/loop.js";
+import { RequestSender, type RequestSenderOptions } from "../../serve/dispatch/request-sender.js";
 import type { TransportKind } from "../../serve/transport/types.js";
-import { ClientStatsMonitor, type ClientStats, type EventLoopDelay } from "./client-stats.js";
-import { performanceToMonotonicMs } from "./dispatch-clock.js";
-import { DispatchLoop, type DispatchCounts, type StopReason } from "./dispatch-loop.js";
-import { RequestSender, type RequestSenderOptions } from "./load-generator-request.js";
+import type { LoadOptions, RequestRecord, ServeRequest } from "../../serve/types.js";
 import { ErrorStops, MIN_REQUESTS_FOR_ERROR_RATE } from "./load-generator-stops.js";
 import { resolveWorkerCount, splitIntoShares, type WorkerSetting } from "./load-generator-workers.js";
 import { RecordsWriter } from "./records-writer.js";
-import type { LoadOptions, RequestRecord, ServeRequest } from "./types.js";
 import { WorkerPool } from "./worker-pool.js";
 
-export type { StopReason } from "./dispatch-loop.js";
+export type { StopReason } from "../../serve/dispatch/loop.js";
 
 /** Lead given to worker threads between the start message and the first send, so time zero is not already past. */
 const WORKER_START_LEAD_MS = 20;
@@ -50,7 +50,7 @@ export interface LoadHooks {
 export interface LoadResult {
   /** The run clock's zero as epoch milliseconds. */
   startedAt: number;
-  /** The run clock's zero on the machine-wide monotonic clock (`dispatch-clock.ts`), to compare with other processes. */
+  /** The run clock's zero on the machine-wide monotonic clock (`serve/dispatch/clock.ts`), to compare with other processes. */
   monotonicStartMs: number;
   /** From the run start to the end of the last request (vLLM's `duration`). */
   durationMs: number;

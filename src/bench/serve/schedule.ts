@@ -11,8 +11,8 @@
  * to, so, as in vLLM, the times are left as drawn.
  */
 import { KittError } from "../../errors.js";
+import type { RampUp, ScheduleOptions } from "../../serve/types.js";
 import { SeededRandom } from "./random.js";
-import type { RampUp, ScheduleOptions } from "./types.js";
 
 /** Run-clock send time (ms) of every request; all zeros when the rate is infinite. */
 export function buildSchedule(options: ScheduleOptions): Float64Array {

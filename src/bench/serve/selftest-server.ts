@@ -8,7 +8,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { monotonicNowMs } from "./dispatch-clock.js";
+import { monotonicNowMs } from "../../serve/dispatch/clock.js";
 import { Pacer } from "./selftest-pacer.js";
 
 export interface SelftestServerConfig {

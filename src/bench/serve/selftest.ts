@@ -6,18 +6,18 @@
  * A serving benchmark whose numbers come near the zero-latency ceiling measured the client, not
  * the engine.
  */
+import type { ClientStats } from "../../serve/dispatch/client-stats.js";
 import { ServeAccumulator } from "../../serve/metrics/accumulator.js";
 import { computeServeMetrics, type ServeMetrics } from "../../serve/metrics/serve-metrics.js";
 import type { TransportKind } from "../../serve/transport/types.js";
+import type { ServeRequest } from "../../serve/types.js";
 import { percentileOfSorted, mean } from "../../stats.js";
-import type { ClientStats } from "./client-stats.js";
 import { runLoad } from "./load-generator.js";
 import type { WorkerSetting } from "./load-generator-workers.js";
 import { buildSchedule } from "./schedule.js";
 import { REFERENCE_PACE, ZERO_LATENCY, type SelftestServerReport } from "./selftest-server.js";
 import { machineBusyMs } from "./selftest-machine-load.js";
 import { SelftestServerProcess } from "./selftest-server-process.js";
-import type { ServeRequest } from "./types.js";
 
 export type SelftestMode = "zero-latency" | "reference";
 

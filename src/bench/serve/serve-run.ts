@@ -9,9 +9,9 @@ import type { JsonValue } from "../../json.js";
 import { ServeAccumulator } from "../../serve/metrics/accumulator.js";
 import { computeServeMetrics, type GoodputSlo, type ServeMetrics } from "../../serve/metrics/serve-metrics.js";
 import { VllmRequestArrays } from "../../serve/metrics/vllm-request-arrays.js";
+import type { ArrivalDistribution, RampUp, ServeRequest } from "../../serve/types.js";
 import { runLoad, type LoadProgress, type LoadRunOptions, type StopReason } from "./load-generator.js";
 import { buildSchedule } from "./schedule.js";
-import type { ArrivalDistribution, RampUp, ServeRequest } from "./types.js";
 
 /**
  * The `vllm bench serve` releases whose metric definitions kitt's vLLM-named keys follow: every

@@ -4,11 +4,11 @@
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { KittError } from "../../errors.js";
-import { EventLoopDelayMonitor } from "./client-stats.js";
-import { monotonicToPerformance } from "./dispatch-clock.js";
-import { DispatchLoop } from "./dispatch-loop.js";
-import { RequestSender } from "./load-generator-request.js";
-import type { RequestRecord } from "./types.js";
+import { EventLoopDelayMonitor } from "../../serve/dispatch/client-stats.js";
+import { monotonicToPerformance } from "../../serve/dispatch/clock.js";
+import { DispatchLoop } from "../../serve/dispatch/loop.js";
+import { RequestSender } from "../../serve/dispatch/request-sender.js";
+import type { RequestRecord } from "../../serve/types.js";
 import type { FromWorker, ToWorker, WorkerSetup } from "./worker-messages.js";
 
 /** Records are posted in batches of this many, or after this long, whichever comes first. */

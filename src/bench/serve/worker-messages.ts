@@ -1,8 +1,8 @@
 /** What the main thread and the load generator's worker threads say to each other. */
-import type { EventLoopDelay } from "./client-stats.js";
-import type { DispatchCounts, StopReason } from "./dispatch-loop.js";
-import type { RequestSenderOptions } from "./load-generator-request.js";
-import type { RequestRecord, ServeRequest } from "./types.js";
+import type { EventLoopDelay } from "../../serve/dispatch/client-stats.js";
+import type { DispatchCounts, StopReason } from "../../serve/dispatch/loop.js";
+import type { RequestSenderOptions } from "../../serve/dispatch/request-sender.js";
+import type { RequestRecord, ServeRequest } from "../../serve/types.js";
 
 /** A worker's share of the run, given as its `workerData`. */
 export interface WorkerSetup {
@@ -16,7 +16,7 @@ export interface WorkerSetup {
 }
 
 export type ToWorker =
-  /** Start sending; the run clock's zero on the monotonic clock (`dispatch-clock.ts`). */
+  /** Start sending; the run clock's zero on the monotonic clock (`serve/dispatch/clock.ts`). */
   | { type: "start"; runStartMonotonicMs: number }
   | { type: "stop"; reason: Exclude<StopReason, "completed"> };
 

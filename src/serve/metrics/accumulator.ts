@@ -4,8 +4,8 @@
  * 100,000-request run with 16 chunks each fits in roughly 30 MB. The full records are streamed
  * to disk by the load generator; metrics are computed once at the end (`serve-metrics.ts`).
  */
-import type { RequestErrorKind, RequestRecord } from "../../bench/serve/types.js";
 import { KittError } from "../../errors.js";
+import type { RequestErrorKind, RequestRecord } from "../types.js";
 import { chunkTokenCounts } from "./chunk-tokens.js";
 
 /** Read-only views over what was accumulated. Per-request columns hold completed requests only. */
@@ -135,7 +135,7 @@ export class ServeAccumulator {
   /** Whether and when the request's bytes went out, and whether it reached the server. */
   private addDelivery(record: RequestRecord): void {
     const { writtenMs } = record;
-    // A connection error means no answer had started (`load-generator-errors.ts`): the server never took the request.
+    // A connection error means no answer had started (`serve/dispatch/request-errors.ts`): the server never took the request.
     const cutOff = record.error?.kind === "connection";
     if (writtenMs !== null) this.connectionWaitMs.push(writtenMs - record.sentMs);
     if (writtenMs !== null && !cutOff) {

@@ -3,8 +3,8 @@
  * `median_ttft_ms`, `std_ttft_ms`, `p99_ttft_ms`, `p99.9_ttft_ms`. The statistics are numpy's
  * (`src/stats.ts`); an empty sample gives nulls where vLLM would print zeros.
  */
-import type { LatencyStats } from "../../bench/serve/types.js";
 import { mean, percentileOfSorted, std } from "../../stats.js";
+import type { LatencyStats } from "../types.js";
 
 /** vLLM's label for a percentile: whole numbers without a decimal point (99, 99.9). */
 export function percentileLabel(p: number): string {

@@ -13,7 +13,7 @@
  * Records arrive in completion order; only these fields are kept, in typed columns by request
  * index (about 30 bytes a request and 8 a chunk, plus the texts when kept).
  */
-import type { RequestRecord } from "../../bench/serve/types.js";
+import type { RequestRecord } from "../types.js";
 
 export type VllmRequestArraysJson = {
   input_lens: number[];

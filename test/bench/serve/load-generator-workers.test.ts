@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLoad, type LoadRunOptions } from "../../../src/bench/serve/load-generator.js";
 import { resolveWorkerCount, splitIntoShares } from "../../../src/bench/serve/load-generator-workers.js";
 import { SelftestServer } from "../../../src/bench/serve/selftest-server.js";
-import type { RequestRecord, ServeRequest } from "../../../src/bench/serve/types.js";
+import type { RequestRecord, ServeRequest } from "../../../src/serve/types.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 

@@ -6,8 +6,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLoad, type LoadRunOptions } from "../../../src/bench/serve/load-generator.js";
 import { RecordsWriter } from "../../../src/bench/serve/records-writer.js";
-import type { RequestRecord, ServeRequest } from "../../../src/bench/serve/types.js";
 import { isKittError } from "../../../src/errors.js";
+import type { RequestRecord, ServeRequest } from "../../../src/serve/types.js";
 
 /**
  * A scripted engine: what it answers depends on the prompt's first word.

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { SeededRandom } from "../../../src/bench/serve/random.js";
-import type { RequestRecord } from "../../../src/bench/serve/types.js";
 import { ServeAccumulator } from "../../../src/serve/metrics/accumulator.js";
 import { chunkTokenCounts } from "../../../src/serve/metrics/chunk-tokens.js";
 import { computeServeMetrics } from "../../../src/serve/metrics/serve-metrics.js";
+import type { RequestRecord } from "../../../src/serve/types.js";
 import { mean, percentile, std } from "../../../src/stats.js";
 
 const PERCENTILES = [50, 90, 99];

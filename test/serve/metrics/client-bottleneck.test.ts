@@ -10,14 +10,14 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { monotonicNowMs } from "../../../src/bench/serve/dispatch-clock.js";
-import { RequestSender } from "../../../src/bench/serve/load-generator-request.js";
 import { runServe, type ServeRunOptions } from "../../../src/bench/serve/serve-run.js";
-import type { RequestErrorKind, RequestRecord, ServeRequest } from "../../../src/bench/serve/types.js";
 import { UNPACED_LOAD } from "../../../src/bench/serve/engine-serve.js";
+import { monotonicNowMs } from "../../../src/serve/dispatch/clock.js";
+import { RequestSender } from "../../../src/serve/dispatch/request-sender.js";
 import { ServeAccumulator } from "../../../src/serve/metrics/accumulator.js";
 import { clientBottleneckReasons, type DeliveryFigures } from "../../../src/serve/metrics/client-bottleneck.js";
 import { computeServeMetrics } from "../../../src/serve/metrics/serve-metrics.js";
+import type { RequestErrorKind, RequestRecord, ServeRequest } from "../../../src/serve/types.js";
 
 function record(index: number, fields: { sentMs: number; writtenMs: number | null; error?: RequestErrorKind; scheduledMs?: number }): RequestRecord {
   const success = fields.error === undefined;

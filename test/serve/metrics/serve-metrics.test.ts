@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { KittError } from "../../../src/errors.js";
-import type { RequestErrorKind, RequestRecord } from "../../../src/bench/serve/types.js";
 import type { Metrics } from "../../../src/bench/types.js";
 import { ServeAccumulator } from "../../../src/serve/metrics/accumulator.js";
 import { computeServeMetrics, type ServeMetricsOptions } from "../../../src/serve/metrics/serve-metrics.js";
+import type { RequestErrorKind, RequestRecord } from "../../../src/serve/types.js";
 
 interface CompletedFields {
   index: number;

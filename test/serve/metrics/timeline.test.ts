@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import type { RequestRecord } from "../../../src/bench/serve/types.js";
 import { ServeAccumulator } from "../../../src/serve/metrics/accumulator.js";
 import { peakConcurrentRequests, perSecondPeaks } from "../../../src/serve/metrics/timeline.js";
+import type { RequestRecord } from "../../../src/serve/types.js";
 
 /** A completed request sent at `sentMs` whose chunks arrive `chunkMs` after it, one token each unless given. */
 function request(sentMs: number, chunkMs: number[], chunkTokens: number[] | null = null): RequestRecord {

@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { VLLM_METRIC_DEFINITIONS } from "../../../src/bench/serve/serve-run.js";
-import type { RequestRecord } from "../../../src/bench/serve/types.js";
 import { runServePipeline, type ServePipelineOptions } from "../../../src/pipeline/serve-pipeline.js";
 import { VllmRequestArrays } from "../../../src/serve/metrics/vllm-request-arrays.js";
+import type { RequestRecord } from "../../../src/serve/types.js";
 import { startEmulator } from "../../emulators/index.mjs";
 import { UNPACED_LOAD } from "../../../src/bench/serve/engine-serve.js";
 

@@ -5,12 +5,12 @@
  */
 import { getProtocol } from "../../protocols/index.js";
 import type { Protocol, ProtocolName } from "../../protocols/types.js";
-import { createBodyReader, type BodyReader } from "../../serve/transport/body-reader.js";
-import { createTransport } from "../../serve/transport/create-transport.js";
-import type { Transport, TransportHandler, TransportKind } from "../../serve/transport/types.js";
-import { classifyRequestError, httpError, type RequestError } from "./load-generator-errors.js";
-import { RecordBuilder } from "./load-generator-record.js";
-import type { RequestRecord, ServeRequest } from "./types.js";
+import { createBodyReader, type BodyReader } from "../transport/body-reader.js";
+import { createTransport } from "../transport/create-transport.js";
+import type { Transport, TransportHandler, TransportKind } from "../transport/types.js";
+import type { RequestRecord, ServeRequest } from "../types.js";
+import { RecordBuilder } from "./record-builder.js";
+import { classifyRequestError, httpError, type RequestError } from "./request-errors.js";
 
 /** How much of a non-2xx answer's body is kept for its error message. */
 const ERROR_BODY_LIMIT = 2048;

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DeadlineTimer } from "../../../src/bench/serve/dispatch-timer.js";
-import { monotonicNowMs, monotonicToPerformance, performanceToMonotonicMs } from "../../../src/bench/serve/dispatch-clock.js";
 import { runLoad, type LoadRunOptions } from "../../../src/bench/serve/load-generator.js";
 import { SelftestServer } from "../../../src/bench/serve/selftest-server.js";
-import type { RequestRecord, ServeRequest } from "../../../src/bench/serve/types.js";
+import { monotonicNowMs, monotonicToPerformance, performanceToMonotonicMs } from "../../../src/serve/dispatch/clock.js";
+import { DeadlineTimer } from "../../../src/serve/dispatch/deadline-timer.js";
+import type { RequestRecord, ServeRequest } from "../../../src/serve/types.js";
 
 function requests(count: number, outputTokens = 4): ServeRequest[] {
   return Array.from({ length: count }, (_, index) => ({ prompt: `dispatch test ${index}`, promptTokens: 3, outputTokens }));

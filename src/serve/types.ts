@@ -6,7 +6,7 @@
  * Times are milliseconds. "Run clock" times are offsets from the run's start (the moment
  * just before dispatch began, after warmup), read from `performance.now()`.
  */
-import type { ProtocolName } from "../../protocols/types.js";
+import type { ProtocolName } from "../protocols/types.js";
 
 /** One prompt to send, with the lengths the data set promises. */
 export interface ServeRequest {

@@ -5,7 +5,7 @@
  * the bytes actually went out is recorded apart (`written`).
  */
 import type { StreamEvent } from "../../protocols/types.js";
-import type { RequestErrorKind, RequestRecord, ServeRequest } from "./types.js";
+import type { RequestErrorKind, RequestRecord, ServeRequest } from "../types.js";
 
 /** Room for a few chunks even when the requested output is tiny (engines may send extra empty chunks). */
 const MIN_CAPACITY = 16;

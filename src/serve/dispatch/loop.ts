@@ -4,9 +4,9 @@
  * in one batch, and never more in flight than the concurrency cap. A request waiting for a free
  * slot is sent the moment one frees up; its send time is read then, after the wait, as vLLM does.
  */
-import { DeadlineTimer } from "./dispatch-timer.js";
-import type { InFlightRequest, RequestSender } from "./load-generator-request.js";
-import type { RequestRecord, ServeRequest } from "./types.js";
+import type { RequestRecord, ServeRequest } from "../types.js";
+import { DeadlineTimer } from "./deadline-timer.js";
+import type { InFlightRequest, RequestSender } from "./request-sender.js";
 
 export type StopReason = "completed" | "duration" | "max-errors" | "max-error-rate" | "aborted";
 

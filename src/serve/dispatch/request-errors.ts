@@ -1,6 +1,6 @@
 /** Sorts a failed request into RequestRecord's error kinds, with a one-line message. */
 import { isKittError } from "../../errors.js";
-import type { RequestErrorKind } from "./types.js";
+import type { RequestErrorKind } from "../types.js";
 
 export interface RequestError {
   kind: RequestErrorKind;
