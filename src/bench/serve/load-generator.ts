@@ -2,7 +2,7 @@
  * The serving benchmark's load generator: sends every request at its scheduled absolute time
  * under the concurrency cap, measures each streamed answer, and hands each record on as soon as
  * its request finishes (to `onRecord` and, when asked, a JSONL file); it never holds all records.
- * One event loop does the work unless the load calls for worker threads (`load-generator-workers.ts`).
+ * One event loop does the work unless the load calls for worker threads (`serve/workers/shares.ts`).
  */
 import { KittError } from "../../errors.js";
 import { ClientStatsMonitor, type ClientStats, type EventLoopDelay } from "../../serve/dispatch/client-stats.js";
@@ -11,10 +11,10 @@ import { DispatchLoop, type DispatchCounts, type StopReason } from "../../serve/
 import { RequestSender, type RequestSenderOptions } from "../../serve/dispatch/request-sender.js";
 import type { TransportKind } from "../../serve/transport/types.js";
 import type { LoadOptions, RequestRecord, ServeRequest } from "../../serve/types.js";
+import { WorkerPool } from "../../serve/workers/pool.js";
+import { resolveWorkerCount, splitIntoShares, type WorkerSetting } from "../../serve/workers/shares.js";
 import { ErrorStops, MIN_REQUESTS_FOR_ERROR_RATE } from "./load-generator-stops.js";
-import { resolveWorkerCount, splitIntoShares, type WorkerSetting } from "./load-generator-workers.js";
 import { RecordsWriter } from "./records-writer.js";
-import { WorkerPool } from "./worker-pool.js";
 
 export type { StopReason } from "../../serve/dispatch/loop.js";
 

@@ -2,8 +2,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { KittError } from "../../errors.js";
+import { runsFromSources, tsxLoaderUrl } from "../../serve/workers/tsx-loader.js";
 import type { SelftestServerConfig, SelftestServerReport } from "./selftest-server.js";
-import { runsFromSources, tsxLoaderUrl } from "./worker-tsx.js";
 
 export type ToSelftestServer = { type: "report" } | { type: "close" };
 export type FromSelftestServer = { type: "listening"; url: string } | { type: "report"; report: SelftestServerReport };

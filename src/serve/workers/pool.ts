@@ -4,11 +4,11 @@
  */
 import type { Worker } from "node:worker_threads";
 import { KittError } from "../../errors.js";
-import type { EventLoopDelay } from "../../serve/dispatch/client-stats.js";
-import type { DispatchCounts, StopReason } from "../../serve/dispatch/loop.js";
-import type { RequestRecord } from "../../serve/types.js";
-import type { FromWorker, ToWorker, WorkerSetup } from "./worker-messages.js";
-import { spawnLoadWorker } from "./worker-spawn.js";
+import type { EventLoopDelay } from "../dispatch/client-stats.js";
+import type { DispatchCounts, StopReason } from "../dispatch/loop.js";
+import type { RequestRecord } from "../types.js";
+import type { FromWorker, ToWorker, WorkerSetup } from "./messages.js";
+import { spawnLoadWorker } from "./spawn.js";
 
 export interface WorkerRunResult {
   /** The first reason a worker gave, unless `stop` was called first. */

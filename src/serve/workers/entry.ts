@@ -4,12 +4,12 @@
  */
 import { parentPort, workerData, type MessagePort } from "node:worker_threads";
 import { KittError } from "../../errors.js";
-import { EventLoopDelayMonitor } from "../../serve/dispatch/client-stats.js";
-import { monotonicToPerformance } from "../../serve/dispatch/clock.js";
-import { DispatchLoop } from "../../serve/dispatch/loop.js";
-import { RequestSender } from "../../serve/dispatch/request-sender.js";
-import type { RequestRecord } from "../../serve/types.js";
-import type { FromWorker, ToWorker, WorkerSetup } from "./worker-messages.js";
+import { EventLoopDelayMonitor } from "../dispatch/client-stats.js";
+import { monotonicToPerformance } from "../dispatch/clock.js";
+import { DispatchLoop } from "../dispatch/loop.js";
+import { RequestSender } from "../dispatch/request-sender.js";
+import type { RequestRecord } from "../types.js";
+import type { FromWorker, ToWorker, WorkerSetup } from "./messages.js";
 
 /** Records are posted in batches of this many, or after this long, whichever comes first. */
 const BATCH_RECORDS = 256;
@@ -68,6 +68,6 @@ port.on("message", (message: ToWorker) => {
 post({ type: "ready" });
 
 function workerPort(): MessagePort {
-  if (parentPort === null) throw new KittError("INTERNAL", "worker-entry runs only as a worker thread");
+  if (parentPort === null) throw new KittError("INTERNAL", "serve/workers/entry runs only as a worker thread");
   return parentPort;
 }

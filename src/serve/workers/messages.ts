@@ -1,8 +1,8 @@
 /** What the main thread and the load generator's worker threads say to each other. */
-import type { EventLoopDelay } from "../../serve/dispatch/client-stats.js";
-import type { DispatchCounts, StopReason } from "../../serve/dispatch/loop.js";
-import type { RequestSenderOptions } from "../../serve/dispatch/request-sender.js";
-import type { RequestRecord, ServeRequest } from "../../serve/types.js";
+import type { EventLoopDelay } from "../dispatch/client-stats.js";
+import type { DispatchCounts, StopReason } from "../dispatch/loop.js";
+import type { RequestSenderOptions } from "../dispatch/request-sender.js";
+import type { RequestRecord, ServeRequest } from "../types.js";
 
 /** A worker's share of the run, given as its `workerData`. */
 export interface WorkerSetup {

@@ -5,9 +5,9 @@
  */
 import { availableParallelism } from "node:os";
 import { KittError } from "../../errors.js";
-import type { RequestSenderOptions } from "../../serve/dispatch/request-sender.js";
-import type { ServeRequest } from "../../serve/types.js";
-import type { WorkerSetup } from "./worker-messages.js";
+import type { RequestSenderOptions } from "../dispatch/request-sender.js";
+import type { ServeRequest } from "../types.js";
+import type { WorkerSetup } from "./messages.js";
 
 /**
  * What one event loop handles while keeping send lag and chunk stamps within a millisecond or so:

@@ -7,9 +7,9 @@ import { promisify } from "node:util";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runLoad, type LoadRunOptions } from "../../../src/bench/serve/load-generator.js";
-import { resolveWorkerCount, splitIntoShares } from "../../../src/bench/serve/load-generator-workers.js";
 import { SelftestServer } from "../../../src/bench/serve/selftest-server.js";
 import type { RequestRecord, ServeRequest } from "../../../src/serve/types.js";
+import { resolveWorkerCount, splitIntoShares } from "../../../src/serve/workers/shares.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -157,10 +157,14 @@ describe("from compiled JavaScript, as in dist/", () => {
   it("runs worker threads and the self-test server process without tsx", async () => {
     const outRoot = mkdtempSync(join(tmpdir(), "kitt-compiled-"));
     try {
-      const serve = join(repoRoot, "src/bench/serve");
       // The worker and server entries are loaded by URL, not imported, so they are entries too.
       transpileTree(
-        ["load-generator.ts", "worker-entry.ts", "selftest-server-main.ts", "selftest-server-process.ts"].map((name) => join(serve, name)),
+        [
+          "src/bench/serve/load-generator.ts",
+          "src/serve/workers/entry.ts",
+          "src/bench/serve/selftest-server-main.ts",
+          "src/bench/serve/selftest-server-process.ts",
+        ].map((path) => join(repoRoot, path)),
         outRoot,
       );
       writeFileSync(join(outRoot, "package.json"), '{"type":"module"}\n');
@@ -168,8 +172,8 @@ describe("from compiled JavaScript, as in dist/", () => {
       const script = join(outRoot, "run.mjs");
       writeFileSync(
         script,
-        `import { runLoad } from "./src/bench/serve/load-generator.js";
-import { SelftestServerProcess } from "./src/bench/serve/selftest-server-process.js";
+        `import { runLoad } from "../../bench/serve/src/bench/serve/load-generator.js";
+import { SelftestServerProcess } from "../../bench/serve/src/bench/serve/selftest-server-process.js";
 const server = await SelftestServerProcess.start({ firstTokenMs: 0, tokenIntervalMs: 0 });
 const requests = Array.from({ length: 30 }, (_, i) => ({ prompt: "compiled " + i, promptTokens: 2, outputTokens: 4 }));
 let completed = 0;
