@@ -33,8 +33,8 @@ import pc from "picocolors";
 import { runSelftest, type SelftestResult } from "../src/bench/serve/selftest.js";
 import { ZERO_LATENCY } from "../src/bench/serve/selftest-server.js";
 import { SelftestServerProcess } from "../src/bench/serve/selftest-server-process.js";
-import { runServe } from "../src/bench/serve/serve-run.js";
 import { jsonText } from "../src/fs/json-text.js";
+import { runServe } from "../src/serve/load/serve-run.js";
 import type { TransportKind } from "../src/serve/transport/types.js";
 import { waitForQuietMachine } from "./lib/quiet-machine.js";
 

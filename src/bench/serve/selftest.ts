@@ -7,14 +7,14 @@
  * the engine.
  */
 import type { ClientStats } from "../../serve/dispatch/client-stats.js";
+import { runLoad } from "../../serve/load/load-generator.js";
+import { buildSchedule } from "../../serve/load/schedule.js";
 import { ServeAccumulator } from "../../serve/metrics/accumulator.js";
 import { computeServeMetrics, type ServeMetrics } from "../../serve/metrics/serve-metrics.js";
 import type { TransportKind } from "../../serve/transport/types.js";
 import type { ServeRequest } from "../../serve/types.js";
 import type { WorkerSetting } from "../../serve/workers/shares.js";
 import { percentileOfSorted, mean } from "../../stats.js";
-import { runLoad } from "./load-generator.js";
-import { buildSchedule } from "./schedule.js";
 import { REFERENCE_PACE, ZERO_LATENCY, type SelftestServerReport } from "./selftest-server.js";
 import { machineBusyMs } from "./selftest-machine-load.js";
 import { SelftestServerProcess } from "./selftest-server-process.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { SeededRandom } from "../../../src/bench/serve/random.js";
+import { SeededRandom } from "../../../src/serve/load/random.js";
 import { ServeAccumulator } from "../../../src/serve/metrics/accumulator.js";
 import { chunkTokenCounts } from "../../../src/serve/metrics/chunk-tokens.js";
 import { computeServeMetrics } from "../../../src/serve/metrics/serve-metrics.js";

@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { VLLM_METRIC_DEFINITIONS } from "../../../src/bench/serve/serve-run.js";
+import { UNPACED_LOAD } from "../../../src/bench/engine-serve.js";
 import { runServePipeline, type ServePipelineOptions } from "../../../src/pipeline/serve-pipeline.js";
+import { VLLM_METRIC_DEFINITIONS } from "../../../src/serve/load/serve-run.js";
 import { VllmRequestArrays } from "../../../src/serve/metrics/vllm-request-arrays.js";
 import type { RequestRecord } from "../../../src/serve/types.js";
 import { startEmulator } from "../../emulators/index.mjs";
-import { UNPACED_LOAD } from "../../../src/bench/serve/engine-serve.js";
 
 interface VllmRequestRow {
   prompt_len: number;

@@ -4,9 +4,9 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runLoad, type LoadRunOptions } from "../../../src/bench/serve/load-generator.js";
-import { RecordsWriter } from "../../../src/bench/serve/records-writer.js";
 import { isKittError } from "../../../src/errors.js";
+import { runLoad, type LoadRunOptions } from "../../../src/serve/load/load-generator.js";
+import { RecordsWriter } from "../../../src/serve/load/records-writer.js";
 import type { RequestRecord, ServeRequest } from "../../../src/serve/types.js";
 
 /**

@@ -1,6 +1,6 @@
 /** The error-based stop rules of a run: too many failed requests, or too large a share of them. */
-import type { StopReason } from "../../serve/dispatch/loop.js";
-import type { RequestRecord } from "../../serve/types.js";
+import type { StopReason } from "../dispatch/loop.js";
+import type { RequestRecord } from "../types.js";
 
 /** The error rate is only judged once this many requests finished, so one early failure cannot stop a run. */
 export const MIN_REQUESTS_FOR_ERROR_RATE = 20;

@@ -5,18 +5,18 @@
  * One event loop does the work unless the load calls for worker threads (`serve/workers/shares.ts`).
  */
 import { KittError } from "../../errors.js";
-import { ClientStatsMonitor, type ClientStats, type EventLoopDelay } from "../../serve/dispatch/client-stats.js";
-import { performanceToMonotonicMs } from "../../serve/dispatch/clock.js";
-import { DispatchLoop, type DispatchCounts, type StopReason } from "../../serve/dispatch/loop.js";
-import { RequestSender, type RequestSenderOptions } from "../../serve/dispatch/request-sender.js";
-import type { TransportKind } from "../../serve/transport/types.js";
-import type { LoadOptions, RequestRecord, ServeRequest } from "../../serve/types.js";
-import { WorkerPool } from "../../serve/workers/pool.js";
-import { resolveWorkerCount, splitIntoShares, type WorkerSetting } from "../../serve/workers/shares.js";
-import { ErrorStops, MIN_REQUESTS_FOR_ERROR_RATE } from "./load-generator-stops.js";
+import { ClientStatsMonitor, type ClientStats, type EventLoopDelay } from "../dispatch/client-stats.js";
+import { performanceToMonotonicMs } from "../dispatch/clock.js";
+import { DispatchLoop, type DispatchCounts, type StopReason } from "../dispatch/loop.js";
+import { RequestSender, type RequestSenderOptions } from "../dispatch/request-sender.js";
+import type { TransportKind } from "../transport/types.js";
+import type { LoadOptions, RequestRecord, ServeRequest } from "../types.js";
+import { WorkerPool } from "../workers/pool.js";
+import { resolveWorkerCount, splitIntoShares, type WorkerSetting } from "../workers/shares.js";
+import { ErrorStops, MIN_REQUESTS_FOR_ERROR_RATE } from "./error-stops.js";
 import { RecordsWriter } from "./records-writer.js";
 
-export type { StopReason } from "../../serve/dispatch/loop.js";
+export type { StopReason } from "../dispatch/loop.js";
 
 /** Lead given to worker threads between the start message and the first send, so time zero is not already past. */
 const WORKER_START_LEAD_MS = 20;

@@ -8,7 +8,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { once } from "node:events";
 import { KittError } from "../../errors.js";
-import type { RequestRecord } from "../../serve/types.js";
+import type { RequestRecord } from "../types.js";
 
 const BATCH_BYTES = 64 * 1024;
 const BATCH_MAX_AGE_MS = 250;

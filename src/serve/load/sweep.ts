@@ -6,7 +6,7 @@
  *   requests meet every SLO, by bisection between the synchronous and max-throughput rates.
  */
 import { KittError } from "../../errors.js";
-import type { GoodputSlo } from "../../serve/metrics/serve-metrics.js";
+import type { GoodputSlo } from "../metrics/serve-metrics.js";
 import { buildSweepRates } from "./schedule.js";
 import { runServe, type ServeRunOptions, type ServeRunResult } from "./serve-run.js";
 

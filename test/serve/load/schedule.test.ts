@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { KittError } from "../../../src/errors.js";
-import { SeededRandom } from "../../../src/bench/serve/random.js";
-import { buildSchedule, buildSweepRates, rampedRate } from "../../../src/bench/serve/schedule.js";
+import { SeededRandom } from "../../../src/serve/load/random.js";
+import { buildSchedule, buildSweepRates, rampedRate } from "../../../src/serve/load/schedule.js";
 import type { ScheduleOptions } from "../../../src/serve/types.js";
 
 const BASE: ScheduleOptions = { numRequests: 20_000, requestRate: 50, distribution: "poisson", burstiness: 1, seed: 42 };

@@ -8,13 +8,13 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { serveBenchmark } from "../../../src/bench/serve-test.js";
-import type { Engine } from "../../../src/engines/engine.js";
-import { getEngineSpec } from "../../../src/engines/registry.js";
-import { runServePipeline, type ServePipelineOptions } from "../../../src/pipeline/serve-pipeline.js";
-import { startEmulator } from "../../emulators/index.mjs";
-import { startRecordingProxy } from "../../support/recording-proxy.js";
-import { UNPACED_LOAD } from "../../../src/bench/serve/engine-serve.js";
+import { UNPACED_LOAD } from "../../src/bench/engine-serve.js";
+import { serveBenchmark } from "../../src/bench/serve-test.js";
+import type { Engine } from "../../src/engines/engine.js";
+import { getEngineSpec } from "../../src/engines/registry.js";
+import { runServePipeline, type ServePipelineOptions } from "../../src/pipeline/serve-pipeline.js";
+import { startEmulator } from "../emulators/index.mjs";
+import { startRecordingProxy } from "../support/recording-proxy.js";
 
 function pipelineOptions(url: string, model: string, dataset: ServePipelineOptions["dataset"], warnings: string[]): ServePipelineOptions {
   return {

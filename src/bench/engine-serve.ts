@@ -3,11 +3,11 @@
  * by the engine's own tokenizer, sent through the engine's protocol by the load generator.
  * Suite tests (`serve`, `concurrency_scaling`, `long_context`) are built from these.
  */
-import { loadServeDataset } from "../../datasets/index.js";
-import { chooseTokenCounter } from "../../datasets/tokenizers/choose-token-counter.js";
-import type { Engine } from "../../engines/engine.js";
-import type { ServeRequest } from "../../serve/types.js";
-import { runServe, type ServeRunOptions, type ServeRunResult } from "./serve-run.js";
+import { loadServeDataset } from "../datasets/index.js";
+import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.js";
+import type { Engine } from "../engines/engine.js";
+import { runServe, type ServeRunOptions, type ServeRunResult } from "../serve/load/serve-run.js";
+import type { ServeRequest } from "../serve/types.js";
 
 export interface RandomRequestsOptions {
   numPrompts: number;

@@ -11,7 +11,7 @@
  * to, so, as in vLLM, the times are left as drawn.
  */
 import { KittError } from "../../errors.js";
-import type { RampUp, ScheduleOptions } from "../../serve/types.js";
+import type { RampUp, ScheduleOptions } from "../types.js";
 import { SeededRandom } from "./random.js";
 
 /** Run-clock send time (ms) of every request; all zeros when the rate is infinite. */

@@ -6,10 +6,10 @@
  * beside them.
  */
 import type { JsonValue } from "../../json.js";
-import { ServeAccumulator } from "../../serve/metrics/accumulator.js";
-import { computeServeMetrics, type GoodputSlo, type ServeMetrics } from "../../serve/metrics/serve-metrics.js";
-import { VllmRequestArrays } from "../../serve/metrics/vllm-request-arrays.js";
-import type { ArrivalDistribution, RampUp, ServeRequest } from "../../serve/types.js";
+import { ServeAccumulator } from "../metrics/accumulator.js";
+import { computeServeMetrics, type GoodputSlo, type ServeMetrics } from "../metrics/serve-metrics.js";
+import { VllmRequestArrays } from "../metrics/vllm-request-arrays.js";
+import type { ArrivalDistribution, RampUp, ServeRequest } from "../types.js";
 import { runLoad, type LoadProgress, type LoadRunOptions, type StopReason } from "./load-generator.js";
 import { buildSchedule } from "./schedule.js";
 
