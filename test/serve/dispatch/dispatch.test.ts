@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SelftestServer } from "../../../src/bench/serve/selftest-server.js";
 import { monotonicNowMs, monotonicToPerformance, performanceToMonotonicMs } from "../../../src/serve/dispatch/clock.js";
 import { DeadlineTimer } from "../../../src/serve/dispatch/deadline-timer.js";
 import { runLoad, type LoadRunOptions } from "../../../src/serve/load/load-generator.js";
+import { SelftestServer } from "../../../src/serve/selftest/server.js";
 import type { RequestRecord, ServeRequest } from "../../../src/serve/types.js";
 
 function requests(count: number, outputTokens = 4): ServeRequest[] {

@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import ts from "typescript";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { SelftestServer } from "../../../src/bench/serve/selftest-server.js";
 import { runLoad, type LoadRunOptions } from "../../../src/serve/load/load-generator.js";
+import { SelftestServer } from "../../../src/serve/selftest/server.js";
 import type { RequestRecord, ServeRequest } from "../../../src/serve/types.js";
 import { resolveWorkerCount, splitIntoShares } from "../../../src/serve/workers/shares.js";
 
@@ -162,8 +162,8 @@ describe("from compiled JavaScript, as in dist/", () => {
         [
           "src/serve/load/load-generator.ts",
           "src/serve/workers/entry.ts",
-          "src/bench/serve/selftest-server-main.ts",
-          "src/bench/serve/selftest-server-process.ts",
+          "src/serve/selftest/server-main.ts",
+          "src/serve/selftest/server-process.ts",
         ].map((path) => join(repoRoot, path)),
         outRoot,
       );
@@ -173,7 +173,7 @@ describe("from compiled JavaScript, as in dist/", () => {
       writeFileSync(
         script,
         `import { runLoad } from "./src/serve/load/load-generator.js";
-import { SelftestServerProcess } from "./src/bench/serve/selftest-server-process.js";
+import { SelftestServerProcess } from "./src/serve/selftest/server-process.js";
 const server = await SelftestServerProcess.start({ firstTokenMs: 0, tokenIntervalMs: 0 });
 const requests = Array.from({ length: 30 }, (_, i) => ({ prompt: "compiled " + i, promptTokens: 2, outputTokens: 4 }));
 let completed = 0;

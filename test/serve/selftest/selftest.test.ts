@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runSelftest } from "../../../src/bench/serve/selftest.js";
-import { machineBusyMs } from "../../../src/bench/serve/selftest-machine-load.js";
 import { benchSelftestCommand } from "../../../src/cli/commands/bench-selftest.js";
+import { machineBusyMs } from "../../../src/serve/selftest/machine-load.js";
+import { runSelftest } from "../../../src/serve/selftest/selftest.js";
 
 describe("self-test", () => {
   afterEach(() => {

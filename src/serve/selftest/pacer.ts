@@ -6,7 +6,7 @@
  * which would take the core the client needs) but holds up this process's I/O for at most
  * `SLEEP_WINDOW_MS`: acceptable for a test server, whose own response times are not measured.
  */
-import { monotonicNowMs } from "../../serve/dispatch/clock.js";
+import { monotonicNowMs } from "../dispatch/clock.js";
 
 const SLEEP_WINDOW_MS = 2.5;
 

@@ -2,8 +2,8 @@
 import { fork, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { KittError } from "../../errors.js";
-import { runsFromSources, tsxLoaderUrl } from "../../serve/workers/tsx-loader.js";
-import type { SelftestServerConfig, SelftestServerReport } from "./selftest-server.js";
+import { runsFromSources, tsxLoaderUrl } from "../workers/tsx-loader.js";
+import type { SelftestServerConfig, SelftestServerReport } from "./server.js";
 
 export type ToSelftestServer = { type: "report" } | { type: "close" };
 export type FromSelftestServer = { type: "listening"; url: string } | { type: "report"; report: SelftestServerReport };
@@ -17,7 +17,7 @@ export class SelftestServerProcess {
 
   static async start(config: SelftestServerConfig): Promise<SelftestServerProcess> {
     const fromSources = runsFromSources(import.meta.url);
-    const entry = new URL(fromSources ? "./selftest-server-main.ts" : "./selftest-server-main.js", import.meta.url);
+    const entry = new URL(fromSources ? "./server-main.ts" : "./server-main.js", import.meta.url);
     const child = fork(entry, [JSON.stringify(config)], {
       execArgv: fromSources ? ["--import", tsxLoaderUrl()] : [],
       // Typed arrays in the report cross as they are.

@@ -8,8 +8,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { monotonicNowMs } from "../../serve/dispatch/clock.js";
-import { Pacer } from "./selftest-pacer.js";
+import { monotonicNowMs } from "../dispatch/clock.js";
+import { Pacer } from "./pacer.js";
 
 export interface SelftestServerConfig {
   /** Wait before the first token, ms; with `tokenIntervalMs` 0 as well, all tokens go out at once. */

@@ -1,10 +1,10 @@
 /**
- * Entry of the self-test server's own process (see `selftest-server-process.ts`), so the server
+ * Entry of the self-test server's own process (see `server-process.ts`), so the server
  * never competes with the client for an event loop. The configuration comes as the first
  * argument; the parent asks for the report and closes the server over the IPC channel.
  */
-import { SelftestServer, type SelftestServerConfig } from "./selftest-server.js";
-import type { FromSelftestServer, ToSelftestServer } from "./selftest-server-process.js";
+import type { FromSelftestServer, ToSelftestServer } from "./server-process.js";
+import { SelftestServer, type SelftestServerConfig } from "./server.js";
 
 const send = (message: FromSelftestServer): void => {
   process.send?.(message);

@@ -1,23 +1,23 @@
 /**
- * The load generator measured against a server whose behaviour is known (`selftest-server.ts`,
+ * The load generator measured against a server whose behaviour is known (`server.ts`,
  * in its own process): how many requests and streamed chunks per second the client sustains when
  * the server costs nothing ("zero-latency"), and how far the client's timings are from the
  * server's own record of when it wrote each token ("reference": one token every 10 ms after 50 ms).
  * A serving benchmark whose numbers come near the zero-latency ceiling measured the client, not
  * the engine.
  */
-import type { ClientStats } from "../../serve/dispatch/client-stats.js";
-import { runLoad } from "../../serve/load/load-generator.js";
-import { buildSchedule } from "../../serve/load/schedule.js";
-import { ServeAccumulator } from "../../serve/metrics/accumulator.js";
-import { computeServeMetrics, type ServeMetrics } from "../../serve/metrics/serve-metrics.js";
-import type { TransportKind } from "../../serve/transport/types.js";
-import type { ServeRequest } from "../../serve/types.js";
-import type { WorkerSetting } from "../../serve/workers/shares.js";
 import { percentileOfSorted, mean } from "../../stats.js";
-import { REFERENCE_PACE, ZERO_LATENCY, type SelftestServerReport } from "./selftest-server.js";
-import { machineBusyMs } from "./selftest-machine-load.js";
-import { SelftestServerProcess } from "./selftest-server-process.js";
+import type { ClientStats } from "../dispatch/client-stats.js";
+import { runLoad } from "../load/load-generator.js";
+import { buildSchedule } from "../load/schedule.js";
+import { ServeAccumulator } from "../metrics/accumulator.js";
+import { computeServeMetrics, type ServeMetrics } from "../metrics/serve-metrics.js";
+import type { TransportKind } from "../transport/types.js";
+import type { ServeRequest } from "../types.js";
+import type { WorkerSetting } from "../workers/shares.js";
+import { machineBusyMs } from "./machine-load.js";
+import { SelftestServerProcess } from "./server-process.js";
+import { REFERENCE_PACE, ZERO_LATENCY, type SelftestServerReport } from "./server.js";
 
 export type SelftestMode = "zero-latency" | "reference";
 
