@@ -8,9 +8,6 @@ import { KittError } from "../errors.js";
 import { openEngineStream } from "./http/engine-stream.js";
 import type { GenerateRequest, GenerateResult, Protocol, ServerTimingsEvent, StreamEvent, UsageEvent } from "./types.js";
 
-// The serving benchmark's transports wait as long as this client does.
-export { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS } from "./http/connection-pools.js";
-
 export interface GenerationStreamOptions {
   /** The engine's base URL, e.g. `http://127.0.0.1:8000`. */
   baseUrl: string;
