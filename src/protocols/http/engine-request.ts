@@ -140,15 +140,11 @@ export function sendToEngine(endpoint: EngineEndpoint, request: EngineRequest): 
   });
 }
 
-/** `answer`'s body when its status is 2xx; otherwise ENGINE_REQUEST_FAILED with what the engine said. */
-export function successBody(endpoint: EngineEndpoint, request: EngineRequest, answer: EngineAnswer): Buffer {
-  if (answer.status < 200 || answer.status >= 300) throw answeredFailure(requestNames(endpoint, request.path), answer.status, answer.body);
-  return answer.body;
-}
-
 /** The answer's body, once the engine answered with a 2xx status. */
 export async function requestEngine(endpoint: EngineEndpoint, request: EngineRequest): Promise<Buffer> {
-  return successBody(endpoint, request, await sendToEngine(endpoint, request));
+  const answer = await sendToEngine(endpoint, request);
+  if (answer.status < 200 || answer.status >= 300) throw answeredFailure(requestNames(endpoint, request.path), answer.status, answer.body);
+  return answer.body;
 }
 
 /** The answer parsed as JSON, once the engine answered with a 2xx status. */
