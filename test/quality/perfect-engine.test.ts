@@ -15,7 +15,7 @@ import { createGsm8kCotTask } from "../../src/quality/tasks/gsm8k-cot.js";
 import { createHellaswagTask } from "../../src/quality/tasks/hellaswag.js";
 import { createMmluTask } from "../../src/quality/tasks/mmlu.js";
 import { createTruthfulQaMcTask } from "../../src/quality/tasks/truthfulqa.js";
-import type { LetteredItem, MultipleChoiceItem } from "../../src/quality/tasks/types.js";
+import type { LetteredItem, MultipleChoiceItem } from "../../src/quality/prompts/types.js";
 import { FIXTURES } from "./fixture-paths.js";
 
 /** Log-likelihood 0 for the gold continuation, −20 for the others. */

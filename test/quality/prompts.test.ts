@@ -15,7 +15,7 @@ import { createGsm8kTask } from "../../src/quality/tasks/gsm8k.js";
 import { createGsm8kCotTask, gsm8kFinalAnswer } from "../../src/quality/tasks/gsm8k-cot.js";
 import { createHellaswagTask, hellaswagPreprocess } from "../../src/quality/tasks/hellaswag.js";
 import { createMmluTask } from "../../src/quality/tasks/mmlu.js";
-import { loglikelihoodPair } from "../../src/quality/tasks/prompt.js";
+import { loglikelihoodPair } from "../../src/quality/prompts/prompt.js";
 import { createTruthfulQaGenTask, createTruthfulQaMcTask, QA_PRIMER } from "../../src/quality/tasks/truthfulqa.js";
 import { FIXTURES } from "./fixture-paths.js";
 

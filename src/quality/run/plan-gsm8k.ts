@@ -1,7 +1,7 @@
 /** GSM8K: greedy generation, scored by the strict-match and flexible-extract filters. */
 import type { Gsm8kDoc } from "../data/gsm8k.js";
 import { scoreGsm8k } from "../scoring/gsm8k.js";
-import type { QualityTask } from "../tasks/types.js";
+import type { QualityTask } from "../prompts/types.js";
 import { truncatedMark } from "./item-record.js";
 import type { PlanOptions, QualityPlan } from "./plan.js";
 

@@ -2,7 +2,7 @@
 import { usesLetteredFallback } from "../engine/choose-method.js";
 import { acc, accNorm } from "../scoring/multiple-choice.js";
 import type { HellaswagDoc } from "../tasks/hellaswag.js";
-import type { QualityTask } from "../tasks/types.js";
+import type { QualityTask } from "../prompts/types.js";
 import { loglikelihoodsAfter } from "./evaluate.js";
 import { truncatedMark } from "./item-record.js";
 import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";

@@ -2,7 +2,7 @@
 import type { MmluDoc } from "../data/mmlu.js";
 import { generatedLetterAcc } from "../scoring/letters.js";
 import { acc } from "../scoring/multiple-choice.js";
-import type { QualityTask } from "../tasks/types.js";
+import type { QualityTask } from "../prompts/types.js";
 import { loglikelihoodsAfter } from "./evaluate.js";
 import { truncatedMark, type ItemRecord } from "./item-record.js";
 import { letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";

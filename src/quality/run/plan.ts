@@ -2,7 +2,7 @@
 import type { QualityTaskKind } from "../engine/choose-method.js";
 import type { QualityEngine } from "../engine/quality-engine.js";
 import type { ScoringMethod } from "../scoring/summary.js";
-import type { LetteredItem } from "../tasks/types.js";
+import type { LetteredItem } from "../prompts/types.js";
 import { letteredGeneration, topKLetters } from "./evaluate.js";
 import { truncatedMark, type ItemRecord } from "./item-record.js";
 import type { PlannedItem } from "./run-items.js";

@@ -5,8 +5,8 @@
  */
 import type { Gsm8kData, Gsm8kDoc } from "../data/gsm8k.js";
 import { pythonStrip } from "../python-text.js";
-import { buildPrompt, type Shot } from "./prompt.js";
-import type { QualityTask } from "./types.js";
+import { buildPrompt, type Shot } from "../prompts/prompt.js";
+import type { QualityTask } from "../prompts/types.js";
 
 export const GSM8K_COT_STOP = ["Q:", "</s>", "<|im_end|>"];
 

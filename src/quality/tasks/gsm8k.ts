@@ -5,9 +5,9 @@
  */
 import { KittError } from "../../errors.js";
 import type { Gsm8kData, Gsm8kDoc } from "../data/gsm8k.js";
-import { FewShotDraws } from "./few-shot-draws.js";
-import { buildPrompt, type Shot } from "./prompt.js";
-import type { QualityTask } from "./types.js";
+import { FewShotDraws } from "../prompts/few-shot-draws.js";
+import { buildPrompt, type Shot } from "../prompts/prompt.js";
+import type { QualityTask } from "../prompts/types.js";
 
 export const GSM8K_STOP = ["Question:", "</s>", "<|im_end|>"];
 export const GSM8K_DEFAULT_SHOTS = 5;

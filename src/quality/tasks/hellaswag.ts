@@ -7,10 +7,10 @@
 import { KittError } from "../../errors.js";
 import type { HellaswagData, HellaswagRawDoc } from "../data/hellaswag.js";
 import { pythonCapitalize, pythonStrip } from "../python-text.js";
-import { FewShotDraws } from "./few-shot-draws.js";
-import { letteredItem } from "./lettered.js";
-import { buildPrompt, multipleChoice } from "./prompt.js";
-import type { QualityTask } from "./types.js";
+import { FewShotDraws } from "../prompts/few-shot-draws.js";
+import { letteredItem } from "../prompts/lettered.js";
+import { buildPrompt, multipleChoice } from "../prompts/prompt.js";
+import type { QualityTask } from "../prompts/types.js";
 
 export interface HellaswagDoc {
   /** Position in the validation file. */

@@ -7,9 +7,9 @@
 import { KittError } from "../../errors.js";
 import type { MmluData, MmluDoc } from "../data/mmlu.js";
 import { pythonStrip } from "../python-text.js";
-import { LETTERS } from "./lettered.js";
-import { buildPrompt, multipleChoice, type Shot } from "./prompt.js";
-import type { GenerationItem, LetteredItem, MultipleChoiceItem, QualityTask } from "./types.js";
+import { LETTERS } from "../prompts/lettered.js";
+import { buildPrompt, multipleChoice, type Shot } from "../prompts/prompt.js";
+import type { GenerationItem, LetteredItem, MultipleChoiceItem, QualityTask } from "../prompts/types.js";
 
 export const MMLU_CHOICES = ["A", "B", "C", "D"];
 export const MMLU_GENERATION_STOP = ["</s>", "\n"];

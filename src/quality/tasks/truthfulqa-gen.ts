@@ -11,7 +11,7 @@
 import type { TruthfulQaGenDoc } from "../data/truthfulqa.js";
 import type { TruthfulQaGenReferences } from "../scoring/truthfulqa-gen.js";
 import { createTruthfulQaGenTask } from "./truthfulqa.js";
-import type { GenerationItem, QualityTask } from "./types.js";
+import type { GenerationItem, QualityTask } from "../prompts/types.js";
 
 export interface TruthfulQaGenerationTask extends QualityTask<TruthfulQaGenDoc> {
   generation(doc: TruthfulQaGenDoc): GenerationItem;

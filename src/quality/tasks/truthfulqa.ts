@@ -6,9 +6,9 @@
  */
 import type { TruthfulQaGenDoc, TruthfulQaMcDoc } from "../data/truthfulqa.js";
 import { PythonRandom } from "../python-random.js";
-import { letteredItem } from "./lettered.js";
-import { multipleChoice } from "./prompt.js";
-import type { LetteredItem, MultipleChoiceItem, QualityTask } from "./types.js";
+import { letteredItem } from "../prompts/lettered.js";
+import { multipleChoice } from "../prompts/prompt.js";
+import type { LetteredItem, MultipleChoiceItem, QualityTask } from "../prompts/types.js";
 
 /** The QA primer of Lin et al. (TruthfulQA's `presets.py`), as the harness's yaml spells it. */
 export const QA_PRIMER =

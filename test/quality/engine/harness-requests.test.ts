@@ -21,7 +21,7 @@ import { loadHellaswagData, loadMmluData } from "../../../src/quality/data/task-
 import { qualityEngine } from "../../../src/quality/engine/quality-engine.js";
 import { createHellaswagTask } from "../../../src/quality/tasks/hellaswag.js";
 import { createMmluTask } from "../../../src/quality/tasks/mmlu.js";
-import type { MultipleChoiceItem } from "../../../src/quality/tasks/types.js";
+import type { MultipleChoiceItem } from "../../../src/quality/prompts/types.js";
 import { llamaSpmTokenizerJson } from "../../datasets/llama-spm-tokenizer-json.js";
 import { requireVocabFile } from "../../support/llama.js";
 import { FIXTURES } from "../fixture-paths.js";

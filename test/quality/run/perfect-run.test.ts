@@ -22,7 +22,7 @@ import { createGsm8kTask } from "../../../src/quality/tasks/gsm8k.js";
 import { createHellaswagTask } from "../../../src/quality/tasks/hellaswag.js";
 import { createMmluTask } from "../../../src/quality/tasks/mmlu.js";
 import { createTruthfulQaMcTask } from "../../../src/quality/tasks/truthfulqa.js";
-import type { LetteredItem, MultipleChoiceItem } from "../../../src/quality/tasks/types.js";
+import type { LetteredItem, MultipleChoiceItem } from "../../../src/quality/prompts/types.js";
 import { FIXTURES } from "../fixture-paths.js";
 import { emptyAnswerKey, ScriptedEngine, type AnswerKey } from "./scripted-engine.js";
 
