@@ -35,7 +35,20 @@ export interface QualityTask<Doc> {
   readonly documents: readonly Doc[];
   /** The full prompt for a document: description, few-shot blocks, then the question. */
   context(doc: Doc): string;
-  multipleChoice?(doc: Doc): MultipleChoiceItem;
-  generation?(doc: Doc): GenerationItem;
-  lettered?(doc: Doc): LetteredItem;
+}
+
+/**
+ * What a task can be scored by, one interface per way: a task implements those it supports, and
+ * a plan asks for exactly the ones its methods use.
+ */
+export interface MultipleChoiceTask<Doc> extends QualityTask<Doc> {
+  multipleChoice(doc: Doc): MultipleChoiceItem;
+}
+
+export interface GenerationTask<Doc> extends QualityTask<Doc> {
+  generation(doc: Doc): GenerationItem;
+}
+
+export interface LetteredTask<Doc> extends QualityTask<Doc> {
+  lettered(doc: Doc): LetteredItem;
 }

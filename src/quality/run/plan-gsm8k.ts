@@ -1,11 +1,11 @@
 /** GSM8K: greedy generation, scored by the strict-match and flexible-extract filters. */
 import type { Gsm8kDoc } from "../data/gsm8k.js";
 import { scoreGsm8k } from "../scoring/gsm8k.js";
-import type { QualityTask } from "../prompts/types.js";
+import type { GenerationTask } from "../prompts/types.js";
 import { truncatedMark } from "./item-record.js";
 import type { PlanOptions, QualityPlan } from "./plan.js";
 
-export function planGsm8k(task: QualityTask<Gsm8kDoc>, options: PlanOptions): QualityPlan {
+export function planGsm8k(task: GenerationTask<Gsm8kDoc>, options: PlanOptions): QualityPlan {
   const cot = task.name === "gsm8k_cot";
   return {
     kind: "gsm8k",
@@ -18,7 +18,7 @@ export function planGsm8k(task: QualityTask<Gsm8kDoc>, options: PlanOptions): Qu
       return {
         key,
         evaluate: async (signal) => {
-          const item = task.generation!(doc);
+          const item = task.generation(doc);
           const { text, truncated } = await options.engine.generate(item.prompt, item.stop, signal);
           return {
             key,

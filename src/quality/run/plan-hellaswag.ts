@@ -1,13 +1,12 @@
 /** HellaSwag acc and acc_norm by log-likelihood, or its lettered fallback (`lettered_acc`). */
 import { usesLetteredFallback } from "../engine/choose-method.js";
 import { acc, accNorm } from "../scoring/multiple-choice.js";
-import type { HellaswagDoc } from "../tasks/hellaswag.js";
-import type { QualityTask } from "../prompts/types.js";
+import type { HellaswagTask } from "../tasks/hellaswag.js";
 import { loglikelihoodsAfter } from "./evaluate.js";
 import { truncatedMark } from "./item-record.js";
 import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";
 
-export function planHellaswag(task: QualityTask<HellaswagDoc>, options: PlanOptions): QualityPlan {
+export function planHellaswag(task: HellaswagTask, options: PlanOptions): QualityPlan {
   const lettered = usesLetteredFallback("hellaswag", options.method);
   return {
     kind: "hellaswag",
@@ -20,8 +19,8 @@ export function planHellaswag(task: QualityTask<HellaswagDoc>, options: PlanOpti
       return {
         key,
         evaluate: async (signal) => {
-          if (lettered) return letteredRecord(options, task.lettered!(doc), LETTERED_METRIC, key, signal);
-          const item = task.multipleChoice!(doc);
+          if (lettered) return letteredRecord(options, task.lettered(doc), LETTERED_METRIC, key, signal);
+          const item = task.multipleChoice(doc);
           const scorer = loglikelihoodsAfter(options.engine, item.context, signal);
           const loglikelihoods = await scorer.of(item.continuations);
           return {

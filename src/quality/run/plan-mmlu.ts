@@ -1,24 +1,24 @@
 /** MMLU by log-likelihood of " A".." D" (acc), by the first token's top-k letters (acc), or generated (exact_match). */
 import type { MmluDoc } from "../data/mmlu.js";
+import type { MmluTask } from "../tasks/mmlu.js";
 import { generatedLetterAcc } from "../scoring/letters.js";
 import { acc } from "../scoring/multiple-choice.js";
-import type { QualityTask } from "../prompts/types.js";
 import { loglikelihoodsAfter } from "./evaluate.js";
 import { truncatedMark, type ItemRecord } from "./item-record.js";
 import { letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";
 
-export function planMmlu(task: QualityTask<MmluDoc>, options: PlanOptions): QualityPlan {
+export function planMmlu(task: MmluTask, options: PlanOptions): QualityPlan {
   const { engine, method } = options;
   const metric = method === "generation" ? "exact_match" : "acc";
   const evaluate = async (doc: MmluDoc, key: string, signal: AbortSignal): Promise<ItemRecord> => {
     if (method === "loglikelihood") {
-      const item = task.multipleChoice!(doc);
+      const item = task.multipleChoice(doc);
       const scorer = loglikelihoodsAfter(engine, item.context, signal);
       const loglikelihoods = await scorer.of(item.continuations);
       return { key, scores: { acc: acc(loglikelihoods, item.gold) }, detail: { gold: item.gold, loglikelihoods }, ...truncatedMark(scorer.truncated()) };
     }
-    if (method === "top_k_letters") return letteredRecord(options, task.lettered!(doc), metric, key, signal);
-    const item = task.generation!(doc);
+    if (method === "top_k_letters") return letteredRecord(options, task.lettered(doc), metric, key, signal);
+    const item = task.generation(doc);
     const { text, truncated } = await engine.generate(item.prompt, item.stop, signal);
     return {
       key,

@@ -6,7 +6,7 @@
 import type { Gsm8kData, Gsm8kDoc } from "../data/gsm8k.js";
 import { pythonStrip } from "../python-text.js";
 import { buildPrompt, type Shot } from "../prompts/prompt.js";
-import type { QualityTask } from "../prompts/types.js";
+import type { GenerationTask } from "../prompts/types.js";
 
 export const GSM8K_COT_STOP = ["Q:", "</s>", "<|im_end|>"];
 
@@ -56,7 +56,7 @@ export function gsm8kFinalAnswer(answer: string): string {
   return pythonStrip(answer.split("####").at(-1)!);
 }
 
-export function createGsm8kCotTask(data: Gsm8kData, options: { documents?: readonly Gsm8kDoc[] } = {}): QualityTask<Gsm8kDoc> {
+export function createGsm8kCotTask(data: Gsm8kData, options: { documents?: readonly Gsm8kDoc[] } = {}): GenerationTask<Gsm8kDoc> {
   const context = (doc: Gsm8kDoc) => buildPrompt("", SHOTS, gsm8kCotDocToText(doc.question));
   return {
     name: "gsm8k_cot",

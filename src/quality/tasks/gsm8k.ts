@@ -7,7 +7,7 @@ import { KittError } from "../../errors.js";
 import type { Gsm8kData, Gsm8kDoc } from "../data/gsm8k.js";
 import { FewShotDraws } from "../prompts/few-shot-draws.js";
 import { buildPrompt, type Shot } from "../prompts/prompt.js";
-import type { QualityTask } from "../prompts/types.js";
+import type { GenerationTask } from "../prompts/types.js";
 
 export const GSM8K_STOP = ["Question:", "</s>", "<|im_end|>"];
 export const GSM8K_DEFAULT_SHOTS = 5;
@@ -21,7 +21,7 @@ export interface Gsm8kTaskOptions {
   documents?: readonly Gsm8kDoc[];
 }
 
-export function createGsm8kTask(data: Gsm8kData, options: Gsm8kTaskOptions = {}): QualityTask<Gsm8kDoc> {
+export function createGsm8kTask(data: Gsm8kData, options: Gsm8kTaskOptions = {}): GenerationTask<Gsm8kDoc> {
   const shots = options.shots ?? GSM8K_DEFAULT_SHOTS;
   if (shots > data.train.length) throw new KittError("USAGE", `GSM8K has ${data.train.length} train examples, fewer than ${shots} shots`);
   const draws = new FewShotDraws(data.train, shots);

@@ -10,7 +10,7 @@ import { pythonCapitalize, pythonStrip } from "../python-text.js";
 import { FewShotDraws } from "../prompts/few-shot-draws.js";
 import { letteredItem } from "../prompts/lettered.js";
 import { buildPrompt, multipleChoice } from "../prompts/prompt.js";
-import type { QualityTask } from "../prompts/types.js";
+import type { LetteredTask, MultipleChoiceTask } from "../prompts/types.js";
 
 export interface HellaswagDoc {
   /** Position in the validation file. */
@@ -40,7 +40,10 @@ export interface HellaswagTaskOptions {
   documents?: readonly HellaswagDoc[];
 }
 
-export function createHellaswagTask(data: HellaswagData, options: HellaswagTaskOptions = {}): QualityTask<HellaswagDoc> {
+/** HellaSwag is scored by log-likelihood, or in its lettered form. */
+export type HellaswagTask = MultipleChoiceTask<HellaswagDoc> & LetteredTask<HellaswagDoc>;
+
+export function createHellaswagTask(data: HellaswagData, options: HellaswagTaskOptions = {}): HellaswagTask {
   const shots = options.shots ?? 0;
   const validation = data.validation.map(processHellaswagDoc);
   if (validation.some((doc) => doc.gold < 0)) throw new KittError("CONFIG_INVALID", "HellaSwag documents to evaluate must have labels");

@@ -9,7 +9,7 @@ import type { MmluData, MmluDoc } from "../data/mmlu.js";
 import { pythonStrip } from "../python-text.js";
 import { LETTERS } from "../prompts/lettered.js";
 import { buildPrompt, multipleChoice, type Shot } from "../prompts/prompt.js";
-import type { GenerationItem, LetteredItem, MultipleChoiceItem, QualityTask } from "../prompts/types.js";
+import type { GenerationItem, GenerationTask, LetteredItem, LetteredTask, MultipleChoiceItem, MultipleChoiceTask } from "../prompts/types.js";
 
 export const MMLU_CHOICES = ["A", "B", "C", "D"];
 export const MMLU_GENERATION_STOP = ["</s>", "\n"];
@@ -34,7 +34,10 @@ export interface MmluTaskOptions {
   documents?: readonly MmluDoc[];
 }
 
-export function createMmluTask(data: MmluData, options: MmluTaskOptions): QualityTask<MmluDoc> {
+/** MMLU is scored by log-likelihood, by generation, and by the first token's top-k letters. */
+export type MmluTask = MultipleChoiceTask<MmluDoc> & GenerationTask<MmluDoc> & LetteredTask<MmluDoc>;
+
+export function createMmluTask(data: MmluData, options: MmluTaskOptions): MmluTask {
   const { shots } = options;
   const documents = options.documents ?? data.test;
   // Checked once for the whole run, not as one failure per document.

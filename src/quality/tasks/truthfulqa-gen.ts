@@ -11,10 +11,9 @@
 import type { TruthfulQaGenDoc } from "../data/truthfulqa.js";
 import type { TruthfulQaGenReferences } from "../scoring/truthfulqa-gen.js";
 import { createTruthfulQaGenTask } from "./truthfulqa.js";
-import type { GenerationItem, QualityTask } from "../prompts/types.js";
+import type { GenerationTask } from "../prompts/types.js";
 
-export interface TruthfulQaGenerationTask extends QualityTask<TruthfulQaGenDoc> {
-  generation(doc: TruthfulQaGenDoc): GenerationItem;
+export interface TruthfulQaGenerationTask extends GenerationTask<TruthfulQaGenDoc> {
   references(doc: TruthfulQaGenDoc): TruthfulQaGenReferences;
 }
 
@@ -30,7 +29,7 @@ export function createTruthfulQaGenerationTask(docs: readonly TruthfulQaGenDoc[]
     name: base.name,
     documents: base.documents,
     context: (doc) => base.context(doc),
-    generation: (doc) => base.generation!(doc),
+    generation: (doc) => base.generation(doc),
     references: (doc) => ({ correct: doc.correctAnswers.slice(), incorrect: doc.incorrectAnswers.slice() }),
   };
 }

@@ -8,7 +8,7 @@ import type { TruthfulQaGenDoc, TruthfulQaMcDoc } from "../data/truthfulqa.js";
 import { PythonRandom } from "../python-random.js";
 import { letteredItem } from "../prompts/lettered.js";
 import { multipleChoice } from "../prompts/prompt.js";
-import type { LetteredItem, MultipleChoiceItem, QualityTask } from "../prompts/types.js";
+import type { GenerationTask, LetteredTask, MultipleChoiceItem, MultipleChoiceTask } from "../prompts/types.js";
 
 /** The QA primer of Lin et al. (TruthfulQA's `presets.py`), as the harness's yaml spells it. */
 export const QA_PRIMER =
@@ -33,10 +33,8 @@ export function truthfulQaContext(question: string): string {
 }
 
 /** mc2's choices and labels come with the item; mc1's gold is always the first answer. */
-export interface TruthfulQaMcTask extends QualityTask<TruthfulQaMcDoc> {
-  multipleChoice(doc: TruthfulQaMcDoc): MultipleChoiceItem;
+export interface TruthfulQaMcTask extends MultipleChoiceTask<TruthfulQaMcDoc>, LetteredTask<TruthfulQaMcDoc> {
   mc2(doc: TruthfulQaMcDoc): MultipleChoiceItem & { labels: number[] };
-  lettered(doc: TruthfulQaMcDoc): LetteredItem;
 }
 
 export function createTruthfulQaMcTask(docs: readonly TruthfulQaMcDoc[], seed = TRUTHFULQA_SHUFFLE_SEED): TruthfulQaMcTask {
@@ -58,7 +56,7 @@ export function createTruthfulQaMcTask(docs: readonly TruthfulQaMcDoc[], seed = 
   };
 }
 
-export function createTruthfulQaGenTask(docs: readonly TruthfulQaGenDoc[]): QualityTask<TruthfulQaGenDoc> {
+export function createTruthfulQaGenTask(docs: readonly TruthfulQaGenDoc[]): GenerationTask<TruthfulQaGenDoc> {
   const context = (doc: TruthfulQaGenDoc) => `${QA_PRIMER}\n\nQ: ${doc.question}`;
   return {
     name: "truthfulqa_gen",
