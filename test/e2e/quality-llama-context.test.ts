@@ -16,7 +16,7 @@ import { prepareEngine } from "../../src/engines/launch.js";
 import type { ManagedEngine } from "../../src/engines/managed-engine.js";
 import { requestCapacity } from "../../src/engines/model-context.js";
 import { loadGsm8kData } from "../../src/quality/data/task-data.js";
-import { createGsm8kTask } from "../../src/quality/tasks/gsm8k.js";
+import { createGsm8kTask } from "../../src/quality/tasks/gsm8k/prompts.js";
 import { runKitt, tempKittHome } from "../support/cli.js";
 import { ensureTestModel, freePort, requireLlamaServer, requireQualityData } from "../support/llama.js";
 import { llamaServersOnPort } from "../support/processes.js";

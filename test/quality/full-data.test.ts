@@ -10,18 +10,18 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadGsm8k } from "../../src/quality/data/gsm8k.js";
-import { loadMmlu } from "../../src/quality/data/mmlu.js";
+import { loadGsm8k } from "../../src/quality/tasks/gsm8k/data.js";
+import { loadMmlu } from "../../src/quality/tasks/mmlu/data.js";
 import { DATASETS_DIR_ENV, resolveTaskDir } from "../../src/quality/data/resolve.js";
-import { loadTruthfulQaGen, loadTruthfulQaMc } from "../../src/quality/data/truthfulqa.js";
-import { scoreGsm8k } from "../../src/quality/scoring/gsm8k.js";
+import { loadTruthfulQaGen, loadTruthfulQaMc } from "../../src/quality/tasks/truthfulqa/data.js";
+import { scoreGsm8k } from "../../src/quality/tasks/gsm8k/scoring.js";
 import { mc2 } from "../../src/quality/scoring/multiple-choice.js";
-import { aggregateMmlu } from "../../src/quality/scoring/mmlu-aggregate.js";
+import { aggregateMmlu } from "../../src/quality/tasks/mmlu/aggregate.js";
 import { topKLetterAcc } from "../../src/quality/scoring/letters.js";
-import { createGsm8kTask } from "../../src/quality/tasks/gsm8k.js";
-import { createGsm8kCotTask } from "../../src/quality/tasks/gsm8k-cot.js";
-import { createMmluTask } from "../../src/quality/tasks/mmlu.js";
-import { createTruthfulQaGenTask, createTruthfulQaMcTask, truthfulQaContext } from "../../src/quality/tasks/truthfulqa.js";
+import { createGsm8kTask } from "../../src/quality/tasks/gsm8k/prompts.js";
+import { createGsm8kCotTask } from "../../src/quality/tasks/gsm8k/prompts-cot.js";
+import { createMmluTask } from "../../src/quality/tasks/mmlu/prompts.js";
+import { createTruthfulQaGenTask, createTruthfulQaMcTask, truthfulQaContext } from "../../src/quality/tasks/truthfulqa/prompts.js";
 import { FIXTURES } from "./fixture-paths.js";
 
 const root = process.env[DATASETS_DIR_ENV];

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KittError } from "../../src/errors.js";
-import { loadGsm8k } from "../../src/quality/data/gsm8k.js";
-import { hellaswagRow, loadHellaswag } from "../../src/quality/data/hellaswag.js";
-import { loadMmlu } from "../../src/quality/data/mmlu.js";
+import { loadGsm8k } from "../../src/quality/tasks/gsm8k/data.js";
+import { hellaswagRow, loadHellaswag } from "../../src/quality/tasks/hellaswag/data.js";
+import { loadMmlu } from "../../src/quality/tasks/mmlu/data.js";
 import { locateTaskData, resolveTaskDir } from "../../src/quality/data/resolve.js";
 import { selectBySubject, selectDocuments } from "../../src/quality/data/selection.js";
-import { loadTruthfulQaMc } from "../../src/quality/data/truthfulqa.js";
+import { loadTruthfulQaMc } from "../../src/quality/tasks/truthfulqa/data.js";
 import { FIXTURES } from "./fixture-paths.js";
 
 describe("data resolution", () => {

@@ -1,9 +1,9 @@
 /** Scoring parity with lm-evaluation-harness, on hand-worked examples (arithmetic in the comments). */
 import { describe, expect, it } from "vitest";
 import { exactMatch, normalizeForExactMatch } from "../../src/quality/scoring/exact-match.js";
-import { GSM8K_EXACT_MATCH, gsm8kExtract, scoreGsm8k } from "../../src/quality/scoring/gsm8k.js";
+import { GSM8K_EXACT_MATCH, gsm8kExtract, scoreGsm8k } from "../../src/quality/tasks/gsm8k/scoring.js";
 import { firstLine, generatedLetterAcc, letterLogprobs, topKLetterAcc } from "../../src/quality/scoring/letters.js";
-import { aggregateMmlu } from "../../src/quality/scoring/mmlu-aggregate.js";
+import { aggregateMmlu } from "../../src/quality/tasks/mmlu/aggregate.js";
 import { acc, accNorm, mc2 } from "../../src/quality/scoring/multiple-choice.js";
 import { pythonFindall, pythonRemove } from "../../src/quality/scoring/python-regex.js";
 import { INVALID, regexFilter } from "../../src/quality/scoring/regex-filter.js";

@@ -18,12 +18,12 @@ import { prepareEngine } from "../../src/engines/launch.js";
 import type { ManagedEngine } from "../../src/engines/managed-engine.js";
 import { engines } from "../../src/engines/registry.js";
 import { DATASETS_DIR_ENV, resolveTaskDir } from "../../src/quality/data/resolve.js";
-import { loadTruthfulQaGen, type TruthfulQaGenDoc } from "../../src/quality/data/truthfulqa.js";
+import { loadTruthfulQaGen, type TruthfulQaGenDoc } from "../../src/quality/tasks/truthfulqa/data.js";
 import { chooseMethod } from "../../src/quality/engine/choose-method.js";
-import { planTruthfulQaGen } from "../../src/quality/run/plan-truthfulqa-gen.js";
+import { planTruthfulQaGen } from "../../src/quality/tasks/truthfulqa_gen/plan.js";
 import { runPlan } from "../../src/quality/run/run-plan.js";
-import { TRUTHFULQA_GEN_METRICS } from "../../src/quality/scoring/truthfulqa-gen.js";
-import { createTruthfulQaGenerationTask, type TruthfulQaGenerationTask } from "../../src/quality/tasks/truthfulqa-gen.js";
+import { TRUTHFULQA_GEN_METRICS } from "../../src/quality/tasks/truthfulqa_gen/scoring.js";
+import { createTruthfulQaGenerationTask, type TruthfulQaGenerationTask } from "../../src/quality/tasks/truthfulqa_gen/prompts.js";
 import { startEmulator, type RunningEmulator } from "../emulators/index.mjs";
 import { emptyAnswerKey, ScriptedEngine } from "./run/scripted-engine.js";
 

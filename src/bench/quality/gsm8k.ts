@@ -2,9 +2,9 @@
 import { z } from "zod";
 import { selectDocuments } from "../../quality/data/selection.js";
 import { loadGsm8kData } from "../../quality/data/task-data.js";
-import { planGsm8k } from "../../quality/run/plan-gsm8k.js";
-import { GSM8K_DEFAULT_SHOTS, createGsm8kTask } from "../../quality/tasks/gsm8k.js";
-import { createGsm8kCotTask } from "../../quality/tasks/gsm8k-cot.js";
+import { planGsm8k } from "../../quality/tasks/gsm8k/plan.js";
+import { GSM8K_DEFAULT_SHOTS, createGsm8kTask } from "../../quality/tasks/gsm8k/prompts.js";
+import { createGsm8kCotTask } from "../../quality/tasks/gsm8k/prompts-cot.js";
 import type { Benchmark } from "../types.js";
 import { documentSelection, qualityConfigSchema } from "./quality-config.js";
 import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";

@@ -5,8 +5,8 @@
 import { z } from "zod";
 import { selectDocuments } from "../../quality/data/selection.js";
 import { loadHellaswagData } from "../../quality/data/task-data.js";
-import { planHellaswag } from "../../quality/run/plan-hellaswag.js";
-import { createHellaswagTask, processHellaswagDoc } from "../../quality/tasks/hellaswag.js";
+import { planHellaswag } from "../../quality/tasks/hellaswag/plan.js";
+import { createHellaswagTask, processHellaswagDoc } from "../../quality/tasks/hellaswag/prompts.js";
 import type { Benchmark } from "../types.js";
 import { documentSelection, qualityConfigSchema } from "./quality-config.js";
 import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";

@@ -2,8 +2,8 @@
 import { z } from "zod";
 import { selectBySubject } from "../../quality/data/selection.js";
 import { loadMmluData } from "../../quality/data/task-data.js";
-import { planMmlu } from "../../quality/run/plan-mmlu.js";
-import { createMmluTask } from "../../quality/tasks/mmlu.js";
+import { planMmlu } from "../../quality/tasks/mmlu/plan.js";
+import { createMmluTask } from "../../quality/tasks/mmlu/prompts.js";
 import type { Benchmark } from "../types.js";
 import { documentSelection, qualityConfigSchema } from "./quality-config.js";
 import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";

@@ -8,7 +8,7 @@ import { requestCapacity, type RequestCapacity } from "../../engines/model-conte
 import type { QualityTaskKind } from "../../quality/engine/choose-method.js";
 import { chooseMethod } from "../../quality/engine/choose-method.js";
 import { qualityEngine, type QualityEngine } from "../../quality/engine/quality-engine.js";
-import type { MmluCategory } from "../../quality/data/mmlu.js";
+import type { MmluCategory } from "../../quality/tasks/mmlu/data.js";
 import { HARNESS_VERSION } from "../../quality/harness-version.js";
 import type { TaskDataOptions } from "../../quality/data/task-data.js";
 import type { ScoringMethod } from "../../quality/scoring/summary.js";

@@ -7,8 +7,8 @@
  */
 import { selectDocuments } from "../../quality/data/selection.js";
 import { loadTruthfulQaGenData } from "../../quality/data/task-data.js";
-import { planTruthfulQaGen } from "../../quality/run/plan-truthfulqa-gen.js";
-import { createTruthfulQaGenerationTask } from "../../quality/tasks/truthfulqa-gen.js";
+import { planTruthfulQaGen } from "../../quality/tasks/truthfulqa_gen/plan.js";
+import { createTruthfulQaGenerationTask } from "../../quality/tasks/truthfulqa_gen/prompts.js";
 import type { Benchmark } from "../types.js";
 import { documentSelection, qualityConfigSchema } from "./quality-config.js";
 import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";

@@ -5,8 +5,8 @@
  */
 import { selectDocuments } from "../../quality/data/selection.js";
 import { loadTruthfulQaMcData } from "../../quality/data/task-data.js";
-import { planTruthfulQa } from "../../quality/run/plan-truthfulqa.js";
-import { createTruthfulQaMcTask } from "../../quality/tasks/truthfulqa.js";
+import { planTruthfulQa } from "../../quality/tasks/truthfulqa/plan.js";
+import { createTruthfulQaMcTask } from "../../quality/tasks/truthfulqa/prompts.js";
 import type { Benchmark } from "../types.js";
 import { documentSelection, qualityConfigSchema } from "./quality-config.js";
 import { dataOptions, runQualityBenchmark } from "./run-quality-benchmark.js";

@@ -8,16 +8,16 @@
 import { existsSync } from "node:fs";
 import { basename, join } from "node:path";
 import { KittError } from "../../errors.js";
-import { loadGsm8k, type Gsm8kData } from "./gsm8k.js";
-import { loadHellaswag, type HellaswagData } from "./hellaswag.js";
+import { loadGsm8k, type Gsm8kData } from "../tasks/gsm8k/data.js";
+import { loadHellaswag, type HellaswagData } from "../tasks/hellaswag/data.js";
 import { gsm8kFromRows, hellaswagFromRows, mmluFromRows, truthfulQaGenFromRows, truthfulQaMcFromRows } from "./hub/datasets.js";
 import { downloadHubFile, type DownloadOptions, type DownloadProgress } from "./hub/download.js";
 import { readParquetRows, type ParquetRow } from "./hub/parquet.js";
 import { HUB_DATASETS } from "./hub/pins.js";
-import { MMLU_SUBJECT_CATEGORIES } from "./mmlu-categories.js";
-import { loadMmlu, readCategories, type MmluData } from "./mmlu.js";
+import { MMLU_SUBJECT_CATEGORIES } from "../tasks/mmlu/categories.js";
+import { loadMmlu, readCategories, type MmluData } from "../tasks/mmlu/data.js";
 import { locateTaskData, type DataSourceMode, type QualityTaskData } from "./resolve.js";
-import { loadTruthfulQaGen, loadTruthfulQaMc, type TruthfulQaGenDoc, type TruthfulQaMcDoc } from "./truthfulqa.js";
+import { loadTruthfulQaGen, loadTruthfulQaMc, type TruthfulQaGenDoc, type TruthfulQaMcDoc } from "../tasks/truthfulqa/data.js";
 
 export interface TaskDataProgress extends DownloadProgress {
   /** 1-based: which of this task's files is downloading. */

@@ -5,8 +5,8 @@
  * overall and category standard errors pooled over subjects as the harness's groups have them.
  */
 import type { JsonValue, Metrics } from "../../bench/types.js";
-import type { MmluCategory } from "../data/mmlu.js";
-import { aggregateMmlu } from "../scoring/mmlu-aggregate.js";
+import type { MmluCategory } from "../tasks/mmlu/data.js";
+import { aggregateMmlu } from "../tasks/mmlu/aggregate.js";
 import { summarize, type MetricSummary } from "../scoring/summary.js";
 import type { ItemRecord } from "./item-record.js";
 import type { QualityPlan } from "./plan.js";

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import type { Metrics } from "../../bench/types.js";
 import { kittHome } from "../../config/paths.js";
 import type { QualityEngine } from "../engine/quality-engine.js";
-import type { MmluCategory } from "../data/mmlu.js";
+import type { MmluCategory } from "../tasks/mmlu/data.js";
 import { CHECKPOINT_VERSION, checkpointHash, checkpointPath, readCheckpoint, type CheckpointFile } from "./checkpoint.js";
 import type { QualityPlan } from "./plan.js";
 import { qualityMetrics } from "./report.js";

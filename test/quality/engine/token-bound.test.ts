@@ -14,7 +14,7 @@ import { Tokenizer } from "@huggingface/tokenizers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMmluData } from "../../../src/quality/data/task-data.js";
 import { mostTokens } from "../../../src/quality/engine/token-bound.js";
-import { createMmluTask } from "../../../src/quality/tasks/mmlu.js";
+import { createMmluTask } from "../../../src/quality/tasks/mmlu/prompts.js";
 import { NativeProcess } from "../../../src/runtime/native.js";
 import { llamaServerEnv } from "../../../src/setup/llama-cpp-build.js";
 import { llamaSpmTokenizerJson } from "../../datasets/llama-spm-tokenizer-json.js";

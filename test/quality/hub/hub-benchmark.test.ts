@@ -13,7 +13,7 @@ import type { ProgressEvent } from "../../../src/bench/types.js";
 import { prepareEngine } from "../../../src/engines/launch.js";
 import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { HUB_DATASETS } from "../../../src/quality/data/hub/pins.js";
-import { loadMmlu } from "../../../src/quality/data/mmlu.js";
+import { loadMmlu } from "../../../src/quality/tasks/mmlu/data.js";
 import { startFakeLogprobServer, type FakeLogprobServer } from "../engine/fake-logprob-server.js";
 import { FIXTURES } from "../fixture-paths.js";
 import { HubEmulator } from "./hub-emulator.js";

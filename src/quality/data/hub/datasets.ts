@@ -3,11 +3,11 @@
  * order, same indexes), for files downloaded from the Hub or placed in a local data folder.
  */
 import { KittError } from "../../../errors.js";
-import { gsm8kRow, type Gsm8kDoc } from "../gsm8k.js";
-import { hellaswagRow, type HellaswagRawDoc } from "../hellaswag.js";
-import type { MmluCategory, MmluData, MmluDoc } from "../mmlu.js";
+import { gsm8kRow, type Gsm8kDoc } from "../../tasks/gsm8k/data.js";
+import { hellaswagRow, type HellaswagRawDoc } from "../../tasks/hellaswag/data.js";
+import type { MmluCategory, MmluData, MmluDoc } from "../../tasks/mmlu/data.js";
 import { pythonStrip } from "../../python-text.js";
-import { splitAnswers, truthfulQaMcRow, type TruthfulQaGenDoc, type TruthfulQaMcDoc } from "../truthfulqa.js";
+import { splitAnswers, truthfulQaMcRow, type TruthfulQaGenDoc, type TruthfulQaMcDoc } from "../../tasks/truthfulqa/data.js";
 import type { ParquetRow } from "./parquet.js";
 
 export { HUB_DATASETS, type HubDataset } from "./pins.js";

@@ -4,11 +4,11 @@
  * and stops at a blank line. The lettered fallback shuffles mc1's answers (the true one is
  * always first in the data) with `random.Random(seed + index)` so the letter gives nothing away.
  */
-import type { TruthfulQaGenDoc, TruthfulQaMcDoc } from "../data/truthfulqa.js";
-import { PythonRandom } from "../python-random.js";
-import { letteredItem } from "../prompts/lettered.js";
-import { multipleChoice } from "../prompts/prompt.js";
-import type { GenerationTask, LetteredTask, MultipleChoiceItem, MultipleChoiceTask } from "../prompts/types.js";
+import type { TruthfulQaGenDoc, TruthfulQaMcDoc } from "./data.js";
+import { PythonRandom } from "../../python-random.js";
+import { letteredItem } from "../../prompts/lettered.js";
+import { multipleChoice } from "../../prompts/prompt.js";
+import type { GenerationTask, LetteredTask, MultipleChoiceItem, MultipleChoiceTask } from "../../prompts/types.js";
 
 /** The QA primer of Lin et al. (TruthfulQA's `presets.py`), as the harness's yaml spells it. */
 export const QA_PRIMER =

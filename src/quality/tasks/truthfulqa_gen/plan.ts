@@ -1,8 +1,8 @@
 /** `truthfulqa_gen`: greedy generation, scored by BLEU and ROUGE against true and false references. */
-import { scoreTruthfulQaGen, TRUTHFULQA_GEN_METRICS } from "../scoring/truthfulqa-gen.js";
-import type { TruthfulQaGenerationTask } from "../tasks/truthfulqa-gen.js";
-import { truncatedMark } from "./item-record.js";
-import type { PlanOptions, QualityPlan } from "./plan.js";
+import { scoreTruthfulQaGen, TRUTHFULQA_GEN_METRICS } from "./scoring.js";
+import type { TruthfulQaGenerationTask } from "./prompts.js";
+import { truncatedMark } from "../../run/item-record.js";
+import type { PlanOptions, QualityPlan } from "../../run/plan.js";
 
 export function planTruthfulQaGen(task: TruthfulQaGenerationTask, options: PlanOptions): QualityPlan {
   return {

@@ -3,10 +3,10 @@
  * `{choices, labels}` row shape) and `TruthfulQA.csv` (UTF-8 BOM) for the generation references.
  */
 import { join } from "node:path";
-import { KittError } from "../../errors.js";
-import { pythonStrip } from "../python-text.js";
-import { parseCsv } from "./csv.js";
-import { readDataFile } from "./read-file.js";
+import { KittError } from "../../../errors.js";
+import { pythonStrip } from "../../python-text.js";
+import { parseCsv } from "../../data/csv.js";
+import { readDataFile } from "../../data/read-file.js";
 
 export interface Targets {
   choices: string[];

@@ -4,12 +4,12 @@
  * "A".."D" scored as " A".." D" after "Answer:". The generative variant stops at a newline and
  * expects the letter; the lettered method reads the first token's top-k letters of the same prompt.
  */
-import { KittError } from "../../errors.js";
-import type { MmluData, MmluDoc } from "../data/mmlu.js";
-import { pythonStrip } from "../python-text.js";
-import { LETTERS } from "../prompts/lettered.js";
-import { buildPrompt, multipleChoice, type Shot } from "../prompts/prompt.js";
-import type { GenerationItem, GenerationTask, LetteredItem, LetteredTask, MultipleChoiceItem, MultipleChoiceTask } from "../prompts/types.js";
+import { KittError } from "../../../errors.js";
+import type { MmluData, MmluDoc } from "./data.js";
+import { pythonStrip } from "../../python-text.js";
+import { LETTERS } from "../../prompts/lettered.js";
+import { buildPrompt, multipleChoice, type Shot } from "../../prompts/prompt.js";
+import type { GenerationItem, GenerationTask, LetteredItem, LetteredTask, MultipleChoiceItem, MultipleChoiceTask } from "../../prompts/types.js";
 
 export const MMLU_CHOICES = ["A", "B", "C", "D"];
 export const MMLU_GENERATION_STOP = ["</s>", "\n"];

@@ -6,9 +6,9 @@
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { KittError } from "../../errors.js";
-import { parseCsv } from "./csv.js";
-import { readDataFile } from "./read-file.js";
+import { KittError } from "../../../errors.js";
+import { parseCsv } from "../../data/csv.js";
+import { readDataFile } from "../../data/read-file.js";
 
 export type MmluCategory = "stem" | "humanities" | "social_sciences" | "other";
 

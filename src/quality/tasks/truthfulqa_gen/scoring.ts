@@ -7,9 +7,9 @@
  * are kept as the harness reports them. Every document-level number is averaged over the
  * documents (the harness's `mean` aggregation), BLEU and ROUGE on the 0–100 scale.
  */
-import { KittError } from "../../errors.js";
-import { bleuScore } from "./bleu.js";
-import { harnessRouge } from "./rouge.js";
+import { KittError } from "../../../errors.js";
+import { bleuScore } from "../../scoring/bleu.js";
+import { harnessRouge } from "../../scoring/rouge.js";
 
 export const TRUTHFULQA_GEN_METRICS = [
   "bleu_max",

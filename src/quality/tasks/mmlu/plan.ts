@@ -1,11 +1,11 @@
 /** MMLU by log-likelihood of " A".." D" (acc), by the first token's top-k letters (acc), or generated (exact_match). */
-import type { MmluDoc } from "../data/mmlu.js";
-import type { MmluTask } from "../tasks/mmlu.js";
-import { generatedLetterAcc } from "../scoring/letters.js";
-import { acc } from "../scoring/multiple-choice.js";
-import { loglikelihoodsAfter } from "./evaluate.js";
-import { truncatedMark, type ItemRecord } from "./item-record.js";
-import { letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";
+import type { MmluDoc } from "./data.js";
+import type { MmluTask } from "./prompts.js";
+import { generatedLetterAcc } from "../../scoring/letters.js";
+import { acc } from "../../scoring/multiple-choice.js";
+import { loglikelihoodsAfter } from "../../run/evaluate.js";
+import { truncatedMark, type ItemRecord } from "../../run/item-record.js";
+import { letteredRecord, type PlanOptions, type QualityPlan } from "../../run/plan.js";
 
 export function planMmlu(task: MmluTask, options: PlanOptions): QualityPlan {
   const { engine, method } = options;

@@ -3,11 +3,11 @@
  * train by the harness's default sampler (`random.Random(1234).sample`, reproduced exactly), each
  * block carrying the full worked answer; greedy generation stopped at "Question:".
  */
-import { KittError } from "../../errors.js";
-import type { Gsm8kData, Gsm8kDoc } from "../data/gsm8k.js";
-import { FewShotDraws } from "../prompts/few-shot-draws.js";
-import { buildPrompt, type Shot } from "../prompts/prompt.js";
-import type { GenerationTask } from "../prompts/types.js";
+import { KittError } from "../../../errors.js";
+import type { Gsm8kData, Gsm8kDoc } from "./data.js";
+import { FewShotDraws } from "../../prompts/few-shot-draws.js";
+import { buildPrompt, type Shot } from "../../prompts/prompt.js";
+import type { GenerationTask } from "../../prompts/types.js";
 
 export const GSM8K_STOP = ["Question:", "</s>", "<|im_end|>"];
 export const GSM8K_DEFAULT_SHOTS = 5;

@@ -3,7 +3,7 @@
  * offline mirror's `mmlu/subject_categories.json`. The Hub's `cais/mmlu` has no such file, so data
  * loaded from the Hub (or from its parquet placed in a folder without the json) takes it from here.
  */
-import type { MmluCategory } from "./mmlu.js";
+import type { MmluCategory } from "./data.js";
 
 export const MMLU_SUBJECT_CATEGORIES: ReadonlyMap<string, MmluCategory> = new Map<string, MmluCategory>([
   ["abstract_algebra", "stem"],

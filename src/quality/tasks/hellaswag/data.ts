@@ -5,10 +5,10 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { KittError } from "../../errors.js";
-import { parseJsonl } from "./jsonl.js";
-import { readDataFile } from "./read-file.js";
-import { findDataFile } from "./resolve.js";
+import { KittError } from "../../../errors.js";
+import { parseJsonl } from "../../data/jsonl.js";
+import { readDataFile } from "../../data/read-file.js";
+import { findDataFile } from "../../data/resolve.js";
 
 export interface HellaswagRawDoc {
   index: number;

@@ -4,9 +4,9 @@
  * size, as the harness's group score with `weight_by_size` is). A category's and the overall
  * standard error pool the subjects' variances, as the harness's groups do (`pooledStderr`).
  */
-import { KittError } from "../../errors.js";
-import type { MmluCategory } from "../data/mmlu.js";
-import { mean, pooledStderr, summarize, type MetricSummary, type ScoringMethod } from "./summary.js";
+import { KittError } from "../../../errors.js";
+import type { MmluCategory } from "./data.js";
+import { mean, pooledStderr, summarize, type MetricSummary, type ScoringMethod } from "../../scoring/summary.js";
 
 export interface MmluScore {
   subject: string;

@@ -4,8 +4,8 @@
  * last number-like run; both are then compared by `exact_match` with the task's options, which
  * also reduce a full reference answer to its final number.
  */
-import { exactMatch, type ExactMatchOptions } from "./exact-match.js";
-import { regexFilter } from "./regex-filter.js";
+import { exactMatch, type ExactMatchOptions } from "../../scoring/exact-match.js";
+import { regexFilter } from "../../scoring/regex-filter.js";
 
 export const GSM8K_STRICT_PATTERN = "#### (\\-?[0-9\\.\\,]+)";
 export const GSM8K_COT_STRICT_PATTERN = "The answer is (\\-?[0-9\\.\\,]+).";

@@ -3,10 +3,10 @@
  * answer is N.", then "Q: {question}\nA:"; generation stops at "Q:"; the reference is the number
  * after "####".
  */
-import type { Gsm8kData, Gsm8kDoc } from "../data/gsm8k.js";
-import { pythonStrip } from "../python-text.js";
-import { buildPrompt, type Shot } from "../prompts/prompt.js";
-import type { GenerationTask } from "../prompts/types.js";
+import type { Gsm8kData, Gsm8kDoc } from "./data.js";
+import { pythonStrip } from "../../python-text.js";
+import { buildPrompt, type Shot } from "../../prompts/prompt.js";
+import type { GenerationTask } from "../../prompts/types.js";
 
 export const GSM8K_COT_STOP = ["Q:", "</s>", "<|im_end|>"];
 

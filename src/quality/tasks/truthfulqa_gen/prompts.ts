@@ -8,10 +8,10 @@
  * dropped, a "." added where missing, "I have no comment." appended to the true ones when
  * absent) — see `loadTruthfulQaGen` and `truthfulQaGenFromRows`.
  */
-import type { TruthfulQaGenDoc } from "../data/truthfulqa.js";
-import type { TruthfulQaGenReferences } from "../scoring/truthfulqa-gen.js";
-import { createTruthfulQaGenTask } from "./truthfulqa.js";
-import type { GenerationTask } from "../prompts/types.js";
+import type { TruthfulQaGenDoc } from "../truthfulqa/data.js";
+import type { TruthfulQaGenReferences } from "./scoring.js";
+import { createTruthfulQaGenTask } from "../truthfulqa/prompts.js";
+import type { GenerationTask } from "../../prompts/types.js";
 
 export interface TruthfulQaGenerationTask extends GenerationTask<TruthfulQaGenDoc> {
   references(doc: TruthfulQaGenDoc): TruthfulQaGenReferences;

@@ -1,10 +1,10 @@
 /** HellaSwag acc and acc_norm by log-likelihood, or its lettered fallback (`lettered_acc`). */
-import { usesLetteredFallback } from "../engine/choose-method.js";
-import { acc, accNorm } from "../scoring/multiple-choice.js";
-import type { HellaswagTask } from "../tasks/hellaswag.js";
-import { loglikelihoodsAfter } from "./evaluate.js";
-import { truncatedMark } from "./item-record.js";
-import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";
+import { usesLetteredFallback } from "../../engine/choose-method.js";
+import { acc, accNorm } from "../../scoring/multiple-choice.js";
+import type { HellaswagTask } from "./prompts.js";
+import { loglikelihoodsAfter } from "../../run/evaluate.js";
+import { truncatedMark } from "../../run/item-record.js";
+import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "../../run/plan.js";
 
 export function planHellaswag(task: HellaswagTask, options: PlanOptions): QualityPlan {
   const lettered = usesLetteredFallback("hellaswag", options.method);

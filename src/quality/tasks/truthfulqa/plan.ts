@@ -1,10 +1,10 @@
 /** TruthfulQA mc1 and mc2 by log-likelihood, or its lettered mc1 fallback (`lettered_acc`). */
-import { usesLetteredFallback } from "../engine/choose-method.js";
-import { acc, mc2 } from "../scoring/multiple-choice.js";
-import type { TruthfulQaMcTask } from "../tasks/truthfulqa.js";
-import { loglikelihoodsAfter } from "./evaluate.js";
-import { truncatedMark } from "./item-record.js";
-import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "./plan.js";
+import { usesLetteredFallback } from "../../engine/choose-method.js";
+import { acc, mc2 } from "../../scoring/multiple-choice.js";
+import type { TruthfulQaMcTask } from "./prompts.js";
+import { loglikelihoodsAfter } from "../../run/evaluate.js";
+import { truncatedMark } from "../../run/item-record.js";
+import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "../../run/plan.js";
 
 export function planTruthfulQa(task: TruthfulQaMcTask, options: PlanOptions): QualityPlan {
   const lettered = usesLetteredFallback("truthfulqa", options.method);

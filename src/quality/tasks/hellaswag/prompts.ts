@@ -4,13 +4,13 @@
  * few-shot from train by the harness's default sampler (which draws one extra example here,
  * see `FewShotDraws`). The lettered fallback shows the endings as A–D.
  */
-import { KittError } from "../../errors.js";
-import type { HellaswagData, HellaswagRawDoc } from "../data/hellaswag.js";
-import { pythonCapitalize, pythonStrip } from "../python-text.js";
-import { FewShotDraws } from "../prompts/few-shot-draws.js";
-import { letteredItem } from "../prompts/lettered.js";
-import { buildPrompt, multipleChoice } from "../prompts/prompt.js";
-import type { LetteredTask, MultipleChoiceTask } from "../prompts/types.js";
+import { KittError } from "../../../errors.js";
+import type { HellaswagData, HellaswagRawDoc } from "./data.js";
+import { pythonCapitalize, pythonStrip } from "../../python-text.js";
+import { FewShotDraws } from "../../prompts/few-shot-draws.js";
+import { letteredItem } from "../../prompts/lettered.js";
+import { buildPrompt, multipleChoice } from "../../prompts/prompt.js";
+import type { LetteredTask, MultipleChoiceTask } from "../../prompts/types.js";
 
 export interface HellaswagDoc {
   /** Position in the validation file. */

@@ -1,9 +1,9 @@
 /** GSM8K: greedy generation, scored by the strict-match and flexible-extract filters. */
-import type { Gsm8kDoc } from "../data/gsm8k.js";
-import { scoreGsm8k } from "../scoring/gsm8k.js";
-import type { GenerationTask } from "../prompts/types.js";
-import { truncatedMark } from "./item-record.js";
-import type { PlanOptions, QualityPlan } from "./plan.js";
+import type { Gsm8kDoc } from "./data.js";
+import { scoreGsm8k } from "./scoring.js";
+import type { GenerationTask } from "../../prompts/types.js";
+import { truncatedMark } from "../../run/item-record.js";
+import type { PlanOptions, QualityPlan } from "../../run/plan.js";
 
 export function planGsm8k(task: GenerationTask<Gsm8kDoc>, options: PlanOptions): QualityPlan {
   const cot = task.name === "gsm8k_cot";

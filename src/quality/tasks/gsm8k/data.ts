@@ -1,8 +1,8 @@
 /** GSM8K jsonl (`{"question", "answer"}` per line, the answer ending `#### N`): `test.jsonl` and `train.jsonl`. */
 import { join } from "node:path";
-import { KittError } from "../../errors.js";
-import { parseJsonl } from "./jsonl.js";
-import { readDataFile } from "./read-file.js";
+import { KittError } from "../../../errors.js";
+import { parseJsonl } from "../../data/jsonl.js";
+import { readDataFile } from "../../data/read-file.js";
 
 export interface Gsm8kDoc {
   /** Position in its split. */
