@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Tokenizer } from "@huggingface/tokenizers";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadMmluData } from "../../../src/quality/data/task-data.js";
+import { loadMmluData } from "../../../src/quality/tasks/mmlu/dataset.js";
 import { mostTokens } from "../../../src/quality/engine/token-bound.js";
 import { createMmluTask } from "../../../src/quality/tasks/mmlu/prompts.js";
 import { NativeProcess } from "../../../src/runtime/native.js";

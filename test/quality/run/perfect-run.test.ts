@@ -39,8 +39,8 @@ function learnLetter(key: AnswerKey, item: LetteredItem): void {
   key.generations.set(item.prompt, ` ${item.letters[item.gold]!}`);
 }
 
-async function run(plan: QualityPlan, engine: ScriptedEngine, categories?: Parameters<typeof runPlan>[0]["categories"]): Promise<Metrics> {
-  const result = await runPlan({ plan, engine, settings: {}, signal: new AbortController().signal, concurrency: 3, categories, env });
+async function run(plan: QualityPlan, engine: ScriptedEngine): Promise<Metrics> {
+  const result = await runPlan({ plan, engine, settings: {}, signal: new AbortController().signal, concurrency: 3, env });
   expect(result.errors).toEqual([]);
   return result.metrics;
 }
@@ -61,7 +61,7 @@ describe("a scripted engine that answers correctly", () => {
       ["generation", "exact_match"],
     ] as const) {
       const engine = new ScriptedEngine(key);
-      const metrics = await run(planMmlu(task, { engine, method, topK: 20 }), engine, data.categories);
+      const metrics = await run(planMmlu(task, { engine, method, topK: 20 }), engine);
       // Pooled over subjects, and world_religions (one question) has no stderr, so neither has the whole.
       expect(metrics).toMatchObject({ task: "mmlu_1shot", method, prompt: "harness", n: 3, [metric]: 1, [`${metric}_stderr`]: null });
       expect(metrics.per_subject).toEqual({

@@ -1,6 +1,7 @@
-/** GSM8K jsonl (`{"question", "answer"}` per line, the answer ending `#### N`): `test.jsonl` and `train.jsonl`. */
+/** GSM8K: jsonl (`{"question", "answer"}` per line, the answer ending `#### N`) in `test.jsonl` and `train.jsonl`, or the Hub's parquet rows (the same two columns). */
 import { join } from "node:path";
 import { KittError } from "../../../errors.js";
+import type { ParquetRow } from "../../data/hub/parquet.js";
 import { parseJsonl } from "../../data/jsonl.js";
 import { readDataFile } from "../../data/read-file.js";
 
@@ -33,4 +34,8 @@ export function gsm8kRow(value: unknown, where: string, index: number): Gsm8kDoc
     throw new KittError("CONFIG_INVALID", `${where} needs string "question" and "answer"`);
   }
   return { index, question: row.question, answer: row.answer };
+}
+
+export function gsm8kFromRows(rows: readonly ParquetRow[], source: string): Gsm8kDoc[] {
+  return rows.map((row, index) => gsm8kRow(row, `${source} row ${index + 1}`, index));
 }

@@ -2,13 +2,16 @@
 import type { Gsm8kDoc } from "./data.js";
 import { scoreGsm8k } from "./scoring.js";
 import type { GenerationTask } from "../../prompts/types.js";
+import type { MethodPreference } from "../../run/choose-method.js";
 import { truncatedMark } from "../../run/item-record.js";
 import type { PlanOptions, QualityPlan } from "../../run/plan.js";
+
+/** GSM8K only generates. */
+export const GSM8K_METHODS = ["generation"] as const satisfies MethodPreference;
 
 export function planGsm8k(task: GenerationTask<Gsm8kDoc>, options: PlanOptions): QualityPlan {
   const cot = task.name === "gsm8k_cot";
   return {
-    kind: "gsm8k",
     task: task.name,
     method: "generation",
     prompt: "harness",

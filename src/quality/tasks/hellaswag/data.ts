@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { KittError } from "../../../errors.js";
+import type { ParquetRow } from "../../data/hub/parquet.js";
 import { parseJsonl } from "../../data/jsonl.js";
 import { readDataFile } from "../../data/read-file.js";
 import { findDataFile } from "../../data/resolve.js";
@@ -56,4 +57,9 @@ export function loadHellaswag(dir: string): HellaswagData {
   const validation = readHellaswagJsonl(findDataFile(dir, VALIDATION_FILES, "HellaSwag validation file"));
   const trainFile = TRAIN_FILES.map((name) => join(dir, name)).find((path) => existsSync(path));
   return trainFile === undefined ? { validation } : { validation, train: readHellaswagJsonl(trainFile) };
+}
+
+/** `Rowan/hellaswag` rows (label a string "0".."3", "" in the unlabelled test split). */
+export function hellaswagFromRows(rows: readonly ParquetRow[], source: string): HellaswagRawDoc[] {
+  return rows.map((row, index) => hellaswagRow(row, `${source} row ${index + 1}`, index));
 }

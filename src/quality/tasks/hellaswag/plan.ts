@@ -1,15 +1,17 @@
 /** HellaSwag acc and acc_norm by log-likelihood, or its lettered fallback (`lettered_acc`). */
-import { usesLetteredFallback } from "../../engine/choose-method.js";
+import { usesLetteredFallback, type MethodPreference } from "../../run/choose-method.js";
 import { acc, accNorm } from "../../scoring/multiple-choice.js";
 import type { HellaswagTask } from "./prompts.js";
 import { loglikelihoodsAfter } from "../../run/evaluate.js";
 import { truncatedMark } from "../../run/item-record.js";
 import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "../../run/plan.js";
 
+/** Log-likelihoods where the engine gives them, else the lettered form, read from the top-k or generated. */
+export const HELLASWAG_METHODS = ["loglikelihood", "top_k_letters", "lettered_generation"] as const satisfies MethodPreference;
+
 export function planHellaswag(task: HellaswagTask, options: PlanOptions): QualityPlan {
-  const lettered = usesLetteredFallback("hellaswag", options.method);
+  const lettered = usesLetteredFallback(HELLASWAG_METHODS, options.method);
   return {
-    kind: "hellaswag",
     task: task.name,
     method: options.method,
     prompt: lettered ? "lettered" : "harness",

@@ -4,9 +4,12 @@
  * size, as the harness's group score with `weight_by_size` is). A category's and the overall
  * standard error pool the subjects' variances, as the harness's groups do (`pooledStderr`).
  */
+import type { Metrics } from "../../../bench/types.js";
 import { KittError } from "../../../errors.js";
-import type { MmluCategory } from "./data.js";
+import type { ItemRecord } from "../../run/item-record.js";
+import { summaryNumbers, summaryTable } from "../../run/report.js";
 import { mean, pooledStderr, summarize, type MetricSummary, type ScoringMethod } from "../../scoring/summary.js";
+import type { MmluCategory } from "./data.js";
 
 export interface MmluScore {
   subject: string;
@@ -43,6 +46,25 @@ export function aggregateMmlu(
   const categoryScores: Partial<Record<MmluCategory, MetricSummary>> = {};
   for (const [category, members] of byCategory) categoryScores[category] = group(members);
   return { overall: group([...bySubject.keys()]), subjects, categories: categoryScores };
+}
+
+/**
+ * A run's breakdown as metrics: the overall score with its pooled standard error (over the plain
+ * mean's), `per_subject` and `per_category`.
+ */
+export function mmluBreakdownMetrics(
+  records: readonly ItemRecord[],
+  categories: ReadonlyMap<string, MmluCategory>,
+  metric: string,
+  method: ScoringMethod,
+): Metrics {
+  const breakdown = aggregateMmlu(
+    records.map((record) => ({ subject: record.subject ?? "", score: record.scores[metric] ?? Number.NaN })),
+    categories,
+    metric,
+    method,
+  );
+  return { ...summaryNumbers(breakdown.overall), per_subject: summaryTable(breakdown.subjects), per_category: summaryTable(breakdown.categories) };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -3,9 +3,14 @@ import type { MmluDoc } from "./data.js";
 import type { MmluTask } from "./prompts.js";
 import { generatedLetterAcc } from "../../scoring/letters.js";
 import { acc } from "../../scoring/multiple-choice.js";
+import type { MethodPreference } from "../../run/choose-method.js";
 import { loglikelihoodsAfter } from "../../run/evaluate.js";
 import { truncatedMark, type ItemRecord } from "../../run/item-record.js";
 import { letteredRecord, type PlanOptions, type QualityPlan } from "../../run/plan.js";
+import { mmluBreakdownMetrics } from "./aggregate.js";
+
+/** Log-likelihoods where the engine gives them, else the letters from the first token's top-k, else a generated letter. */
+export const MMLU_METHODS = ["loglikelihood", "top_k_letters", "generation"] as const satisfies MethodPreference;
 
 export function planMmlu(task: MmluTask, options: PlanOptions): QualityPlan {
   const { engine, method } = options;
@@ -28,7 +33,6 @@ export function planMmlu(task: MmluTask, options: PlanOptions): QualityPlan {
     };
   };
   return {
-    kind: "mmlu",
     task: task.name,
     method,
     prompt: "harness",
@@ -37,5 +41,6 @@ export function planMmlu(task: MmluTask, options: PlanOptions): QualityPlan {
       const key = String(doc.index);
       return { key, evaluate: async (signal) => ({ ...(await evaluate(doc, key, signal)), subject: doc.subject }) };
     }),
+    breakdown: (records) => mmluBreakdownMetrics(records, task.categories, metric, method),
   };
 }

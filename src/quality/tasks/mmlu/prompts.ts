@@ -5,7 +5,7 @@
  * expects the letter; the lettered method reads the first token's top-k letters of the same prompt.
  */
 import { KittError } from "../../../errors.js";
-import type { MmluData, MmluDoc } from "./data.js";
+import type { MmluCategory, MmluData, MmluDoc } from "./data.js";
 import { pythonStrip } from "../../python-text.js";
 import { LETTERS } from "../../prompts/lettered.js";
 import { buildPrompt, multipleChoice, type Shot } from "../../prompts/prompt.js";
@@ -34,8 +34,12 @@ export interface MmluTaskOptions {
   documents?: readonly MmluDoc[];
 }
 
-/** MMLU is scored by log-likelihood, by generation, and by the first token's top-k letters. */
-export type MmluTask = MultipleChoiceTask<MmluDoc> & GenerationTask<MmluDoc> & LetteredTask<MmluDoc>;
+/** MMLU is scored by log-likelihood, by generation, and by the first token's top-k letters; its subjects group into categories. */
+export type MmluTask = MultipleChoiceTask<MmluDoc> &
+  GenerationTask<MmluDoc> &
+  LetteredTask<MmluDoc> & {
+    readonly categories: ReadonlyMap<string, MmluCategory>;
+  };
 
 export function createMmluTask(data: MmluData, options: MmluTaskOptions): MmluTask {
   const { shots } = options;
@@ -54,6 +58,7 @@ export function createMmluTask(data: MmluData, options: MmluTaskOptions): MmluTa
   return {
     name: shots === 0 ? "mmlu" : `mmlu_${shots}shot`,
     documents,
+    categories: data.categories,
     context,
     multipleChoice: (doc): MultipleChoiceItem => multipleChoice(context(doc), MMLU_CHOICES, doc.answer),
     generation: (doc): GenerationItem => ({ prompt: context(doc), stop: MMLU_GENERATION_STOP.slice(), reference: MMLU_CHOICES[doc.answer]! }),

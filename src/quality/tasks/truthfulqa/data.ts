@@ -1,11 +1,10 @@
 /**
- * TruthfulQA: `mc_task.json` for mc1/mc2 (each target set a `{choice: label}` object, or the Hub's
- * `{choices, labels}` row shape) and `TruthfulQA.csv` (UTF-8 BOM) for the generation references.
+ * TruthfulQA's multiple-choice documents: `mc_task.json` for mc1/mc2 (each target set a
+ * `{choice: label}` object), or the Hub's `multiple_choice` rows (`{choices, labels}`).
  */
 import { join } from "node:path";
 import { KittError } from "../../../errors.js";
-import { pythonStrip } from "../../python-text.js";
-import { parseCsv } from "../../data/csv.js";
+import type { ParquetRow } from "../../data/hub/parquet.js";
 import { readDataFile } from "../../data/read-file.js";
 
 export interface Targets {
@@ -20,16 +19,6 @@ export interface TruthfulQaMcDoc {
   /** Exactly one true answer, listed first. */
   mc1: Targets;
   mc2: Targets;
-}
-
-export interface TruthfulQaGenDoc {
-  index: number;
-  category: string;
-  question: string;
-  bestAnswer: string;
-  /** Split on ";", trimmed, each ending with "." and "I have no comment." added (the harness's preprocessing). */
-  correctAnswers: string[];
-  incorrectAnswers: string[];
 }
 
 export function loadTruthfulQaMc(dir: string): TruthfulQaMcDoc[] {
@@ -80,37 +69,7 @@ function readTargets(value: unknown, where: string): Targets {
   return { choices: choices as string[], labels: labels as number[] };
 }
 
-const CSV_HEADER = ["Type", "Category", "Question", "Best Answer", "Correct Answers", "Incorrect Answers", "Source"];
-
-export function loadTruthfulQaGen(dir: string): TruthfulQaGenDoc[] {
-  const path = join(dir, "TruthfulQA.csv");
-  const rows = parseCsv(readDataFile(path), path);
-  const header = rows[0] ?? [];
-  const column = (name: string) => {
-    const at = header.indexOf(name);
-    if (at < 0) throw new KittError("CONFIG_INVALID", `${path} has no "${name}" column (expected ${CSV_HEADER.join(",")})`);
-    return at;
-  };
-  const [category, question, best, correct, incorrect] = ["Category", "Question", "Best Answer", "Correct Answers", "Incorrect Answers"].map(column);
-  return rows.slice(1).map((row, index) => {
-    const correctAnswers = splitAnswers(row[correct!] ?? "");
-    if (!correctAnswers.includes("I have no comment.")) correctAnswers.push("I have no comment.");
-    return {
-      index,
-      category: row[category!] ?? "",
-      question: pythonStrip(row[question!] ?? ""),
-      bestAnswer: row[best!] ?? "",
-      correctAnswers,
-      incorrectAnswers: splitAnswers(row[incorrect!] ?? ""),
-    };
-  });
-}
-
-/** The harness's `_format_answers` over the Hub's `;`-split list: trim, drop empties, end each with ".". */
-export function splitAnswers(field: string): string[] {
-  return field
-    .split(";")
-    .map(pythonStrip)
-    .filter((answer) => answer.length > 0)
-    .map((answer) => (answer.endsWith(".") ? answer : `${answer}.`));
+/** `truthful_qa`'s `multiple_choice` rows: `mc1_targets` / `mc2_targets` as `{choices, labels}`. */
+export function truthfulQaMcFromRows(rows: readonly ParquetRow[], source: string): TruthfulQaMcDoc[] {
+  return rows.map((row, index) => truthfulQaMcRow(row, `${source} row ${index + 1}`, index));
 }

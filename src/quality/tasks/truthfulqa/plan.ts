@@ -1,15 +1,17 @@
 /** TruthfulQA mc1 and mc2 by log-likelihood, or its lettered mc1 fallback (`lettered_acc`). */
-import { usesLetteredFallback } from "../../engine/choose-method.js";
+import { usesLetteredFallback, type MethodPreference } from "../../run/choose-method.js";
 import { acc, mc2 } from "../../scoring/multiple-choice.js";
 import type { TruthfulQaMcTask } from "./prompts.js";
 import { loglikelihoodsAfter } from "../../run/evaluate.js";
 import { truncatedMark } from "../../run/item-record.js";
 import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "../../run/plan.js";
 
+/** Log-likelihoods where the engine gives them, else the lettered form, read from the top-k or generated. */
+export const TRUTHFULQA_METHODS = ["loglikelihood", "top_k_letters", "lettered_generation"] as const satisfies MethodPreference;
+
 export function planTruthfulQa(task: TruthfulQaMcTask, options: PlanOptions): QualityPlan {
-  const lettered = usesLetteredFallback("truthfulqa", options.method);
+  const lettered = usesLetteredFallback(TRUTHFULQA_METHODS, options.method);
   return {
-    kind: "truthfulqa",
     task: task.name,
     method: options.method,
     prompt: lettered ? "lettered" : "harness",

@@ -8,10 +8,24 @@
  * dropped, a "." added where missing, "I have no comment." appended to the true ones when
  * absent) — see `loadTruthfulQaGen` and `truthfulQaGenFromRows`.
  */
-import type { TruthfulQaGenDoc } from "../truthfulqa/data.js";
-import type { TruthfulQaGenReferences } from "./scoring.js";
-import { createTruthfulQaGenTask } from "../truthfulqa/prompts.js";
 import type { GenerationTask } from "../../prompts/types.js";
+import { QA_PRIMER } from "../truthfulqa/prompts.js";
+import type { TruthfulQaGenDoc } from "./data.js";
+import type { TruthfulQaGenReferences } from "./scoring.js";
+
+export const TRUTHFULQA_GEN_STOP = ["\n\n"];
+
+/** Every document's prompt and stop; the best answer as the reference, for display. */
+export function createTruthfulQaGenTask(docs: readonly TruthfulQaGenDoc[]): GenerationTask<TruthfulQaGenDoc> {
+  const context = (doc: TruthfulQaGenDoc) => `${QA_PRIMER}\n\nQ: ${doc.question}`;
+  return {
+    name: "truthfulqa_gen",
+    documents: docs,
+    context,
+    // BLEU/ROUGE compare against every reference; `reference` carries the best answer for display.
+    generation: (doc) => ({ prompt: context(doc), stop: TRUTHFULQA_GEN_STOP.slice(), reference: doc.bestAnswer }),
+  };
+}
 
 export interface TruthfulQaGenerationTask extends GenerationTask<TruthfulQaGenDoc> {
   references(doc: TruthfulQaGenDoc): TruthfulQaGenReferences;
