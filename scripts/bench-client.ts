@@ -30,12 +30,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { textTable } from "../src/report/text-table.js";
 import pc from "picocolors";
-import type { TransportKind } from "../src/bench/serve/load-generator-transport.js";
-import { runSelftest, type SelftestResult } from "../src/bench/serve/selftest.js";
-import { ZERO_LATENCY } from "../src/bench/serve/selftest-server.js";
-import { SelftestServerProcess } from "../src/bench/serve/selftest-server-process.js";
-import { runServe } from "../src/bench/serve/serve-run.js";
 import { jsonText } from "../src/fs/json-text.js";
+import { runServe } from "../src/serve/load/serve-run.js";
+import { runSelftest, type SelftestResult } from "../src/serve/selftest/selftest.js";
+import { SelftestServerProcess } from "../src/serve/selftest/server-process.js";
+import { ZERO_LATENCY } from "../src/serve/selftest/server.js";
+import type { TransportKind } from "../src/serve/transport/types.js";
 import { waitForQuietMachine } from "./lib/quiet-machine.js";
 
 interface Figure {

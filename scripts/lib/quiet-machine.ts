@@ -2,7 +2,7 @@
  * Timing benchmarks on a small shared machine are only meaningful while nothing else is busy.
  * Waits until the rest of the machine (everything but this process) uses little CPU.
  */
-import { machineBusyMs } from "../../src/bench/serve/selftest-machine-load.js";
+import { machineBusyMs } from "../../src/serve/selftest/machine-load.js";
 
 const SAMPLE_MS = 1_000;
 

@@ -6,8 +6,8 @@
  */
 import { z } from "zod";
 import { baseTestConfigSchema } from "../config/suite-schema.js";
-import { randomRequests, serveOnEngine } from "./serve/engine-serve.js";
-import type { ServeMetrics } from "./serve/metrics.js";
+import type { ServeMetrics } from "../serve/metrics/serve-metrics.js";
+import { randomRequests, serveOnEngine } from "./engine-serve.js";
 import type { Benchmark, BenchmarkOutcome, Metrics } from "./types.js";
 
 export const concurrencyScalingConfigSchema = baseTestConfigSchema.extend({

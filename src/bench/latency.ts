@@ -6,9 +6,9 @@
 import { z } from "zod";
 import { baseTestConfigSchema, samplingShape } from "../config/suite-schema.js";
 import type { GenerateResult } from "../protocols/types.js";
+import { summarize } from "../stats.js";
 import { samplingRequest } from "./sampling.js";
 import { cycledRequests, runSequential } from "./sequential.js";
-import { summarize } from "./stats.js";
 import { THROUGHPUT_PROMPTS } from "./throughput-prompts.js";
 import type { Benchmark, BenchmarkOutcome, Metrics } from "./types.js";
 import { warmUp } from "./warmup.js";

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { baseTestConfigSchema } from "../config/suite-schema.js";
 import { modelContextLength } from "../engines/model-context.js";
-import { randomRequests, serveOnEngine } from "./serve/engine-serve.js";
+import { randomRequests, serveOnEngine } from "./engine-serve.js";
 import type { Benchmark, BenchmarkOutcome, Metrics } from "./types.js";
 
 export const longContextConfigSchema = baseTestConfigSchema.extend({

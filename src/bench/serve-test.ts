@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { baseTestConfigSchema } from "../config/suite-schema.js";
-import { randomRequests, serveOnEngine } from "./serve/engine-serve.js";
+import { randomRequests, serveOnEngine } from "./engine-serve.js";
 import type { Benchmark, BenchmarkOutcome, Metrics } from "./types.js";
 
 const rateSchema = z.union([z.number().positive(), z.literal("inf")]);

@@ -11,11 +11,12 @@
  */
 import type { z } from "zod";
 import type { Engine } from "../engines/engine.js";
+import type { JsonValue } from "../json.js";
+
+export type { JsonValue };
 
 export type BenchmarkCategory = "performance" | "quality";
 
-/** Plain-JSON values: what metrics may hold. */
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 export type Metrics = { [key: string]: JsonValue };
 
 export interface ProgressEvent {

@@ -8,9 +8,9 @@
  */
 import { z } from "zod";
 import { baseTestConfigSchema, samplingShape } from "../config/suite-schema.js";
+import { mean, median } from "../stats.js";
 import { samplingRequest } from "./sampling.js";
 import { runSequential } from "./sequential.js";
-import { mean, median } from "./stats.js";
 import type { Benchmark, BenchmarkOutcome, Metrics } from "./types.js";
 
 export const warmupAnalysisConfigSchema = baseTestConfigSchema.extend({

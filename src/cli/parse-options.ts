@@ -1,6 +1,6 @@
 /** Parsers for command-line option values; a bad value is a usage error (exit 2) naming what was expected. */
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import type { GoodputSlo } from "../bench/serve/metrics.js";
+import type { GoodputSlo } from "../serve/metrics/serve-metrics.js";
 
 export function positiveInt(value: string): number {
   const parsed = Number(value);

@@ -7,7 +7,7 @@
  * const { requests, stats } = await loadServeDataset(spec, counter);
  * ```
  */
-import type { ServeRequest } from "../bench/serve/types.js";
+import type { ServeRequest } from "../serve/types.js";
 import { loadFixedPrompts, type FixedPromptsOptions } from "./fixed-prompts.js";
 import { loadJsonlPrompts, type JsonlPromptsOptions } from "./jsonl-prompts.js";
 import { buildRandomDataset, type RandomDatasetOptions } from "./random.js";

@@ -2,8 +2,8 @@
  * Prompt lists (JSONL files, prompts from config or the command line) into `ServeRequest`s:
  * pick `numPrompts` of them with a seed, and measure each distinct prompt's length once.
  */
-import type { ServeRequest } from "../bench/serve/types.js";
 import { KittError } from "../errors.js";
+import type { ServeRequest } from "../serve/types.js";
 import { sampleIndices } from "./seeded-sampling.js";
 import type { TokenCounter } from "./tokenizers/token-counter.js";
 

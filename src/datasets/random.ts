@@ -15,9 +15,9 @@
  * `MAX_ROUNDS` times; `exactLengthHits` says how many ended exact (the others keep the length
  * they measured).
  */
-import type { ServeRequest } from "../bench/serve/types.js";
 import { KittError } from "../errors.js";
 import { deriveSeed, uniformSampler } from "../models/seeded-random.js";
+import type { ServeRequest } from "../serve/types.js";
 import { sampleRandomLengths } from "./random-lengths.js";
 import { buildTokenPool } from "./token-pool.js";
 import type { TokenCounter } from "./tokenizers/token-counter.js";

@@ -10,9 +10,9 @@
  * are parsed and tokenized, so a 600 MB file takes seconds and little memory.
  */
 import { open } from "node:fs/promises";
-import type { ServeRequest } from "../bench/serve/types.js";
 import { KittError } from "../errors.js";
 import { deriveSeed, uniformSampler } from "../models/seeded-random.js";
+import type { ServeRequest } from "../serve/types.js";
 import { lineAt, readJsonElement, scanJsonArray, type JsonSpan } from "./json-array-spans.js";
 import { shuffled } from "./seeded-sampling.js";
 import type { TokenCounter } from "./tokenizers/token-counter.js";

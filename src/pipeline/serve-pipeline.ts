@@ -15,6 +15,15 @@ import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.
 import type { LaunchOptions } from "../engines/launch.js";
 import type { EngineName } from "../engines/types.js";
 import { KittError } from "../errors.js";
+import {
+  runServe,
+  sharedPrompts,
+  type MetricsCollector,
+  type ServeProgress,
+  type ServeRunOptions,
+  type ServeRunResult,
+} from "../serve/load/serve-run.js";
+import { runSweep, searchSloRate, type SweepStep } from "../serve/load/sweep.js";
 import { jsonDocument } from "../store/run-export.js";
 import { checkStoreChoice, openServeStore, type StoreChoice } from "./store-results.js";
 import { writeFileAtomically } from "../fs/atomic-file.js";
@@ -23,15 +32,6 @@ import { kittVersion } from "../package-root.js";
 import type { ProtocolName } from "../protocols/types.js";
 import { createRunDir } from "../report/results-folder.js";
 import type { JsonValue } from "../bench/types.js";
-import {
-  runServe,
-  sharedPrompts,
-  type MetricsCollector,
-  type ServeProgress,
-  type ServeRunOptions,
-  type ServeRunResult,
-} from "../bench/serve/serve-run.js";
-import { runSweep, searchSloRate, type SweepStep } from "../bench/serve/sweep.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 

@@ -5,7 +5,7 @@
  * partial runs are left out: their metrics cover only part of the work.
  */
 import type { TestResult } from "../bench/suite-results.js";
-import { mean } from "../bench/stats.js";
+import { mean } from "../stats.js";
 import { groupByTest, metricValue } from "./metric-format.js";
 
 export interface MetricSpread {

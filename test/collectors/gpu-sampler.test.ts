@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { summarizeSamples, type GpuSample } from "../../src/collectors/gpu-memory-stats.js";
 import { parseSampleLine } from "../../src/collectors/gpu-sample-line.js";
 import { GpuMemorySampler, type GpuMemoryReport } from "../../src/collectors/gpu-sampler.js";
-import { tsxLoaderUrl } from "../../src/bench/serve/worker-tsx.js";
+import { tsxLoaderUrl } from "../../src/serve/workers/tsx-loader.js";
 import { nvidiaSmiFixture } from "../hardware/recorded-host.js";
 
 const temporaryDirs: string[] = [];

@@ -1,7 +1,7 @@
 /** Starts `writer-process.ts` as a separate Node process (with tsx, since it is TypeScript). */
 import { spawn, type ChildProcess } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { tsxLoaderUrl } from "../../src/bench/serve/worker-tsx.js";
+import { tsxLoaderUrl } from "../../src/serve/workers/tsx-loader.js";
 
 const script = fileURLToPath(new URL("./writer-process.ts", import.meta.url));
 

@@ -10,8 +10,8 @@
  *
  * An engine measured near the ceiling was limited by the client, not by the engine.
  */
-import { runSelftest, type SelftestResult } from "../../bench/serve/selftest.js";
 import { KittError } from "../../errors.js";
+import { runSelftest, type SelftestResult } from "../../serve/selftest/selftest.js";
 import { step } from "../ui.js";
 import { textTable } from "../../report/text-table.js";
 

@@ -1,12 +1,12 @@
 import { KittError } from "../../errors.js";
 import type { ServeDatasetSpec } from "../../datasets/index.js";
-import type { GoodputSlo } from "../../bench/serve/metrics.js";
-import type { ArrivalDistribution } from "../../bench/serve/types.js";
 import { jsonText } from "../../fs/json-text.js";
 import { runServePipeline, type ServeMode } from "../../pipeline/serve-pipeline.js";
 import type { ProtocolName } from "../../protocols/types.js";
 import { renderServeResult } from "../../report/serve-terminal.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
+import type { GoodputSlo } from "../../serve/metrics/serve-metrics.js";
+import type { ArrivalDistribution } from "../../serve/types.js";
 import { engineLaunchOptions, type EngineCliOptions } from "../engine-options.js";
 import { serveReporter } from "../serve-reporter.js";
 import { success } from "../ui.js";

@@ -4,7 +4,7 @@
  * GPU memory over time when the run carries samples.
  */
 import type { JsonValue } from "../../bench/types.js";
-import type { RequestRecord } from "../../bench/serve/types.js";
+import type { RequestRecord } from "../../serve/types.js";
 import { isObject } from "../../store/serve-record.js";
 import type { ParsedReport } from "../formats/report-documents.js";
 import { paletteColor, type ReportChart } from "./chart-spec.js";
