@@ -2,7 +2,7 @@
  * Which failures end a whole suite rather than one test: the user stopped the run, or the
  * engine is gone. Anything else fails the test it happened in and the suite goes on.
  */
-import { InterruptedError, isKittError } from "../errors.js";
+import { InterruptedError, isKittError } from "./errors.js";
 
 export function isFatal(error: unknown, signal?: AbortSignal): boolean {
   if (signal?.aborted) return true;
