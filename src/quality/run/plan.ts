@@ -1,5 +1,5 @@
 /** A task made ready to run on one engine by one method: its items and the metrics they score. */
-import type { Metrics } from "../../bench/types.js";
+import type { Metrics } from "../../metrics.js";
 import type { QualityEngine } from "../engine/quality-engine.js";
 import type { ScoringMethod } from "../scoring/summary.js";
 import type { LetteredItem } from "../prompts/types.js";

@@ -3,7 +3,8 @@
  * prompt form beside every number (`{method: "top_k_letters", acc, acc_stderr, n, ...}`), then
  * whatever breakdown the plan adds (MMLU: per subject and per category).
  */
-import type { JsonValue, Metrics } from "../../bench/types.js";
+import type { JsonValue } from "../../json.js";
+import type { Metrics } from "../../metrics.js";
 import { summarize, type MetricSummary } from "../scoring/summary.js";
 import type { ItemRecord } from "./item-record.js";
 import type { QualityPlan } from "./plan.js";

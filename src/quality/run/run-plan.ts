@@ -4,7 +4,7 @@
  * `~/.kitt/quality/<task>_<hash>.jsonl.gz`.
  */
 import { join } from "node:path";
-import type { Metrics } from "../../bench/types.js";
+import type { Metrics } from "../../metrics.js";
 import { kittHome } from "../../config/paths.js";
 import type { QualityEngine } from "../engine/quality-engine.js";
 import { CHECKPOINT_VERSION, checkpointHash, checkpointPath, readCheckpoint, type CheckpointFile } from "./checkpoint.js";

@@ -4,7 +4,7 @@
  * size, as the harness's group score with `weight_by_size` is). A category's and the overall
  * standard error pool the subjects' variances, as the harness's groups do (`pooledStderr`).
  */
-import type { Metrics } from "../../../bench/types.js";
+import type { Metrics } from "../../../metrics.js";
 import { KittError } from "../../../errors.js";
 import type { ItemRecord } from "../../run/item-record.js";
 import { summaryNumbers, summaryTable } from "../../run/report.js";
