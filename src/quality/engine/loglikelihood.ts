@@ -16,7 +16,7 @@ import { engineEndpoint } from "../../engines/engine-endpoint.js";
 import type { EngineName } from "../../engines/types.js";
 import { KittError } from "../../errors.js";
 import { parseEngineJson, requestEngine, requestEngineJson } from "../../protocols/http/engine-request.js";
-import { loglikelihoodPair } from "../tasks/prompt.js";
+import { loglikelihoodPair } from "../prompts/prompt.js";
 import { continuationLogprob, tokenSpanLogprob, type ContinuationLogprob, type PromptTokens } from "./continuation-tokens.js";
 import { engineTokenizer } from "./engine-tokenizer.js";
 import { parseSglangBatchPromptTokens, sglangLoglikelihoodRequest } from "./loglikelihood-sglang.js";
