@@ -31,6 +31,11 @@ export interface QualityTaskSpec<Settings extends z.ZodRawShape = z.ZodRawShape>
   readonly description: string;
   /** Metric keys worth a column in summaries, most important first. */
   readonly headlineMetrics: readonly string[];
+  /**
+   * The metric that stands for the task's accuracy (`kitt recommend`), first one present wins since
+   * it depends on the method; empty when the task measures no accuracy.
+   */
+  readonly accuracyMetrics: readonly string[];
   /** The settings it adds to the shared ones, each with a default. */
   readonly settings: Settings;
   plan(request: PlanRequest<z.output<z.ZodObject<Settings>>>): Promise<BuiltPlan>;

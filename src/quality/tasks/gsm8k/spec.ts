@@ -17,6 +17,7 @@ export const gsm8kSpec: QualityTaskSpec<typeof settings> = {
   version: "1.0.0",
   description: "GSM8K grade-school maths by greedy generation: exact match after the strict and flexible filters.",
   headlineMetrics: ["method", "exact_match_strict", "exact_match_flexible", "n", "truncated_prompts"],
+  accuracyMetrics: ["exact_match_strict"],
   methods: GSM8K_METHODS,
   settings,
   async plan({ settings, selection, data: dataOptions, ...options }) {

@@ -18,6 +18,7 @@ export const hellaswagSpec: QualityTaskSpec<typeof settings> = {
   version: "1.0.0",
   description: "HellaSwag sentence completion: acc and acc_norm by log-likelihood, or the lettered fallback (lettered_acc).",
   headlineMetrics: ["method", "acc_norm", "acc", "lettered_acc", "n", "truncated_prompts"],
+  accuracyMetrics: ["acc_norm", "lettered_acc"],
   methods: HELLASWAG_METHODS,
   settings,
   async plan({ settings, selection, data: dataOptions, ...options }) {

@@ -17,6 +17,7 @@ export const mmluSpec: QualityTaskSpec<typeof settings> = {
   version: "1.0.0",
   description: "MMLU multiple choice (lm-evaluation-harness prompts): accuracy overall, per subject and per category.",
   headlineMetrics: ["method", "acc", "exact_match", "n", "truncated_prompts"],
+  accuracyMetrics: ["acc", "exact_match"],
   methods: MMLU_METHODS,
   settings,
   async plan({ settings, selection, data: dataOptions, ...options }) {

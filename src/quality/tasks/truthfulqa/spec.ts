@@ -14,6 +14,7 @@ export const truthfulqaSpec: QualityTaskSpec<Record<never, never>> = {
   version: "1.0.0",
   description: "TruthfulQA multiple choice: mc1 and mc2 by log-likelihood, or the lettered fallback (lettered_acc).",
   headlineMetrics: ["method", "mc1", "mc2", "lettered_acc", "n", "truncated_prompts"],
+  accuracyMetrics: ["mc2", "lettered_acc"],
   methods: TRUTHFULQA_METHODS,
   settings: {},
   async plan({ selection, data: dataOptions, ...options }) {

@@ -16,6 +16,8 @@ export const truthfulqaGenSpec: QualityTaskSpec<Record<never, never>> = {
   version: "1.0.0",
   description: "TruthfulQA by greedy generation: BLEU and ROUGE against true vs false answers (max, diff, acc), as lm-evaluation-harness.",
   headlineMetrics: ["method", "bleu_acc", "rouge1_acc", "rougeL_acc", "bleu_max", "n", "truncated_prompts"],
+  // Similarity to reference answers (BLEU/ROUGE), not an accuracy to average with the others.
+  accuracyMetrics: [],
   methods: TRUTHFULQA_GEN_METHODS,
   settings: {},
   async plan({ selection, data: dataOptions, ...options }) {
