@@ -6,7 +6,7 @@
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { KittError } from "../../src/errors.js";
 import { requestEngine, requestEngineJson, sendToEngine, type EngineEndpoint } from "../../src/protocols/http/engine-request.js";
 import { connectionRefused } from "../../src/protocols/http/request-failures.js";
@@ -116,16 +116,18 @@ describe("requests to an engine", () => {
     const controller = new AbortController();
     const before = held.length;
     const pending = Array.from({ length: 20 }, () => requestEngineJson(engine, { path: "/silent", body: {}, signal: controller.signal }));
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(held.length - before).toBe(20);
+    // Polled, not slept: on a busy machine the 20 requests can take a while to arrive.
+    await vi.waitFor(() => expect(held.length - before).toBe(20), { timeout: 10_000, interval: 20 });
     const reason = new Error("interrupted");
     controller.abort(reason);
     const settled = await Promise.allSettled(pending);
     expect(settled.every((outcome) => outcome.status === "rejected" && outcome.reason === reason)).toBe(true);
     await expect(requestEngineJson(engine, { path: "/ok", body: {}, signal: controller.signal })).rejects.toBe(reason);
     // The requests were cut off: the server sees their connections close.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(held.slice(before).every((res) => res.destroyed || res.socket === null || res.socket.destroyed)).toBe(true);
+    await vi.waitFor(
+      () => expect(held.slice(before).every((res) => res.destroyed || res.socket === null || res.socket.destroyed)).toBe(true),
+      { timeout: 10_000, interval: 20 },
+    );
   });
 
   it("leaves a request alone when another one under the same signal finished", async () => {
