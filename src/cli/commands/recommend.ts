@@ -1,5 +1,6 @@
 import pc from "picocolors";
-import { candidateFrom, recommend, type RecommendFilters } from "../../report/recommend.js";
+import type { RecommendFilters } from "../../report/recommend.js";
+import { recommendStoredRuns } from "../../report/recommend-stored.js";
 import { openStore } from "../../store/results-store.js";
 import { textTable } from "../../report/text-table.js";
 
@@ -14,12 +15,7 @@ export interface RecommendOptions extends RecommendFilters {
 /** `kitt recommend`: stored runs within the limits, with the Pareto front marked. */
 export async function recommendCommand(options: RecommendOptions): Promise<void> {
   await using store = await openStore({ url: options.db });
-  const runs = (await store.listRuns({ model: options.model, engine: options.engine, status: "completed", limit: options.limit }));
-  const metrics = await store.compareMetrics(runs.map((run) => run.id));
-  const ranked = recommend(
-    runs.map((run) => candidateFrom(run, metrics[run.id] ?? {})),
-    options,
-  );
+  const ranked = await recommendStoredRuns(store, options);
   if (options.json) {
     process.stdout.write(`${JSON.stringify(ranked, null, 2)}\n`);
     return;

@@ -2,6 +2,7 @@
 import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { openStore } from "../../store/results-store.js";
+import { parseSince } from "../../store/since.js";
 import type { RunStatus } from "../../store/schema.js";
 import type { StorageDbOption } from "./storage-admin.js";
 import { textTable } from "../../report/text-table.js";
@@ -71,12 +72,4 @@ export async function storageShowCommand(id: string, options: StorageDbOption & 
     for (const [name, value] of Object.entries(test.metric_values)) lines.push(`  ${name.padEnd(40)} ${value}`);
   }
   process.stdout.write(`${lines.join("\n")}\n`);
-}
-
-export function parseSince(value: string, now = Date.now()): number {
-  const age = /^(\d+)([dhm])$/.exec(value);
-  if (age) return now - Number(age[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[age[2] as "d" | "h" | "m"];
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new KittError("USAGE", `--since ${value}: give a date (2026-01-31) or an age (7d, 12h, 30m)`);
-  return time;
 }
