@@ -244,6 +244,38 @@ export function buildProgram(): Command {
       }),
     );
 
+  const web = program
+    .command("web")
+    .description("serve the REST API over the results database (token required beyond loopback)")
+    .option("--host <address>", "address to listen on", "127.0.0.1")
+    .option("--port <n>", "port to listen on (0: any free port)", parse.nonNegativeInt, 8080)
+    .addOption(dbOption())
+    .option("--tls", "serve HTTPS with a self-signed certificate made once under ~/.kitt/tls/")
+    .option("--tls-cert <file>", "serve HTTPS with this PEM certificate (with --tls-key)")
+    .option("--tls-key <file>", "the PEM private key of --tls-cert")
+    .option("--auth-token <token>", "token every request but health and version needs (default KITT_AUTH_TOKEN)")
+    .option("--insecure", "allow listening beyond loopback with no token (warns on every start)")
+    .action(async (options) => (await import("./commands/web.js")).webCommand(options));
+  const webToken = web.command("token").description("API tokens, stored as SHA-256 hashes in the results database");
+  webToken
+    .command("create")
+    .argument("<name>", "a name to tell the token apart")
+    .description("make a token and print it once")
+    .addOption(dbOption())
+    .action(async (name, options) => (await import("./commands/web-token.js")).webTokenCreateCommand(name, options));
+  webToken
+    .command("list")
+    .description("stored tokens: name, first characters, creation time")
+    .addOption(dbOption())
+    .option("--json", "print JSON")
+    .action(async (options) => (await import("./commands/web-token.js")).webTokenListCommand(options));
+  webToken
+    .command("revoke")
+    .argument("<name>", "token name")
+    .description("delete a token; requests with it are refused at once")
+    .addOption(dbOption())
+    .action(async (name, options) => (await import("./commands/web-token.js")).webTokenRevokeCommand(name, options));
+
   const testCommand = program.command("test").description("custom tests: YAML prompts with expected answers, scored under kitt run");
   testCommand
     .command("new")
