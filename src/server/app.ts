@@ -34,6 +34,8 @@ export interface AppOptions {
   store: ResultsStore;
   /** `KITT_AUTH_TOKEN` or `--auth-token`; tokens stored with `kitt web token create` count too. */
   authToken?: string;
+  /** Every request but the public ones needs a token even when none exists (a server beyond loopback). */
+  alwaysRequireToken?: boolean;
   /** Under TLS: the session cookie is `Secure`. */
   secureCookies: boolean;
   /** Failed attempts per address before 429 (default 10 a minute). */
@@ -43,7 +45,7 @@ export interface AppOptions {
 export type WebApp = Hono<{ Bindings: HttpBindings; Variables: AuthVariables }>;
 
 export function createApp(options: AppOptions): WebApp {
-  const authenticator = new Authenticator(options.store, options.authToken);
+  const authenticator = new Authenticator(options.store, options.authToken, options.alwaysRequireToken);
   const sessions = new Sessions();
   const limiter = options.limiter ?? new FailureLimiter();
   const app: WebApp = new Hono();

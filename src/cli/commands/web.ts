@@ -6,7 +6,7 @@ import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
 import { createApp, OPENAPI_PATH } from "../../server/app.js";
-import { checkBind } from "../../server/bind-policy.js";
+import { checkBind, isLoopback } from "../../server/bind-policy.js";
 import { loadCertificate, selfSignedCertificate, type ServerCertificate } from "../../server/tls/certificate.js";
 import { WebServer } from "../../server/web-server.js";
 import { openStore } from "../../store/results-store.js";
@@ -35,7 +35,12 @@ export async function webCommand(options: WebOptions): Promise<void> {
   if (warning !== undefined) process.stderr.write(`${pc.yellow("kitt: warning:")} ${warning}\n`);
 
   const certificate = await chooseCertificate(options);
-  await using server = await WebServer.listen(createApp({ store, authToken, secureCookies: certificate !== undefined }), {
+  await using server = await WebServer.listen(createApp({
+      store,
+      authToken,
+      alwaysRequireToken: !isLoopback(options.host) && !options.insecure,
+      secureCookies: certificate !== undefined,
+    }), {
     host: options.host,
     port: options.port,
     tls: certificate,

@@ -9,16 +9,21 @@ import { hashToken, matchesAnyHash } from "./token-hash.js";
 export class Authenticator {
   private readonly configuredHash: Buffer | undefined;
 
+  /**
+   * `alwaysRequired`: a server listening beyond loopback stays closed even after its last stored
+   * token is revoked, rather than opening up.
+   */
   constructor(
     private readonly store: ResultsStore,
     configuredToken: string | undefined,
+    private readonly alwaysRequired = false,
   ) {
     this.configuredHash = configuredToken === undefined || configuredToken === "" ? undefined : hashToken(configuredToken);
   }
 
   /** True when any token exists: then every route but the public ones needs one. */
   async required(): Promise<boolean> {
-    return this.configuredHash !== undefined || (await this.storedHashes()).length > 0;
+    return this.alwaysRequired || this.configuredHash !== undefined || (await this.storedHashes()).length > 0;
   }
 
   async accepts(token: string): Promise<boolean> {
