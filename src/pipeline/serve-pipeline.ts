@@ -15,6 +15,7 @@ import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.
 import type { LaunchOptions } from "../engines/launch.js";
 import type { EngineName } from "../engines/types.js";
 import { KittError } from "../errors.js";
+import type { JsonValue } from "../json.js";
 import {
   runServe,
   sharedPrompts,
@@ -31,7 +32,6 @@ import { jsonText } from "../fs/json-text.js";
 import { kittVersion } from "../package-root.js";
 import type { ProtocolName } from "../protocols/types.js";
 import { createRunDir } from "../report/results-folder.js";
-import type { JsonValue } from "../bench/types.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 

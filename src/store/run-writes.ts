@@ -6,8 +6,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { sql, type Kysely } from "kysely";
 import type { TestResult } from "../bench/suite-results.js";
-import type { JsonValue } from "../bench/types.js";
 import { KittError } from "../errors.js";
+import { isObject, type JsonValue } from "../json.js";
 import type { StoreDialect } from "./connection.js";
 import { contentHash, recordFiles, storedFiles } from "./content-hash.js";
 import { flattenMetrics, splitSamples } from "./metric-names.js";
@@ -252,8 +252,8 @@ function sampleCount(samples: Record<string, JsonValue>): number {
 /** JSON with object keys sorted, so equal fingerprints hash alike whatever their key order. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === "object" && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+    isObject(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
       : item,
   );
 }

@@ -4,8 +4,7 @@
  * A chart without data says why ("not measured: …") instead of drawing an empty axis; a serving
  * run the client or its connections limited says so above everything else.
  */
-import type { JsonValue } from "../../bench/types.js";
-import { isObject } from "../../store/serve-record.js";
+import { isObject, type JsonValue } from "../../json.js";
 import { parseReport, type ParsedReport, type ReportDocuments } from "../formats/report-documents.js";
 import { formatMetric, metricValue, registryHeadlines } from "../metric-format.js";
 import { formatSpread, runSpreads } from "../run-spread.js";
