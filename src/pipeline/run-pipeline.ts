@@ -10,7 +10,7 @@ import { combineSinks } from "../bench/suite-results.js";
 import type { BenchmarkRegistry } from "../bench/registry.js";
 import { runSuite } from "../bench/suite-runner.js";
 import { loadSuiteWithCustomTests } from "../bench/custom/suite.js";
-import { suiteTestConfigs, withCommandLineSettings } from "../config/suite.js";
+import { suiteTestConfigs, withCommandLineSettings } from "../bench/suite.js";
 import { KittError } from "../errors.js";
 import type { LaunchOptions } from "../engines/launch.js";
 import { registryHeadlines } from "../report/metric-format.js";

@@ -6,7 +6,7 @@ import { createRegistry } from "../../src/bench/registry.js";
 import { runSuite } from "../../src/bench/suite-runner.js";
 import type { Benchmark, BenchmarkOutcome } from "../../src/bench/types.js";
 import { baseTestConfigSchema } from "../../src/config/suite-schema.js";
-import { parseSuite } from "../../src/config/suite.js";
+import { parseSuite } from "../../src/bench/suite.js";
 import { KittError } from "../../src/errors.js";
 import { writeFileAtomically } from "../../src/fs/atomic-file.js";
 import type { MetricsFile } from "../../src/report/metrics-file.js";
