@@ -31,7 +31,7 @@ import { writeFileAtomically } from "../fs/atomic-file.js";
 import { jsonText } from "../fs/json-text.js";
 import { kittVersion } from "../package-root.js";
 import type { ProtocolName } from "../protocols/types.js";
-import { createRunDir } from "../report/results-folder.js";
+import { createRunDir } from "../results/results-folder.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 

@@ -8,7 +8,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { KittError } from "../errors.js";
 import { isObject, parseJson } from "../json.js";
-import { ITEMS_FILE_PATTERN } from "../report/items-file.js";
+import { ITEMS_FILE_PATTERN } from "../results/items-file.js";
 import { jsonDocument } from "./run-export.js";
 import { metricsRecord } from "./metrics-record.js";
 import type { RunRecord } from "./run-writes.js";

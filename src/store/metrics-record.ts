@@ -5,7 +5,7 @@
 import type { TestResult } from "../bench/suite-results.js";
 import { KittError } from "../errors.js";
 import { isObject, type JsonValue, parseJson } from "../json.js";
-import { itemsFileName } from "../report/items-file.js";
+import { itemsFileName } from "../results/items-file.js";
 import type { RunEnd, RunRecord, StoredTest } from "./run-writes.js";
 import type { RunStatus } from "./schema.js";
 

@@ -2,7 +2,7 @@
 import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { compareRuns, CRITICAL_FRACTION, WARN_FRACTION, type ComparedValue, type CompareRow } from "../../report/compare.js";
-import { formatMetric } from "../../report/metric-format.js";
+import { formatMetric } from "../../results/metric-format.js";
 import { openStore } from "../../store/results-store.js";
 import { textTable } from "../../report/text-table.js";
 

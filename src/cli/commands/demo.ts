@@ -1,7 +1,7 @@
 import { ensureTinyModel } from "../../models/tiny-model.js";
 import { runPipeline } from "../../pipeline/run-pipeline.js";
 import { assertPortFree, findFreePort } from "../../preflight/port.js";
-import { registryHeadlines } from "../../report/metric-format.js";
+import { registryHeadlines } from "../../results/metric-format.js";
 import { renderTerminalSummary } from "../../report/terminal.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
 import { ensureLlamaServer } from "../../setup/llama-cpp-build.js";

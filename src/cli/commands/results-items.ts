@@ -4,7 +4,7 @@
  */
 import { KittError } from "../../errors.js";
 import { loadReportDocuments } from "../../report/formats/report-documents.js";
-import { ITEMS_FILE_PATTERN } from "../../report/items-file.js";
+import { ITEMS_FILE_PATTERN } from "../../results/items-file.js";
 import { textTable } from "../../report/text-table.js";
 
 export interface ResultsItemsOptions {

@@ -3,7 +3,7 @@
  * `kitt results query` (one metric aggregated per engine, model or suite).
  */
 import { KittError } from "../../errors.js";
-import { formatMetric } from "../../report/metric-format.js";
+import { formatMetric } from "../../results/metric-format.js";
 import { openStore, type ResultsStore } from "../../store/results-store.js";
 import type { RunSummary } from "../../store/run-queries.js";
 import { parseSince } from "./storage-list.js";

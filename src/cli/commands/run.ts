@@ -1,6 +1,6 @@
 import { KittError } from "../../errors.js";
 import { runPipeline } from "../../pipeline/run-pipeline.js";
-import { registryHeadlines } from "../../report/metric-format.js";
+import { registryHeadlines } from "../../results/metric-format.js";
 import { renderTerminalSummary } from "../../report/terminal.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
 import { engineLaunchOptions, type EngineCliOptions } from "../engine-options.js";

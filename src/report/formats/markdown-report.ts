@@ -4,8 +4,8 @@
  * throughput, then each latency's mean, median and percentiles, and one line per step for sweeps.
  */
 import { isObject, type JsonValue } from "../../json.js";
-import { formatMetric } from "../metric-format.js";
-import { renderSummaryMarkdown } from "../summary-md.js";
+import { formatMetric } from "../../results/metric-format.js";
+import { renderSummaryMarkdown } from "../../results/summary-md.js";
 import type { ParsedReport } from "./report-documents.js";
 
 const LATENCIES: ReadonlyArray<[key: string, title: string]> = [

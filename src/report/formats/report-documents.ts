@@ -9,7 +9,7 @@ import { isObject, type JsonValue, parseJson } from "../../json.js";
 import type { RequestRecord } from "../../serve/types.js";
 import { openStore } from "../../store/results-store.js";
 import { looksLikeServeResult } from "../../store/serve-record.js";
-import type { MetricsFile } from "../metrics-file.js";
+import type { MetricsFile } from "../../results/metrics-file.js";
 
 export interface ReportDocuments {
   /** The run id or folder the files came from, for titles. */
