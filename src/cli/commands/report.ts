@@ -2,7 +2,7 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { loadReportDocuments } from "../../report/formats/report-documents.js";
-import { renderReport } from "../../report/formats/render-report.js";
+import { renderReport } from "../../report/render-report.js";
 import { success } from "../ui.js";
 
 export interface ReportOptions {
