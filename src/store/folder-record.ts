@@ -11,7 +11,7 @@ import { isObject, parseJson } from "../json.js";
 import { ITEMS_FILE_PATTERN } from "../results/items-file.js";
 import { jsonDocument } from "./run-export.js";
 import { metricsRecord } from "./metrics-record.js";
-import type { RunRecord } from "./run-writes.js";
+import type { RunRecord } from "./run-record.js";
 import { rebuildServeResult, RECORDS_FILE } from "./serve-rebuild.js";
 import { serveRecord } from "./serve-record.js";
 

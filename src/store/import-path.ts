@@ -8,7 +8,8 @@ import { basename, dirname, join, resolve } from "node:path";
 import { KittError } from "../errors.js";
 import { parseJson } from "../json.js";
 import { folderRecord } from "./folder-record.js";
-import type { ImportOutcome, RunRecord, RunWriter } from "./run-writes.js";
+import type { RunRecord } from "./run-record.js";
+import type { ImportOutcome, RunWriter } from "./run-writes.js";
 import { looksLikeServeResult, serveRecord } from "./serve-record.js";
 
 export interface ImportedRun {

@@ -6,7 +6,7 @@ import type { TestResult } from "../bench/suite-results.js";
 import { KittError } from "../errors.js";
 import { isObject, type JsonValue, parseJson } from "../json.js";
 import { itemsFileName } from "../results/items-file.js";
-import type { RunEnd, RunRecord, StoredTest } from "./run-writes.js";
+import type { RunEnd, RunRecord, StoredTest } from "./run-record.js";
 import type { RunStatus } from "./schema.js";
 
 /** The original KITT's quality tests; its files carry no category. */

@@ -6,7 +6,7 @@
  */
 import { KittError } from "../errors.js";
 import { isObject, parseJson, type JsonValue } from "../json.js";
-import type { RunMeta, RunRecord } from "./run-writes.js";
+import type { RunMeta, RunRecord } from "./run-record.js";
 
 export interface ServeDocuments {
   /** The result JSON text, stored under `name`. */

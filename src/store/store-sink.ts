@@ -9,7 +9,7 @@ import type { ResultSink, SuitePlan, SuiteSummary, TestResult } from "../bench/s
 import { itemsFileName, readItemsText } from "../results/items-file.js";
 import type { MetricsFile } from "../results/metrics-file.js";
 import { jsonDocument } from "./run-export.js";
-import type { RunMeta } from "./run-writes.js";
+import type { RunMeta } from "./run-record.js";
 import type { StoreQueue } from "./store-queue.js";
 
 export interface StoreSinkOptions {
