@@ -8,7 +8,7 @@
 import type { z } from "zod";
 import type { Engine } from "../engines/engine.js";
 import { describeError, InterruptedError, KittError } from "../errors.js";
-import { isFatal } from "./fatal-errors.js";
+import { isFatal } from "../fatal-errors.js";
 import { BUILTIN_BENCHMARKS, getBenchmark, type BenchmarkRegistry } from "./registry.js";
 import type { NotRunTest, PlannedTest, ResultSink, SuiteEvent, SuiteSummary, TestResult } from "./suite-results.js";
 import { benchmarkConfig, testRuns, type Suite } from "./suite.js";
