@@ -1,4 +1,4 @@
-/** Plain-JSON values, the one test for "a JSON object", and parsing with a clear error. */
+/** Plain-JSON values, the one test for "a JSON object", parsing with a clear error, and key-sorted text. */
 import { KittError } from "./errors.js";
 
 /** What metrics, results and stored records may hold. */
@@ -16,4 +16,11 @@ export function parseJson(text: string, name: string): unknown {
   } catch (error) {
     throw new KittError("CONFIG_INVALID", `${name} is not valid JSON: ${(error as Error).message}`, { cause: error });
   }
+}
+
+/** JSON with object keys sorted at every level, so equal values always give the same text (and hash). */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    isObject(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : inner,
+  );
 }

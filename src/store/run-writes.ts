@@ -6,7 +6,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { sql, type Kysely } from "kysely";
 import { KittError } from "../errors.js";
-import { isObject, type JsonValue } from "../json.js";
+import { stableJson, type JsonValue } from "../json.js";
 import type { StoreDialect } from "./connection.js";
 import { contentHash, recordFiles, storedFiles } from "./content-hash.js";
 import { flattenMetrics, splitSamples } from "./metric-names.js";
@@ -181,7 +181,7 @@ async function insertDocuments(tx: StoreWriter, runId: string, documents: Record
 
 /** The same fingerprint is stored once, keyed by the hash of its canonical JSON. */
 async function upsertHardware(tx: StoreWriter, hardware: unknown): Promise<string> {
-  const fingerprint = canonicalJson(hardware);
+  const fingerprint = stableJson(hardware);
   const id = createHash("sha256").update(fingerprint).digest("hex");
   await tx
     .insertInto("hardware")
@@ -198,13 +198,4 @@ async function requireRun(tx: StoreWriter, runId: string): Promise<void> {
 
 function sampleCount(samples: Record<string, JsonValue>): number {
   return Math.max(0, ...Object.values(samples).map((value) => (Array.isArray(value) ? value.length : 0)));
-}
-
-/** JSON with object keys sorted, so equal fingerprints hash alike whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    isObject(item)
-      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  );
 }
