@@ -3,7 +3,7 @@
  * folder may import from its own layer's folders and from any layer below, never from above.
  */
 
-/** Top to bottom. The last layer is the files directly in src/ (json, stats, package-root, errors). */
+/** Top to bottom. Below them all: the files directly in src/ (json, metrics, stats, errors…). */
 const LAYERS = [
   ["cli"],
   ["pipeline"],
