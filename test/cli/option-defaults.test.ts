@@ -1,3 +1,4 @@
+import type { CommandUnknownOpts } from "@commander-js/extra-typings";
 import { describe, expect, it } from "vitest";
 import { serveConfigSchema } from "../../src/bench/serve-test.js";
 import { buildProgram } from "../../src/cli/program.js";
@@ -6,12 +7,12 @@ import { SERVE_LOAD_DEFAULTS } from "../../src/serve/load/defaults.js";
 /** The options a command receives for `argv`, its action replaced so nothing runs. */
 async function parsedOptions(argv: string[]): Promise<Record<string, unknown>> {
   const program = buildProgram();
-  let command = program;
+  let command: CommandUnknownOpts = program;
   for (const name of argv.filter((arg) => !arg.startsWith("-")).slice(0, 2)) {
     command = command.commands.find((sub) => sub.name() === name) ?? command;
   }
   let options: Record<string, unknown> = {};
-  command.action(function (this: typeof command) {
+  command.action(function (this: CommandUnknownOpts) {
     options = this.opts();
   });
   await program.parseAsync(argv, { from: "user" });

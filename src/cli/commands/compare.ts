@@ -6,11 +6,10 @@ import { formatMetric } from "../../report/metric-format.js";
 import { openStore } from "../../store/results-store.js";
 import { textTable } from "../../report/text-table.js";
 import { COMPARE_OPTIONS } from "../options/results.js";
-import { withDefaults, type OptionsInput } from "../options/table.js";
+import type { OptionsInput } from "../options/table.js";
 
-export async function compareCommand(ids: readonly string[], input: OptionsInput<typeof COMPARE_OPTIONS> = {}): Promise<void> {
-  const options = withDefaults(COMPARE_OPTIONS, input);
-  const format = options.format;
+export async function compareCommand(ids: readonly string[], options: OptionsInput<typeof COMPARE_OPTIONS> = {}): Promise<void> {
+  const format = options.format ?? COMPARE_OPTIONS.format.default;
   if (format !== "table" && format !== "json") throw new KittError("USAGE", "--format must be table or json");
   if (ids.length < 2) throw new KittError("USAGE", "give at least two runs to compare");
   await using store = await openStore({ url: options.db });

@@ -6,8 +6,8 @@ import { KittError } from "../../errors.js";
 import { formatMetric } from "../../report/metric-format.js";
 import { openStore, type ResultsStore } from "../../store/results-store.js";
 import { textTable } from "../../report/text-table.js";
-import { RESULTS_LIST_OPTIONS, RESULTS_QUERY_OPTIONS } from "../options/results.js";
-import { withDefaults, type OptionsInput } from "../options/table.js";
+import { RESULTS_QUERY_OPTIONS, type RESULTS_LIST_OPTIONS } from "../options/results.js";
+import type { OptionsInput } from "../options/table.js";
 import { parseSince, startedCell } from "./storage-list.js";
 
 export interface MetricGroup {
@@ -23,8 +23,7 @@ export type ResultsQueryOptions = Omit<OptionsInput<typeof RESULTS_QUERY_OPTIONS
 const GROUP_COLUMNS = RESULTS_QUERY_OPTIONS.groupBy.choices;
 const AGGREGATES = RESULTS_QUERY_OPTIONS.agg.choices;
 
-export async function resultsListCommand(input: OptionsInput<typeof RESULTS_LIST_OPTIONS> = {}): Promise<void> {
-  const options = withDefaults(RESULTS_LIST_OPTIONS, input);
+export async function resultsListCommand(options: OptionsInput<typeof RESULTS_LIST_OPTIONS> = {}): Promise<void> {
   await using store = await openStore({ url: options.db });
   const runs = await store.listRunsWithGpu({
     model: options.model,

@@ -8,17 +8,16 @@ import { TEST_NAME_PATTERN } from "../../bench/custom/test-file.js";
 import { testsDir } from "../../config/paths.js";
 import { KittError } from "../../errors.js";
 import { TEST_NEW_OPTIONS } from "../options/custom-tests.js";
-import { withDefaults, type OptionsInput } from "../options/table.js";
+import type { OptionsInput } from "../options/table.js";
 import { success } from "../ui.js";
 
 /** `kitt test new NAME`: writes a commented custom test to `~/.kitt/tests/NAME.yaml` (or `--dir`). */
-export async function testNewCommand(name: string, input: OptionsInput<typeof TEST_NEW_OPTIONS>): Promise<void> {
-  const options = withDefaults(TEST_NEW_OPTIONS, input);
+export async function testNewCommand(name: string, options: OptionsInput<typeof TEST_NEW_OPTIONS>): Promise<void> {
   if (!TEST_NAME_PATTERN.test(name)) {
     throw new KittError("USAGE", `"${name}" is not a test name: use snake_case (lower-case letters, digits and _, starting with a letter)`);
   }
   if (BUILTIN_BENCHMARKS.has(name)) throw new KittError("USAGE", `"${name}" is a built-in test; choose another name`);
-  const scoring = options.scoring;
+  const scoring = options.scoring ?? TEST_NEW_OPTIONS.scoring.default;
   if (!SCORING_TYPES.includes(scoring)) throw new KittError("USAGE", `unknown scoring type "${scoring}"; one of: ${SCORING_TYPES.join(", ")}`);
   const defaultDir = resolve(testsDir());
   const dir = resolve(options.dir ?? defaultDir);

@@ -64,19 +64,9 @@ function commanderOption(key: string, spec: OptionSpec): Option {
   return option;
 }
 
-/** What a direct caller (a test, a script) gives: only the mandatory options are required. */
+/** What a direct caller (a test, a script) gives: only the mandatory options are required; the command falls back on the table's defaults. */
 export type OptionsInput<T extends OptionTable> = Simplify<
   { -readonly [K in keyof T as T[K] extends { mandatory: true } ? K : never]: ValueOf<T[K]> } & {
     -readonly [K in keyof T as T[K] extends { mandatory: true } ? never : K]?: ValueOf<T[K]>;
   }
 >;
-
-/** Fills in the table's defaults, as commander does, for a command called directly with only some options. */
-export function withDefaults<T extends OptionTable, O extends OptionsInput<T>>(table: T, options: O): O & OptionsOf<T> {
-  const defaults: Record<string, unknown> = {};
-  for (const [key, spec] of Object.entries(table)) {
-    if (spec.default !== undefined) defaults[key] = spec.default;
-    else if (spec.flags.startsWith("--no-")) defaults[key] = true;
-  }
-  return { ...defaults, ...options } as O & OptionsOf<T>;
-}
