@@ -30,11 +30,14 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { textTable } from "../src/report/text-table.js";
 import pc from "picocolors";
-import { mmluBenchmark } from "../src/bench/quality/mmlu.js";
 import { prepareEngine } from "../src/engines/launch.js";
 import { DATASETS_DIR_ENV } from "../src/quality/data/resolve.js";
 import { safetensorsModel } from "../test/support/models.js";
 import { freePort } from "../test/emulators/index.mjs";
+import { qualityBenchmark } from "../src/bench/quality/quality-benchmark.js";
+import { mmluSpec } from "../src/quality/tasks/mmlu/spec.js";
+
+const mmluBenchmark = qualityBenchmark(mmluSpec);
 
 const TARGET_SECONDS = 60;
 const FULL_MMLU = 14_042;

@@ -4,8 +4,8 @@
  * every result so far (the benchmark then reports `partial: true` with the `cause`).
  */
 import { describeError } from "../errors.js";
+import { isFatal } from "../fatal-errors.js";
 import type { GenerateRequest, GenerateResult } from "../protocols/types.js";
-import { isFatal } from "./fatal-errors.js";
 import type { BenchmarkContext } from "./types.js";
 
 /** `count` requests cycling through `prompts`, each with the same settings. */

@@ -12,12 +12,11 @@
 import type { z } from "zod";
 import type { Engine } from "../engines/engine.js";
 import type { JsonValue } from "../json.js";
+import type { Metrics } from "../metrics.js";
 
-export type { JsonValue };
+export type { JsonValue, Metrics };
 
 export type BenchmarkCategory = "performance" | "quality";
-
-export type Metrics = { [key: string]: JsonValue };
 
 export interface ProgressEvent {
   /** `prepare`: work before the test proper, such as downloading its data. */

@@ -5,6 +5,7 @@
  * marked when it is on the Pareto front: no other run is at least as good on every figure
  * and better on one. A figure a run did not measure counts as the worst possible for it.
  */
+import { QUALITY_TASKS } from "../quality/tasks/registry.js";
 
 export interface Candidate {
   id: string;
@@ -26,7 +27,6 @@ export interface RecommendFilters {
 /** Where each figure is read from, first match wins (stored metric names are `<test>.<metric>`). */
 const THROUGHPUT_KEYS = [/^serve\.output_throughput$/, /\.output_throughput$/, /^throughput\.avg_tps$/];
 const LATENCY_KEYS = [/^serve\.median_ttft_ms$/, /^latency\.ttft_ms\.p50$/, /^throughput\.p50_ttft_ms$/, /\.median_ttft_ms$/];
-const ACCURACY_KEY = /^(mmlu|gsm8k|truthfulqa|hellaswag)[^.]*\.(acc|exact_match)$/;
 const VRAM_KEYS = [/^memory_usage\.overall_peak_gpu_memory_gb$/];
 
 function first(metrics: Record<string, number>, patterns: readonly RegExp[]): number | null {
@@ -37,9 +37,24 @@ function first(metrics: Record<string, number>, patterns: readonly RegExp[]): nu
   return null;
 }
 
+/** Longest names first, so that `truthfulqa_gen_…` is not read as a `truthfulqa` test. */
+const TASKS_LONGEST_FIRST = [...QUALITY_TASKS].sort((a, b) => b.name.length - a.name.length);
+
+/** Each quality test's accuracy: its task's first accuracy metric that the run stored. */
+function qualityAccuracies(metrics: Record<string, number>): number[] {
+  const tests = new Set(Object.keys(metrics).map((name) => name.slice(0, name.indexOf("."))));
+  const accuracies: number[] = [];
+  for (const test of tests) {
+    const task = TASKS_LONGEST_FIRST.find((candidate) => test.startsWith(candidate.name));
+    const metric = task?.accuracyMetrics.find((name) => metrics[`${test}.${name}`] !== undefined);
+    if (metric !== undefined) accuracies.push(metrics[`${test}.${metric}`]!);
+  }
+  return accuracies;
+}
+
 /** The run's figures from its stored metrics; accuracy is the mean over the quality tasks it ran. */
 export function candidateFrom(run: { id: string; model: string; engine: string }, metrics: Record<string, number>): Candidate {
-  const accuracies = Object.entries(metrics).filter(([name]) => ACCURACY_KEY.test(name)).map(([, value]) => value);
+  const accuracies = qualityAccuracies(metrics);
   return {
     ...run,
     throughput: first(metrics, THROUGHPUT_KEYS),

@@ -11,15 +11,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gsm8kBenchmark } from "../../src/bench/quality/gsm8k.js";
 import { prepareEngine } from "../../src/engines/launch.js";
 import type { ManagedEngine } from "../../src/engines/managed-engine.js";
 import { requestCapacity } from "../../src/engines/model-context.js";
-import { loadGsm8kData } from "../../src/quality/data/task-data.js";
-import { createGsm8kTask } from "../../src/quality/tasks/gsm8k.js";
+import { loadGsm8kData } from "../../src/quality/tasks/gsm8k/dataset.js";
+import { createGsm8kTask } from "../../src/quality/tasks/gsm8k/prompts.js";
 import { runKitt, tempKittHome } from "../support/cli.js";
 import { ensureTestModel, freePort, requireLlamaServer, requireQualityData } from "../support/llama.js";
 import { llamaServersOnPort } from "../support/processes.js";
+import { qualityBenchmark } from "../../src/bench/quality/quality-benchmark.js";
+import { gsm8kSpec } from "../../src/quality/tasks/gsm8k/spec.js";
+
+const gsm8kBenchmark = qualityBenchmark(gsm8kSpec);
 
 const GENERATED = 256;
 

@@ -11,14 +11,20 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gsm8kBenchmark } from "../../src/bench/quality/gsm8k.js";
-import { hellaswagBenchmark } from "../../src/bench/quality/hellaswag.js";
-import { mmluBenchmark } from "../../src/bench/quality/mmlu.js";
-import { truthfulqaBenchmark } from "../../src/bench/quality/truthfulqa.js";
 import type { Benchmark, BenchmarkOutcome } from "../../src/bench/types.js";
 import { prepareEngine } from "../../src/engines/launch.js";
 import type { ManagedEngine } from "../../src/engines/managed-engine.js";
 import { ensureTestModel, freePort, requireLlamaServer, requireQualityData } from "../support/llama.js";
+import { qualityBenchmark } from "../../src/bench/quality/quality-benchmark.js";
+import { gsm8kSpec } from "../../src/quality/tasks/gsm8k/spec.js";
+import { hellaswagSpec } from "../../src/quality/tasks/hellaswag/spec.js";
+import { mmluSpec } from "../../src/quality/tasks/mmlu/spec.js";
+import { truthfulqaSpec } from "../../src/quality/tasks/truthfulqa/spec.js";
+
+const mmluBenchmark = qualityBenchmark(mmluSpec);
+const gsm8kBenchmark = qualityBenchmark(gsm8kSpec);
+const truthfulqaBenchmark = qualityBenchmark(truthfulqaSpec);
+const hellaswagBenchmark = qualityBenchmark(hellaswagSpec);
 
 const HELLASWAG_TINY = fileURLToPath(new URL("../fixtures/quality/hellaswag-tiny/", import.meta.url));
 

@@ -10,7 +10,7 @@
 import { describe, expect, it } from "vitest";
 import { computeBleu, intlTokenize, sentenceBleu } from "../../src/quality/scoring/bleu.js";
 import { harnessRouge, lcsIndices, prepareSummary, rougeScores, rougeTokenize } from "../../src/quality/scoring/rouge.js";
-import { scoreTruthfulQaGen, TRUTHFULQA_GEN_METRICS } from "../../src/quality/scoring/truthfulqa-gen.js";
+import { scoreTruthfulQaGen, TRUTHFULQA_GEN_METRICS } from "../../src/quality/tasks/truthfulqa_gen/scoring.js";
 
 describe("sacrebleu's intl tokenizer", () => {
   it.each([

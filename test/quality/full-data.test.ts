@@ -10,18 +10,23 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadGsm8k } from "../../src/quality/data/gsm8k.js";
-import { loadMmlu } from "../../src/quality/data/mmlu.js";
+import { loadGsm8k } from "../../src/quality/tasks/gsm8k/data.js";
+import { GSM8K_DATASET } from "../../src/quality/tasks/gsm8k/dataset.js";
+import { loadMmlu } from "../../src/quality/tasks/mmlu/data.js";
+import { MMLU_DATASET } from "../../src/quality/tasks/mmlu/dataset.js";
 import { DATASETS_DIR_ENV, resolveTaskDir } from "../../src/quality/data/resolve.js";
-import { loadTruthfulQaGen, loadTruthfulQaMc } from "../../src/quality/data/truthfulqa.js";
-import { scoreGsm8k } from "../../src/quality/scoring/gsm8k.js";
+import { loadTruthfulQaMc } from "../../src/quality/tasks/truthfulqa/data.js";
+import { TRUTHFULQA_DATASET } from "../../src/quality/tasks/truthfulqa/dataset.js";
+import { loadTruthfulQaGen } from "../../src/quality/tasks/truthfulqa_gen/data.js";
+import { scoreGsm8k } from "../../src/quality/tasks/gsm8k/scoring.js";
 import { mc2 } from "../../src/quality/scoring/multiple-choice.js";
-import { aggregateMmlu } from "../../src/quality/scoring/mmlu-aggregate.js";
+import { aggregateMmlu } from "../../src/quality/tasks/mmlu/aggregate.js";
 import { topKLetterAcc } from "../../src/quality/scoring/letters.js";
-import { createGsm8kTask } from "../../src/quality/tasks/gsm8k.js";
-import { createGsm8kCotTask } from "../../src/quality/tasks/gsm8k-cot.js";
-import { createMmluTask } from "../../src/quality/tasks/mmlu.js";
-import { createTruthfulQaGenTask, createTruthfulQaMcTask, truthfulQaContext } from "../../src/quality/tasks/truthfulqa.js";
+import { createGsm8kTask } from "../../src/quality/tasks/gsm8k/prompts.js";
+import { createGsm8kCotTask } from "../../src/quality/tasks/gsm8k/prompts-cot.js";
+import { createMmluTask } from "../../src/quality/tasks/mmlu/prompts.js";
+import { createTruthfulQaMcTask, truthfulQaContext } from "../../src/quality/tasks/truthfulqa/prompts.js";
+import { createTruthfulQaGenTask } from "../../src/quality/tasks/truthfulqa_gen/prompts.js";
 import { FIXTURES } from "./fixture-paths.js";
 
 const root = process.env[DATASETS_DIR_ENV];
@@ -44,7 +49,7 @@ describe("full data sets", () => {
 
   describe.skipIf(!available)("loaded through KITT_DATASETS_DIR", () => {
     it("MMLU: 14,042 questions in 57 subjects, answer balance, every one prompted 0- and 5-shot", () => {
-      const data = loadMmlu(resolveTaskDir("mmlu"));
+      const data = loadMmlu(resolveTaskDir(MMLU_DATASET));
       expect(data.test).toHaveLength(14_042);
       expect(data.dev.size).toBe(57);
       const balance = [0, 0, 0, 0];
@@ -75,7 +80,7 @@ describe("full data sets", () => {
     });
 
     it("GSM8K: 1,319 questions, 5-shot prompts as the harness draws them, gold answers score 100%", () => {
-      const data = loadGsm8k(resolveTaskDir("gsm8k"));
+      const data = loadGsm8k(resolveTaskDir(GSM8K_DATASET));
       expect(data.test).toHaveLength(1_319);
       expect(data.train).toHaveLength(7_473);
       const task = createGsm8kTask(data);
@@ -94,7 +99,7 @@ describe("full data sets", () => {
     });
 
     it("TruthfulQA: 817 questions for mc1, mc2, the lettered fallback and generation", () => {
-      const dir = resolveTaskDir("truthfulqa");
+      const dir = resolveTaskDir(TRUTHFULQA_DATASET);
       const docs = loadTruthfulQaMc(dir);
       expect(docs).toHaveLength(817);
       const task = createTruthfulQaMcTask(docs);
@@ -119,7 +124,7 @@ describe("full data sets", () => {
     });
 
     it("TruthfulQA mc2 counts every answer labelled true, also one listed after a false answer", () => {
-      const dir = resolveTaskDir("truthfulqa");
+      const dir = resolveTaskDir(TRUTHFULQA_DATASET);
       const task = createTruthfulQaMcTask(loadTruthfulQaMc(dir));
       // The file read directly: each question's mc2 answers in order with their labels.
       const raw = JSON.parse(readFileSync(join(dir, "mc_task.json"), "utf8")) as { question: string; mc2_targets: Record<string, number> }[];

@@ -3,26 +3,29 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { KittError } from "../../src/errors.js";
-import { loadGsm8k } from "../../src/quality/data/gsm8k.js";
-import { hellaswagRow, loadHellaswag } from "../../src/quality/data/hellaswag.js";
-import { loadMmlu } from "../../src/quality/data/mmlu.js";
+import { loadGsm8k } from "../../src/quality/tasks/gsm8k/data.js";
+import { GSM8K_DATASET } from "../../src/quality/tasks/gsm8k/dataset.js";
+import { hellaswagRow, loadHellaswag } from "../../src/quality/tasks/hellaswag/data.js";
+import { loadMmlu } from "../../src/quality/tasks/mmlu/data.js";
+import { MMLU_DATASET } from "../../src/quality/tasks/mmlu/dataset.js";
 import { locateTaskData, resolveTaskDir } from "../../src/quality/data/resolve.js";
 import { selectBySubject, selectDocuments } from "../../src/quality/data/selection.js";
-import { loadTruthfulQaMc } from "../../src/quality/data/truthfulqa.js";
+import { loadTruthfulQaMc } from "../../src/quality/tasks/truthfulqa/data.js";
+import { TRUTHFULQA_DATASET } from "../../src/quality/tasks/truthfulqa/dataset.js";
 import { FIXTURES } from "./fixture-paths.js";
 
 describe("data resolution", () => {
   it("prefers an explicit path, then KITT_DATASETS_DIR/<task>", () => {
-    expect(resolveTaskDir("gsm8k", join(FIXTURES, "gsm8k"), {})).toBe(join(FIXTURES, "gsm8k"));
-    expect(resolveTaskDir("mmlu", undefined, { KITT_DATASETS_DIR: FIXTURES })).toBe(join(FIXTURES, "mmlu"));
+    expect(resolveTaskDir(GSM8K_DATASET, join(FIXTURES, "gsm8k"), {})).toBe(join(FIXTURES, "gsm8k"));
+    expect(resolveTaskDir(MMLU_DATASET, undefined, { KITT_DATASETS_DIR: FIXTURES })).toBe(join(FIXTURES, "mmlu"));
   });
 
   it("says where to put the files when there are none", () => {
-    expect(() => resolveTaskDir("gsm8k", undefined, {})).toThrow(/set KITT_DATASETS_DIR to a folder holding gsm8k\/ with test\.jsonl and train\.jsonl/);
+    expect(() => resolveTaskDir(GSM8K_DATASET, undefined, {})).toThrow(/set KITT_DATASETS_DIR to a folder holding gsm8k\/ with test\.jsonl and train\.jsonl/);
     const empty = mkdtempSync(join(tmpdir(), "kitt-quality-"));
-    expect(() => resolveTaskDir("truthfulqa", undefined, { KITT_DATASETS_DIR: empty })).toThrow(/put mc_task\.json and TruthfulQA\.csv there/);
+    expect(() => resolveTaskDir(TRUTHFULQA_DATASET, undefined, { KITT_DATASETS_DIR: empty })).toThrow(/put mc_task\.json and TruthfulQA\.csv there/);
     try {
-      resolveTaskDir("mmlu", join(empty, "nope"), {});
+      resolveTaskDir(MMLU_DATASET, join(empty, "nope"), {});
     } catch (error) {
       expect(error).toBeInstanceOf(KittError);
       expect((error as KittError).code).toBe("NOT_FOUND");
@@ -32,19 +35,19 @@ describe("data resolution", () => {
 
 describe("where data comes from (source)", () => {
   it("auto: data_dir, then KITT_DATASETS_DIR/<task>, then the Hub; local and hub force one", () => {
-    expect(locateTaskData("gsm8k", { dataDir: join(FIXTURES, "gsm8k"), env: {} })).toEqual({ kind: "local", dir: join(FIXTURES, "gsm8k") });
-    expect(locateTaskData("mmlu", { env: { KITT_DATASETS_DIR: FIXTURES } })).toEqual({ kind: "local", dir: join(FIXTURES, "mmlu") });
+    expect(locateTaskData(GSM8K_DATASET, { dataDir: join(FIXTURES, "gsm8k"), env: {} })).toEqual({ kind: "local", dir: join(FIXTURES, "gsm8k") });
+    expect(locateTaskData(MMLU_DATASET, { env: { KITT_DATASETS_DIR: FIXTURES } })).toEqual({ kind: "local", dir: join(FIXTURES, "mmlu") });
     const empty = mkdtempSync(join(tmpdir(), "kitt-quality-"));
-    expect(locateTaskData("mmlu", { env: { KITT_DATASETS_DIR: empty } })).toEqual({ kind: "hub" });
-    expect(locateTaskData("mmlu", { env: {} })).toEqual({ kind: "hub" });
-    expect(locateTaskData("mmlu", { source: "hub", env: { KITT_DATASETS_DIR: FIXTURES } })).toEqual({ kind: "hub" });
-    expect(() => locateTaskData("mmlu", { source: "local", env: { KITT_DATASETS_DIR: empty } })).toThrow(/no mmlu data in .*: put test\/<subject>_test\.csv/);
-    expect(() => locateTaskData("mmlu", { dataDir: join(empty, "nope"), env: {} })).toThrow(/mmlu data folder .*nope does not exist/);
-    expect(() => locateTaskData("mmlu", { source: "hub", dataDir: FIXTURES })).toThrow(/data_dir and source: hub exclude each other/);
+    expect(locateTaskData(MMLU_DATASET, { env: { KITT_DATASETS_DIR: empty } })).toEqual({ kind: "hub" });
+    expect(locateTaskData(MMLU_DATASET, { env: {} })).toEqual({ kind: "hub" });
+    expect(locateTaskData(MMLU_DATASET, { source: "hub", env: { KITT_DATASETS_DIR: FIXTURES } })).toEqual({ kind: "hub" });
+    expect(() => locateTaskData(MMLU_DATASET, { source: "local", env: { KITT_DATASETS_DIR: empty } })).toThrow(/no mmlu data in .*: put test\/<subject>_test\.csv/);
+    expect(() => locateTaskData(MMLU_DATASET, { dataDir: join(empty, "nope"), env: {} })).toThrow(/mmlu data folder .*nope does not exist/);
+    expect(() => locateTaskData(MMLU_DATASET, { source: "hub", dataDir: FIXTURES })).toThrow(/data_dir and source: hub exclude each other/);
   });
 
   it("the missing-data message names the Hub's files and the Hub download", () => {
-    expect(() => resolveTaskDir("mmlu", undefined, {})).toThrow(
+    expect(() => resolveTaskDir(MMLU_DATASET, undefined, {})).toThrow(
       "no mmlu data: pass its folder, or set KITT_DATASETS_DIR to a folder holding mmlu/ with test/<subject>_test.csv, dev/<subject>_dev.csv and subject_categories.json " +
         "(or the Hub's all/test-00000-of-00001.parquet and all/dev-00000-of-00001.parquet); or let kitt download cais/mmlu from the Hugging Face Hub (source: auto or hub)",
     );

@@ -1,21 +1,21 @@
 /** A scripted engine that always gives the gold answer scores 100% under every method. */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadGsm8k } from "../../src/quality/data/gsm8k.js";
-import { loadHellaswag } from "../../src/quality/data/hellaswag.js";
-import { loadMmlu } from "../../src/quality/data/mmlu.js";
-import { loadTruthfulQaMc } from "../../src/quality/data/truthfulqa.js";
-import { scoreGsm8k } from "../../src/quality/scoring/gsm8k.js";
+import { loadGsm8k } from "../../src/quality/tasks/gsm8k/data.js";
+import { loadHellaswag } from "../../src/quality/tasks/hellaswag/data.js";
+import { loadMmlu } from "../../src/quality/tasks/mmlu/data.js";
+import { loadTruthfulQaMc } from "../../src/quality/tasks/truthfulqa/data.js";
+import { scoreGsm8k } from "../../src/quality/tasks/gsm8k/scoring.js";
 import { generatedLetterAcc, topKLetterAcc } from "../../src/quality/scoring/letters.js";
-import { aggregateMmlu } from "../../src/quality/scoring/mmlu-aggregate.js";
+import { aggregateMmlu } from "../../src/quality/tasks/mmlu/aggregate.js";
 import { acc, accNorm, mc2 } from "../../src/quality/scoring/multiple-choice.js";
 import { summarize } from "../../src/quality/scoring/summary.js";
-import { createGsm8kTask } from "../../src/quality/tasks/gsm8k.js";
-import { createGsm8kCotTask } from "../../src/quality/tasks/gsm8k-cot.js";
-import { createHellaswagTask } from "../../src/quality/tasks/hellaswag.js";
-import { createMmluTask } from "../../src/quality/tasks/mmlu.js";
-import { createTruthfulQaMcTask } from "../../src/quality/tasks/truthfulqa.js";
-import type { LetteredItem, MultipleChoiceItem } from "../../src/quality/tasks/types.js";
+import { createGsm8kTask } from "../../src/quality/tasks/gsm8k/prompts.js";
+import { createGsm8kCotTask } from "../../src/quality/tasks/gsm8k/prompts-cot.js";
+import { createHellaswagTask } from "../../src/quality/tasks/hellaswag/prompts.js";
+import { createMmluTask } from "../../src/quality/tasks/mmlu/prompts.js";
+import { createTruthfulQaMcTask } from "../../src/quality/tasks/truthfulqa/prompts.js";
+import type { LetteredItem, MultipleChoiceItem } from "../../src/quality/prompts/types.js";
 import { FIXTURES } from "./fixture-paths.js";
 
 /** Log-likelihood 0 for the gold continuation, −20 for the others. */

@@ -7,16 +7,18 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadGsm8k } from "../../src/quality/data/gsm8k.js";
-import { loadHellaswag } from "../../src/quality/data/hellaswag.js";
-import { loadMmlu } from "../../src/quality/data/mmlu.js";
-import { loadTruthfulQaGen, loadTruthfulQaMc } from "../../src/quality/data/truthfulqa.js";
-import { createGsm8kTask } from "../../src/quality/tasks/gsm8k.js";
-import { createGsm8kCotTask, gsm8kFinalAnswer } from "../../src/quality/tasks/gsm8k-cot.js";
-import { createHellaswagTask, hellaswagPreprocess } from "../../src/quality/tasks/hellaswag.js";
-import { createMmluTask } from "../../src/quality/tasks/mmlu.js";
-import { loglikelihoodPair } from "../../src/quality/tasks/prompt.js";
-import { createTruthfulQaGenTask, createTruthfulQaMcTask, QA_PRIMER } from "../../src/quality/tasks/truthfulqa.js";
+import { loadGsm8k } from "../../src/quality/tasks/gsm8k/data.js";
+import { loadHellaswag } from "../../src/quality/tasks/hellaswag/data.js";
+import { loadMmlu } from "../../src/quality/tasks/mmlu/data.js";
+import { loadTruthfulQaMc } from "../../src/quality/tasks/truthfulqa/data.js";
+import { loadTruthfulQaGen } from "../../src/quality/tasks/truthfulqa_gen/data.js";
+import { createGsm8kTask } from "../../src/quality/tasks/gsm8k/prompts.js";
+import { createGsm8kCotTask, gsm8kFinalAnswer } from "../../src/quality/tasks/gsm8k/prompts-cot.js";
+import { createHellaswagTask, hellaswagPreprocess } from "../../src/quality/tasks/hellaswag/prompts.js";
+import { createMmluTask } from "../../src/quality/tasks/mmlu/prompts.js";
+import { loglikelihoodPair } from "../../src/quality/prompts/prompt.js";
+import { createTruthfulQaMcTask, QA_PRIMER } from "../../src/quality/tasks/truthfulqa/prompts.js";
+import { createTruthfulQaGenTask } from "../../src/quality/tasks/truthfulqa_gen/prompts.js";
 import { FIXTURES } from "./fixture-paths.js";
 
 describe("MMLU prompts", () => {

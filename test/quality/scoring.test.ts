@@ -1,9 +1,9 @@
 /** Scoring parity with lm-evaluation-harness, on hand-worked examples (arithmetic in the comments). */
 import { describe, expect, it } from "vitest";
 import { exactMatch, normalizeForExactMatch } from "../../src/quality/scoring/exact-match.js";
-import { GSM8K_EXACT_MATCH, gsm8kExtract, scoreGsm8k } from "../../src/quality/scoring/gsm8k.js";
+import { GSM8K_EXACT_MATCH, gsm8kExtract, scoreGsm8k } from "../../src/quality/tasks/gsm8k/scoring.js";
 import { firstLine, generatedLetterAcc, letterLogprobs, topKLetterAcc } from "../../src/quality/scoring/letters.js";
-import { aggregateMmlu } from "../../src/quality/scoring/mmlu-aggregate.js";
+import { aggregateMmlu, mmluBreakdownMetrics } from "../../src/quality/tasks/mmlu/aggregate.js";
 import { acc, accNorm, mc2 } from "../../src/quality/scoring/multiple-choice.js";
 import { pythonFindall, pythonRemove } from "../../src/quality/scoring/python-regex.js";
 import { INVALID, regexFilter } from "../../src/quality/scoring/regex-filter.js";
@@ -224,9 +224,16 @@ describe("standard error and aggregation", () => {
     expect(Math.abs(result.overall.stderr - meanStderr(scores.map((s) => s.score)))).toBeGreaterThan(1e-4);
     expect(result.overall.value).toBeCloseTo(13 / 23, 12);
     // The run's metrics carry the same: overall acc_stderr and per_category.
-    const plan: QualityPlan = { kind: "mmlu", task: "mmlu_5shot", method: "loglikelihood", prompt: "harness", metrics: ["acc"], items: [] };
+    const plan: QualityPlan = {
+      task: "mmlu_5shot",
+      method: "loglikelihood",
+      prompt: "harness",
+      metrics: ["acc"],
+      items: [],
+      breakdown: (records) => mmluBreakdownMetrics(records, categories, "acc", "loglikelihood"),
+    };
     const records = scores.map(({ subject, score }, i) => ({ key: String(i), subject, scores: { acc: score }, detail: {} }));
-    const metrics = qualityMetrics(plan, records, categories);
+    const metrics = qualityMetrics(plan, records);
     expect(metrics.acc).toBeCloseTo(13 / 23, 12);
     expect(metrics.acc_stderr).toBeCloseTo(pooled(Object.keys(subjects)), 12);
     expect((metrics.per_category as Record<string, { acc_stderr: number }>).stem!.acc_stderr).toBeCloseTo(pooled(["anatomy", "astronomy"]), 12);

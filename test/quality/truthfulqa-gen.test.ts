@@ -12,20 +12,24 @@ import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { truthfulqaGenBenchmark } from "../../src/bench/quality/truthfulqa-gen.js";
 import { BUILTIN_BENCHMARKS } from "../../src/bench/registry.js";
 import { prepareEngine } from "../../src/engines/launch.js";
 import type { ManagedEngine } from "../../src/engines/managed-engine.js";
 import { engines } from "../../src/engines/registry.js";
 import { DATASETS_DIR_ENV, resolveTaskDir } from "../../src/quality/data/resolve.js";
-import { loadTruthfulQaGen, type TruthfulQaGenDoc } from "../../src/quality/data/truthfulqa.js";
-import { chooseMethod } from "../../src/quality/engine/choose-method.js";
-import { planTruthfulQaGen } from "../../src/quality/run/plan-truthfulqa-gen.js";
+import { TRUTHFULQA_DATASET } from "../../src/quality/tasks/truthfulqa/dataset.js";
+import { loadTruthfulQaGen, type TruthfulQaGenDoc } from "../../src/quality/tasks/truthfulqa_gen/data.js";
+import { chooseMethod } from "../../src/quality/run/choose-method.js";
+import { planTruthfulQaGen } from "../../src/quality/tasks/truthfulqa_gen/plan.js";
 import { runPlan } from "../../src/quality/run/run-plan.js";
-import { TRUTHFULQA_GEN_METRICS } from "../../src/quality/scoring/truthfulqa-gen.js";
-import { createTruthfulQaGenerationTask, type TruthfulQaGenerationTask } from "../../src/quality/tasks/truthfulqa-gen.js";
+import { TRUTHFULQA_GEN_METRICS } from "../../src/quality/tasks/truthfulqa_gen/scoring.js";
+import { createTruthfulQaGenerationTask, type TruthfulQaGenerationTask } from "../../src/quality/tasks/truthfulqa_gen/prompts.js";
 import { startEmulator, type RunningEmulator } from "../emulators/index.mjs";
 import { emptyAnswerKey, ScriptedEngine } from "./run/scripted-engine.js";
+import { QUALITY_BENCHMARKS } from "../../src/bench/quality/index.js";
+import { truthfulqaGenSpec } from "../../src/quality/tasks/truthfulqa_gen/spec.js";
+
+const truthfulqaGenBenchmark = QUALITY_BENCHMARKS.find((benchmark) => benchmark.name === truthfulqaGenSpec.name)!;
 
 /** truthfulqa_gen.yaml's `prompt_qa`, spelled out. */
 const PRIMER =
@@ -108,8 +112,8 @@ describe("truthfulqa_gen prompts and references", () => {
   });
 
   it("only generates, on every engine, and refuses any other method", () => {
-    for (const spec of Object.values(engines)) expect(chooseMethod("truthfulqa_gen", spec.capabilities)).toBe("generation");
-    expect(() => chooseMethod("truthfulqa_gen", engines.vllm.capabilities, "loglikelihood")).toThrow(/truthfulqa_gen cannot be scored by loglikelihood/);
+    for (const spec of Object.values(engines)) expect(chooseMethod(truthfulqaGenSpec, spec.capabilities)).toBe("generation");
+    expect(() => chooseMethod(truthfulqaGenSpec, engines.vllm.capabilities, "loglikelihood")).toThrow(/truthfulqa_gen cannot be scored by loglikelihood/);
   });
 });
 
@@ -212,7 +216,7 @@ describe("truthfulqa_gen on the full TruthfulQA.csv", () => {
 
   describe.skipIf(!available)("loaded through KITT_DATASETS_DIR", () => {
     it("loads all 817 questions, each prompted and with true and false references", () => {
-      const docs = loadTruthfulQaGen(resolveTaskDir("truthfulqa"));
+      const docs = loadTruthfulQaGen(resolveTaskDir(TRUTHFULQA_DATASET));
       expect(docs).toHaveLength(817);
       const task = createTruthfulQaGenerationTask(docs);
       expect(task.documents).toHaveLength(817);
@@ -234,7 +238,7 @@ describe("truthfulqa_gen on the full TruthfulQA.csv", () => {
     });
 
     it("best answers and false answers score as the harness's code does over all 817", async () => {
-      const task = createTruthfulQaGenerationTask(loadTruthfulQaGen(resolveTaskDir("truthfulqa")));
+      const task = createTruthfulQaGenerationTask(loadTruthfulQaGen(resolveTaskDir(TRUTHFULQA_DATASET)));
       // python3 cross-check: best answers win BLEU on 770 (ties at 0 for answers under four
       // tokens, and "in 2016" against "in 2016." — the number keeps its dot), ROUGE-1 on 814,
       // ROUGE-2 on 786 and ROUGE-L(sum) on all 817.

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { QUALITY_TASKS } from "../../src/quality/tasks/registry.js";
 import { candidateFrom, recommend, type Candidate } from "../../src/report/recommend.js";
 
 const run = (id: string, throughput: number | null, latencyMs: number | null, accuracy: number | null = null, vramGb: number | null = null): Candidate => ({
@@ -15,7 +16,7 @@ describe("recommend", () => {
   it("reads throughput, latency, accuracy and memory from stored metric names", () => {
     const c = candidateFrom(
       { id: "a", model: "m", engine: "vllm" },
-      { "serve.output_throughput": 900, "serve.median_ttft_ms": 40, "mmlu.acc": 0.6, "gsm8k.exact_match": 0.4, "memory_usage.overall_peak_gpu_memory_gb": 20 },
+      { "serve.output_throughput": 900, "serve.median_ttft_ms": 40, "mmlu.acc": 0.6, "gsm8k.exact_match_strict": 0.4, "memory_usage.overall_peak_gpu_memory_gb": 20 },
     );
     expect(c).toMatchObject({ throughput: 900, latencyMs: 40, vramGb: 20 });
     expect(c.accuracy).toBeCloseTo(0.5, 10);
@@ -25,6 +26,31 @@ describe("recommend", () => {
       accuracy: null,
       vramGb: null,
     });
+  });
+
+  it("accuracy is each quality test's own accuracy metric, whatever the task: GSM8K, TruthfulQA and HellaSwag count too", () => {
+    const metrics = {
+      "mmlu.acc": 0.6,
+      "mmlu.subjects.astronomy.acc": 0.1,
+      "gsm8k.exact_match_strict": 0.4,
+      "gsm8k.exact_match_flexible": 0.9,
+      "truthfulqa.mc1": 0.2,
+      "truthfulqa.mc2": 0.5,
+      "truthfulqa_gen.bleu_acc": 0.05,
+      "hellaswag.acc": 0.3,
+      "hellaswag.acc_norm": 0.7,
+    };
+    expect(candidateFrom({ id: "q", model: "m", engine: "vllm" }, metrics).accuracy).toBeCloseTo((0.6 + 0.4 + 0.5 + 0.7) / 4, 10);
+    // Generative methods report other names; the first one present is the task's accuracy.
+    const generative = { "mmlu.exact_match": 0.5, "hellaswag.lettered_acc": 0.3, "truthfulqa.lettered_acc": 0.4 };
+    expect(candidateFrom({ id: "g", model: "m", engine: "vllm" }, generative).accuracy).toBeCloseTo(0.4, 10);
+  });
+
+  it("every task's accuracy metrics are among the metrics it reports", () => {
+    for (const task of QUALITY_TASKS) {
+      for (const metric of task.accuracyMetrics) expect(task.headlineMetrics, `${task.name}.${metric}`).toContain(metric);
+    }
+    expect(QUALITY_TASKS.filter((task) => task.accuracyMetrics.length === 0).map((task) => task.name)).toEqual(["truthfulqa_gen"]);
   });
 
   it("marks the Pareto front: faster-but-slower-to-start and slower-but-quicker both stay, a run worse on both does not", () => {

@@ -1,10 +1,5 @@
-/** The quality benchmarks, for the registry. */
-import { gsm8kBenchmark } from "./gsm8k.js";
-import { hellaswagBenchmark } from "./hellaswag.js";
-import { mmluBenchmark } from "./mmlu.js";
-import { truthfulqaBenchmark } from "./truthfulqa.js";
-import { truthfulqaGenBenchmark } from "./truthfulqa-gen.js";
+/** The quality benchmarks, for the registry: one per task in `src/quality/tasks/registry.ts`. */
+import { QUALITY_TASKS } from "../../quality/tasks/registry.js";
+import { qualityBenchmark } from "./quality-benchmark.js";
 
-export { gsm8kBenchmark, hellaswagBenchmark, mmluBenchmark, truthfulqaBenchmark, truthfulqaGenBenchmark };
-
-export const QUALITY_BENCHMARKS = [mmluBenchmark, gsm8kBenchmark, truthfulqaBenchmark, truthfulqaGenBenchmark, hellaswagBenchmark] as const;
+export const QUALITY_BENCHMARKS = QUALITY_TASKS.map((task) => qualityBenchmark(task));

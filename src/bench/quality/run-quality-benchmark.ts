@@ -5,33 +5,24 @@
  */
 import type { Engine } from "../../engines/engine.js";
 import { requestCapacity, type RequestCapacity } from "../../engines/model-context.js";
-import type { QualityTaskKind } from "../../quality/engine/choose-method.js";
-import { chooseMethod } from "../../quality/engine/choose-method.js";
-import { qualityEngine, type QualityEngine } from "../../quality/engine/quality-engine.js";
-import type { MmluCategory } from "../../quality/data/mmlu.js";
-import { HARNESS_VERSION } from "../../quality/harness-version.js";
 import type { TaskDataOptions } from "../../quality/data/task-data.js";
-import type { ScoringMethod } from "../../quality/scoring/summary.js";
-import type { QualityPlan } from "../../quality/run/plan.js";
+import { qualityEngine, type QualityEngine } from "../../quality/engine/quality-engine.js";
+import { HARNESS_VERSION } from "../../quality/harness-version.js";
+import { chooseMethod, type TaskMethods } from "../../quality/run/choose-method.js";
 import { runPlan } from "../../quality/run/run-plan.js";
+import type { ScoringMethod } from "../../quality/scoring/summary.js";
+import type { BuiltPlan } from "../../quality/tasks/spec.js";
 import type { BenchmarkContext, BenchmarkOutcome, Metrics } from "../types.js";
 import { warmUp } from "../warmup.js";
 import type { QualityConfig } from "./quality-config.js";
 
-export interface BuiltPlan {
-  plan: QualityPlan;
-  /** Settings besides the shared ones that decide the records (shots, subjects...). */
-  settings: Record<string, unknown>;
-  categories?: ReadonlyMap<string, MmluCategory>;
-}
-
 export async function runQualityBenchmark(
   ctx: BenchmarkContext<QualityConfig>,
-  kind: QualityTaskKind,
-  build: (engine: QualityEngine, method: ScoringMethod) => BuiltPlan | Promise<BuiltPlan>,
+  task: TaskMethods,
+  build: (engine: QualityEngine, method: ScoringMethod) => Promise<BuiltPlan>,
 ): Promise<BenchmarkOutcome> {
   const { config } = ctx;
-  const method = chooseMethod(kind, ctx.engine.spec.capabilities, config.method);
+  const method = chooseMethod(task, ctx.engine.spec.capabilities, config.method);
   const capacity = await requestCapacity(ctx.engine);
   const engine = qualityEngine(ctx.engine, {
     maxGenTokens: config.max_gen_tokens,
@@ -46,6 +37,7 @@ export async function runQualityBenchmark(
     plan: built.plan,
     engine,
     settings: {
+      data_source: built.source,
       ...built.settings,
       // A release with other definitions scores differently, so it never reuses these records.
       harness_version: HARNESS_VERSION,
@@ -62,7 +54,6 @@ export async function runQualityBenchmark(
     concurrency: itemConcurrency(ctx.engine, capacity, config.concurrency),
     resume: config.resume,
     run: ctx.runNumber,
-    categories: built.categories,
     onProgress: (progress) =>
       ctx.onProgress({
         phase: "measure",
@@ -72,13 +63,12 @@ export async function runQualityBenchmark(
         message: progress.etaSeconds === null ? undefined : `${built.plan.task} (${method}), about ${formatEta(progress.etaSeconds)} left`,
       }),
   });
-  const source = built.settings.data_source;
   // The context one request could use, as the engine reported it (null when it does not say).
   const metrics = { ...run.metrics, request_context: capacity.context ?? null };
   return {
     // Which harness's definitions the scores follow, and where the documents came from (a folder,
     // or hub:<repo>@<revision>), beside the scores.
-    metrics: { ...metrics, ...prompts, harness_version: HARNESS_VERSION, ...(typeof source === "string" ? { data_source: source } : {}) },
+    metrics: { ...metrics, ...prompts, harness_version: HARNESS_VERSION, data_source: built.source },
     errors: run.errors,
     warmupTimes,
     passed: run.errors.length === 0 && !run.stopped,

@@ -8,25 +8,16 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { KittError } from "../../errors.js";
-import { HUB_DATASETS } from "./hub/pins.js";
+import type { DataSet } from "./dataset.js";
 
 export const DATASETS_DIR_ENV = "KITT_DATASETS_DIR";
-
-export type QualityTaskData = "mmlu" | "gsm8k" | "truthfulqa" | "hellaswag";
 
 export const DATA_SOURCES = ["auto", "local", "hub"] as const;
 export type DataSourceMode = (typeof DATA_SOURCES)[number];
 
-const EXPECTED_FILES: Record<QualityTaskData, string> = {
-  mmlu: "test/<subject>_test.csv, dev/<subject>_dev.csv and subject_categories.json",
-  gsm8k: "test.jsonl and train.jsonl",
-  truthfulqa: "mc_task.json and TruthfulQA.csv",
-  hellaswag: "hellaswag_val.jsonl (or validation.jsonl) and hellaswag_train.jsonl (or train.jsonl)",
-};
-
 /** The Hub's parquet files, also accepted in a local folder, and how to get them instead. */
-function hubHint(task: QualityTaskData): string {
-  const { repo, files } = HUB_DATASETS[task];
+function hubHint(dataset: DataSet): string {
+  const { repo, files } = dataset.hub;
   return `(or the Hub's ${Object.values(files).join(" and ")}); or let kitt download ${repo} from the Hugging Face Hub (source: auto or hub)`;
 }
 
@@ -38,38 +29,39 @@ export interface LocateOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function locateTaskData(task: QualityTaskData, options: LocateOptions = {}): TaskDataLocation {
+export function locateTaskData(dataset: DataSet, options: LocateOptions = {}): TaskDataLocation {
   const { dataDir, source = "auto", env = process.env } = options;
   if (source === "hub") {
-    if (dataDir !== undefined) throw new KittError("CONFIG_INVALID", `${task}: data_dir and source: hub exclude each other; drop one`);
+    if (dataDir !== undefined) throw new KittError("CONFIG_INVALID", `${dataset.name}: data_dir and source: hub exclude each other; drop one`);
     return { kind: "hub" };
   }
-  if (source === "local" || dataDir !== undefined) return { kind: "local", dir: resolveTaskDir(task, dataDir, env) };
-  const mirror = mirrorDir(task, env);
+  if (source === "local" || dataDir !== undefined) return { kind: "local", dir: resolveTaskDir(dataset, dataDir, env) };
+  const mirror = mirrorDir(dataset, env);
   return mirror !== undefined && existsSync(mirror) ? { kind: "local", dir: mirror } : { kind: "hub" };
 }
 
 /** `$KITT_DATASETS_DIR/<task>`, or undefined when the variable is unset. */
-function mirrorDir(task: QualityTaskData, env: NodeJS.ProcessEnv): string | undefined {
+function mirrorDir(dataset: DataSet, env: NodeJS.ProcessEnv): string | undefined {
   const root = env[DATASETS_DIR_ENV];
-  return root ? resolve(join(root, task)) : undefined;
+  return root ? resolve(join(root, dataset.name)) : undefined;
 }
 
 /** A local folder only: an explicit path, else `$KITT_DATASETS_DIR/<task>/`, else an error saying where to put the files. */
-export function resolveTaskDir(task: QualityTaskData, explicitPath?: string, env: NodeJS.ProcessEnv = process.env): string {
+export function resolveTaskDir(dataset: DataSet, explicitPath?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const { name: task, expectedFiles } = dataset;
   if (explicitPath !== undefined) {
     const dir = resolve(explicitPath);
     if (!existsSync(dir)) throw new KittError("NOT_FOUND", `${task} data folder ${dir} does not exist`);
     return dir;
   }
-  const dir = mirrorDir(task, env);
+  const dir = mirrorDir(dataset, env);
   if (dir !== undefined) {
     if (existsSync(dir)) return dir;
-    throw new KittError("NOT_FOUND", `no ${task} data in ${dir}: put ${EXPECTED_FILES[task]} there ${hubHint(task)}`);
+    throw new KittError("NOT_FOUND", `no ${task} data in ${dir}: put ${expectedFiles} there ${hubHint(dataset)}`);
   }
   throw new KittError(
     "NOT_FOUND",
-    `no ${task} data: pass its folder, or set ${DATASETS_DIR_ENV} to a folder holding ${task}/ with ${EXPECTED_FILES[task]} ${hubHint(task)}`,
+    `no ${task} data: pass its folder, or set ${DATASETS_DIR_ENV} to a folder holding ${task}/ with ${expectedFiles} ${hubHint(dataset)}`,
   );
 }
 

@@ -14,7 +14,7 @@
 import type { Engine } from "../../engines/engine.js";
 import type { EngineName } from "../../engines/types.js";
 import { KittError } from "../../errors.js";
-import { loglikelihoodPair } from "../tasks/prompt.js";
+import { loglikelihoodPair } from "../prompts/prompt.js";
 import { continuationLogprob, tokenSpanLogprob, type ContinuationLogprob, type PromptTokens } from "./continuation-tokens.js";
 import { parseAnswer, postForBody, postJson } from "./engine-http.js";
 import { engineTokenizer } from "./engine-tokenizer.js";

@@ -6,7 +6,7 @@
  */
 import type { QualityEngine } from "../engine/quality-engine.js";
 import { generatedLetterAcc, letterLogprobs, topKLetterAcc } from "../scoring/letters.js";
-import type { LetteredItem } from "../tasks/types.js";
+import type { LetteredItem } from "../prompts/types.js";
 
 export interface ContextLoglikelihoods {
   of(continuations: readonly string[]): Promise<number[]>;

@@ -1,5 +1,5 @@
 /** What evaluating one document produced: its scores and what the engine answered. */
-import type { JsonValue } from "../../bench/types.js";
+import type { JsonValue } from "../../json.js";
 
 export interface ItemRecord {
   /** Stable id of the document within its task (its position in the data set). */

@@ -1,14 +1,13 @@
 /** A task made ready to run on one engine by one method: its items and the metrics they score. */
-import type { QualityTaskKind } from "../engine/choose-method.js";
+import type { Metrics } from "../../metrics.js";
 import type { QualityEngine } from "../engine/quality-engine.js";
 import type { ScoringMethod } from "../scoring/summary.js";
-import type { LetteredItem } from "../tasks/types.js";
+import type { LetteredItem } from "../prompts/types.js";
 import { letteredGeneration, topKLetters } from "./evaluate.js";
 import { truncatedMark, type ItemRecord } from "./item-record.js";
 import type { PlannedItem } from "./run-items.js";
 
 export interface QualityPlan {
-  kind: QualityTaskKind;
   /** The task's name, e.g. `mmlu_5shot`. */
   task: string;
   method: ScoringMethod;
@@ -17,6 +16,8 @@ export interface QualityPlan {
   /** The metric names every record scores, most important first. */
   metrics: string[];
   items: PlannedItem[];
+  /** Metrics beside each metric's mean, from all the records (MMLU's per subject and per category); they win over the means' keys. */
+  breakdown?(records: readonly ItemRecord[]): Metrics;
 }
 
 export interface PlanOptions {

@@ -1,22 +1,25 @@
 /**
  * A run's records as metrics: per metric the mean and its standard error, with the method and
- * prompt form beside every number (`{method: "top_k_letters", acc, acc_stderr, n, ...}`); MMLU
- * also per subject and per category, overall being the micro-average over every question, and the
- * overall and category standard errors pooled over subjects as the harness's groups have them.
+ * prompt form beside every number (`{method: "top_k_letters", acc, acc_stderr, n, ...}`), then
+ * whatever breakdown the plan adds (MMLU: per subject and per category).
  */
-import type { JsonValue, Metrics } from "../../bench/types.js";
-import type { MmluCategory } from "../data/mmlu.js";
-import { aggregateMmlu } from "../scoring/mmlu-aggregate.js";
+import type { JsonValue } from "../../json.js";
+import type { Metrics } from "../../metrics.js";
 import { summarize, type MetricSummary } from "../scoring/summary.js";
 import type { ItemRecord } from "./item-record.js";
 import type { QualityPlan } from "./plan.js";
 
 /** `{acc: 0.5, acc_stderr: 0.1}`; a NaN standard error (fewer than two documents) is null. */
-function numbers(summary: MetricSummary): Record<string, number | null> {
+export function summaryNumbers(summary: MetricSummary): Record<string, number | null> {
   return { [summary.metric]: summary.value, [`${summary.metric}_stderr`]: Number.isNaN(summary.stderr) ? null : summary.stderr };
 }
 
-export function qualityMetrics(plan: QualityPlan, records: readonly ItemRecord[], categories?: ReadonlyMap<string, MmluCategory>): Metrics {
+/** `{astronomy: {n: 2, acc: 1, acc_stderr: 0}, ...}`, leaving out groups without a summary. */
+export function summaryTable(summaries: Readonly<Record<string, MetricSummary | undefined>>): JsonValue {
+  return Object.fromEntries(Object.entries(summaries).flatMap(([name, s]) => (s ? [[name, { n: s.count, ...summaryNumbers(s) }]] : [])));
+}
+
+export function qualityMetrics(plan: QualityPlan, records: readonly ItemRecord[]): Metrics {
   // Documents whose prompt lost its oldest tokens to fit the engine's context.
   const truncated = records.filter((record) => record.truncated === true).length;
   const metrics: Metrics = { task: plan.task, method: plan.method, prompt: plan.prompt, n: records.length, truncated_prompts: truncated };
@@ -25,21 +28,8 @@ export function qualityMetrics(plan: QualityPlan, records: readonly ItemRecord[]
     return metrics;
   }
   for (const metric of plan.metrics) {
-    Object.assign(metrics, numbers(summarize(metric, plan.method, records.map((record) => record.scores[metric] ?? Number.NaN))));
+    Object.assign(metrics, summaryNumbers(summarize(metric, plan.method, records.map((record) => record.scores[metric] ?? Number.NaN))));
   }
-  if (plan.kind === "mmlu" && categories !== undefined) {
-    const metric = plan.metrics[0]!;
-    const breakdown = aggregateMmlu(
-      records.map((record) => ({ subject: record.subject ?? "", score: record.scores[metric] ?? Number.NaN })),
-      categories,
-      metric,
-      plan.method,
-    );
-    const table = (summaries: Record<string, MetricSummary | undefined>): JsonValue =>
-      Object.fromEntries(Object.entries(summaries).flatMap(([name, s]) => (s ? [[name, { n: s.count, ...numbers(s) }]] : [])));
-    Object.assign(metrics, numbers(breakdown.overall));
-    metrics.per_subject = table(breakdown.subjects);
-    metrics.per_category = table(breakdown.categories);
-  }
+  if (plan.breakdown !== undefined) Object.assign(metrics, plan.breakdown(records));
   return metrics;
 }

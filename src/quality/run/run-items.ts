@@ -8,7 +8,7 @@
  */
 import { setMaxListeners } from "node:events";
 import { describeError, KittError } from "../../errors.js";
-import { isFatal } from "../../bench/fatal-errors.js";
+import { isFatal } from "../../fatal-errors.js";
 import { CheckpointLog, type CheckpointFile } from "./checkpoint.js";
 import type { ItemRecord } from "./item-record.js";
 import { OutputsFile } from "./outputs-file.js";

@@ -4,10 +4,9 @@
  * `~/.kitt/quality/<task>_<hash>.jsonl.gz`.
  */
 import { join } from "node:path";
-import type { Metrics } from "../../bench/types.js";
+import type { Metrics } from "../../metrics.js";
 import { kittHome } from "../../config/paths.js";
 import type { QualityEngine } from "../engine/quality-engine.js";
-import type { MmluCategory } from "../data/mmlu.js";
 import { CHECKPOINT_VERSION, checkpointHash, checkpointPath, readCheckpoint, type CheckpointFile } from "./checkpoint.js";
 import type { QualityPlan } from "./plan.js";
 import { qualityMetrics } from "./report.js";
@@ -44,8 +43,6 @@ export interface CheckpointedRun extends RunItemsResult {
 
 export interface RunPlanOptions extends Omit<CheckpointedRunOptions, "task" | "method" | "items"> {
   plan: QualityPlan;
-  /** MMLU's subject → category, for the per-category scores. */
-  categories?: ReadonlyMap<string, MmluCategory>;
 }
 
 export interface QualityRun extends CheckpointedRun {
@@ -83,7 +80,7 @@ export async function runCheckpointed(options: CheckpointedRunOptions): Promise<
 }
 
 export async function runPlan(options: RunPlanOptions): Promise<QualityRun> {
-  const { plan, categories, ...rest } = options;
+  const { plan, ...rest } = options;
   const run = await runCheckpointed({ ...rest, task: plan.task, method: plan.method, items: plan.items });
-  return { ...run, metrics: { ...qualityMetrics(plan, run.records, categories), ...run.bookkeeping } };
+  return { ...run, metrics: { ...qualityMetrics(plan, run.records), ...run.bookkeeping } };
 }

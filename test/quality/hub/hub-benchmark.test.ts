@@ -8,16 +8,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatDownload } from "../../../src/bench/quality/run-quality-benchmark.js";
-import { mmluBenchmark } from "../../../src/bench/quality/mmlu.js";
 import type { ProgressEvent } from "../../../src/bench/types.js";
 import { prepareEngine } from "../../../src/engines/launch.js";
 import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
-import { HUB_DATASETS } from "../../../src/quality/data/hub/pins.js";
-import { loadMmlu } from "../../../src/quality/data/mmlu.js";
+import { loadMmlu } from "../../../src/quality/tasks/mmlu/data.js";
+import { MMLU_DATASET } from "../../../src/quality/tasks/mmlu/dataset.js";
 import { startFakeLogprobServer, type FakeLogprobServer } from "../engine/fake-logprob-server.js";
 import { FIXTURES } from "../fixture-paths.js";
 import { HubEmulator } from "./hub-emulator.js";
 import { MMLU_COLUMNS, writeHubParquet } from "./hub-parquet.js";
+import { qualityBenchmark } from "../../../src/bench/quality/quality-benchmark.js";
+import { mmluSpec } from "../../../src/quality/tasks/mmlu/spec.js";
+
+const mmluBenchmark = qualityBenchmark(mmluSpec);
 
 const VARIABLES = ["KITT_HOME", "KITT_CACHE_DIR", "KITT_DATASETS_DIR", "HF_ENDPOINT", "HF_TOKEN", "HF_TOKEN_PATH", "HF_HOME", "HF_HUB_OFFLINE"] as const;
 const saved = Object.fromEntries(VARIABLES.map((name) => [name, process.env[name]]));
@@ -26,12 +29,12 @@ let server: FakeLogprobServer;
 let engine: ManagedEngine;
 
 beforeAll(async () => {
-  hub = await HubEmulator.start({ commits: { [HUB_DATASETS.mmlu.repo]: HUB_DATASETS.mmlu.revision } });
+  hub = await HubEmulator.start({ commits: { [MMLU_DATASET.hub.repo]: MMLU_DATASET.hub.revision } });
   // The hand-made MMLU fixture (astronomy, world_religions), as cais/mmlu's parquet.
   const local = loadMmlu(join(FIXTURES, "mmlu"));
   const rows = (docs: typeof local.test) => docs.map(({ question, subject, choices, answer }) => ({ question, subject, choices, answer }));
-  hub.setFile({ repo: "cais/mmlu", path: HUB_DATASETS.mmlu.files.test, bytes: writeHubParquet(MMLU_COLUMNS, rows(local.test)) });
-  hub.setFile({ repo: "cais/mmlu", path: HUB_DATASETS.mmlu.files.dev, bytes: writeHubParquet(MMLU_COLUMNS, rows([...local.dev.values()].flat())) });
+  hub.setFile({ repo: "cais/mmlu", path: MMLU_DATASET.hub.files.test, bytes: writeHubParquet(MMLU_COLUMNS, rows(local.test)) });
+  hub.setFile({ repo: "cais/mmlu", path: MMLU_DATASET.hub.files.dev, bytes: writeHubParquet(MMLU_COLUMNS, rows([...local.dev.values()].flat())) });
   for (const name of VARIABLES) delete process.env[name];
   process.env.KITT_HOME = mkdtempSync(join(tmpdir(), "kitt-hub-bench-home-"));
   process.env.KITT_CACHE_DIR = mkdtempSync(join(tmpdir(), "kitt-hub-bench-cache-"));

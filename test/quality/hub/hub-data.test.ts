@@ -10,15 +10,18 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCsv } from "../../../src/quality/data/csv.js";
-import { loadGsm8k } from "../../../src/quality/data/gsm8k.js";
-import { loadHellaswag } from "../../../src/quality/data/hellaswag.js";
-import { HUB_DATASETS } from "../../../src/quality/data/hub/pins.js";
+import { loadGsm8k } from "../../../src/quality/tasks/gsm8k/data.js";
+import { GSM8K_DATASET, loadGsm8kData } from "../../../src/quality/tasks/gsm8k/dataset.js";
+import { loadHellaswag } from "../../../src/quality/tasks/hellaswag/data.js";
+import { HELLASWAG_DATASET, loadHellaswagData } from "../../../src/quality/tasks/hellaswag/dataset.js";
 import { parseJsonl } from "../../../src/quality/data/jsonl.js";
-import { MMLU_SUBJECT_CATEGORIES } from "../../../src/quality/data/mmlu-categories.js";
-import { loadMmlu } from "../../../src/quality/data/mmlu.js";
+import { MMLU_SUBJECT_CATEGORIES } from "../../../src/quality/tasks/mmlu/categories.js";
+import { loadMmlu } from "../../../src/quality/tasks/mmlu/data.js";
+import { MMLU_DATASET, loadMmluData } from "../../../src/quality/tasks/mmlu/dataset.js";
 import { DATASETS_DIR_ENV } from "../../../src/quality/data/resolve.js";
-import { loadGsm8kData, loadHellaswagData, loadMmluData, loadTruthfulQaGenData, loadTruthfulQaMcData } from "../../../src/quality/data/task-data.js";
-import { loadTruthfulQaGen, loadTruthfulQaMc } from "../../../src/quality/data/truthfulqa.js";
+import { loadTruthfulQaMc } from "../../../src/quality/tasks/truthfulqa/data.js";
+import { TRUTHFULQA_DATASET, loadTruthfulQaMcData } from "../../../src/quality/tasks/truthfulqa/dataset.js";
+import { loadTruthfulQaGen, loadTruthfulQaGenData } from "../../../src/quality/tasks/truthfulqa_gen/data.js";
 import { FIXTURES } from "../fixture-paths.js";
 import { HubEmulator } from "./hub-emulator.js";
 import { GSM8K_COLUMNS, HELLASWAG_COLUMNS, MMLU_COLUMNS, TRUTHFULQA_GEN_COLUMNS, TRUTHFULQA_MC_COLUMNS, writeHubParquet } from "./hub-parquet.js";
@@ -26,6 +29,7 @@ import { GSM8K_COLUMNS, HELLASWAG_COLUMNS, MMLU_COLUMNS, TRUTHFULQA_GEN_COLUMNS,
 const root = process.env[DATASETS_DIR_ENV];
 const available = root !== undefined && ["mmlu", "gsm8k", "truthfulqa"].every((task) => existsSync(join(root, task)));
 const IN_CI = process.env.CI === "true";
+const HUB_DATASETS = { mmlu: MMLU_DATASET.hub, gsm8k: GSM8K_DATASET.hub, truthfulqa: TRUTHFULQA_DATASET.hub, hellaswag: HELLASWAG_DATASET.hub };
 
 let hub: HubEmulator;
 

@@ -9,10 +9,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUALITY_BENCHMARKS } from "../../../src/bench/quality/index.js";
-import { gsm8kBenchmark } from "../../../src/bench/quality/gsm8k.js";
-import { hellaswagBenchmark } from "../../../src/bench/quality/hellaswag.js";
-import { mmluBenchmark } from "../../../src/bench/quality/mmlu.js";
-import { truthfulqaBenchmark } from "../../../src/bench/quality/truthfulqa.js";
 import { BUILTIN_BENCHMARKS } from "../../../src/bench/registry.js";
 import type { Benchmark, ProgressEvent } from "../../../src/bench/types.js";
 import { benchmarkConfig, parseSuite } from "../../../src/config/suite.js";
@@ -21,6 +17,16 @@ import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { startEmulator, type RunningEmulator } from "../../emulators/index.mjs";
 import { startFakeLogprobServer, type FakeLogprobServer } from "../engine/fake-logprob-server.js";
 import { FIXTURES } from "../fixture-paths.js";
+import { qualityBenchmark } from "../../../src/bench/quality/quality-benchmark.js";
+import { gsm8kSpec } from "../../../src/quality/tasks/gsm8k/spec.js";
+import { hellaswagSpec } from "../../../src/quality/tasks/hellaswag/spec.js";
+import { mmluSpec } from "../../../src/quality/tasks/mmlu/spec.js";
+import { truthfulqaSpec } from "../../../src/quality/tasks/truthfulqa/spec.js";
+
+const mmluBenchmark = qualityBenchmark(mmluSpec);
+const gsm8kBenchmark = qualityBenchmark(gsm8kSpec);
+const truthfulqaBenchmark = qualityBenchmark(truthfulqaSpec);
+const hellaswagBenchmark = qualityBenchmark(hellaswagSpec);
 
 let server: FakeLogprobServer;
 let emulator: RunningEmulator;

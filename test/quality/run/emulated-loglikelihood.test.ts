@@ -10,12 +10,19 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hellaswagBenchmark, mmluBenchmark, truthfulqaBenchmark } from "../../../src/bench/quality/index.js";
 import type { Benchmark, Metrics } from "../../../src/bench/types.js";
 import { prepareEngine } from "../../../src/engines/launch.js";
 import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { startEmulator, type RunningEmulator } from "../../emulators/index.mjs";
 import { FIXTURES } from "../fixture-paths.js";
+import { qualityBenchmark } from "../../../src/bench/quality/quality-benchmark.js";
+import { hellaswagSpec } from "../../../src/quality/tasks/hellaswag/spec.js";
+import { mmluSpec } from "../../../src/quality/tasks/mmlu/spec.js";
+import { truthfulqaSpec } from "../../../src/quality/tasks/truthfulqa/spec.js";
+
+const mmluBenchmark = qualityBenchmark(mmluSpec);
+const truthfulqaBenchmark = qualityBenchmark(truthfulqaSpec);
+const hellaswagBenchmark = qualityBenchmark(hellaswagSpec);
 
 const ENGINES = ["vllm", "sglang", "tgi"] as const;
 type Name = (typeof ENGINES)[number];

@@ -9,12 +9,17 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gsm8kBenchmark, mmluBenchmark } from "../../../src/bench/quality/index.js";
 import type { Benchmark } from "../../../src/bench/types.js";
 import { prepareEngine } from "../../../src/engines/launch.js";
 import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { startEmulator, type RunningEmulator } from "../../emulators/index.mjs";
 import { FIXTURES } from "../fixture-paths.js";
+import { qualityBenchmark } from "../../../src/bench/quality/quality-benchmark.js";
+import { gsm8kSpec } from "../../../src/quality/tasks/gsm8k/spec.js";
+import { mmluSpec } from "../../../src/quality/tasks/mmlu/spec.js";
+
+const mmluBenchmark = qualityBenchmark(mmluSpec);
+const gsm8kBenchmark = qualityBenchmark(gsm8kSpec);
 
 const CONTEXT = 32;
 const savedHome = process.env.KITT_HOME;

@@ -7,22 +7,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Metrics } from "../../../src/bench/types.js";
-import { loadGsm8k } from "../../../src/quality/data/gsm8k.js";
-import { loadHellaswag } from "../../../src/quality/data/hellaswag.js";
-import { loadMmlu } from "../../../src/quality/data/mmlu.js";
-import { loadTruthfulQaMc } from "../../../src/quality/data/truthfulqa.js";
+import { loadGsm8k } from "../../../src/quality/tasks/gsm8k/data.js";
+import { loadHellaswag } from "../../../src/quality/tasks/hellaswag/data.js";
+import { loadMmlu } from "../../../src/quality/tasks/mmlu/data.js";
+import { loadTruthfulQaMc } from "../../../src/quality/tasks/truthfulqa/data.js";
 import type { ScoringMethod } from "../../../src/quality/scoring/summary.js";
-import { planGsm8k } from "../../../src/quality/run/plan-gsm8k.js";
-import { planHellaswag } from "../../../src/quality/run/plan-hellaswag.js";
-import { planMmlu } from "../../../src/quality/run/plan-mmlu.js";
-import { planTruthfulQa } from "../../../src/quality/run/plan-truthfulqa.js";
+import { planGsm8k } from "../../../src/quality/tasks/gsm8k/plan.js";
+import { planHellaswag } from "../../../src/quality/tasks/hellaswag/plan.js";
+import { planMmlu } from "../../../src/quality/tasks/mmlu/plan.js";
+import { planTruthfulQa } from "../../../src/quality/tasks/truthfulqa/plan.js";
 import type { QualityPlan } from "../../../src/quality/run/plan.js";
 import { runPlan } from "../../../src/quality/run/run-plan.js";
-import { createGsm8kTask } from "../../../src/quality/tasks/gsm8k.js";
-import { createHellaswagTask } from "../../../src/quality/tasks/hellaswag.js";
-import { createMmluTask } from "../../../src/quality/tasks/mmlu.js";
-import { createTruthfulQaMcTask } from "../../../src/quality/tasks/truthfulqa.js";
-import type { LetteredItem, MultipleChoiceItem } from "../../../src/quality/tasks/types.js";
+import { createGsm8kTask } from "../../../src/quality/tasks/gsm8k/prompts.js";
+import { createHellaswagTask } from "../../../src/quality/tasks/hellaswag/prompts.js";
+import { createMmluTask } from "../../../src/quality/tasks/mmlu/prompts.js";
+import { createTruthfulQaMcTask } from "../../../src/quality/tasks/truthfulqa/prompts.js";
+import type { LetteredItem, MultipleChoiceItem } from "../../../src/quality/prompts/types.js";
 import { FIXTURES } from "../fixture-paths.js";
 import { emptyAnswerKey, ScriptedEngine, type AnswerKey } from "./scripted-engine.js";
 
@@ -39,8 +39,8 @@ function learnLetter(key: AnswerKey, item: LetteredItem): void {
   key.generations.set(item.prompt, ` ${item.letters[item.gold]!}`);
 }
 
-async function run(plan: QualityPlan, engine: ScriptedEngine, categories?: Parameters<typeof runPlan>[0]["categories"]): Promise<Metrics> {
-  const result = await runPlan({ plan, engine, settings: {}, signal: new AbortController().signal, concurrency: 3, categories, env });
+async function run(plan: QualityPlan, engine: ScriptedEngine): Promise<Metrics> {
+  const result = await runPlan({ plan, engine, settings: {}, signal: new AbortController().signal, concurrency: 3, env });
   expect(result.errors).toEqual([]);
   return result.metrics;
 }
@@ -61,7 +61,7 @@ describe("a scripted engine that answers correctly", () => {
       ["generation", "exact_match"],
     ] as const) {
       const engine = new ScriptedEngine(key);
-      const metrics = await run(planMmlu(task, { engine, method, topK: 20 }), engine, data.categories);
+      const metrics = await run(planMmlu(task, { engine, method, topK: 20 }), engine);
       // Pooled over subjects, and world_religions (one question) has no stderr, so neither has the whole.
       expect(metrics).toMatchObject({ task: "mmlu_1shot", method, prompt: "harness", n: 3, [metric]: 1, [`${metric}_stderr`]: null });
       expect(metrics.per_subject).toEqual({

@@ -9,12 +9,12 @@ import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { InterruptedError } from "../../../src/errors.js";
-import type { Gsm8kDoc } from "../../../src/quality/data/gsm8k.js";
+import type { Gsm8kDoc } from "../../../src/quality/tasks/gsm8k/data.js";
 import { readCheckpoint } from "../../../src/quality/run/checkpoint.js";
 import type { ItemRecord } from "../../../src/quality/run/item-record.js";
-import { planGsm8k } from "../../../src/quality/run/plan-gsm8k.js";
+import { planGsm8k } from "../../../src/quality/tasks/gsm8k/plan.js";
 import { runPlan, type QualityRun } from "../../../src/quality/run/run-plan.js";
-import { createGsm8kTask } from "../../../src/quality/tasks/gsm8k.js";
+import { createGsm8kTask } from "../../../src/quality/tasks/gsm8k/prompts.js";
 import { emptyAnswerKey, ScriptedEngine } from "./scripted-engine.js";
 
 const TOTAL = 40;
