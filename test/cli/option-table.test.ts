@@ -28,6 +28,12 @@ describe("option tables", () => {
     expect(() => parse([])).toThrow(/required option '--mode <kind>' not specified/);
   });
 
+  it("show an unlimited default as the 'inf' the flag takes, not commander's JSON null", () => {
+    const command = addOptions(new Command("t"), { rate: { flags: "--rate <rps|inf>", description: "how fast", parse: Number, default: Infinity } });
+    expect(command.helpInformation()).toContain("(default: inf)");
+    expect(command.helpInformation()).not.toContain("null");
+  });
+
   it("refuse a key that is not the attribute commander reads", () => {
     expect(() => addOptions(new Command("t"), { outputDir: { flags: "-o, --output <dir>", description: "where" } })).toThrow(/key 'outputDir' does not match/);
   });

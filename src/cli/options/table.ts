@@ -59,7 +59,8 @@ function commanderOption(key: string, spec: OptionSpec): Option {
   if (option.attributeName() !== key) throw new Error(`option table: key '${key}' does not match ${spec.flags} ('${option.attributeName()}')`);
   if (spec.choices) option.choices(spec.choices);
   if (spec.parse) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
-  if (spec.default !== undefined) option.default(spec.default);
+  // Commander prints a default as JSON, which shows Infinity as `null`; `inf` is what the flag takes.
+  if (spec.default !== undefined) option.default(spec.default, spec.default === Infinity ? "inf" : undefined);
   if (spec.mandatory) option.makeOptionMandatory();
   return option;
 }
