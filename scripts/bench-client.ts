@@ -37,6 +37,7 @@ import { SelftestServerProcess } from "../src/serve/selftest/server-process.js";
 import { ZERO_LATENCY } from "../src/serve/selftest/server.js";
 import type { TransportKind } from "../src/serve/transport/types.js";
 import { waitForQuietMachine } from "./lib/quiet-machine.js";
+import { scriptArgs } from "./lib/script-args.js";
 
 interface Figure {
   name: string;
@@ -51,7 +52,7 @@ interface Case {
   run(): Promise<Figure[]>;
 }
 
-const short = process.argv.includes("--short");
+const short = scriptArgs("npx tsx scripts/bench-client.ts [--short]", { short: { type: "boolean" } }).short === true;
 const size = (full: number, reduced: number): number => (short ? reduced : full);
 const repeats = short ? 1 : 3;
 const GIB = 2 ** 30;

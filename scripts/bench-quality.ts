@@ -36,6 +36,7 @@ import { safetensorsModel } from "../test/support/models.js";
 import { freePort } from "../test/emulators/index.mjs";
 import { qualityBenchmark } from "../src/bench/quality/quality-benchmark.js";
 import { mmluSpec } from "../src/quality/tasks/mmlu/spec.js";
+import { scriptArgs } from "./lib/script-args.js";
 
 const mmluBenchmark = qualityBenchmark(mmluSpec);
 
@@ -44,18 +45,22 @@ const FULL_MMLU = 14_042;
 const METHODS = ["loglikelihood", "top_k_letters"] as const;
 type Method = (typeof METHODS)[number];
 
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
+const USAGE = "npx tsx scripts/bench-quality.ts [--limit N] [--method loglikelihood|top_k_letters] [--concurrency N]";
+const args = scriptArgs(USAGE, { limit: { type: "string" }, method: { type: "string" }, concurrency: { type: "string" } });
+
+function usageError(message: string): never {
+  process.stderr.write(`${message}\nusage: ${USAGE}\n`);
+  process.exit(2);
 }
 
-const limitArg = argument("--limit");
+const limitArg = args.limit;
 const limit = limitArg === undefined ? undefined : Number(limitArg);
-const methodArg = argument("--method");
-const concurrencyArg = argument("--concurrency");
+const methodArg = args.method;
+const concurrencyArg = args.concurrency;
 const concurrency = concurrencyArg === undefined ? undefined : Number(concurrencyArg);
-if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error("--limit takes a positive whole number");
-if (methodArg !== undefined && !METHODS.includes(methodArg as Method)) throw new Error(`--method takes one of ${METHODS.join(", ")}`);
+if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) usageError("--limit takes a positive whole number");
+if (concurrency !== undefined && !(Number.isInteger(concurrency) && concurrency > 0)) usageError("--concurrency takes a positive whole number");
+if (methodArg !== undefined && !METHODS.includes(methodArg as Method)) usageError(`--method takes one of ${METHODS.join(", ")}`);
 const methods: readonly Method[] = methodArg === undefined ? METHODS : [methodArg as Method];
 
 interface Timing {

@@ -9,6 +9,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "../src/store/results-store.js";
 import { writeTransaction } from "../src/store/write-transaction.js";
+import { scriptArgs } from "./lib/script-args.js";
+
+scriptArgs("npx tsx scripts/bench-store.ts", {});
 
 const RUNS = 10_000;
 const BATCH = 500;

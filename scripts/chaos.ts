@@ -19,7 +19,6 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
 import { uniformSampler } from "../src/models/seeded-random.js";
 import { ensureTinyModel } from "../src/models/tiny-model.js";
@@ -27,11 +26,12 @@ import { findFreePort } from "../src/preflight/port.js";
 import { docker } from "../src/runtime/docker-cli.js";
 import { LLAMA_CPP_IMAGE } from "../src/setup/llama-cpp-image.js";
 import { kittProcessesNaming, type Exit, runKitt, startKitt } from "./lib/kitt-process.js";
+import { scriptArgs } from "./lib/script-args.js";
 
 const HITS = ["SIGINT", "SIGTERM", "double SIGINT", "SIGKILL"] as const;
 type Hit = (typeof HITS)[number];
 
-const { values } = parseArgs({ options: { runs: { type: "string", default: "100" }, seed: { type: "string" } } });
+const values = scriptArgs("npm run build && npx tsx scripts/chaos.ts [--runs 100] [--seed N]", { runs: { type: "string", default: "100" }, seed: { type: "string" } });
 const runCount = Number(values.runs);
 if (!Number.isInteger(runCount) || runCount < 1) fail(`--runs must be a positive integer, got '${values.runs}'`);
 const seed = values.seed === undefined ? Math.floor(Math.random() * 1e9) : Number(values.seed);

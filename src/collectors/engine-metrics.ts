@@ -14,9 +14,9 @@
  * failed "before" scrape give `{ available: false, reason }`.
  */
 import { performance } from "node:perf_hooks";
-import { request } from "undici";
 import { describeError, KittError } from "../errors.js";
 import type { EngineName } from "../engines/types.js";
+import { sendToEngine, trimBaseUrl, type EngineEndpoint, type EngineRequest } from "../protocols/http/engine-request.js";
 import {
   buildEngineMetricsReport,
   gaugeSampleOf,
@@ -52,9 +52,10 @@ type ScrapeOutcome =
 
 export class EngineMetricsScraper implements AsyncDisposable {
   readonly #url: string;
+  readonly #endpoint: EngineEndpoint;
+  readonly #request: EngineRequest;
   readonly #engine: EngineName;
   readonly #intervalMs: number;
-  readonly #timeoutMs: number;
   #origin = 0;
   #before: UnifiedScrape | undefined;
   #latest: UnifiedScrape | undefined;
@@ -69,10 +70,12 @@ export class EngineMetricsScraper implements AsyncDisposable {
   #stopping: Promise<EngineMetricsReport> | undefined;
 
   constructor(options: EngineMetricsScraperOptions) {
-    this.#url = options.baseUrl.replace(/\/+$/, "") + (options.path ?? "/metrics");
+    const path = options.path ?? "/metrics";
+    this.#url = trimBaseUrl(options.baseUrl) + path;
+    this.#endpoint = { baseUrl: options.baseUrl, name: options.engine, namedWithUrl: true };
+    this.#request = { method: "GET", path, headers: { accept: "text/plain" }, timeoutMs: options.timeoutMs ?? 5_000 };
     this.#engine = options.engine;
     this.#intervalMs = options.intervalMs ?? 1_000;
-    this.#timeoutMs = options.timeoutMs ?? 5_000;
   }
 
   /** Takes the "before" scrape and starts the periodic ones. Safe to call twice. */
@@ -166,20 +169,14 @@ export class EngineMetricsScraper implements AsyncDisposable {
     const at = new Date().toISOString();
     const t = Math.round(performance.now() - this.#origin);
     try {
-      const response = await request(this.#url, {
-        method: "GET",
-        headers: { accept: "text/plain" },
-        signal: AbortSignal.timeout(this.#timeoutMs),
-        headersTimeout: this.#timeoutMs,
-        bodyTimeout: this.#timeoutMs,
-      });
-      const body = await response.body.text();
-      if (response.statusCode === 404 || response.statusCode === 501) {
+      const answer = await sendToEngine(this.#endpoint, this.#request);
+      if (answer.status === 404 || answer.status === 501) {
         const hint = ENABLE_HINTS[this.#engine];
-        return { kind: "missing", reason: `${this.#url} answered ${response.statusCode}${hint ? ` (${hint})` : ""}` };
+        return { kind: "missing", reason: `${this.#url} answered ${answer.status}${hint ? ` (${hint})` : ""}` };
       }
-      if (response.statusCode < 200 || response.statusCode >= 300) {
-        return { kind: "failed", error: `${this.#url} answered ${response.statusCode}: ${body.slice(0, 200)}` };
+      const body = answer.body.toString("utf8");
+      if (answer.status < 200 || answer.status >= 300) {
+        return { kind: "failed", error: `${this.#url} answered ${answer.status}: ${body.slice(0, 200)}` };
       }
       const exposition = parsePrometheusText(body);
       return { kind: "ok", scrape: { t, at, families: standardize(exposition, this.#engine) }, exposed: [...exposition.keys()] };

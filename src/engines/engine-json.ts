@@ -1,14 +1,11 @@
-/** A small JSON GET against a running engine's own info routes; undefined when it does not answer 200 with JSON. */
-import { request } from "undici";
+/** A small JSON GET against a running engine's own info routes; undefined when it does not answer 2xx with JSON. */
+import { requestEngineJson } from "../protocols/http/engine-request.js";
+import type { Engine } from "./engine.js";
 
-export async function getJson(url: string): Promise<unknown> {
+export async function getJson(engine: Pick<Engine, "baseUrl">, path: string): Promise<unknown> {
   try {
-    const response = await request(url, { headersTimeout: 5_000, bodyTimeout: 5_000 });
-    if (response.statusCode !== 200) {
-      await response.body.dump();
-      return undefined;
-    }
-    return await response.body.json();
+    // Nothing here is shown to a user, so the name in a failure's message does not matter.
+    return await requestEngineJson({ baseUrl: engine.baseUrl, name: "engine" }, { method: "GET", path, timeoutMs: 5_000 });
   } catch {
     return undefined;
   }

@@ -5,7 +5,7 @@ import { getJson } from "./engine-json.js";
 export async function engineVersion(engine: Pick<Engine, "baseUrl" | "spec">): Promise<string | undefined> {
   const probe = engine.spec.versionProbe;
   if (!probe) return undefined;
-  const answer = (await getJson(`${engine.baseUrl}${probe.path}`)) as Record<string, unknown> | undefined;
+  const answer = (await getJson(engine, probe.path)) as Record<string, unknown> | undefined;
   const value = answer?.[probe.field];
   return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
 }

@@ -28,11 +28,11 @@ function positive(value: unknown): number | undefined {
 }
 
 export async function requestCapacity(engine: Pick<Engine, "baseUrl" | "modelName">): Promise<RequestCapacity> {
-  const props = (await getJson(`${engine.baseUrl}/props`)) as LlamaProps | undefined;
+  const props = (await getJson(engine, "/props")) as LlamaProps | undefined;
   const slots = positive(props?.total_slots);
   const fromProps = positive(props?.default_generation_settings?.n_ctx) ?? positive(props?.n_ctx);
   if (fromProps) return { context: fromProps, slots };
-  const models = (await getJson(`${engine.baseUrl}/v1/models`)) as { data?: Array<{ id?: string; max_model_len?: unknown }> } | undefined;
+  const models = (await getJson(engine, "/v1/models")) as { data?: Array<{ id?: string; max_model_len?: unknown }> } | undefined;
   const entry = models?.data?.find((model) => model.id === engine.modelName) ?? models?.data?.[0];
   return { context: positive(entry?.max_model_len), slots };
 }

@@ -6,8 +6,9 @@
  * For an engine kitt does not run (`--url`), a port that keeps refusing connections fails
  * early (`refusedTimeoutMs`): nothing there is starting up.
  */
-import { request } from "undici";
 import { KittError } from "../errors.js";
+import { sendToEngine } from "../protocols/http/engine-request.js";
+import { connectionRefused } from "../protocols/http/request-failures.js";
 import { describeExit, type EngineProcess } from "./engine-process.js";
 
 /** What a readiness probe saw. `status` is 0 when the connection failed or timed out. */
@@ -53,18 +54,12 @@ export interface WaitForReadyOptions {
 
 /** One readiness probe; a refused or timed-out connection is status 0. */
 export async function probe(url: string, timeoutMs: number, signal?: AbortSignal): Promise<ProbeResult> {
-  const timeout = AbortSignal.timeout(timeoutMs);
   try {
-    const response = await request(url, {
-      method: "GET",
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-    });
-    const body = await response.body.text();
-    return { status: response.statusCode, body: body.slice(0, 4096) };
+    const { origin, pathname, search } = new URL(url);
+    const answer = await sendToEngine({ baseUrl: origin, name: "engine" }, { method: "GET", path: pathname + search, timeoutMs, signal });
+    return { status: answer.status, body: answer.body.toString("utf8").slice(0, 4096) };
   } catch (error) {
-    return { status: 0, body: "", refused: (error as NodeJS.ErrnoException).code === "ECONNREFUSED" };
+    return { status: 0, body: "", refused: connectionRefused(error) };
   }
 }
 

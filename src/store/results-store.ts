@@ -16,7 +16,19 @@ import { databaseTimeouts } from "./database-timeouts.js";
 import { importPath, type ImportedRun } from "./import-path.js";
 import { currentVersion, migrate, refuseNewer, type MigrationOutcome } from "./migrator.js";
 import { exportRun, exportRunToFolder, type ExportedRun } from "./run-export.js";
-import { compareMetrics, getRun, listRuns, storeStats, type RunFilters, type RunSummary, type StoreStats, type StoredRun } from "./run-queries.js";
+import {
+  compareMetrics,
+  getRun,
+  listRuns,
+  listRunsWithGpu,
+  storeStats,
+  type GpuRunFilters,
+  type ListedRun,
+  type RunFilters,
+  type RunSummary,
+  type StoreStats,
+  type StoredRun,
+} from "./run-queries.js";
 import type { RunEnd, RunMeta, StoredTest } from "./run-record.js";
 import { RunWriter } from "./run-writes.js";
 import type { StoreTables } from "./schema.js";
@@ -116,6 +128,10 @@ export class ResultsStore implements AsyncDisposable {
 
   listRuns(filters?: RunFilters): Promise<RunSummary[]> {
     return listRuns(this.db, filters);
+  }
+
+  listRunsWithGpu(filters?: GpuRunFilters): Promise<ListedRun[]> {
+    return listRunsWithGpu(this.db, filters);
   }
 
   getRun(id: string): Promise<StoredRun | undefined> {

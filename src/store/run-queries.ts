@@ -5,6 +5,9 @@ import { joinSamples } from "./metric-names.js";
 import { unpackText } from "./samples-codec.js";
 import type { RunKind, RunStatus, StoreTables } from "./schema.js";
 
+/** How many runs a listing shows unless asked for another number. */
+export const DEFAULT_RUN_LIMIT = 50;
+
 export interface RunFilters {
   model?: string;
   engine?: string;
@@ -15,9 +18,14 @@ export interface RunFilters {
   since?: number;
   /** Runs started before this time (epoch ms). */
   until?: number;
-  /** 50 by default. */
+  /** `DEFAULT_RUN_LIMIT` by default. */
   limit?: number;
   offset?: number;
+}
+
+export interface GpuRunFilters extends RunFilters {
+  /** Substring of GPU 0's model, any case (`h100`, `RTX 4090`). */
+  hardware?: string;
 }
 
 export interface RunSummary {
@@ -31,6 +39,11 @@ export interface RunSummary {
   passed: boolean;
   started_at: number;
   finished_at: number | null;
+}
+
+export interface ListedRun extends RunSummary {
+  /** GPU 0's model, or null without a GPU (or a fingerprint). */
+  gpu: string | null;
 }
 
 export interface StoredBenchmark {
@@ -81,22 +94,44 @@ export interface StoreStats {
   last_started_at: number | null;
 }
 
+/** Runs newest first. */
 export async function listRuns(db: Kysely<StoreTables>, filters: RunFilters = {}): Promise<RunSummary[]> {
-  let query = db.selectFrom("runs").select(["id", "kind", "model", "engine", "suite", "runtime", "status", "passed", "started_at", "finished_at"]);
-  if (filters.model !== undefined) query = query.where("model", "=", filters.model);
-  if (filters.engine !== undefined) query = query.where("engine", "=", filters.engine);
-  if (filters.suite !== undefined) query = query.where("suite", "=", filters.suite);
-  if (filters.status !== undefined) query = query.where("status", "=", filters.status);
-  if (filters.kind !== undefined) query = query.where("kind", "=", filters.kind);
-  if (filters.since !== undefined) query = query.where("started_at", ">=", filters.since);
-  if (filters.until !== undefined) query = query.where("started_at", "<", filters.until);
-  const rows = await query
-    .orderBy("started_at", "desc")
-    .orderBy("id")
-    .limit(filters.limit ?? 50)
+  const rows = await runsQuery(db, filters)
+    .limit(filters.limit ?? DEFAULT_RUN_LIMIT)
     .offset(filters.offset ?? 0)
     .execute();
-  return rows.map((row) => ({ ...row, passed: row.passed === 1 }));
+  return rows.map((row) => ({ ...row, passed: Number(row.passed) === 1 }));
+}
+
+/** Runs newest first with GPU 0's model; the GPU filter reads each run's fingerprint, so it applies before the limit. */
+export async function listRunsWithGpu(db: Kysely<StoreTables>, filters: GpuRunFilters = {}): Promise<ListedRun[]> {
+  const limit = filters.limit ?? DEFAULT_RUN_LIMIT;
+  const offset = filters.offset ?? 0;
+  let query = runsQuery(db, filters).leftJoin("hardware", "hardware.id", "runs.hardware_id").select("hardware.fingerprint");
+  if (filters.hardware === undefined) query = query.limit(limit).offset(offset);
+  const runs = (await query.execute()).map(({ fingerprint, ...run }) => ({ ...run, passed: Number(run.passed) === 1, gpu: gpuModel(fingerprint) }));
+  const wanted = filters.hardware?.toLowerCase();
+  return wanted === undefined ? runs : runs.filter((run) => run.gpu?.toLowerCase().includes(wanted)).slice(offset, offset + limit);
+}
+
+function runsQuery(db: Kysely<StoreTables>, filters: RunFilters) {
+  let query = db
+    .selectFrom("runs")
+    .select(["runs.id", "runs.kind", "runs.model", "runs.engine", "runs.suite", "runs.runtime", "runs.status", "runs.passed", "runs.started_at", "runs.finished_at"]);
+  if (filters.model !== undefined) query = query.where("runs.model", "=", filters.model);
+  if (filters.engine !== undefined) query = query.where("runs.engine", "=", filters.engine);
+  if (filters.suite !== undefined) query = query.where("runs.suite", "=", filters.suite);
+  if (filters.status !== undefined) query = query.where("runs.status", "=", filters.status);
+  if (filters.kind !== undefined) query = query.where("runs.kind", "=", filters.kind);
+  if (filters.since !== undefined) query = query.where("runs.started_at", ">=", filters.since);
+  if (filters.until !== undefined) query = query.where("runs.started_at", "<", filters.until);
+  return query.orderBy("runs.started_at", "desc").orderBy("runs.id");
+}
+
+function gpuModel(fingerprint: string | null): string | null {
+  if (fingerprint === null) return null;
+  const hardware = JSON.parse(fingerprint) as { gpu?: { model?: string }; gpus?: Array<{ name?: string }> };
+  return hardware.gpu?.model ?? hardware.gpus?.[0]?.name ?? null;
 }
 
 export async function getRun(db: Kysely<StoreTables>, id: string): Promise<StoredRun | undefined> {

@@ -1,24 +1,18 @@
 import pc from "picocolors";
-import { candidateFrom, recommend, type RecommendFilters } from "../../report/recommend.js";
+import { candidateFrom, recommend } from "../../report/recommend.js";
 import { openStore } from "../../store/results-store.js";
 import { textTable } from "../../report/text-table.js";
-
-export interface RecommendOptions extends RecommendFilters {
-  model?: string;
-  engine?: string;
-  limit: number;
-  json?: boolean;
-  db?: string;
-}
+import type { RECOMMEND_OPTIONS } from "../options/results.js";
+import type { OptionsOf } from "../options/table.js";
 
 /** `kitt recommend`: stored runs within the limits, with the Pareto front marked. */
-export async function recommendCommand(options: RecommendOptions): Promise<void> {
+export async function recommendCommand(options: OptionsOf<typeof RECOMMEND_OPTIONS>): Promise<void> {
   await using store = await openStore({ url: options.db });
   const runs = (await store.listRuns({ model: options.model, engine: options.engine, status: "completed", limit: options.limit }));
   const metrics = await store.compareMetrics(runs.map((run) => run.id));
   const ranked = recommend(
     runs.map((run) => candidateFrom(run, metrics[run.id] ?? {})),
-    options,
+    { maxVramGb: options.maxVram, minThroughput: options.minThroughput, minAccuracy: options.minAccuracy, maxLatencyMs: options.maxLatency },
   );
   if (options.json) {
     process.stdout.write(`${JSON.stringify(ranked, null, 2)}\n`);

@@ -6,19 +6,8 @@ import { KittError } from "../../errors.js";
 import { loadReportDocuments } from "../../report/formats/report-documents.js";
 import { ITEMS_FILE_PATTERN } from "../../results/items-file.js";
 import { textTable } from "../../report/text-table.js";
-
-export interface ResultsItemsOptions {
-  /** Only this test's items. */
-  test?: string;
-  /** Only this run of the test (1-based). */
-  run?: number;
-  /** Only items that scored 0 on every metric. */
-  wrong?: boolean;
-  /** At most this many; by default `TABLE_ROWS` in the table and every item in JSON. */
-  limit?: number;
-  json?: boolean;
-  db?: string;
-}
+import type { RESULTS_ITEMS_OPTIONS } from "../options/results.js";
+import type { OptionsOf } from "../options/table.js";
 
 interface ShownItem {
   test: string;
@@ -33,7 +22,7 @@ const ANSWER_FIELDS = ["response", "output", "generation", "answer"] as const;
 const ANSWER_WIDTH = 70;
 const TABLE_ROWS = 50;
 
-export async function resultsItemsCommand(run: string, options: ResultsItemsOptions): Promise<void> {
+export async function resultsItemsCommand(run: string, options: OptionsOf<typeof RESULTS_ITEMS_OPTIONS>): Promise<void> {
   const docs = await loadReportDocuments(run, { db: options.db });
   const files = Object.entries(docs.files)
     .map(([name, text]) => ({ match: ITEMS_FILE_PATTERN.exec(name), text }))

@@ -5,39 +5,10 @@
 import { KittError } from "../../errors.js";
 import { formatMetric } from "../../results/metric-format.js";
 import { openStore, type ResultsStore } from "../../store/results-store.js";
-import type { RunSummary } from "../../store/run-queries.js";
-import { parseSince } from "./storage-list.js";
 import { textTable } from "../../report/text-table.js";
-
-export interface ResultsFilterOptions {
-  model?: string;
-  engine?: string;
-  suite?: string;
-  /** A date (`2026-01-31`) or an age (`7d`). */
-  since?: string;
-  /** Substring of the GPU model, any case (`h100`, `RTX 4090`). */
-  hardware?: string;
-  db?: string;
-}
-
-export interface ResultsListOptions extends ResultsFilterOptions {
-  limit?: number;
-  json?: boolean;
-}
-
-export interface ResultsQueryOptions extends ResultsFilterOptions {
-  groupBy: string;
-  metric: string;
-  /** Only this test's metric (`serve`, `throughput`); every test's by default. */
-  test?: string;
-  agg?: string;
-  json?: boolean;
-}
-
-export interface ListedRun extends RunSummary {
-  /** GPU 0's model, or null without a GPU (or a fingerprint). */
-  gpu: string | null;
-}
+import { RESULTS_QUERY_OPTIONS, type RESULTS_LIST_OPTIONS } from "../options/results.js";
+import type { OptionsInput } from "../options/table.js";
+import { parseSince, startedCell } from "./storage-list.js";
 
 export interface MetricGroup {
   group: string;
@@ -46,12 +17,22 @@ export interface MetricGroup {
   count: number;
 }
 
-const GROUP_COLUMNS = ["engine", "model", "suite"] as const;
-const AGGREGATES = ["mean", "max", "min"] as const;
+/** Called directly as well, so `groupBy` and `agg` are checked here too, not only by commander's choices. */
+export type ResultsQueryOptions = Omit<OptionsInput<typeof RESULTS_QUERY_OPTIONS>, "groupBy" | "agg"> & { groupBy: string; agg?: string };
 
-export async function resultsListCommand(options: ResultsListOptions = {}): Promise<void> {
+const GROUP_COLUMNS = RESULTS_QUERY_OPTIONS.groupBy.choices;
+const AGGREGATES = RESULTS_QUERY_OPTIONS.agg.choices;
+
+export async function resultsListCommand(options: OptionsInput<typeof RESULTS_LIST_OPTIONS> = {}): Promise<void> {
   await using store = await openStore({ url: options.db });
-  const runs = await findRuns(store, options, options.limit ?? 50);
+  const runs = await store.listRunsWithGpu({
+    model: options.model,
+    engine: options.engine,
+    suite: options.suite,
+    since: options.since === undefined ? undefined : parseSince(options.since),
+    hardware: options.hardware,
+    limit: options.limit,
+  });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
     return;
@@ -62,12 +43,13 @@ export async function resultsListCommand(options: ResultsListOptions = {}): Prom
   }
   const table = textTable({ head: ["id", "started", "model", "engine", "suite", "status", "gpu"] });
   for (const run of runs) {
-    table.push([run.id.slice(0, 8), new Date(run.started_at).toISOString().slice(0, 16).replace("T", " "), run.model, run.engine, run.suite, run.status, run.gpu ?? "—"]);
+    table.push([run.id.slice(0, 8), startedCell(run.started_at), run.model, run.engine, run.suite, run.status, run.gpu ?? "—"]);
   }
   process.stdout.write(`${table.toString()}\n`);
 }
 
-export async function resultsQueryCommand(options: ResultsQueryOptions): Promise<void> {
+export async function resultsQueryCommand(input: ResultsQueryOptions): Promise<void> {
+  const options = { ...input, agg: input.agg ?? RESULTS_QUERY_OPTIONS.agg.default };
   await using store = await openStore({ url: options.db });
   const groups = await aggregateMetric(store, options);
   if (options.json) {
@@ -78,34 +60,29 @@ export async function resultsQueryCommand(options: ResultsQueryOptions): Promise
     process.stdout.write(`no stored values of ${options.metric} match\n`);
     return;
   }
-  const table = textTable({ head: [options.groupBy, `${options.agg ?? "mean"} ${options.metric}`, "values"] });
+  const table = textTable({ head: [options.groupBy, `${options.agg} ${options.metric}`, "values"] });
   for (const group of groups) table.push([group.group, formatMetric(group.value), group.count]);
   process.stdout.write(`${table.toString()}\n`);
-}
-
-/** Runs newest first; the GPU filter reads each run's fingerprint, so it applies before the limit. */
-export async function findRuns(store: ResultsStore, filters: ResultsFilterOptions, limit: number): Promise<ListedRun[]> {
-  let query = store.db
-    .selectFrom("runs")
-    .leftJoin("hardware", "hardware.id", "runs.hardware_id")
-    .select(["runs.id", "kind", "model", "engine", "suite", "runtime", "status", "passed", "started_at", "finished_at", "hardware.fingerprint"]);
-  if (filters.model !== undefined) query = query.where("model", "=", filters.model);
-  if (filters.engine !== undefined) query = query.where("engine", "=", filters.engine);
-  if (filters.suite !== undefined) query = query.where("suite", "=", filters.suite);
-  if (filters.since !== undefined) query = query.where("started_at", ">=", parseSince(filters.since));
-  query = query.orderBy("started_at", "desc").orderBy("runs.id");
-  if (filters.hardware === undefined) query = query.limit(limit);
-  const runs = (await query.execute()).map(({ fingerprint, ...run }) => ({ ...run, passed: Number(run.passed) === 1, gpu: gpuModel(fingerprint) }));
-  const wanted = filters.hardware?.toLowerCase();
-  return wanted === undefined ? runs : runs.filter((run) => run.gpu?.toLowerCase().includes(wanted)).slice(0, limit);
 }
 
 export async function aggregateMetric(store: ResultsStore, options: ResultsQueryOptions): Promise<MetricGroup[]> {
   const column = options.groupBy as (typeof GROUP_COLUMNS)[number];
   if (!GROUP_COLUMNS.includes(column)) throw new KittError("USAGE", `--group-by must be one of ${GROUP_COLUMNS.join(", ")}`);
-  const agg = (options.agg ?? "mean") as (typeof AGGREGATES)[number];
+  const agg = (options.agg ?? RESULTS_QUERY_OPTIONS.agg.default) as (typeof AGGREGATES)[number];
   if (!AGGREGATES.includes(agg)) throw new KittError("USAGE", `--agg must be one of ${AGGREGATES.join(", ")}`);
-  const runIds = options.hardware === undefined ? undefined : (await findRuns(store, options, Number.MAX_SAFE_INTEGER)).map((run) => run.id);
+  const runIds =
+    options.hardware === undefined
+      ? undefined
+      : (
+          await store.listRunsWithGpu({
+            model: options.model,
+            engine: options.engine,
+            suite: options.suite,
+            since: options.since === undefined ? undefined : parseSince(options.since),
+            hardware: options.hardware,
+            limit: Number.MAX_SAFE_INTEGER,
+          })
+        ).map((run) => run.id);
   if (runIds?.length === 0) return [];
   let query = store.db
     .selectFrom("metrics")
@@ -129,10 +106,4 @@ export async function aggregateMetric(store: ResultsStore, options: ResultsQuery
   return rows
     .map((row) => ({ group: String(row[column]), value: Number(row.value), count: Number(row.count) }))
     .sort((a, b) => b.value - a.value);
-}
-
-function gpuModel(fingerprint: string | null): string | null {
-  if (fingerprint === null) return null;
-  const hardware = JSON.parse(fingerprint) as { gpu?: { model?: string }; gpus?: Array<{ name?: string }> };
-  return hardware.gpu?.model ?? hardware.gpus?.[0]?.name ?? null;
 }

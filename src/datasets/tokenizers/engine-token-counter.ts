@@ -3,8 +3,10 @@
  * see. Texts go out in batches where the endpoint takes several, and many requests run at once
  * over a keep-alive pool, so thousands of prompts take a second or two rather than minutes.
  */
-import { Agent, request, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
 import { KittError } from "../../errors.js";
+import { enginePool } from "../../protocols/http/connection-pools.js";
+import { requestEngineJson, type EngineEndpoint } from "../../protocols/http/engine-request.js";
 import type { TokenizeApi, TokenizeCall } from "./engine-tokenize-apis.js";
 import { chunked, mapConcurrent } from "./map-concurrent.js";
 import { SPECIAL_TOKEN_PROBE, type TokenCounter } from "./token-counter.js";
@@ -29,6 +31,7 @@ export class EngineTokenCounter implements TokenCounter {
   readonly label: string;
   readonly decode?: (sequences: number[][]) => Promise<string[]>;
   readonly #options: Required<Omit<EngineTokenCounterOptions, "model">> & { model: string | undefined };
+  readonly #endpoint: EngineEndpoint;
   readonly #dispatcher: Dispatcher;
   #special: Promise<number> | undefined;
   #ends: Promise<{ prefix: number; suffix: number }> | undefined;
@@ -38,7 +41,8 @@ export class EngineTokenCounter implements TokenCounter {
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.#options = { ...options, baseUrl, concurrency, timeoutMs, model: options.model };
-    this.#dispatcher = new Agent({ connections: concurrency, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+    this.#endpoint = { baseUrl, name: options.api.name, namedWithUrl: true };
+    this.#dispatcher = enginePool(concurrency);
     this.label = `${options.api.name} at ${baseUrl}`;
     if (options.api.decodeCall) this.decode = (sequences) => this.#decode(sequences);
   }
@@ -88,7 +92,7 @@ export class EngineTokenCounter implements TokenCounter {
   async #encode(texts: string[], addSpecial: boolean): Promise<number[][]> {
     const { api, model, concurrency } = this.#options;
     const batches = await mapConcurrent(chunked(texts, api.batchSize), concurrency, async (batch) =>
-      api.parseEncode(await this.#post(api.encodeCall(batch, addSpecial, model), api.name), batch.length),
+      api.parseEncode(await this.#post(api.encodeCall(batch, addSpecial, model)), batch.length),
     );
     return batches.flat();
   }
@@ -98,33 +102,14 @@ export class EngineTokenCounter implements TokenCounter {
     const { decodeCall, parseDecode } = api;
     if (!decodeCall || !parseDecode) throw new KittError("USAGE", `${api.name} has no detokenize endpoint`);
     const batches = await mapConcurrent(chunked(sequences, api.batchSize), concurrency, async (batch) =>
-      parseDecode.call(api, await this.#post(decodeCall.call(api, batch, model), api.name), batch.length),
+      parseDecode.call(api, await this.#post(decodeCall.call(api, batch, model)), batch.length),
     );
     return batches.flat();
   }
 
-  async #post(call: TokenizeCall, what: string): Promise<unknown> {
-    const url = this.#options.baseUrl + call.path;
-    let response: Dispatcher.ResponseData;
-    try {
-      response = await request(url, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(call.body),
-        dispatcher: this.#dispatcher,
-      });
-    } catch (error) {
-      throw new KittError("ENGINE_REQUEST_FAILED", `cannot reach ${what} at ${url}: ${(error as Error).message}`, { cause: error });
-    }
-    const text = await response.body.text();
-    if (response.statusCode !== 200) {
-      throw new KittError("ENGINE_REQUEST_FAILED", `${what} at ${url} answered ${response.statusCode}: ${text.slice(0, 200)}`);
-    }
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      throw new KittError("ENGINE_REQUEST_FAILED", `${what} at ${url} answered with something other than JSON: ${text.slice(0, 200)}`);
-    }
+  #post(call: TokenizeCall): Promise<unknown> {
+    const { timeoutMs } = this.#options;
+    return requestEngineJson(this.#endpoint, { method: "POST", path: call.path, body: call.body, timeoutMs, dispatcher: this.#dispatcher });
   }
 }
 

@@ -6,7 +6,9 @@
  */
 import { tokenizeApiFor } from "../../datasets/tokenizers/engine-tokenize-apis.js";
 import { chunked } from "../../datasets/tokenizers/map-concurrent.js";
-import { postJson, type EngineHttp } from "./engine-http.js";
+import type { Engine } from "../../engines/engine.js";
+import { engineEndpoint } from "../../engines/engine-endpoint.js";
+import { requestEngineJson } from "../../protocols/http/engine-request.js";
 
 export interface EngineTokenizer {
   /** Ids of each text; `addSpecial` adds what the tokenizer puts around a text (llama's BOS). */
@@ -15,13 +17,15 @@ export interface EngineTokenizer {
   specialTokens(signal?: AbortSignal): Promise<number>;
 }
 
+type TokenizingEngine = Pick<Engine, "baseUrl" | "spec" | "modelName">;
+
 /** Engines whose tokenize endpoint kitt can use for token-id prompts. */
 const TOKEN_ID_ENGINES = new Set(["llama_cpp", "vllm", "sglang"]);
 
 /** One tokenizer per engine, so that what it learns once (`specialTokens`) is asked once. */
-const tokenizers = new WeakMap<EngineHttp, EngineTokenizer>();
+const tokenizers = new WeakMap<TokenizingEngine, EngineTokenizer>();
 
-export function engineTokenizer(engine: EngineHttp & { modelName: string }): EngineTokenizer | undefined {
+export function engineTokenizer(engine: TokenizingEngine): EngineTokenizer | undefined {
   const api = TOKEN_ID_ENGINES.has(engine.spec.name) ? tokenizeApiFor(engine.spec.name) : undefined;
   if (api === undefined) return undefined;
   let tokenizer = tokenizers.get(engine);
@@ -30,7 +34,7 @@ export function engineTokenizer(engine: EngineHttp & { modelName: string }): Eng
       const batches = await Promise.all(
         chunked(texts, api.batchSize).map(async (batch) => {
           const call = api.encodeCall(batch, addSpecial, engine.modelName);
-          return api.parseEncode(await postJson(engine, call.path, call.body, signal), batch.length);
+          return api.parseEncode(await requestEngineJson(engineEndpoint(engine), { method: "POST", path: call.path, body: call.body, signal }), batch.length);
         }),
       );
       return batches.flat();

@@ -6,9 +6,10 @@
  * completions route every engine with token-id prompts serves (llama.cpp, vLLM, SGLang).
  */
 import type { Engine } from "../../engines/engine.js";
+import { engineEndpoint } from "../../engines/engine-endpoint.js";
 import { KittError } from "../../errors.js";
+import { requestEngineJson } from "../../protocols/http/engine-request.js";
 import { asRecord, stringField } from "../../protocols/json-fields.js";
-import { postJson } from "./engine-http.js";
 import { engineTokenizer } from "./engine-tokenizer.js";
 import { fitPrompt } from "./prompt-window.js";
 
@@ -42,7 +43,7 @@ export async function greedyGenerate(
     return { text: cutAtStop(result.text, stop), truncated };
   }
   const body = { model: engine.modelName, prompt, max_tokens: maxTokens, temperature: 0, stop: stop.slice() };
-  const choices = asRecord(await postJson(engine, "/v1/completions", body, signal))?.choices;
+  const choices = asRecord(await requestEngineJson(engineEndpoint(engine), { method: "POST", path: "/v1/completions", body, signal }))?.choices;
   const generated = stringField(asRecord(Array.isArray(choices) ? choices[0] : undefined), "text");
   if (generated === undefined) throw new KittError("ENGINE_REQUEST_FAILED", `${engine.spec.displayName} answered /v1/completions without choices[0].text`);
   return { text: cutAtStop(generated, stop), truncated };

@@ -12,11 +12,12 @@
  * prompts are never cut.
  */
 import type { Engine } from "../../engines/engine.js";
+import { engineEndpoint } from "../../engines/engine-endpoint.js";
 import type { EngineName } from "../../engines/types.js";
 import { KittError } from "../../errors.js";
+import { parseEngineJson, requestEngine, requestEngineJson } from "../../protocols/http/engine-request.js";
 import { loglikelihoodPair } from "../prompts/prompt.js";
 import { continuationLogprob, tokenSpanLogprob, type ContinuationLogprob, type PromptTokens } from "./continuation-tokens.js";
-import { parseAnswer, postForBody, postJson } from "./engine-http.js";
 import { engineTokenizer } from "./engine-tokenizer.js";
 import { parseSglangBatchPromptTokens, sglangLoglikelihoodRequest } from "./loglikelihood-sglang.js";
 import { parseTgiPromptTokens, tgiLoglikelihoodRequest } from "./loglikelihood-tgi.js";
@@ -31,8 +32,8 @@ export type PromptEncoding = "token_ids" | "text";
 interface TokenIdsFamily {
   encoding: "token_ids";
   request(model: string, prompts: readonly (readonly number[])[]): { path: string; body: unknown };
-  /** Each prompt's tokens from the answer's body (vLLM's is read in place). */
-  parse(engine: LoglikelihoodEngine, path: string, body: Buffer, count: number): PromptTokens[];
+  /** Each prompt's tokens from the answer's body (vLLM's is read in place; `json` parses it whole). */
+  parse(body: Buffer, count: number, json: () => unknown): PromptTokens[];
 }
 
 interface TextFamily {
@@ -42,12 +43,12 @@ interface TextFamily {
 }
 
 const FAMILIES: Partial<Record<EngineName, TokenIdsFamily | TextFamily>> = {
-  vllm: { encoding: "token_ids", request: vllmLoglikelihoodRequest, parse: (_engine, _path, body, count) => parseVllmBatchPromptTokens(body, count) },
+  vllm: { encoding: "token_ids", request: vllmLoglikelihoodRequest, parse: (body, count) => parseVllmBatchPromptTokens(body, count) },
   // SGLang's native route names no model.
   sglang: {
     encoding: "token_ids",
     request: (_model, prompts) => sglangLoglikelihoodRequest(prompts),
-    parse: (engine, path, body, count) => parseSglangBatchPromptTokens(parseAnswer(engine, path, body), count),
+    parse: (_body, count, json) => parseSglangBatchPromptTokens(json(), count),
   },
   tgi: { encoding: "text", request: tgiLoglikelihoodRequest, parse: parseTgiPromptTokens },
 };
@@ -84,11 +85,12 @@ export async function loglikelihoods(
   const { signal } = options;
   const pairs = continuations.map((continuation) => loglikelihoodPair(context, continuation));
   const name = engine.spec.displayName;
+  const endpoint = engineEndpoint(engine);
   if (family.encoding === "text") {
     const results: ContinuationLogprob[] = [];
     for (const pair of pairs) {
       const { path, body } = family.request(pair.context + pair.continuation);
-      results.push(continuationLogprob(family.parse(await postJson(engine, path, body, signal)), pair.continuation, name));
+      results.push(continuationLogprob(family.parse(await requestEngineJson(endpoint, { method: "POST", path, body, signal })), pair.continuation, name));
     }
     return results;
   }
@@ -106,7 +108,9 @@ export async function loglikelihoods(
     engine.modelName,
     requests.map((request) => request.ids),
   );
-  const answers = family.parse(engine, path, await postForBody(engine, path, body, signal), requests.length);
+  const request = { method: "POST", path, body, signal } as const;
+  const answer = await requestEngine(endpoint, request);
+  const answers = family.parse(answer, requests.length, () => parseEngineJson(endpoint, request, answer));
   return answers.map((tokens, i) => {
     const { ids, continuationTokens, truncated } = requests[i]!;
     return { ...tokenSpanLogprob(tokens, ids.length - continuationTokens, continuationTokens, name), truncated };

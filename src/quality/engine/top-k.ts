@@ -4,9 +4,10 @@
  * Every engine kitt knows gives these; each through its own route. A prompt longer than `limit`
  * goes out cut to its last token ids (see `fitPrompt`), leaving the one generated token room.
  */
+import { engineEndpoint } from "../../engines/engine-endpoint.js";
 import type { EngineName } from "../../engines/types.js";
+import { requestEngineJson } from "../../protocols/http/engine-request.js";
 import type { TopLogprob } from "../scoring/letters.js";
-import { postJson } from "./engine-http.js";
 import { engineTokenizer } from "./engine-tokenizer.js";
 import type { LoglikelihoodEngine } from "./loglikelihood.js";
 import { fitPrompt } from "./prompt-window.js";
@@ -66,7 +67,7 @@ export async function firstTokenTopK(engine: LoglikelihoodEngine, text: string, 
     engine.spec.name === "llama_cpp" && letters && letters.length > 0
       ? llamaCppLetterRequest(prompt, await letterTokenIds(engine, letters, signal), k)
       : topKRequest(engine.spec.name, engine.modelName, prompt, k);
-  return { top: route.parse(await postJson(engine, route.path, route.body, signal)), truncated };
+  return { top: route.parse(await requestEngineJson(engineEndpoint(engine), { method: "POST", path: route.path, body: route.body, signal })), truncated };
 }
 
 /**
@@ -107,7 +108,8 @@ function letterTokenIds(engine: LoglikelihoodEngine, letters: readonly string[],
       const found = new Set<number>();
       for (const letter of letters) {
         for (const text of [`Answer: ${letter}`, `\n${letter}`]) {
-          const answer = (await postJson(engine, "/tokenize", { content: text, with_pieces: true }, signal)) as {
+          const body = { content: text, with_pieces: true };
+          const answer = (await requestEngineJson(engineEndpoint(engine), { method: "POST", path: "/tokenize", body, signal })) as {
             tokens?: Array<{ id: number; piece: string }>;
           };
           const last = answer.tokens?.at(-1);

@@ -17,7 +17,7 @@
  * (`onRequestWritten`), which is when it can reach the server.
  */
 import { KittError } from "../../errors.js";
-import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS } from "../../protocols/client.js";
+import { DEFAULT_BODY_TIMEOUT_MS, DEFAULT_HEADERS_TIMEOUT_MS } from "../../protocols/http/connection-pools.js";
 import { HttpPool } from "./http-pool.js";
 import type { Transport, TransportOptions } from "./types.js";
 import { UndiciTransport } from "./undici-transport.js";
