@@ -5,23 +5,26 @@
  */
 import { z } from "zod";
 import { baseTestConfigSchema } from "../config/suite-schema.js";
+import { SERVE_LOAD_DEFAULTS } from "../serve/load/defaults.js";
 import { randomRequests, serveOnEngine } from "./engine-serve.js";
 import type { Benchmark, BenchmarkOutcome, Metrics } from "./types.js";
 
 const rateSchema = z.union([z.number().positive(), z.literal("inf")]);
+/** A rate as suites write it: `inf` for everything at once. */
+const rateSetting = (rate: number): number | "inf" => (Number.isFinite(rate) ? rate : "inf");
 
 export const serveConfigSchema = baseTestConfigSchema.extend({
   num_prompts: z.number().int().positive().default(200),
   input_len: z.number().int().positive().default(256),
-  output_len: z.number().int().positive().default(128),
-  range_ratio: z.number().min(0).max(0.99).default(0),
-  request_rate: rateSchema.default("inf"),
-  burstiness: z.number().positive().default(1),
+  output_len: z.number().int().positive().default(SERVE_LOAD_DEFAULTS.outputTokens),
+  range_ratio: z.number().min(0).max(0.99).default(SERVE_LOAD_DEFAULTS.rangeRatio),
+  request_rate: rateSchema.default(rateSetting(SERVE_LOAD_DEFAULTS.requestRate)),
+  burstiness: z.number().positive().default(SERVE_LOAD_DEFAULTS.burstiness),
   max_concurrency: z.number().int().positive().optional(),
-  warmup_requests: z.number().int().min(0).default(5),
-  seed: z.number().int().min(0).default(0),
+  warmup_requests: z.number().int().min(0).default(SERVE_LOAD_DEFAULTS.warmupRequests),
+  seed: z.number().int().min(0).default(SERVE_LOAD_DEFAULTS.seed),
   slo: z.object({ ttft: z.number().positive().optional(), tpot: z.number().positive().optional(), e2el: z.number().positive().optional() }).optional(),
-  percentiles: z.array(z.number().gt(0).lt(100)).default([50, 90, 95, 99]),
+  percentiles: z.array(z.number().gt(0).lt(100)).default([...SERVE_LOAD_DEFAULTS.percentiles]),
   tokenizer: z.string().optional(),
 });
 

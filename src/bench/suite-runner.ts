@@ -6,12 +6,12 @@
  * left are listed as not run. Each result goes to the sink before the next test starts.
  */
 import type { z } from "zod";
-import { benchmarkConfig, testRuns, type Suite } from "../config/suite.js";
 import type { Engine } from "../engines/engine.js";
 import { describeError, InterruptedError, KittError } from "../errors.js";
 import { isFatal } from "../fatal-errors.js";
 import { BUILTIN_BENCHMARKS, getBenchmark, type BenchmarkRegistry } from "./registry.js";
 import type { NotRunTest, PlannedTest, ResultSink, SuiteEvent, SuiteSummary, TestResult } from "./suite-results.js";
+import { benchmarkConfig, testRuns, type Suite } from "./suite.js";
 import type { Benchmark, BenchmarkOutcome } from "./types.js";
 
 export interface RunSuiteOptions {

@@ -11,10 +11,9 @@
  */
 import type { z } from "zod";
 import type { Engine } from "../engines/engine.js";
-import type { JsonValue } from "../json.js";
 import type { Metrics } from "../metrics.js";
 
-export type { JsonValue, Metrics };
+export type { Metrics };
 
 export type BenchmarkCategory = "performance" | "quality";
 

@@ -3,7 +3,7 @@
  * a self-updating line, each finished test with its headline numbers.
  */
 import type { SuiteEvent } from "../bench/suite-results.js";
-import { formatMetric, metricValue, registryHeadlines } from "../report/metric-format.js";
+import { formatMetric, metricValue, registryHeadlines } from "../results/metric-format.js";
 import type { RunReporter } from "../pipeline/run-pipeline.js";
 import { progressLine, step, success, warn } from "./ui.js";
 

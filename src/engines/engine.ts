@@ -3,7 +3,8 @@
  * This is the one interface benchmarks talk to.
  */
 import type { GenerateRequest, GenerateResult, StreamEvent } from "../protocols/types.js";
-import type { EngineSpec, RuntimeKind } from "./types.js";
+import type { RuntimeKind } from "../runtime/engine-process.js";
+import type { EngineSpec } from "./types.js";
 
 export interface Engine extends AsyncDisposable {
   readonly spec: EngineSpec;

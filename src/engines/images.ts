@@ -5,7 +5,8 @@
  */
 import { KittError } from "../errors.js";
 import type { EnginesConfig } from "../config/engines-config.js";
-import type { EngineSpec, HostFacts } from "./types.js";
+import type { HostFacts } from "../hardware/host-facts.js";
+import type { EngineSpec } from "./types.js";
 
 export interface ImageChoice {
   image: string;

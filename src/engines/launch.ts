@@ -9,19 +9,19 @@ import { loadEnginesConfig } from "../config/engines-config.js";
 import { KittError } from "../errors.js";
 import { hasNvidiaGpu, hostFacts } from "../hardware/host-facts.js";
 import { readGgufHeader, trainedContextLength } from "../models/gguf.js";
-import { detectModelFormat, looksLikeOllamaTag, type DetectedModel } from "../preflight/model-format.js";
+import { detectModelFormat, looksLikeOllamaTag, type DetectedModel, type ModelFormat } from "../preflight/model-format.js";
 import { assertPortFree } from "../preflight/port.js";
 import { docker } from "../runtime/docker-cli.js";
 import { DockerContainer } from "../runtime/docker.js";
-import type { EngineProcess } from "../runtime/engine-process.js";
+import type { EngineProcess, RuntimeKind } from "../runtime/engine-process.js";
 import { ExternalEndpoint } from "../runtime/endpoint.js";
-import { NativeProcess } from "../runtime/native.js";
+import { NativeProcess, type NativeCommand } from "../runtime/native.js";
 import type { BackoffOptions } from "../runtime/readiness.js";
 import { chooseImage, type ImageChoice } from "./images.js";
 import { localNativeBinary } from "./local-binaries.js";
 import { ManagedEngine } from "./managed-engine.js";
 import { getEngineSpec } from "./registry.js";
-import type { EngineSpec, LaunchContext, ModelFormat, NativeCommand, RuntimeKind } from "./types.js";
+import type { EngineSpec, LaunchContext } from "./types.js";
 
 export interface LaunchOptions {
   engine: string;

@@ -2,7 +2,8 @@
  * Apple's MLX through `mlx_lm.server`, an OpenAI-compatible server that runs natively on
  * macOS with Apple silicon only; there is no container image.
  */
-import type { EngineSpec, HostFacts } from "./types.js";
+import type { HostFacts } from "../hardware/host-facts.js";
+import type { EngineSpec } from "./types.js";
 
 export const mlx: EngineSpec = {
   name: "mlx",

@@ -3,30 +3,14 @@
  * pure functions: image, ports, readiness, protocols, formats, command lines, capabilities.
  * Specs never start anything; runtimes (`src/runtime`) do that from a spec.
  */
+import type { HostFacts } from "../hardware/host-facts.js";
+import type { ModelFormat } from "../preflight/model-format.js";
 import type { ProtocolName } from "../protocols/types.js";
+import type { RuntimeKind } from "../runtime/engine-process.js";
+import type { NativeCommand } from "../runtime/native.js";
+import type { ReadinessSpec } from "../runtime/readiness.js";
 
 export type EngineName = "vllm" | "sglang" | "tgi" | "llama_cpp" | "ollama" | "exllamav2" | "mlx";
-
-export type ModelFormat = "gguf" | "safetensors" | "pytorch" | "gptq" | "awq" | "exl2" | "mlx" | "ollama-tag";
-
-export type RuntimeKind = "docker" | "native" | "endpoint";
-
-/** What a readiness probe saw. `status` is 0 when the connection failed or timed out. */
-export interface ProbeResult {
-  status: number;
-  body: string;
-  /** Nothing listens there: the connection was refused. */
-  refused?: boolean;
-}
-
-export interface ReadinessSpec {
-  /** Path polled until the engine answers ready. */
-  path: string;
-  /** Ready means this returns true; anything else (refused, 503, "loading") means "not yet". */
-  isReady(probe: ProbeResult): boolean;
-  /** Describes "not ready yet" for logs and docs. */
-  notReadyDescription: string;
-}
 
 /** Where the model is, from the engine's point of view. */
 export interface LaunchContext {
@@ -44,12 +28,6 @@ export interface LaunchContext {
   trainedContext?: number;
 }
 
-export interface NativeCommand {
-  command: string;
-  args: string[];
-  env?: Record<string, string>;
-}
-
 export interface EngineCapabilities {
   /** Multi-token prompt (continuation) log-likelihoods. */
   promptLogprobs: boolean;
@@ -64,13 +42,6 @@ export interface EngineCapabilities {
    * few queued for one that serves a handful at a time. Quality tests run this many by default.
    */
   busyConcurrency: number;
-}
-
-export interface HostFacts {
-  arch: string;
-  platform: NodeJS.Platform;
-  /** Highest CUDA compute capability among the GPUs, e.g. 9.0; undefined without NVIDIA GPUs. */
-  computeCapability?: number;
 }
 
 export interface EngineSpec {

@@ -2,7 +2,8 @@
  * vLLM's OpenAI-compatible server. The port stays closed (or hangs) while the model loads,
  * then `/health` answers 200; 503 means the engine died.
  */
-import type { EngineSpec, HostFacts, LaunchContext } from "./types.js";
+import type { HostFacts } from "../hardware/host-facts.js";
+import type { EngineSpec, LaunchContext } from "./types.js";
 
 /** NVIDIA's build, for GPUs newer than the upstream image supports well (Blackwell, GB10). */
 const NGC_IMAGE = "nvcr.io/nvidia/vllm:25.09-py3";

@@ -2,10 +2,16 @@
  * The few facts engine specs decide on (image choice, "cannot run here"), gathered with a single
  * quick nvidia-smi call instead of a full fingerprint.
  */
-import type { HostFacts } from "../engines/types.js";
 import { probeOutput } from "./command-runner.js";
 import { systemHost, type HostProbe } from "./host-probe.js";
 import { NVIDIA_SMI } from "./nvidia-gpus.js";
+
+export interface HostFacts {
+  arch: string;
+  platform: NodeJS.Platform;
+  /** Highest CUDA compute capability among the GPUs, e.g. 9.0; undefined without NVIDIA GPUs. */
+  computeCapability?: number;
+}
 
 /** Highest compute capability in nvidia-smi's one-column `compute_cap` output, e.g. 9 or 12.1. */
 export function maxComputeCapability(text: string): number | undefined {

@@ -15,6 +15,7 @@ import { chooseTokenCounter } from "../datasets/tokenizers/choose-token-counter.
 import type { LaunchOptions } from "../engines/launch.js";
 import type { EngineName } from "../engines/types.js";
 import { KittError } from "../errors.js";
+import type { JsonValue } from "../json.js";
 import {
   runServe,
   sharedPrompts,
@@ -30,8 +31,7 @@ import { writeFileAtomically } from "../fs/atomic-file.js";
 import { jsonText } from "../fs/json-text.js";
 import { kittVersion } from "../package-root.js";
 import type { ProtocolName } from "../protocols/types.js";
-import { createRunDir } from "../report/results-folder.js";
-import type { JsonValue } from "../bench/types.js";
+import { createRunDir } from "../results/results-folder.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 

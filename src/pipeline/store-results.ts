@@ -7,7 +7,7 @@
 import { describeError } from "../errors.js";
 import type { HardwareFingerprint } from "../hardware/types.js";
 import { kittVersion } from "../package-root.js";
-import type { ResultsFolder } from "../report/results-folder.js";
+import type { ResultsFolder } from "../results/results-folder.js";
 import { databaseTimeouts } from "../store/database-timeouts.js";
 import { folderRecord } from "../store/folder-record.js";
 import { openStore } from "../store/results-store.js";

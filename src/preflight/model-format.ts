@@ -6,7 +6,8 @@
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { KittError } from "../errors.js";
-import type { ModelFormat } from "../engines/types.js";
+
+export type ModelFormat = "gguf" | "safetensors" | "pytorch" | "gptq" | "awq" | "exl2" | "mlx" | "ollama-tag";
 
 export interface DetectedModel {
   format: ModelFormat;

@@ -1,9 +1,10 @@
 /** Small readers for untyped JSON from engine streams: absent or mistyped fields read as undefined. */
+import { isObject } from "../json.js";
 
 export type JsonRecord = Record<string, unknown>;
 
 export function asRecord(value: unknown): JsonRecord | undefined {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as JsonRecord) : undefined;
+  return isObject(value) ? value : undefined;
 }
 
 export function numberField(record: JsonRecord | undefined, key: string): number | undefined {

@@ -5,7 +5,7 @@
  * client or its connections limited says so first, with why.
  */
 import pc from "picocolors";
-import type { JsonValue } from "../bench/types.js";
+import type { JsonValue } from "../json.js";
 
 type Result = Record<string, JsonValue>;
 

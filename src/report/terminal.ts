@@ -1,6 +1,6 @@
 /** The end-of-run summary for the terminal: the same content as `summary.md`, as tables. */
 import pc from "picocolors";
-import type { MetricsFile } from "./metrics-file.js";
+import type { MetricsFile } from "../results/metrics-file.js";
 import {
   formatMetric,
   metricValue,
@@ -9,8 +9,8 @@ import {
   registryHeadlines,
   resultLabel,
   type HeadlineLookup,
-} from "./metric-format.js";
-import { formatSpread, testSpread } from "./run-spread.js";
+} from "../results/metric-format.js";
+import { formatSpread, testSpread } from "../results/run-spread.js";
 import { textTable } from "./text-table.js";
 
 export interface TerminalSummaryOptions {

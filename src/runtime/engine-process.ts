@@ -2,7 +2,8 @@
  * What every runtime (docker container, native process, external endpoint) provides to the
  * engine that owns it. A runtime owns exactly one engine server and nothing else.
  */
-import type { RuntimeKind } from "../engines/types.js";
+
+export type RuntimeKind = "docker" | "native" | "endpoint";
 
 export interface ProcessExit {
   /** Exit code, or null when killed by a signal. */

@@ -4,10 +4,16 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { KittError } from "../errors.js";
-import type { NativeCommand } from "../engines/types.js";
 import { removePidRecord, writePidRecord } from "./pid-files.js";
 import { currentOwner, processStartTime } from "./process-owner.js";
 import { ProcessBase } from "./process-base.js";
+
+/** The command line that starts an engine natively, as its spec builds it. */
+export interface NativeCommand {
+  command: string;
+  args: string[];
+  env?: Record<string, string>;
+}
 
 export interface NativeProcessOptions {
   engineName: string;

@@ -7,10 +7,27 @@
  * early (`refusedTimeoutMs`): nothing there is starting up.
  */
 import { KittError } from "../errors.js";
-import type { ProbeResult, ReadinessSpec } from "../engines/types.js";
 import { sendToEngine } from "../protocols/http/engine-request.js";
 import { connectionRefused } from "../protocols/http/request-failures.js";
 import { describeExit, type EngineProcess } from "./engine-process.js";
+
+/** What a readiness probe saw. `status` is 0 when the connection failed or timed out. */
+export interface ProbeResult {
+  status: number;
+  body: string;
+  /** Nothing listens there: the connection was refused. */
+  refused?: boolean;
+}
+
+/** How an engine tells it is ready: part of its spec (`src/engines`). */
+export interface ReadinessSpec {
+  /** Path polled until the engine answers ready. */
+  path: string;
+  /** Ready means this returns true; anything else (refused, 503, "loading") means "not yet". */
+  isReady(probe: ProbeResult): boolean;
+  /** Describes "not ready yet" for logs and docs. */
+  notReadyDescription: string;
+}
 
 export interface BackoffOptions {
   initialMs: number;

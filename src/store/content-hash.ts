@@ -5,7 +5,7 @@
  * or the folder of a run that was stored as it ran, finds the run already there.
  */
 import { createHash } from "node:crypto";
-import type { RunRecord } from "./run-writes.js";
+import type { RunRecord } from "./run-record.js";
 import { unpackText } from "./samples-codec.js";
 import type { StoreWriter } from "./write-transaction.js";
 

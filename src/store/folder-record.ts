@@ -7,12 +7,13 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { KittError } from "../errors.js";
-import { ITEMS_FILE_PATTERN } from "../report/items-file.js";
+import { isObject, parseJson } from "../json.js";
+import { ITEMS_FILE_PATTERN } from "../results/items-file.js";
 import { jsonDocument } from "./run-export.js";
 import { metricsRecord } from "./metrics-record.js";
-import type { RunRecord } from "./run-writes.js";
+import type { RunRecord } from "./run-record.js";
 import { rebuildServeResult, RECORDS_FILE } from "./serve-rebuild.js";
-import { isObject, parseJson, serveRecord } from "./serve-record.js";
+import { serveRecord } from "./serve-record.js";
 
 /** The folder's run, or undefined when it is not a results folder. */
 export async function folderRecord(dir: string): Promise<RunRecord | undefined> {

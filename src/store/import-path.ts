@@ -6,9 +6,11 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { KittError } from "../errors.js";
+import { parseJson } from "../json.js";
 import { folderRecord } from "./folder-record.js";
-import type { ImportOutcome, RunRecord, RunWriter } from "./run-writes.js";
-import { looksLikeServeResult, parseJson, serveRecord } from "./serve-record.js";
+import type { RunRecord } from "./run-record.js";
+import type { ImportOutcome, RunWriter } from "./run-writes.js";
+import { looksLikeServeResult, serveRecord } from "./serve-record.js";
 
 export interface ImportedRun {
   id: string;

@@ -1,3 +1,4 @@
+import type { JsonValue } from "../json.js";
 /**
  * How a test's metrics JSON becomes rows of the `metrics` table.
  *
@@ -7,7 +8,6 @@
  * keys holding per-request samples (`SAMPLE_KEYS`) are not flattened: they are stored once,
  * compressed, in `request_samples`.
  */
-import type { JsonValue } from "../bench/types.js";
 
 /** kitt's `per_request`, and the per-request arrays of vLLM's detailed result files. */
 export const SAMPLE_KEYS: ReadonlySet<string> = new Set(["per_request", "input_lens", "output_lens", "ttfts", "itls", "generated_texts", "errors"]);

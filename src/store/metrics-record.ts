@@ -3,12 +3,11 @@
  * `category`, `partial` or `duration_seconds`) — as one stored run.
  */
 import type { TestResult } from "../bench/suite-results.js";
-import type { JsonValue } from "../bench/types.js";
 import { KittError } from "../errors.js";
-import { itemsFileName } from "../report/items-file.js";
-import type { RunEnd, RunRecord, StoredTest } from "./run-writes.js";
+import { isObject, type JsonValue, parseJson } from "../json.js";
+import { itemsFileName } from "../results/items-file.js";
+import type { RunEnd, RunRecord, StoredTest } from "./run-record.js";
 import type { RunStatus } from "./schema.js";
-import { isObject, parseJson } from "./serve-record.js";
 
 /** The original KITT's quality tests; its files carry no category. */
 const originalQualityTests = new Set(["mmlu", "gsm8k", "truthfulqa", "hellaswag"]);

@@ -29,7 +29,8 @@ import {
   type StoreStats,
   type StoredRun,
 } from "./run-queries.js";
-import { RunWriter, type RunEnd, type RunMeta, type StoredTest } from "./run-writes.js";
+import type { RunEnd, RunMeta, StoredTest } from "./run-record.js";
+import { RunWriter } from "./run-writes.js";
 import type { StoreTables } from "./schema.js";
 import { corruptDatabase } from "./sqlite-database.js";
 import { markStaleRuns } from "./stale-runs.js";

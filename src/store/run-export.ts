@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Kysely } from "kysely";
-import type { MetricsFile } from "../report/metrics-file.js";
+import type { MetricsFile } from "../results/metrics-file.js";
 import { KittError } from "../errors.js";
 import { storedFiles } from "./content-hash.js";
 import { getRun, type StoredRun } from "./run-queries.js";

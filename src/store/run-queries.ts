@@ -1,6 +1,6 @@
 /** Reading the store: listings, one run in full, totals and metric comparisons. */
 import type { Kysely } from "kysely";
-import type { JsonValue } from "../bench/types.js";
+import type { JsonValue } from "../json.js";
 import { joinSamples } from "./metric-names.js";
 import { unpackText } from "./samples-codec.js";
 import type { RunKind, RunStatus, StoreTables } from "./schema.js";

@@ -5,66 +5,17 @@
 import { createHash, randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { sql, type Kysely } from "kysely";
-import type { TestResult } from "../bench/suite-results.js";
-import type { JsonValue } from "../bench/types.js";
 import { KittError } from "../errors.js";
+import { stableJson, type JsonValue } from "../json.js";
 import type { StoreDialect } from "./connection.js";
 import { contentHash, recordFiles, storedFiles } from "./content-hash.js";
 import { flattenMetrics, splitSamples } from "./metric-names.js";
+import type { RunEnd, RunMeta, RunRecord, StoredTest } from "./run-record.js";
 import { packText } from "./samples-codec.js";
-import type { RunKind, RunStatus, StoreTables } from "./schema.js";
+import type { RunStatus, StoreTables } from "./schema.js";
 import { currentOwner } from "../runtime/process-owner.js";
 import { ownerToken, writerState, type RunWriterRecord } from "./stale-runs.js";
 import { writeTransaction, type StoreWriter } from "./write-transaction.js";
-
-export interface RunMeta {
-  /** The run's id: the one its results folder carries, else a new one. */
-  id?: string;
-  kind: RunKind;
-  model: string;
-  engine: string;
-  engineVersion?: string | null;
-  imageDigest?: string | null;
-  suite: string;
-  suiteVersion?: string | null;
-  runtime?: string | null;
-  /** Epoch ms; now by default. */
-  startedAt?: number;
-  kittVersion?: string | null;
-  config: unknown;
-  hardware?: unknown;
-  /** Exact file texts to export later (`config.json`, `hardware.json`…), by file name. */
-  documents?: Record<string, string>;
-  /** Folder or file the run came from, for imports. */
-  source?: string | null;
-  /** True while this process writes the run: lets `markStaleRuns` find it if the process dies. */
-  live?: boolean;
-  /** The results folder a live run writes. */
-  resultsDir?: string | null;
-}
-
-export interface RunEnd {
-  status: Exclude<RunStatus, "running">;
-  /** Epoch ms; now by default. */
-  finishedAt?: number;
-  passed: boolean;
-  stopReason?: string | null;
-  documents?: Record<string, string>;
-}
-
-/** A test's result, as stored: `TestResult` or any benchmark-shaped record (serving runs). */
-export type StoredTest = Pick<TestResult, "test_name" | "test_version" | "category" | "run_number" | "passed" | "partial" | "metrics" | "errors" | "warmup_times" | "duration_seconds"> & {
-  timestamp?: string | null;
-  /** Extra sample files, e.g. `requests.jsonl`, stored compressed beside the benchmark. */
-  sampleFiles?: Record<string, string>;
-};
-
-/** A whole run as read from its files: what imports store. */
-export interface RunRecord {
-  meta: RunMeta;
-  tests: StoredTest[];
-  end: RunEnd;
-}
 
 /**
  * What an import did: stored a new run; found the same files already stored; replaced a run of
@@ -230,7 +181,7 @@ async function insertDocuments(tx: StoreWriter, runId: string, documents: Record
 
 /** The same fingerprint is stored once, keyed by the hash of its canonical JSON. */
 async function upsertHardware(tx: StoreWriter, hardware: unknown): Promise<string> {
-  const fingerprint = canonicalJson(hardware);
+  const fingerprint = stableJson(hardware);
   const id = createHash("sha256").update(fingerprint).digest("hex");
   await tx
     .insertInto("hardware")
@@ -247,13 +198,4 @@ async function requireRun(tx: StoreWriter, runId: string): Promise<void> {
 
 function sampleCount(samples: Record<string, JsonValue>): number {
   return Math.max(0, ...Object.values(samples).map((value) => (Array.isArray(value) ? value.length : 0)));
-}
-
-/** JSON with object keys sorted, so equal fingerprints hash alike whatever their key order. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    item !== null && typeof item === "object" && !Array.isArray(item)
-      ? Object.fromEntries(Object.entries(item as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : item,
-  );
 }

@@ -5,13 +5,12 @@
  * knew is left out (the client's own health, the engine's /metrics), and the run's end is the
  * end of its last recorded request. The result says `partial: true`.
  */
-import type { JsonValue } from "../bench/types.js";
 import { KittError } from "../errors.js";
+import { isObject, type JsonValue } from "../json.js";
 import { vllmDate } from "../serve/load/serve-run.js";
 import { ServeAccumulator } from "../serve/metrics/accumulator.js";
 import { computeServeMetrics, type GoodputSlo } from "../serve/metrics/serve-metrics.js";
 import type { RequestRecord } from "../serve/types.js";
-import { isObject } from "./serve-record.js";
 
 export const RECORDS_FILE = "requests.jsonl";
 

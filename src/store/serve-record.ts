@@ -4,9 +4,9 @@
  * A result cut short (stopped by an interrupt, or rebuilt from the request records of a killed
  * run, `partial: true`) is stored `interrupted` with a partial benchmark.
  */
-import type { JsonValue } from "../bench/types.js";
 import { KittError } from "../errors.js";
-import type { RunMeta, RunRecord } from "./run-writes.js";
+import { isObject, parseJson, type JsonValue } from "../json.js";
+import type { RunMeta, RunRecord } from "./run-record.js";
 
 export interface ServeDocuments {
   /** The result JSON text, stored under `name`. */
@@ -91,18 +91,6 @@ function parseVllmDate(value: JsonValue | undefined): number | undefined {
   if (!match) return undefined;
   const [year, month, day, hour, minute, second] = match.slice(1).map(Number) as [number, number, number, number, number, number];
   return new Date(year, month - 1, day, hour, minute, second).getTime();
-}
-
-export function parseJson(textValue: string, name: string): unknown {
-  try {
-    return JSON.parse(textValue) as unknown;
-  } catch (error) {
-    throw new KittError("CONFIG_INVALID", `${name} is not valid JSON: ${(error as Error).message}`, { cause: error });
-  }
-}
-
-export function isObject(value: unknown): value is Record<string, JsonValue> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 function text(value: unknown): string | undefined {

@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os";
 import type { Kysely } from "kysely";
-import { markFolderInterrupted } from "../report/folder-status.js";
+import { markFolderInterrupted } from "../results/folder-status.js";
 import { ownerState, type OwnerState, type ProcessOwner } from "../runtime/process-owner.js";
 import type { StoreDialect } from "./connection.js";
 import type { StoreTables } from "./schema.js";

@@ -6,10 +6,10 @@
  * A database failure never fails the run (see `StoreQueue`).
  */
 import type { ResultSink, SuitePlan, SuiteSummary, TestResult } from "../bench/suite-results.js";
-import { itemsFileName, readItemsText } from "../report/items-file.js";
-import type { MetricsFile } from "../report/metrics-file.js";
+import { itemsFileName, readItemsText } from "../results/items-file.js";
+import type { MetricsFile } from "../results/metrics-file.js";
 import { jsonDocument } from "./run-export.js";
-import type { RunMeta } from "./run-writes.js";
+import type { RunMeta } from "./run-record.js";
 import type { StoreQueue } from "./store-queue.js";
 
 export interface StoreSinkOptions {

@@ -5,7 +5,7 @@ import { runSuite } from "../../src/bench/suite-runner.js";
 import { throughputBenchmark } from "../../src/bench/throughput.js";
 import type { Benchmark, BenchmarkContext, BenchmarkOutcome } from "../../src/bench/types.js";
 import { baseTestConfigSchema, type BaseTestConfig } from "../../src/config/suite-schema.js";
-import { parseSuite } from "../../src/config/suite.js";
+import { parseSuite } from "../../src/bench/suite.js";
 import { KittError } from "../../src/errors.js";
 import { result, ScriptedEngine } from "./scripted-engine.js";
 

@@ -5,9 +5,11 @@ import { mlx } from "../../src/engines/mlx.js";
 import { ollama } from "../../src/engines/ollama.js";
 import { sglang } from "../../src/engines/sglang.js";
 import { tgi } from "../../src/engines/tgi.js";
-import type { EngineSpec, HostFacts, LaunchContext, ProbeResult } from "../../src/engines/types.js";
+import type { EngineSpec, LaunchContext } from "../../src/engines/types.js";
 import { vllm } from "../../src/engines/vllm.js";
+import type { HostFacts } from "../../src/hardware/host-facts.js";
 import { protocols } from "../../src/protocols/index.js";
+import type { ProbeResult } from "../../src/runtime/readiness.js";
 
 const specs: EngineSpec[] = [vllm, sglang, tgi, ollama, exllamav2, mlx];
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { csvField, renderCsvReport } from "../../src/report/formats/csv-report.js";
 import { renderJsonReport } from "../../src/report/formats/json-report.js";
 import { renderMarkdownReport } from "../../src/report/formats/markdown-report.js";
-import { renderReport } from "../../src/report/formats/render-report.js";
+import { renderReport } from "../../src/report/render-report.js";
 import { loadReportDocuments, parseReport } from "../../src/report/formats/report-documents.js";
 
 const FIXTURES = join(import.meta.dirname, "../fixtures/report");

@@ -3,7 +3,7 @@
  * numbers: in the terminal, the Markdown report and the HTML report. A healthy run says nothing.
  */
 import { describe, expect, it } from "vitest";
-import type { JsonValue } from "../../src/bench/types.js";
+import type { JsonValue } from "../../src/json.js";
 import { renderMarkdownReport } from "../../src/report/formats/markdown-report.js";
 import { parseReport } from "../../src/report/formats/report-documents.js";
 import { renderHtmlReport } from "../../src/report/html/render-html.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { renderTerminalSummary } from "../../src/report/terminal.js";
-import { metricsFile, testResult } from "./fixtures.js";
+import { metricsFile, testResult } from "../results/fixtures.js";
 
 describe("terminal summary", () => {
   it("shows the verdict and a table of headline metrics per test", () => {

@@ -5,7 +5,7 @@
  *                          each until killed; prints `recorded K` after each committed test
  */
 import { openStore } from "../../src/store/results-store.js";
-import type { StoredTest } from "../../src/store/run-writes.js";
+import type { StoredTest } from "../../src/store/run-record.js";
 
 const [mode, url, tag, count] = process.argv.slice(2);
 const [runId, resultsDir] = [tag, count];

@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { baseTestConfigSchema } from "../../config/suite-schema.js";
 import { requestCapacity } from "../../engines/model-context.js";
+import type { JsonValue } from "../../json.js";
 import type { GenerateRequest } from "../../protocols/types.js";
 import { cutAtStop } from "../../quality/engine/greedy.js";
 import type { ItemRecord } from "../../quality/run/item-record.js";
@@ -17,7 +18,7 @@ import type { PlannedItem } from "../../quality/run/run-items.js";
 import { runCheckpointed } from "../../quality/run/run-plan.js";
 import { meanStderr } from "../../quality/scoring/summary.js";
 import { formatEta, itemConcurrency } from "../quality/run-quality-benchmark.js";
-import type { Benchmark, BenchmarkContext, JsonValue, Metrics } from "../types.js";
+import type { Benchmark, BenchmarkContext, Metrics } from "../types.js";
 import { warmUp } from "../warmup.js";
 import type { CustomItem, CustomTest } from "./test-file.js";
 

@@ -7,9 +7,9 @@ import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { builtinSuiteNames } from "../../config/suite-files.js";
-import { loadSuite, type Suite } from "../../config/suite.js";
 import { isKittError, KittError } from "../../errors.js";
 import type { BenchmarkRegistry } from "../registry.js";
+import { loadSuite, type Suite } from "../suite.js";
 import { findCustomTests, invalidFileFor, type CustomTests, type FindCustomTestsOptions } from "./registry.js";
 import { looksLikeCustomTest, type CustomTest } from "./test-file.js";
 

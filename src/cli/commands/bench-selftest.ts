@@ -12,6 +12,7 @@
  */
 import { KittError } from "../../errors.js";
 import { runSelftest, type SelftestResult } from "../../serve/selftest/selftest.js";
+import type { BenchSelftestOptions } from "../options/serve.js";
 import { step } from "../ui.js";
 import { textTable } from "../../report/text-table.js";
 
@@ -23,12 +24,6 @@ const LONG_STREAM_CONCURRENCY = 16;
 /** The paced run: two waves of streams long enough for a few dozen gaps each. */
 const PACED_WAVES = 2;
 const PACED_TOKENS = 30;
-
-export interface BenchSelftestOptions {
-  json?: boolean;
-  requests?: number;
-  concurrency?: number;
-}
 
 interface SelftestFigures {
   short: SelftestResult;

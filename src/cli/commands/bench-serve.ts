@@ -2,55 +2,12 @@ import { KittError } from "../../errors.js";
 import type { ServeDatasetSpec } from "../../datasets/index.js";
 import { jsonText } from "../../fs/json-text.js";
 import { runServePipeline, type ServeMode } from "../../pipeline/serve-pipeline.js";
-import type { ProtocolName } from "../../protocols/types.js";
 import { renderServeResult } from "../../report/serve-terminal.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
-import type { GoodputSlo } from "../../serve/metrics/serve-metrics.js";
-import type { ArrivalDistribution } from "../../serve/types.js";
-import { engineLaunchOptions, type EngineCliOptions } from "../engine-options.js";
+import { engineLaunchOptions } from "../options/engine.js";
+import type { BenchServeOptions } from "../options/serve.js";
 import { serveReporter } from "../serve-reporter.js";
 import { success } from "../ui.js";
-
-export interface BenchServeOptions extends EngineCliOptions {
-  protocol?: ProtocolName;
-  dataset: "random" | "sharegpt" | "jsonl" | "prompts";
-  datasetPath?: string;
-  prompt: string[];
-  randomInputLen: number;
-  randomOutputLen: number;
-  randomRangeRatio: number;
-  randomPrefixLen: number;
-  sharegptOutputLen?: number;
-  tokenizer?: string;
-  numPrompts: number;
-  duration?: number;
-  requestRate: number;
-  burstiness: number;
-  arrival?: ArrivalDistribution;
-  rampUpStrategy?: "linear" | "exponential";
-  rampUpStartRps?: number;
-  rampUpEndRps?: number;
-  maxConcurrency?: number;
-  warmupRequests: number;
-  maxErrors?: number;
-  maxErrorRate: number;
-  slo?: GoodputSlo;
-  sweep?: number;
-  sloSearch?: boolean;
-  sloAttainment: number;
-  sloSearchSteps: number;
-  percentiles: number[];
-  workers: "auto" | number;
-  seed: number;
-  ignoreEos: boolean;
-  temperature: number;
-  engineMetrics: boolean;
-  saveGeneratedTexts: boolean;
-  output?: string;
-  json?: boolean;
-  db?: string;
-  store: boolean;
-}
 
 /** `kitt bench serve`: vLLM-grade serving benchmark against an engine kitt starts or any `--url`. */
 export async function benchServeCommand(options: BenchServeOptions): Promise<void> {

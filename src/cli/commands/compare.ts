@@ -3,18 +3,14 @@ import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { CRITICAL_FRACTION, WARN_FRACTION, type ComparedValue, type CompareRow } from "../../report/compare.js";
 import { compareStoredRuns } from "../../report/compare-stored.js";
-import { formatMetric } from "../../report/metric-format.js";
+import { formatMetric } from "../../results/metric-format.js";
 import { openStore } from "../../store/results-store.js";
 import { textTable } from "../../report/text-table.js";
+import { COMPARE_OPTIONS } from "../options/results.js";
+import type { OptionsInput } from "../options/table.js";
 
-export interface CompareOptions {
-  /** `table` (default) or `json`. */
-  format?: string;
-  db?: string;
-}
-
-export async function compareCommand(ids: readonly string[], options: CompareOptions = {}): Promise<void> {
-  const format = options.format ?? "table";
+export async function compareCommand(ids: readonly string[], options: OptionsInput<typeof COMPARE_OPTIONS> = {}): Promise<void> {
+  const format = options.format ?? COMPARE_OPTIONS.format.default;
   if (format !== "table" && format !== "json") throw new KittError("USAGE", "--format must be table or json");
   if (ids.length < 2) throw new KittError("USAGE", "give at least two runs to compare");
   await using store = await openStore({ url: options.db });

@@ -1,11 +1,13 @@
 import { ensureTinyModel } from "../../models/tiny-model.js";
 import { runPipeline } from "../../pipeline/run-pipeline.js";
 import { assertPortFree, findFreePort } from "../../preflight/port.js";
-import { registryHeadlines } from "../../report/metric-format.js";
+import { registryHeadlines } from "../../results/metric-format.js";
 import { renderTerminalSummary } from "../../report/terminal.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
 import { ensureLlamaServer } from "../../setup/llama-cpp-build.js";
 import { terminalRunReporter } from "../run-reporter.js";
+import type { DEMO_OPTIONS } from "../options/engines.js";
+import type { OptionsOf } from "../options/table.js";
 import { progressLine, step, success } from "../ui.js";
 
 /**
@@ -13,7 +15,7 @@ import { progressLine, step, success } from "../ui.js";
  * tiny random-weight model, runs the quick suite on them natively, prints the report, and
  * leaves nothing running.
  */
-export async function demoCommand(options: { output?: string }): Promise<void> {
+export async function demoCommand(options: OptionsOf<typeof DEMO_OPTIONS>): Promise<void> {
   step("kitt demo: a CPU llama.cpp server and a tiny generated model, benchmarked with the quick suite");
   const progress = progressLine(10_000);
   const server = await ensureLlamaServer({

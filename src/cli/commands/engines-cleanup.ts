@@ -2,6 +2,8 @@ import { describeError } from "../../errors.js";
 import { removeLeftoverContainers, type ContainerCleanup } from "../../runtime/leftover-containers.js";
 import { killLeftoverProcesses } from "../../runtime/pid-files.js";
 import type { OwnerState, ProcessOwner } from "../../runtime/process-owner.js";
+import type { ENGINES_CLEANUP_OPTIONS } from "../options/engines.js";
+import type { OptionsOf } from "../options/table.js";
 import { success, warn } from "../ui.js";
 
 /**
@@ -9,7 +11,7 @@ import { success, warn } from "../ui.js";
  * `kitt.managed=true` and native engine process groups recorded under `~/.kitt/run` — but only
  * where the kitt that started them is provably gone. `--all` removes every one of them.
  */
-export async function enginesCleanupCommand(options: { all?: boolean } = {}): Promise<void> {
+export async function enginesCleanupCommand(options: OptionsOf<typeof ENGINES_CLEANUP_OPTIONS> = {}): Promise<void> {
   const all = options.all ?? false;
   if (all) warn("--all: removing every kitt container and engine process, including those of runs still going");
   const processes = killLeftoverProcesses({ all });

@@ -1,8 +1,10 @@
 import { engines } from "../../engines/registry.js";
 import { textTable } from "../../report/text-table.js";
+import type { JSON_OPTION } from "../options/common.js";
+import type { OptionsOf } from "../options/table.js";
 
 /** `kitt engines list`: every engine with its image, port, formats, runtimes and log-probability support. */
-export async function enginesListCommand(options: { json?: boolean }): Promise<void> {
+export async function enginesListCommand(options: OptionsOf<typeof JSON_OPTION>): Promise<void> {
   const rows = Object.values(engines).map((spec) => ({
     name: spec.name,
     description: spec.description,

@@ -6,20 +6,15 @@ import { hostFacts } from "../../hardware/host-facts.js";
 import { ensureLlamaServer } from "../../setup/llama-cpp-build.js";
 import { ensureLlamaCppImage } from "../../setup/llama-cpp-image.js";
 import { assertDockerDaemon, docker } from "../../runtime/docker-cli.js";
+import type { ENGINES_SETUP_OPTIONS } from "../options/engines.js";
+import type { OptionsOf } from "../options/table.js";
 import { progressLine, step, success, warn } from "../ui.js";
-
-export interface SetupOptions {
-  dryRun?: boolean;
-  build?: boolean;
-  forceRebuild?: boolean;
-  image?: boolean;
-}
 
 /**
  * `kitt engines setup NAME`: pulls the engine's image, or with `--build` (llama_cpp) builds a
  * CPU llama-server from source and packages it as the local image `kitt/llama-cpp:cpu`.
  */
-export async function enginesSetupCommand(name: string, options: SetupOptions): Promise<void> {
+export async function enginesSetupCommand(name: string, options: OptionsOf<typeof ENGINES_SETUP_OPTIONS>): Promise<void> {
   const spec = getEngineSpec(name);
   if (options.build) {
     if (spec.name !== "llama_cpp") throw new KittError("USAGE", `--build is only available for llama_cpp`);

@@ -2,8 +2,10 @@
 import pc from "picocolors";
 import { collectFingerprint } from "../../hardware/fingerprint.js";
 import { NO_GPU_LINE, summarizeFingerprint } from "../../hardware/fingerprint-summary.js";
+import type { FINGERPRINT_OPTIONS } from "../options/engines.js";
+import type { OptionsOf } from "../options/table.js";
 
-export async function fingerprintCommand(options: { json?: boolean; verbose?: boolean }): Promise<void> {
+export async function fingerprintCommand(options: OptionsOf<typeof FINGERPRINT_OPTIONS>): Promise<void> {
   const fingerprint = await collectFingerprint();
   if (options.json) {
     process.stdout.write(`${JSON.stringify(fingerprint, null, 2)}\n`);

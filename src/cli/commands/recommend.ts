@@ -1,21 +1,22 @@
 import pc from "picocolors";
-import type { RecommendFilters } from "../../report/recommend.js";
 import { recommendStoredRuns } from "../../report/recommend-stored.js";
 import { openStore } from "../../store/results-store.js";
 import { textTable } from "../../report/text-table.js";
-
-export interface RecommendOptions extends RecommendFilters {
-  model?: string;
-  engine?: string;
-  limit: number;
-  json?: boolean;
-  db?: string;
-}
+import type { RECOMMEND_OPTIONS } from "../options/results.js";
+import type { OptionsOf } from "../options/table.js";
 
 /** `kitt recommend`: stored runs within the limits, with the Pareto front marked. */
-export async function recommendCommand(options: RecommendOptions): Promise<void> {
+export async function recommendCommand(options: OptionsOf<typeof RECOMMEND_OPTIONS>): Promise<void> {
   await using store = await openStore({ url: options.db });
-  const ranked = await recommendStoredRuns(store, options);
+  const ranked = await recommendStoredRuns(store, {
+    model: options.model,
+    engine: options.engine,
+    limit: options.limit,
+    maxVramGb: options.maxVram,
+    minThroughput: options.minThroughput,
+    minAccuracy: options.minAccuracy,
+    maxLatencyMs: options.maxLatency,
+  });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(ranked, null, 2)}\n`);
     return;

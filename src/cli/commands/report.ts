@@ -2,20 +2,17 @@
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { loadReportDocuments } from "../../report/formats/report-documents.js";
-import { renderReport } from "../../report/formats/render-report.js";
+import { renderReport } from "../../report/render-report.js";
+import { REPORT_OPTIONS } from "../options/results.js";
+import type { OptionsInput } from "../options/table.js";
 import { success } from "../ui.js";
 
-export interface ReportOptions {
-  /** html, md, json or csv (default html). */
-  format?: string;
-  /** File to write; stdout when absent. */
-  output?: string;
-  db?: string;
-}
+/** Any format name is accepted here: `renderReport` refuses one it does not know. */
+export type ReportInput = Omit<OptionsInput<typeof REPORT_OPTIONS>, "format"> & { format?: string };
 
-export async function reportCommand(run: string, options: ReportOptions = {}): Promise<void> {
+export async function reportCommand(run: string, options: ReportInput = {}): Promise<void> {
   const docs = await loadReportDocuments(run, { db: options.db });
-  const text = renderReport(docs, options.format ?? "html");
+  const text = renderReport(docs, options.format ?? REPORT_OPTIONS.format.default);
   if (options.output === undefined) {
     process.stdout.write(text);
     return;

@@ -3,27 +3,16 @@
  * scores and what the engine answered — from a results folder or the database.
  */
 import { loadReportDocuments } from "../../report/formats/report-documents.js";
-import { runItems } from "../../report/run-items.js";
+import { runItems } from "../../results/run-items.js";
 import { textTable } from "../../report/text-table.js";
-
-export interface ResultsItemsOptions {
-  /** Only this test's items. */
-  test?: string;
-  /** Only this run of the test (1-based). */
-  run?: number;
-  /** Only items that scored 0 on every metric. */
-  wrong?: boolean;
-  /** At most this many; by default `TABLE_ROWS` in the table and every item in JSON. */
-  limit?: number;
-  json?: boolean;
-  db?: string;
-}
+import type { RESULTS_ITEMS_OPTIONS } from "../options/results.js";
+import type { OptionsOf } from "../options/table.js";
 
 const ANSWER_FIELDS = ["response", "output", "generation", "answer"] as const;
 const ANSWER_WIDTH = 70;
 const TABLE_ROWS = 50;
 
-export async function resultsItemsCommand(run: string, options: ResultsItemsOptions): Promise<void> {
+export async function resultsItemsCommand(run: string, options: OptionsOf<typeof RESULTS_ITEMS_OPTIONS>): Promise<void> {
   const docs = await loadReportDocuments(run, { db: options.db });
   const items = runItems(docs.files, docs.label, options);
   const shown = items.slice(0, options.limit ?? (options.json ? items.length : TABLE_ROWS));

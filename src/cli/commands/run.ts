@@ -1,25 +1,12 @@
 import { KittError } from "../../errors.js";
 import { runPipeline } from "../../pipeline/run-pipeline.js";
-import { registryHeadlines } from "../../report/metric-format.js";
+import { registryHeadlines } from "../../results/metric-format.js";
 import { renderTerminalSummary } from "../../report/terminal.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
-import { engineLaunchOptions, type EngineCliOptions } from "../engine-options.js";
+import { engineLaunchOptions } from "../options/engine.js";
+import type { RunCommandOptions } from "../options/run.js";
 import { terminalRunReporter } from "../run-reporter.js";
 import { success } from "../ui.js";
-
-export interface RunCommandOptions extends EngineCliOptions {
-  suite: string;
-  output?: string;
-  skipWarmup?: boolean;
-  runs?: number;
-  limit?: number;
-  sample?: number;
-  sampleSeed?: number;
-  subjects?: string[];
-  resume?: boolean;
-  db?: string;
-  store: boolean;
-}
 
 /** `kitt run`: one engine, one suite, one results folder. */
 export async function runCommand(options: RunCommandOptions): Promise<void> {

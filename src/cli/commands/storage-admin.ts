@@ -1,21 +1,18 @@
 /** `kitt storage init | migrate | stats`: create, upgrade and describe the results database. */
 import { openStore } from "../../store/results-store.js";
+import type { DB_JSON_OPTIONS, DB_OPTION } from "../options/storage.js";
+import type { OptionsInput } from "../options/table.js";
 import { success } from "../ui.js";
 
-export interface StorageDbOption {
-  /** `postgres://…` or a SQLite path; `KITT_DB_URL`, then `~/.kitt/kitt.db`, by default. */
-  db?: string;
-}
-
 /** `kitt storage init`: creates the database (or confirms it is usable, every page read) at the latest schema. */
-export async function storageInitCommand(options: StorageDbOption = {}): Promise<void> {
+export async function storageInitCommand(options: OptionsInput<typeof DB_OPTION> = {}): Promise<void> {
   await using store = await openStore({ url: options.db });
   await store.checkIntegrity();
   success(`database ready: ${store.description} (schema v${await store.checkSchema()})`);
 }
 
 /** `kitt storage migrate`: reads every page (a damaged file is never called up to date), applies pending migrations and says which. */
-export async function storageMigrateCommand(options: StorageDbOption = {}): Promise<void> {
+export async function storageMigrateCommand(options: OptionsInput<typeof DB_OPTION> = {}): Promise<void> {
   await using store = await openStore({ url: options.db, migrate: false });
   await store.checkIntegrity();
   const outcome = await store.migrate();
@@ -27,7 +24,7 @@ export async function storageMigrateCommand(options: StorageDbOption = {}): Prom
 }
 
 /** `kitt storage stats`: counts of runs, tests and metrics. */
-export async function storageStatsCommand(options: StorageDbOption & { json?: boolean } = {}): Promise<void> {
+export async function storageStatsCommand(options: OptionsInput<typeof DB_JSON_OPTIONS> = {}): Promise<void> {
   await using store = await openStore({ url: options.db });
   const stats = await store.stats();
   if (options.json) {

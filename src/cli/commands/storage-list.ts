@@ -1,27 +1,20 @@
-/** `kitt storage list` and `kitt storage show ID`: what is stored. */
+/**
+ * `kitt storage list` and `kitt storage show ID`: what is stored. `kitt results list` lists the
+ * same runs through the same store query, with a GPU filter and column instead of a status filter.
+ */
 import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { openStore } from "../../store/results-store.js";
 import { parseSince } from "../../store/since.js";
 import type { RunStatus } from "../../store/schema.js";
-import type { StorageDbOption } from "./storage-admin.js";
 import { textTable } from "../../report/text-table.js";
-
-export interface StorageListOptions extends StorageDbOption {
-  model?: string;
-  engine?: string;
-  suite?: string;
-  status?: string;
-  /** A date or time (`2026-01-31`, ISO 8601) or an age (`7d`, `12h`). */
-  since?: string;
-  limit?: number;
-  json?: boolean;
-}
+import type { DB_JSON_OPTIONS, STORAGE_LIST_OPTIONS } from "../options/storage.js";
+import type { OptionsInput } from "../options/table.js";
 
 const statuses: readonly RunStatus[] = ["running", "completed", "failed", "interrupted"];
 
 /** `kitt storage list`: stored runs, newest first (opening the store marks runs whose writer died as interrupted). */
-export async function storageListCommand(options: StorageListOptions = {}): Promise<void> {
+export async function storageListCommand(options: OptionsInput<typeof STORAGE_LIST_OPTIONS> = {}): Promise<void> {
   if (options.status !== undefined && !statuses.includes(options.status as RunStatus)) {
     throw new KittError("USAGE", `--status must be one of ${statuses.join(", ")}`);
   }
@@ -32,7 +25,7 @@ export async function storageListCommand(options: StorageListOptions = {}): Prom
     suite: options.suite,
     status: options.status as RunStatus | undefined,
     since: options.since === undefined ? undefined : parseSince(options.since),
-    limit: options.limit ?? 50,
+    limit: options.limit,
   });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(runs, null, 2)}\n`);
@@ -45,13 +38,13 @@ export async function storageListCommand(options: StorageListOptions = {}): Prom
   const table = textTable({ head: ["id", "started", "model", "engine", "suite", "status"] });
   for (const run of runs) {
     const status = run.status === "completed" ? (run.passed ? pc.green("passed") : pc.yellow("completed")) : run.status === "failed" ? pc.red("failed") : pc.yellow(run.status);
-    table.push([run.id.slice(0, 8), new Date(run.started_at).toISOString().slice(0, 16).replace("T", " "), run.model, run.engine, run.suite, status]);
+    table.push([run.id.slice(0, 8), startedCell(run.started_at), run.model, run.engine, run.suite, status]);
   }
   process.stdout.write(`${table.toString()}\n`);
 }
 
 /** `kitt storage show ID`: one run with every test and its numeric metrics. */
-export async function storageShowCommand(id: string, options: StorageDbOption & { json?: boolean } = {}): Promise<void> {
+export async function storageShowCommand(id: string, options: OptionsInput<typeof DB_JSON_OPTIONS> = {}): Promise<void> {
   await using store = await openStore({ url: options.db });
   const run = await store.getRun(await store.resolveId(id));
   if (!run) throw new KittError("NOT_FOUND", `no run ${id} in ${store.description}`);
@@ -72,4 +65,9 @@ export async function storageShowCommand(id: string, options: StorageDbOption & 
     for (const [name, value] of Object.entries(test.metric_values)) lines.push(`  ${name.padEnd(40)} ${value}`);
   }
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+/** A listed run's start, to the minute: `2026-01-31 14:05`. */
+export function startedCell(startedAt: number): string {
+  return new Date(startedAt).toISOString().slice(0, 16).replace("T", " ");
 }

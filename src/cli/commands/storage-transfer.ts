@@ -2,10 +2,11 @@
 import { resolve } from "node:path";
 import { openStore } from "../../store/results-store.js";
 import { success } from "../ui.js";
-import type { StorageDbOption } from "./storage-admin.js";
+import type { DB_OPTION, STORAGE_EXPORT_OPTIONS } from "../options/storage.js";
+import type { OptionsInput } from "../options/table.js";
 
 /** Writes the run's files (exactly as stored) to `--output DIR`, by default `./kitt-run-<id>`. */
-export async function storageExportCommand(id: string, options: StorageDbOption & { output?: string } = {}): Promise<void> {
+export async function storageExportCommand(id: string, options: OptionsInput<typeof STORAGE_EXPORT_OPTIONS> = {}): Promise<void> {
   await using store = await openStore({ url: options.db });
   const fullId = await store.resolveId(id);
   const dir = resolve(options.output ?? `kitt-run-${fullId.slice(0, 8)}`);
@@ -14,7 +15,7 @@ export async function storageExportCommand(id: string, options: StorageDbOption 
 }
 
 /** Imports a results folder, a vLLM result file, or every one found under a folder; runs already stored are not stored twice. */
-export async function storageImportCommand(path: string, options: StorageDbOption = {}): Promise<void> {
+export async function storageImportCommand(path: string, options: OptionsInput<typeof DB_OPTION> = {}): Promise<void> {
   await using store = await openStore({ url: options.db });
   const imported = await store.importPath(path);
   for (const run of imported) process.stdout.write(`${run.id}  ${run.source}${run.outcome === "imported" ? "" : `  (${run.outcome})`}\n`);

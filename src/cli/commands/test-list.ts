@@ -1,12 +1,14 @@
 import { findCustomTests } from "../../bench/custom/registry.js";
 import { BUILTIN_BENCHMARKS } from "../../bench/registry.js";
 import { textTable } from "../../report/text-table.js";
+import type { TEST_LIST_OPTIONS } from "../options/custom-tests.js";
+import type { OptionsOf } from "../options/table.js";
 
 /**
  * `kitt test list`: the built-in tests, the custom ones in `~/.kitt/tests` (or `--dir`), and
  * every custom file that does not load with its first error; a bad file never stops the list.
  */
-export async function testListCommand(options: { json?: boolean; dir?: string }): Promise<void> {
+export async function testListCommand(options: OptionsOf<typeof TEST_LIST_OPTIONS>): Promise<void> {
   const custom = await findCustomTests({ dir: options.dir });
   const builtin = [...BUILTIN_BENCHMARKS.values()].map((benchmark) => ({
     name: benchmark.name,

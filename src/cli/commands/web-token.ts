@@ -7,10 +7,13 @@ import { textTable } from "../../report/text-table.js";
 import { generateToken, hashToken, TOKEN_PREFIX_LENGTH } from "../../server/auth/token-hash.js";
 import { openStore } from "../../store/results-store.js";
 import { addWebToken, listWebTokens, revokeWebToken } from "../../store/web-tokens.js";
+import type { DB_OPTION } from "../options/storage.js";
+import type { OptionsInput } from "../options/table.js";
+import type { WEB_TOKEN_LIST_OPTIONS } from "../options/web.js";
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export async function webTokenCreateCommand(name: string, options: { db?: string }): Promise<void> {
+export async function webTokenCreateCommand(name: string, options: OptionsInput<typeof DB_OPTION>): Promise<void> {
   if (!NAME.test(name)) throw new KittError("USAGE", `token name ${JSON.stringify(name)}: letters, digits, '.', '_' and '-', at most 64`);
   await using store = await openStore({ url: options.db });
   const token = generateToken();
@@ -19,7 +22,7 @@ export async function webTokenCreateCommand(name: string, options: { db?: string
   process.stdout.write(`${token}\n`);
 }
 
-export async function webTokenListCommand(options: { db?: string; json?: boolean }): Promise<void> {
+export async function webTokenListCommand(options: OptionsInput<typeof WEB_TOKEN_LIST_OPTIONS>): Promise<void> {
   await using store = await openStore({ url: options.db });
   const tokens = await listWebTokens(store);
   if (options.json) {
@@ -35,7 +38,7 @@ export async function webTokenListCommand(options: { db?: string; json?: boolean
   process.stdout.write(`${table.toString()}\n`);
 }
 
-export async function webTokenRevokeCommand(name: string, options: { db?: string }): Promise<void> {
+export async function webTokenRevokeCommand(name: string, options: OptionsInput<typeof DB_OPTION>): Promise<void> {
   await using store = await openStore({ url: options.db });
   if (!(await revokeWebToken(store, name))) throw new KittError("NOT_FOUND", `no token named ${name} in ${store.description}`);
   process.stdout.write(`token ${name} revoked\n`);

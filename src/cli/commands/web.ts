@@ -11,18 +11,11 @@ import { loadCertificate, selfSignedCertificate, type ServerCertificate } from "
 import { WebServer } from "../../server/web-server.js";
 import { openStore } from "../../store/results-store.js";
 import { listWebTokens } from "../../store/web-tokens.js";
+import type { WEB_OPTIONS } from "../options/web.js";
+import type { OptionsOf } from "../options/table.js";
 
-export interface WebOptions {
-  host: string;
-  port: number;
-  db?: string;
-  tls?: boolean;
-  tlsCert?: string;
-  tlsKey?: string;
-  /** Defaults to `KITT_AUTH_TOKEN`. */
-  authToken?: string;
-  insecure?: boolean;
-}
+/** `authToken` defaults to `KITT_AUTH_TOKEN`. */
+export type WebOptions = OptionsOf<typeof WEB_OPTIONS>;
 
 export async function webCommand(options: WebOptions): Promise<void> {
   if ((options.tlsCert === undefined) !== (options.tlsKey === undefined)) throw new KittError("USAGE", "--tls-cert and --tls-key go together");

@@ -15,8 +15,8 @@ import { dirname, join } from "node:path";
 import { kittHome } from "../../config/paths.js";
 import { describeError, KittError } from "../../errors.js";
 import { tempPathFor } from "../../fs/atomic-file.js";
+import { stableJson } from "../../json.js";
 import type { ItemRecord } from "./item-record.js";
-import { stableJson } from "./stable-json.js";
 
 export const CHECKPOINT_VERSION = 2;
 

@@ -50,3 +50,14 @@ export async function letteredRecord(
   const { score, response, truncated } = await letteredGeneration(options.engine, item, signal);
   return { key, scores: { [metric]: score }, detail: { gold: item.gold, response }, ...truncatedMark(truncated) };
 }
+
+/** One planned item per document, keyed by the document's index in its data set. */
+export function itemsOf<Doc extends { index: number }>(
+  documents: readonly Doc[],
+  evaluate: (doc: Doc, key: string, signal: AbortSignal) => Promise<ItemRecord>,
+): PlannedItem[] {
+  return documents.map((doc) => {
+    const key = String(doc.index);
+    return { key, evaluate: (signal) => evaluate(doc, key, signal) };
+  });
+}

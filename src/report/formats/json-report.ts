@@ -1,5 +1,5 @@
 /** `kitt report --format json`: the run's documents, parsed, by file name (JSONL files as arrays). */
-import { parseJson } from "../../store/serve-record.js";
+import { parseJson } from "../../json.js";
 import type { ReportDocuments } from "./report-documents.js";
 
 export function renderJsonReport(docs: ReportDocuments): string {

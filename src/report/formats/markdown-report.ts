@@ -3,10 +3,9 @@
  * run's summary — a warning when the client or its connections limited the run, load and
  * throughput, then each latency's mean, median and percentiles, and one line per step for sweeps.
  */
-import type { JsonValue } from "../../bench/types.js";
-import { isObject } from "../../store/serve-record.js";
-import { formatMetric } from "../metric-format.js";
-import { renderSummaryMarkdown } from "../summary-md.js";
+import { isObject, type JsonValue } from "../../json.js";
+import { formatMetric } from "../../results/metric-format.js";
+import { renderSummaryMarkdown } from "../../results/summary-md.js";
 import type { ParsedReport } from "./report-documents.js";
 
 const LATENCIES: ReadonlyArray<[key: string, title: string]> = [

@@ -1,7 +1,6 @@
 /** A parsed report's numeric metrics as flat rows, the way the store keys them (`ttft_ms.p99`). */
-import type { JsonValue } from "../../bench/types.js";
+import { isObject, type JsonValue } from "../../json.js";
 import { flattenMetrics, splitSamples } from "../../store/metric-names.js";
-import { isObject } from "../../store/serve-record.js";
 import type { ParsedReport } from "./report-documents.js";
 
 export interface MetricRow {

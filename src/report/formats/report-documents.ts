@@ -4,12 +4,12 @@
  */
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, resolve } from "node:path";
-import type { JsonValue } from "../../bench/types.js";
 import { KittError } from "../../errors.js";
+import { isObject, type JsonValue, parseJson } from "../../json.js";
 import type { RequestRecord } from "../../serve/types.js";
 import { openStore } from "../../store/results-store.js";
-import { isObject, looksLikeServeResult, parseJson } from "../../store/serve-record.js";
-import type { MetricsFile } from "../metrics-file.js";
+import { looksLikeServeResult } from "../../store/serve-record.js";
+import type { MetricsFile } from "../../results/metrics-file.js";
 
 export interface ReportDocuments {
   /** The run id or folder the files came from, for titles. */

@@ -4,11 +4,10 @@
  * A chart without data says why ("not measured: …") instead of drawing an empty axis; a serving
  * run the client or its connections limited says so above everything else.
  */
-import type { JsonValue } from "../../bench/types.js";
-import { isObject } from "../../store/serve-record.js";
+import { isObject, type JsonValue } from "../../json.js";
 import { parseReport, type ParsedReport, type ReportDocuments } from "../formats/report-documents.js";
-import { formatMetric, metricValue, registryHeadlines } from "../metric-format.js";
-import { formatSpread, runSpreads } from "../run-spread.js";
+import { formatMetric, metricValue, registryHeadlines } from "../../results/metric-format.js";
+import { formatSpread, runSpreads } from "../../results/run-spread.js";
 import type { ReportChart } from "./chart-spec.js";
 import { CHART_SCRIPT } from "./chart-script.js";
 import { reportCharts } from "./report-charts.js";

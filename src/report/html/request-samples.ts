@@ -3,9 +3,8 @@
  * chunk's arrival time), or from a suite's `per_request` arrays (TTFT and end-to-end only).
  * Failed requests never enter a latency sample.
  */
-import type { JsonValue } from "../../bench/types.js";
+import { isObject, type JsonValue } from "../../json.js";
 import type { RequestRecord } from "../../serve/types.js";
-import { isObject } from "../../store/serve-record.js";
 import type { ParsedReport } from "../formats/report-documents.js";
 
 export interface LatencySamples {

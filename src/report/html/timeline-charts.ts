@@ -3,9 +3,8 @@
  * arrival), throughput against concurrency (concurrency_scaling levels or sweep steps), and
  * GPU memory over time when the run carries samples.
  */
-import type { JsonValue } from "../../bench/types.js";
+import { isObject, type JsonValue } from "../../json.js";
 import type { RequestRecord } from "../../serve/types.js";
-import { isObject } from "../../store/serve-record.js";
 import type { ParsedReport } from "../formats/report-documents.js";
 import { paletteColor, type ReportChart } from "./chart-spec.js";
 

@@ -52,7 +52,7 @@ export interface ServeRunOptions {
   seed: number;
   workers?: LoadRunOptions["workers"];
   slo?: GoodputSlo;
-  percentiles?: number[];
+  percentiles?: readonly number[];
   recordsPath?: string;
   /** Add vLLM's per-request arrays to the result (`serve/metrics/vllm-request-arrays.ts`), with or without the generated texts. */
   vllmArrays?: { generatedTexts: boolean };

@@ -26,7 +26,11 @@ import { peakConcurrentRequests, perSecondPeaks } from "./timeline.js";
 
 export type { GoodputSlo } from "./goodput.js";
 
-export const DEFAULT_PERCENTILES: readonly number[] = [50, 90, 95, 99];
+/**
+ * The pNN keys reported unless a run asks for others, beside mean, median and std (so no p50,
+ * which would repeat the median). vLLM's own default is p99 alone.
+ */
+export const DEFAULT_PERCENTILES: readonly number[] = [90, 95, 99];
 
 export interface ServeMetricsOptions {
   /** Seconds from just before dispatch began (after warmup) to the end of the last request. */

@@ -1,6 +1,6 @@
 /** `runs/{id}/items`: per-item quality outputs of a stored run, as `kitt results items --json`. */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { runItems } from "../../report/run-items.js";
+import { runItems } from "../../results/run-items.js";
 import type { ResultsStore } from "../../store/results-store.js";
 import { errorResponses, jsonContent, QueryFlag, RunIdParams } from "./schemas.js";
 

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { findCustomTests } from "../../../src/bench/custom/registry.js";
 import { loadSuiteWithCustomTests } from "../../../src/bench/custom/suite.js";
 import { BUILTIN_BENCHMARKS } from "../../../src/bench/registry.js";
-import { suiteTestConfigs } from "../../../src/config/suite.js";
+import { suiteTestConfigs } from "../../../src/bench/suite.js";
 
 const test = (name: string, extra = "") => `name: ${name}\ndescription: ${name} test\n${extra}items:\n  - {prompt: p, expected: x}\n`;
 

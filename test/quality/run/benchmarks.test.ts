@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUALITY_BENCHMARKS } from "../../../src/bench/quality/index.js";
 import { BUILTIN_BENCHMARKS } from "../../../src/bench/registry.js";
 import type { Benchmark, ProgressEvent } from "../../../src/bench/types.js";
-import { benchmarkConfig, parseSuite } from "../../../src/config/suite.js";
+import { benchmarkConfig, parseSuite } from "../../../src/bench/suite.js";
 import { prepareEngine } from "../../../src/engines/launch.js";
 import type { ManagedEngine } from "../../../src/engines/managed-engine.js";
 import { startEmulator, type RunningEmulator } from "../../emulators/index.mjs";

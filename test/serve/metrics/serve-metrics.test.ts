@@ -104,7 +104,8 @@ const HAND_RUN: RequestRecord[] = [
 ];
 
 describe("computeServeMetrics on a hand-computed run", () => {
-  const metrics = metricsOf(HAND_RUN, { durationS: 4, targetRate: 2, clientStats: { event_loop_delay_p99_ms: 1.5 } });
+  // p50 beside the default percentiles, to check it against numpy too.
+  const metrics = metricsOf(HAND_RUN, { durationS: 4, targetRate: 2, clientStats: { event_loop_delay_p99_ms: 1.5 }, selectedPercentiles: [50, 90, 95, 99] });
 
   it("counts requests and tokens of completed requests only", () => {
     expect(metrics.duration).toBe(4);

@@ -6,7 +6,7 @@ import { acc } from "../../scoring/multiple-choice.js";
 import type { MethodPreference } from "../../run/choose-method.js";
 import { loglikelihoodsAfter } from "../../run/evaluate.js";
 import { truncatedMark, type ItemRecord } from "../../run/item-record.js";
-import { letteredRecord, type PlanOptions, type QualityPlan } from "../../run/plan.js";
+import { itemsOf, letteredRecord, type PlanOptions, type QualityPlan } from "../../run/plan.js";
 import { mmluBreakdownMetrics } from "./aggregate.js";
 
 /** Log-likelihoods where the engine gives them, else the letters from the first token's top-k, else a generated letter. */
@@ -37,10 +37,7 @@ export function planMmlu(task: MmluTask, options: PlanOptions): QualityPlan {
     method,
     prompt: "harness",
     metrics: [metric],
-    items: task.documents.map((doc) => {
-      const key = String(doc.index);
-      return { key, evaluate: async (signal) => ({ ...(await evaluate(doc, key, signal)), subject: doc.subject }) };
-    }),
+    items: itemsOf(task.documents, async (doc, key, signal) => ({ ...(await evaluate(doc, key, signal)), subject: doc.subject })),
     breakdown: (records) => mmluBreakdownMetrics(records, task.categories, metric, method),
   };
 }

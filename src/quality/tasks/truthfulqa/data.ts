@@ -4,6 +4,7 @@
  */
 import { join } from "node:path";
 import { KittError } from "../../../errors.js";
+import { isObject } from "../../../json.js";
 import type { ParquetRow } from "../../data/hub/parquet.js";
 import { readDataFile } from "../../data/read-file.js";
 
@@ -52,7 +53,7 @@ function readTargets(value: unknown, where: string): Targets {
   if (Array.isArray(shaped?.choices) && Array.isArray(shaped.labels)) {
     choices = shaped.choices;
     labels = shaped.labels;
-  } else if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+  } else if (isObject(value)) {
     choices = Object.keys(value);
     // JavaScript lists integer-like keys first, which would reorder the answers.
     if (choices.some((key) => /^(0|[1-9]\d*)$/.test(key as string))) {

@@ -4,7 +4,7 @@ import { acc, mc2 } from "../../scoring/multiple-choice.js";
 import type { TruthfulQaMcTask } from "./prompts.js";
 import { loglikelihoodsAfter } from "../../run/evaluate.js";
 import { truncatedMark } from "../../run/item-record.js";
-import { LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "../../run/plan.js";
+import { itemsOf, LETTERED_METRIC, letteredRecord, type PlanOptions, type QualityPlan } from "../../run/plan.js";
 
 /** Log-likelihoods where the engine gives them, else the lettered form, read from the top-k or generated. */
 export const TRUTHFULQA_METHODS = ["loglikelihood", "top_k_letters", "lettered_generation"] as const satisfies MethodPreference;
@@ -16,24 +16,18 @@ export function planTruthfulQa(task: TruthfulQaMcTask, options: PlanOptions): Qu
     method: options.method,
     prompt: lettered ? "lettered" : "harness",
     metrics: lettered ? [LETTERED_METRIC] : ["mc1", "mc2"],
-    items: task.documents.map((doc) => {
-      const key = String(doc.index);
+    items: itemsOf(task.documents, async (doc, key, signal) => {
+      if (lettered) return letteredRecord(options, task.lettered(doc), LETTERED_METRIC, key, signal);
+      const mc1Item = task.multipleChoice(doc);
+      const mc2Item = task.mc2(doc);
+      const scorer = loglikelihoodsAfter(options.engine, mc1Item.context, signal);
+      const mc1Loglikelihoods = await scorer.of(mc1Item.continuations);
+      const mc2Loglikelihoods = await scorer.of(mc2Item.continuations);
       return {
         key,
-        evaluate: async (signal) => {
-          if (lettered) return letteredRecord(options, task.lettered(doc), LETTERED_METRIC, key, signal);
-          const mc1Item = task.multipleChoice(doc);
-          const mc2Item = task.mc2(doc);
-          const scorer = loglikelihoodsAfter(options.engine, mc1Item.context, signal);
-          const mc1Loglikelihoods = await scorer.of(mc1Item.continuations);
-          const mc2Loglikelihoods = await scorer.of(mc2Item.continuations);
-          return {
-            key,
-            scores: { mc1: acc(mc1Loglikelihoods, mc1Item.gold), mc2: mc2(mc2Loglikelihoods, mc2Item.labels) },
-            detail: { mc1_loglikelihoods: mc1Loglikelihoods, mc2_loglikelihoods: mc2Loglikelihoods },
-            ...truncatedMark(scorer.truncated()),
-          };
-        },
+        scores: { mc1: acc(mc1Loglikelihoods, mc1Item.gold), mc2: mc2(mc2Loglikelihoods, mc2Item.labels) },
+        detail: { mc1_loglikelihoods: mc1Loglikelihoods, mc2_loglikelihoods: mc2Loglikelihoods },
+        ...truncatedMark(scorer.truncated()),
       };
     }),
   };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { renderSummaryMarkdown } from "../../src/report/summary-md.js";
+import { renderSummaryMarkdown } from "../../src/results/summary-md.js";
 import { metricsFile, testResult } from "./fixtures.js";
 
 describe("summary.md", () => {

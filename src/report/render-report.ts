@@ -1,10 +1,10 @@
 /** One entry point for every `kitt report` format. */
-import { KittError } from "../../errors.js";
-import { renderHtmlReport } from "../html/render-html.js";
-import { renderCsvReport } from "./csv-report.js";
-import { renderJsonReport } from "./json-report.js";
-import { renderMarkdownReport } from "./markdown-report.js";
-import { parseReport, type ReportDocuments } from "./report-documents.js";
+import { KittError } from "../errors.js";
+import { renderCsvReport } from "./formats/csv-report.js";
+import { renderJsonReport } from "./formats/json-report.js";
+import { renderMarkdownReport } from "./formats/markdown-report.js";
+import { parseReport, type ReportDocuments } from "./formats/report-documents.js";
+import { renderHtmlReport } from "./html/render-html.js";
 
 export const REPORT_FORMATS = ["html", "md", "json", "csv"] as const;
 export type ReportFormat = (typeof REPORT_FORMATS)[number];

@@ -1,6 +1,6 @@
 /** Parsers for command-line option values; a bad value is a usage error (exit 2) naming what was expected. */
 import { InvalidArgumentError } from "@commander-js/extra-typings";
-import type { GoodputSlo } from "../serve/metrics/serve-metrics.js";
+import type { GoodputSlo } from "../../serve/metrics/serve-metrics.js";
 
 export function positiveInt(value: string): number {
   const parsed = Number(value);
@@ -50,7 +50,7 @@ export function workers(value: string): "auto" | number {
 }
 
 /** `50,90,99` → [50, 90, 99]. */
-export function percentiles(value: string): number[] {
+export function percentiles(value: string): readonly number[] {
   return value.split(",").map((part) => {
     const parsed = Number(part.trim());
     if (!Number.isFinite(parsed) || parsed <= 0 || parsed >= 100) throw new InvalidArgumentError(`'${part}' is not a percentile (0-100)`);

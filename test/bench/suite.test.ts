@@ -4,10 +4,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { BUILTIN_BENCHMARKS, createRegistry } from "../../src/bench/registry.js";
-import { throughputBenchmark } from "../../src/bench/throughput.js";
-import type { Benchmark } from "../../src/bench/types.js";
-import { builtinSuiteNames } from "../../src/config/suite-files.js";
-import { baseTestConfigSchema } from "../../src/config/suite-schema.js";
 import {
   benchmarkConfig,
   loadSuite,
@@ -16,7 +12,11 @@ import {
   suiteTestConfigs,
   testRuns,
   withCommandLineSettings,
-} from "../../src/config/suite.js";
+} from "../../src/bench/suite.js";
+import { throughputBenchmark } from "../../src/bench/throughput.js";
+import type { Benchmark } from "../../src/bench/types.js";
+import { builtinSuiteNames } from "../../src/config/suite-files.js";
+import { baseTestConfigSchema } from "../../src/config/suite-schema.js";
 import { KittError } from "../../src/errors.js";
 
 /** A second benchmark with nested settings, to exercise merging across tests. */

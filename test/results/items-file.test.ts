@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { itemsFileName, ITEMS_FILE_PATTERN, readItemsText } from "../../src/report/items-file.js";
+import { itemsFileName, ITEMS_FILE_PATTERN, readItemsText } from "../../src/results/items-file.js";
 
 describe("per-item outputs of a test result", () => {
   it("are unpacked once per result, for the folder and the database alike", async () => {

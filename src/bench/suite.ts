@@ -12,13 +12,13 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
-import { BUILTIN_BENCHMARKS, getBenchmark, knownTests, type BenchmarkRegistry } from "../bench/registry.js";
-import type { Benchmark } from "../bench/types.js";
+import { builtinSuiteNames, builtinSuitesDir } from "../config/suite-files.js";
+import { mergeSettings, type Settings } from "../config/suite-merge.js";
+import { suiteFileSchema, type SamplingConfig } from "../config/suite-schema.js";
+import { configError, valueAt, yamlSyntaxError, type LocatedIssue, type YamlPath } from "../config/suite-yaml-errors.js";
 import { KittError } from "../errors.js";
-import { builtinSuiteNames, builtinSuitesDir } from "./suite-files.js";
-import { mergeSettings, type Settings } from "./suite-merge.js";
-import { suiteFileSchema, type SamplingConfig } from "./suite-schema.js";
-import { configError, valueAt, yamlSyntaxError, type LocatedIssue, type YamlPath } from "./suite-yaml-errors.js";
+import { BUILTIN_BENCHMARKS, getBenchmark, knownTests, type BenchmarkRegistry } from "./registry.js";
+import type { Benchmark } from "./types.js";
 
 export interface SuiteTest {
   name: string;

@@ -6,11 +6,11 @@ import { createRegistry } from "../../src/bench/registry.js";
 import { runSuite } from "../../src/bench/suite-runner.js";
 import type { Benchmark, BenchmarkOutcome } from "../../src/bench/types.js";
 import { baseTestConfigSchema } from "../../src/config/suite-schema.js";
-import { parseSuite } from "../../src/config/suite.js";
+import { parseSuite } from "../../src/bench/suite.js";
 import { KittError } from "../../src/errors.js";
 import { writeFileAtomically } from "../../src/fs/atomic-file.js";
-import type { MetricsFile } from "../../src/report/metrics-file.js";
-import { folderTimestamp, pathSegment, ResultsFolder } from "../../src/report/results-folder.js";
+import type { MetricsFile } from "../../src/results/metrics-file.js";
+import { folderTimestamp, pathSegment, ResultsFolder } from "../../src/results/results-folder.js";
 import { ScriptedEngine } from "../bench/scripted-engine.js";
 import { runConfig } from "./fixtures.js";
 

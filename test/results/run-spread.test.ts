@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { renderHtmlReport } from "../../src/report/html/render-html.js";
-import { renderSummaryMarkdown } from "../../src/report/summary-md.js";
+import { renderSummaryMarkdown } from "../../src/results/summary-md.js";
 import { renderTerminalSummary } from "../../src/report/terminal.js";
-import { runSpreads, spreadOf, testSpread } from "../../src/report/run-spread.js";
+import { runSpreads, spreadOf, testSpread } from "../../src/results/run-spread.js";
 import { metricsFile, testResult } from "./fixtures.js";
 
 function run(runNumber: number, avgTps: number, extra: Partial<Parameters<typeof testResult>[0]> = {}) {

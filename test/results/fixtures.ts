@@ -1,6 +1,6 @@
 /** Results and metrics files for report tests. */
 import type { TestResult } from "../../src/bench/suite-results.js";
-import type { MetricsFile, RunConfig } from "../../src/report/metrics-file.js";
+import type { MetricsFile, RunConfig } from "../../src/results/metrics-file.js";
 
 export function testResult(overrides: Partial<TestResult> = {}): TestResult {
   return {
