@@ -42,13 +42,17 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-/** GET over HTTPS, trusting the server only if its certificate has the pinned SHA-256 fingerprint. */
-function pinnedGet(url: URL, fingerprint: string): Promise<{ status: number; body: string }> {
+/** A request over HTTPS, trusting the server only if its certificate has the pinned SHA-256 fingerprint. */
+function pinnedRequest(
+  url: URL,
+  fingerprint: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<{ status: number; body: string; setCookie: string[] }> {
   return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, { rejectUnauthorized: false, agent: false, timeout: 10_000 }, (res) => {
+    const req = httpsRequest(url, { method: init.method ?? "GET", headers: init.headers, rejectUnauthorized: false, agent: false, timeout: 10_000 }, (res) => {
       let body = "";
       res.setEncoding("utf8").on("data", (chunk: string) => (body += chunk));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, setCookie: res.headers["set-cookie"] ?? [] }));
     });
     req.on("socket", (socket) => {
       socket.once("secureConnect", () => {
@@ -58,9 +62,14 @@ function pinnedGet(url: URL, fingerprint: string): Promise<{ status: number; bod
     });
     req.on("timeout", () => req.destroy(new Error("timed out")));
     req.on("error", reject);
-    req.end();
+    req.end(init.body);
   });
 }
+
+const pinnedGet = async (url: URL, fingerprint: string) => {
+  const { status, body } = await pinnedRequest(url, fingerprint);
+  return { status, body };
+};
 
 describe("kitt web", () => {
   it("refuses to listen on 0.0.0.0 without a token, with one line and its own exit code; --insecure warns and serves", async () => {
@@ -145,6 +154,14 @@ describe("kitt web", () => {
     expect(plain).toMatch(/^error (ECONNRESET|EPIPE)$|^status 400$/);
     // The server shrugged it off.
     expect((await pinnedGet(new URL("/api/v1/health", url), fingerprint)).status).toBe(200);
+    // Under TLS the session cookie is Secure as well.
+    const login = await pinnedRequest(new URL("/login", url), fingerprint, {
+      method: "POST",
+      headers: { origin: url.origin, "content-type": "application/x-www-form-urlencoded" },
+      body: "token=secret-token",
+    });
+    expect(login.status).toBe(303);
+    expect(login.setCookie.join("\n")).toMatch(/kitt_session=.*; HttpOnly; Secure; SameSite=Strict/);
     server.child.kill("SIGTERM");
     const done = await server.done;
     expect(done.stderr).not.toMatch(/at .*\.js:\d+/);

@@ -2,6 +2,8 @@
  * Failed sign-in attempts per client address: after `maxFailures` within `windowMs` the address
  * is refused (429) until its window ends, so a token cannot be guessed at network speed.
  */
+const MAX_TRACKED = 10_000;
+
 export class FailureLimiter {
   private readonly failures = new Map<string, { count: number; since: number }>();
 
@@ -19,6 +21,8 @@ export class FailureLimiter {
   }
 
   recordFailure(address: string): void {
+    // Many addresses (an IPv6 range) must not grow the table without bound: forget finished windows.
+    if (this.failures.size >= MAX_TRACKED) for (const key of [...this.failures.keys()]) this.current(key);
     const entry = this.current(address);
     if (entry === undefined) this.failures.set(address, { count: 1, since: this.now() });
     else entry.count += 1;

@@ -15,6 +15,7 @@ export class Sessions {
 
   /** A new session id, for the cookie only. */
   create(): string {
+    for (const [key, expires] of this.expiries) if (expires <= this.now()) this.expiries.delete(key);
     const id = randomBytes(32).toString("base64url");
     this.expiries.set(hashToken(id).toString("hex"), this.now() + SESSION_MS);
     return id;
