@@ -10,12 +10,12 @@ import { WebServer } from "../../src/server/web-server.js";
 export const storeFixtures = fileURLToPath(new URL("../fixtures/store/", import.meta.url));
 
 /** A suite run's folder with per-item outputs: the fixture run plus an items file (two right, one wrong). */
-export async function runWithItems(): Promise<string> {
+export async function runWithItems(startedAt = "2026-03-01T10:00:00.000Z"): Promise<string> {
   const dir = join(await mkdtemp(join(tmpdir(), "kitt-web-items-")), "run");
   await cp(join(storeFixtures, "kitt-run"), dir, { recursive: true });
   const metrics = JSON.parse(await readFile(join(dir, "metrics.json"), "utf8")) as { timestamp: string };
   // Another start time, so it is a different run from the fixture's.
-  metrics.timestamp = "2026-03-01T10:00:00.000Z";
+  metrics.timestamp = startedAt;
   await writeFile(join(dir, "metrics.json"), JSON.stringify(metrics, null, 2));
   const items = [
     { key: "doc-0", subject: "astronomy", scores: { acc: 1 }, detail: { answer: "B" } },

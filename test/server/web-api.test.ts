@@ -150,6 +150,12 @@ describe.each(backends)("kitt web API on $name", (backend) => {
       cursor = page.next_cursor;
     } while (cursor !== null);
     expect(paged).toEqual(all);
+    // A run stored between two pages neither shifts the next page nor repeats a run.
+    const first = (await get("/api/v1/runs?limit=2")) as { runs: Array<{ id: string }>; next_cursor: string };
+    const newer = (await store.importPath(await runWithItems("2026-12-01T00:00:00.000Z")))[0]!.id;
+    const second = (await get(`/api/v1/runs?limit=2&cursor=${first.next_cursor}`)) as { runs: Array<{ id: string }> };
+    expect(second.runs.map((run) => run.id)).toEqual(all.slice(2, 4));
+    expect((await web.fetch(`/api/v1/runs/${newer}`, { method: "DELETE", token: ENV_TOKEN })).status).toBe(200);
     expect((await web.fetch("/api/v1/runs?cursor=bm90LWEtY3Vyc29y", { token: ENV_TOKEN })).status).toBe(400);
   });
 
@@ -180,7 +186,7 @@ describe.each(backends)("kitt web API on $name", (backend) => {
   });
 
   test("a run is deleted with its full id only", async () => {
-    const extra = (await store.importPath(await runWithItems().then(async (dir) => dir)))[0]!;
+    const extra = (await store.importPath(await runWithItems("2026-03-02T10:00:00.000Z")))[0]!;
     expect((await web.fetch(`/api/v1/runs/${extra.id.slice(0, 8)}`, { method: "DELETE", token: ENV_TOKEN })).status).toBe(404);
     const deleted = await web.fetch(`/api/v1/runs/${extra.id}`, { method: "DELETE", token: ENV_TOKEN });
     expect(await deleted.json()).toEqual({ deleted: extra.id });

@@ -1,14 +1,18 @@
-/** Page cursors: opaque to clients (base64url JSON), so their content may change without breaking them. */
+/**
+ * Page cursors: the position of a page's last run (keyset paging, so runs stored or deleted
+ * between pages neither repeat nor skip one), opaque to clients as base64url JSON.
+ */
 import { KittError } from "../../errors.js";
+import type { RunPosition } from "../../store/run-queries.js";
 
-export function encodeCursor(offset: number): string {
-  return Buffer.from(JSON.stringify({ o: offset })).toString("base64url");
+export function encodeCursor(position: RunPosition): string {
+  return Buffer.from(JSON.stringify({ t: position.started_at, i: position.id })).toString("base64url");
 }
 
-export function decodeCursor(cursor: string): number {
+export function decodeCursor(cursor: string): RunPosition {
   try {
-    const value = (JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { o?: unknown }).o;
-    if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+    const value = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as { t?: unknown; i?: unknown };
+    if (typeof value.t === "number" && Number.isSafeInteger(value.t) && typeof value.i === "string" && value.i.length <= 128) return { started_at: value.t, id: value.i };
   } catch {
     // Reported below, like any other cursor this server did not hand out.
   }

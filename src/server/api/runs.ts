@@ -1,6 +1,6 @@
 /**
  * `runs`: the stored runs, through the same store query as `kitt results list` (so the same
- * filters and order), paged with an opaque cursor; one run as `kitt storage show --json`; delete.
+ * filters and order), paged by the position of each page's last run; one run as `kitt storage show --json`; delete.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { KittError } from "../../errors.js";
@@ -47,11 +47,11 @@ const deleteRun = createRoute({
 export function runRoutes(api: OpenAPIHono, store: ResultsStore): void {
   api.openapi(listRuns, async (c) => {
     const { limit, cursor, since, ...filters } = c.req.valid("query");
-    const offset = cursor === undefined ? 0 : decodeCursor(cursor);
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
     // One more than the page, to know whether another page follows.
-    const runs = await store.listRunsWithGpu({ ...filters, since: since === undefined ? undefined : parseSince(since), limit: limit + 1, offset });
-    const more = runs.length > limit;
-    return c.json({ runs: runs.slice(0, limit), next_cursor: more ? encodeCursor(offset + limit) : null }, 200);
+    const runs = await store.listRunsWithGpu({ ...filters, since: since === undefined ? undefined : parseSince(since), limit: limit + 1, after });
+    const page = runs.slice(0, limit);
+    return c.json({ runs: page, next_cursor: runs.length > limit ? encodeCursor(page.at(-1)!) : null }, 200);
   });
   api.openapi(getRun, async (c) => {
     const id = await store.resolveId(c.req.valid("param").id);
