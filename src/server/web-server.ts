@@ -28,9 +28,7 @@ export class WebServer implements AsyncDisposable {
 
   static async listen(app: WebApp, options: ListenOptions): Promise<WebServer> {
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) throw new KittError("USAGE", `port ${options.port}: give 0 to 65535`);
-    const server = options.tls
-      ? serve({ fetch: app.fetch, hostname: options.host, port: options.port, createServer: createHttpsServer, serverOptions: { cert: options.tls.cert, key: options.tls.key } })
-      : serve({ fetch: app.fetch, hostname: options.host, port: options.port });
+    const server = options.tls ? serveHttps(app, options, options.tls) : serve({ fetch: app.fetch, hostname: options.host, port: options.port });
     try {
       await new Promise<void>((resolve, reject) => {
         server.once("listening", resolve);
@@ -62,5 +60,14 @@ export class WebServer implements AsyncDisposable {
 
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
+  }
+}
+
+function serveHttps(app: WebApp, options: ListenOptions, tls: ServerCertificate): ServerType {
+  try {
+    return serve({ fetch: app.fetch, hostname: options.host, port: options.port, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } });
+  } catch (error) {
+    // Node checks the pair when it builds the TLS context: a key of another certificate, a bad PEM.
+    throw new KittError("CONFIG_INVALID", `cannot serve HTTPS with ${tls.certPath} and ${tls.keyPath}: ${(error as Error).message}`, { cause: error });
   }
 }

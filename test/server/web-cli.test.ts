@@ -10,6 +10,7 @@ import { join } from "node:path";
 import type { TLSSocket } from "node:tls";
 import { afterEach, describe, expect, it } from "vitest";
 import { EXIT_CODES } from "../../src/errors.js";
+import { selfSignedCertificate } from "../../src/server/tls/certificate.js";
 import { runKitt, startKitt, tempKittHome, type KittRun } from "../support/cli.js";
 
 const started: KittRun[] = [];
@@ -175,5 +176,16 @@ describe("kitt web", () => {
     const given = web(["--tls-cert", join(home, "tls", "kitt-web.crt"), "--tls-key", join(home, "tls", "kitt-web.key")], { KITT_HOME: tempKittHome(), KITT_AUTH_TOKEN: "secret-token" });
     const givenUrl = await servingUrl(given);
     expect((await pinnedGet(new URL("/api/v1/health", givenUrl), fingerprint)).status).toBe(200);
+  });
+
+  it("a key that is not the certificate's is refused with one line, not a stack trace", async () => {
+    const [first, second] = [tempKittHome(), tempKittHome()];
+    const a = await selfSignedCertificate({ KITT_HOME: first });
+    const b = await selfSignedCertificate({ KITT_HOME: second });
+    expect(a.fingerprint256).not.toBe(b.fingerprint256);
+    const run = await runKitt(["web", "--port", "0", "--tls-cert", a.certPath, "--tls-key", b.keyPath], { KITT_HOME: first });
+    expect(run.code).toBe(EXIT_CODES.CONFIG_INVALID);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toContain("cannot serve HTTPS with");
   });
 });
