@@ -74,6 +74,13 @@ export default {
       to: { path: "^src/(cli|pipeline)/" },
     },
     {
+      name: "quality-task-folders-closed",
+      comment: "A quality task's folder is used only through quality/tasks/registry.ts, so a new task is one folder and one registry line.",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/quality/tasks/" },
+      to: { path: "^src/quality/tasks/[^/]+/" },
+    },
+    {
       name: "no-orphans",
       comment: "A module that imports nothing and that nothing imports is dead code, unless it is an entry point.",
       severity: "error",
