@@ -16,6 +16,7 @@ import { OPENAPI_PATH, PUBLIC_PATHS } from "../../src/server/app.js";
 import { FailureLimiter } from "../../src/server/auth/failure-limiter.js";
 import { openStore, type ResultsStore } from "../../src/store/results-store.js";
 import { allBackends } from "../store/backends.js";
+import { runKitt } from "../support/cli.js";
 import { concretePath, registeredRoutes, runWithItems, startTestServer, stdoutOf, storeFixtures, type TestServer } from "./support.js";
 
 const backends = await allBackends();
@@ -140,6 +141,11 @@ describe.each(backends)("kitt web API on $name", (backend) => {
       expect(api.runs, query).toEqual(cli);
       expect(api.next_cursor).toBeNull();
     }
+    // And the built CLI, as a user runs it, prints the same runs.
+    const printed = await runKitt(["results", "list", "--json", "--db", db]);
+    expect(printed.code, printed.stderr).toBe(0);
+    expect(((await get("/api/v1/runs")) as { runs: unknown[] }).runs).toEqual(JSON.parse(printed.stdout));
+
     const all = ((await get("/api/v1/runs")) as { runs: Array<{ id: string }> }).runs.map((run) => run.id);
     expect(all.length).toBe(5);
     const paged: string[] = [];
