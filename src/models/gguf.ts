@@ -217,7 +217,9 @@ class ByteReader {
 /** Parses a header from bytes that start at the beginning of a GGUF file. */
 export function parseGgufHeader(bytes: Buffer): GgufHeader {
   const reader = new ByteReader(bytes);
-  if (bytes.length >= 4 && bytes.toString("latin1", 0, 4) !== GGUF_MAGIC) {
+  // A file shorter than the magic is checked as far as it goes: "hi" is not GGUF, "GGU" is cut short.
+  const magicBytes = Math.min(bytes.length, GGUF_MAGIC.length);
+  if (bytes.toString("latin1", 0, magicBytes) !== GGUF_MAGIC.slice(0, magicBytes)) {
     throw new KittError("UNSUPPORTED_FORMAT", "not a GGUF file (bad magic)");
   }
   reader.offset = 4;
