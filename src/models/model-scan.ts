@@ -114,6 +114,8 @@ class Scan {
     const format = classifyModelFolder(files.map((item) => item.name), config);
     if (format !== undefined && format !== "gguf") {
       this.models.push(await folderModel(shown, format, files, config));
+      // What the folder's entry left out, and why (a config.json linked from outside, say).
+      for (const item of items) if (item.problem !== undefined) this.#problem(item.path, item.problem);
       return;
     }
     if (configItem && format === undefined) this.#problem(shown, `config.json but no model weights (looked for ${WEIGHT_FILES})`);

@@ -149,6 +149,34 @@ describe("model catalog", () => {
     expect(model.format).toBe("safetensors");
     expect(model.engines).toEqual(expect.arrayContaining(["vllm", "sglang", "tgi"]));
     expect(model.engines).not.toContain("llama_cpp");
+    // The model directory may itself be the model folder.
+    expect((await modelCatalog({ dir: folder })).models).toMatchObject([{ path: ".", format: "safetensors" }]);
+  });
+
+  it("follows a Hugging Face cache's symlinks into its blobs, but not a config.json linked from outside", async () => {
+    const cache = tempDir("kitt-models-hf-");
+    const repo = join(cache, "models--org--tiny");
+    mkdirSync(join(repo, "blobs"), { recursive: true });
+    mkdirSync(join(repo, "snapshots", "abc123"), { recursive: true });
+    writeFileSync(join(repo, "blobs", "1"), JSON.stringify({ model_type: "qwen2", max_position_embeddings: 2048 }));
+    safetensorsFile(join(repo, "blobs", "2"), { w: [3, 3] });
+    symlinkSync("../../blobs/1", join(repo, "snapshots", "abc123", "config.json"));
+    symlinkSync("../../blobs/2", join(repo, "snapshots", "abc123", "model.safetensors"));
+    const leaky = join(cache, "leaky");
+    mkdirSync(leaky);
+    const secretConfig = join(tempDir("kitt-outside-"), "config.json");
+    writeFileSync(secretConfig, JSON.stringify({ model_type: "secret", quantization_config: { quant_method: "awq" } }));
+    symlinkSync(secretConfig, join(leaky, "config.json"));
+    safetensorsFile(join(leaky, "model.safetensors"), { w: [2] });
+
+    const catalog = await modelCatalog({ dir: cache });
+    expect(entry(catalog, "models--org--tiny/snapshots/abc123")).toMatchObject({
+      format: "safetensors",
+      sizeBytes: statSync(join(repo, "blobs", "2")).size,
+      facts: { modelType: "qwen2", contextLength: 2048, parameters: 9 },
+    });
+    expect(entry(catalog, "leaky")).toEqual({ path: "leaky", source: "file", format: "safetensors", sizeBytes: statSync(join(leaky, "model.safetensors")).size, facts: { parameters: 2 }, engines: enginesFor("safetensors") });
+    expect(entry(catalog, "leaky/config.json").problem).toBe("symlink leads outside the model directory (not followed)");
   });
 
   it("never follows a symlink out of the directory, and reports loops instead of hanging", async () => {
