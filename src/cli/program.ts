@@ -7,6 +7,7 @@ import { kittVersion } from "../package-root.js";
 import { JSON_OPTION } from "./options/common.js";
 import { TEST_LIST_OPTIONS, TEST_NEW_OPTIONS } from "./options/custom-tests.js";
 import { DEMO_OPTIONS, ENGINES_CLEANUP_OPTIONS, ENGINES_SETUP_OPTIONS, FINGERPRINT_OPTIONS } from "./options/engines.js";
+import { MODELS_LIST_OPTIONS } from "./options/models.js";
 import { COMPARE_OPTIONS, RECOMMEND_OPTIONS, REPORT_OPTIONS, RESULTS_ITEMS_OPTIONS, RESULTS_LIST_OPTIONS, RESULTS_QUERY_OPTIONS } from "./options/results.js";
 import { RUN_OPTIONS } from "./options/run.js";
 import { BENCH_SELFTEST_OPTIONS, BENCH_SERVE_OPTIONS } from "./options/serve.js";
@@ -116,6 +117,10 @@ export function buildProgram(): Command {
     program.command("recommend").description("stored runs within limits of GPU memory, throughput, accuracy and latency, with the Pareto front marked"),
     RECOMMEND_OPTIONS,
   ).action(async (options) => (await import("./commands/recommend.js")).recommendCommand(options));
+
+  const modelsCommand = program.command("models").description("the local model browser: models in KITT_MODEL_DIR (~/.kitt/models) and the engines that load each");
+  addOptions(modelsCommand.command("list").description("GGUF files and model folders with their size, architecture, quantization, context and compatible engines"), MODELS_LIST_OPTIONS)
+    .action(async (options) => (await import("./commands/models-list.js")).modelsListCommand(options));
 
   const web = addOptions(program.command("web").description("serve the REST API over the results database (token required beyond loopback)"), WEB_OPTIONS)
     .action(async (options) => (await import("./commands/web.js")).webCommand(options));

@@ -27,3 +27,8 @@ export function enginesConfigPath(env: NodeJS.ProcessEnv = process.env): string 
 export function testsDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(kittHome(env), "tests");
 }
+
+/** Where the model catalog looks for models: `KITT_MODEL_DIR`, else `$KITT_HOME/models`. */
+export function modelsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KITT_MODEL_DIR || join(kittHome(env), "models");
+}

@@ -17,6 +17,7 @@ import type { EngineProcess, RuntimeKind } from "../runtime/engine-process.js";
 import { ExternalEndpoint } from "../runtime/endpoint.js";
 import { NativeProcess, type NativeCommand } from "../runtime/native.js";
 import type { BackoffOptions } from "../runtime/readiness.js";
+import { canLoad } from "./format-support.js";
 import { chooseImage, type ImageChoice } from "./images.js";
 import { localNativeBinary } from "./local-binaries.js";
 import { ManagedEngine } from "./managed-engine.js";
@@ -134,12 +135,12 @@ function prepareEndpoint(spec: EngineSpec, options: LaunchOptions): PreparedEngi
 }
 
 async function resolveModel(spec: EngineSpec, model: string): Promise<DetectedModel> {
-  if (spec.formats.includes("ollama-tag") && looksLikeOllamaTag(model)) {
+  if (canLoad(spec, "ollama-tag") && looksLikeOllamaTag(model)) {
     const onDisk = await detectModelFormat(model).catch(() => undefined);
     if (!onDisk) return { format: "ollama-tag", path: model, dir: model, name: model };
   }
   const detected = await detectModelFormat(model);
-  if (!spec.formats.includes(detected.format)) {
+  if (!canLoad(spec, detected.format)) {
     throw new KittError(
       "UNSUPPORTED_FORMAT",
       `${spec.name} cannot load ${detected.format} models (${model}); it takes: ${formatList(spec.formats)}`,

@@ -217,7 +217,9 @@ class ByteReader {
 /** Parses a header from bytes that start at the beginning of a GGUF file. */
 export function parseGgufHeader(bytes: Buffer): GgufHeader {
   const reader = new ByteReader(bytes);
-  if (bytes.length >= 4 && bytes.toString("latin1", 0, 4) !== GGUF_MAGIC) {
+  // A file shorter than the magic is checked as far as it goes: "hi" is not GGUF, "GGU" is cut short.
+  const magicBytes = Math.min(bytes.length, GGUF_MAGIC.length);
+  if (bytes.toString("latin1", 0, magicBytes) !== GGUF_MAGIC.slice(0, magicBytes)) {
     throw new KittError("UNSUPPORTED_FORMAT", "not a GGUF file (bad magic)");
   }
   reader.offset = 4;
@@ -247,14 +249,18 @@ export function parseGgufHeader(bytes: Buffer): GgufHeader {
 
 const FIRST_READ_BYTES = 1 << 20;
 
-/** Reads only as much of the file as the header needs (doubling the read until it fits). */
-export async function readGgufHeader(path: string): Promise<GgufHeader> {
+/**
+ * Reads only as much of the file as the header needs (doubling the read until it fits); a header
+ * that does not fit in `maxBytes` is refused rather than read whole.
+ */
+export async function readGgufHeader(path: string, options: { maxBytes?: number } = {}): Promise<GgufHeader> {
+  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
   const handle = await open(path, "r").catch((error: unknown) => {
     throw new KittError("NOT_FOUND", `cannot open GGUF file ${path}: ${(error as Error).message}`, { cause: error });
   });
   try {
     const { size } = await handle.stat();
-    for (let length = Math.min(size, FIRST_READ_BYTES); ; length = Math.min(size, length * 2)) {
+    for (let length = Math.min(size, FIRST_READ_BYTES, maxBytes); ; length = Math.min(size, length * 2, maxBytes)) {
       const buffer = Buffer.alloc(length);
       const { bytesRead } = await handle.read(buffer, 0, length, 0);
       try {
@@ -262,6 +268,7 @@ export async function readGgufHeader(path: string): Promise<GgufHeader> {
       } catch (error) {
         if (!(error instanceof TruncatedHeader)) throw error;
         if (length >= size) throw new KittError("UNSUPPORTED_FORMAT", `GGUF file ${path} is truncated`);
+        if (length >= maxBytes) throw new KittError("UNSUPPORTED_FORMAT", `GGUF file ${path} has a header over ${maxBytes} bytes`);
       }
     }
   } finally {

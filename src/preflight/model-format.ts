@@ -30,30 +30,49 @@ export async function detectModelFormat(path: string): Promise<DetectedModel> {
   const info = await stat(path).catch(() => undefined);
   if (!info) throw new KittError("MODEL_NOT_FOUND", `model path not found: ${path}`);
   if (info.isFile()) {
-    if (path.toLowerCase().endsWith(".gguf")) {
+    if (isGgufName(path)) {
       await assertGgufMagic(path);
       return { format: "gguf", path, dir: join(path, ".."), file: basename(path), name: basename(path) };
     }
     throw new KittError("UNSUPPORTED_FORMAT", `cannot tell the format of ${path}: a model file must be .gguf, otherwise give its folder`);
   }
   const entries = (await readdir(path)).sort();
-  const config = await readJson(join(path, "config.json"));
-  const quant = quantMethod(config);
+  const format = classifyModelFolder(entries, await readJson(join(path, "config.json")));
   const name = basename(path);
   const base = { path, dir: path, name };
-  if (quant === "gptq" || quant === "awq" || quant === "exl2") return { ...base, format: quant };
-  if (entries.some((entry) => entry.endsWith(".npz")) || isMlxQuantized(config)) return { ...base, format: "mlx" };
-  if (entries.some((entry) => entry.endsWith(".safetensors"))) return { ...base, format: "safetensors" };
-  if (entries.some((entry) => /\.(bin|pt|pth)$/.test(entry))) return { ...base, format: "pytorch" };
-  const gguf = entries.find((entry) => entry.toLowerCase().endsWith(".gguf"));
-  if (gguf) {
+  if (format === "gguf") {
+    const gguf = entries.find(isGgufName) as string;
     await assertGgufMagic(join(path, gguf));
     return { ...base, format: "gguf", file: gguf, name: gguf };
   }
-  throw new KittError(
-    "UNSUPPORTED_FORMAT",
-    `no model weights found in ${path} (looked for *.gguf, *.safetensors, pytorch_model.bin/*.pt, *.npz)`,
-  );
+  if (format) return { ...base, format };
+  throw new KittError("UNSUPPORTED_FORMAT", `no model weights found in ${path} (looked for ${WEIGHT_FILES})`);
+}
+
+export const WEIGHT_FILES = "*.gguf, *.safetensors, pytorch_model.bin/*.pt, *.npz";
+
+export function isGgufName(name: string): boolean {
+  return name.toLowerCase().endsWith(".gguf");
+}
+
+/** Whether a file in a model folder holds weights: the files whose names decide the folder's format. */
+export function isWeightFile(name: string): boolean {
+  return /\.(safetensors|bin|pt|pth|npz)$/.test(name) || isGgufName(name);
+}
+
+/**
+ * A folder's format from its file names and its parsed `config.json`, in order of precedence:
+ * a quantization method the config names, MLX, safetensors, PyTorch, then GGUF (the first
+ * `.gguf` file is the model). Undefined when it holds no weights.
+ */
+export function classifyModelFolder(entries: readonly string[], config: Record<string, unknown> | undefined): ModelFormat | undefined {
+  const quant = quantMethod(config);
+  if (quant === "gptq" || quant === "awq" || quant === "exl2") return quant;
+  if (entries.some((entry) => entry.endsWith(".npz")) || isMlxQuantized(config)) return "mlx";
+  if (entries.some((entry) => entry.endsWith(".safetensors"))) return "safetensors";
+  if (entries.some((entry) => /\.(bin|pt|pth)$/.test(entry))) return "pytorch";
+  if (entries.some(isGgufName)) return "gguf";
+  return undefined;
 }
 
 const GGUF_MAGIC = "GGUF";
@@ -81,7 +100,8 @@ async function readJson(path: string): Promise<Record<string, unknown> | undefin
   }
 }
 
-function quantMethod(config: Record<string, unknown> | undefined): string | undefined {
+/** `config.json`'s `quantization_config` method (gptq, awq, exl2, fp8…), lower-cased. */
+export function quantMethod(config: Record<string, unknown> | undefined): string | undefined {
   const quant = config?.quantization_config as Record<string, unknown> | undefined;
   const method = quant?.quant_method ?? quant?.method;
   return typeof method === "string" ? method.toLowerCase() : undefined;

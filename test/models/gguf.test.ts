@@ -122,6 +122,25 @@ describe("GGUF write and read", () => {
 
     await expect(readGgufHeader(join(dir, "missing.gguf"))).rejects.toBeInstanceOf(KittError);
   });
+
+  it("calls a file shorter than the magic not GGUF unless it starts like GGUF", async () => {
+    const short = join(dir, "short-text.gguf");
+    writeFileSync(short, "hi\n");
+    await expect(readGgufHeader(short)).rejects.toMatchObject({ code: "UNSUPPORTED_FORMAT", message: "not a GGUF file (bad magic)" });
+    writeFileSync(short, "GGU");
+    await expect(readGgufHeader(short)).rejects.toMatchObject({ code: "UNSUPPORTED_FORMAT", message: expect.stringMatching(/truncated/) });
+  });
+
+  it("refuses a header larger than maxBytes instead of reading on", async () => {
+    const big = join(dir, "big-header.gguf");
+    const tokens = Array.from({ length: 40_000 }, (_, i) => `token-${i}`);
+    await writeGguf(big, { metadata: new Map([["tokenizer.ggml.tokens", { type: "array", itemType: "string", value: tokens }]]), tensors: [] });
+    await expect(readGgufHeader(big, { maxBytes: 64 * 1024 })).rejects.toMatchObject({
+      code: "UNSUPPORTED_FORMAT",
+      message: expect.stringMatching(/has a header over 65536 bytes$/),
+    });
+    expect((await readGgufHeader(big)).metadata.get("tokenizer.ggml.tokens")?.value).toEqual(tokens);
+  });
 });
 
 const vocabPath = await requireVocabFile();

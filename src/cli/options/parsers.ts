@@ -82,3 +82,15 @@ export function commaList(value: string): string[] {
   if (names.some((name) => name === "")) throw new InvalidArgumentError("expected names separated by commas");
   return names;
 }
+
+/** An `http://` or `https://` URL. */
+export function httpUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new InvalidArgumentError("expected an http(s) URL");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError("expected an http(s) URL");
+  return value;
+}
