@@ -6,6 +6,13 @@ import type { ResultsStore } from "../../store/results-store.js";
 import { webTokenHashes } from "../../store/web-tokens.js";
 import { hashToken, matchesAnyHash } from "./token-hash.js";
 
+/** The tokens as they stand for one request. */
+export interface TokenCheck {
+  /** True when any token exists (or the server is beyond loopback): then every route but the public ones needs one. */
+  required: boolean;
+  accepts(token: string): boolean;
+}
+
 export class Authenticator {
   private readonly configuredHash: Buffer | undefined;
 
@@ -21,18 +28,10 @@ export class Authenticator {
     this.configuredHash = configuredToken === undefined || configuredToken === "" ? undefined : hashToken(configuredToken);
   }
 
-  /** True when any token exists: then every route but the public ones needs one. */
-  async required(): Promise<boolean> {
-    return this.alwaysRequired || this.configuredHash !== undefined || (await this.storedHashes()).length > 0;
-  }
-
-  async accepts(token: string): Promise<boolean> {
-    const hashes = await this.storedHashes();
+  /** One read of the stored hashes, for everything a request asks. */
+  async current(): Promise<TokenCheck> {
+    const hashes: Buffer[] = (await webTokenHashes(this.store)).map((hex) => Buffer.from(hex, "hex"));
     if (this.configuredHash !== undefined) hashes.push(this.configuredHash);
-    return matchesAnyHash(token, hashes);
-  }
-
-  private async storedHashes(): Promise<Buffer[]> {
-    return (await webTokenHashes(this.store)).map((hex) => Buffer.from(hex, "hex"));
+    return { required: this.alwaysRequired || hashes.length > 0, accepts: (token) => matchesAnyHash(token, hashes) };
   }
 }

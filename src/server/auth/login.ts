@@ -30,7 +30,7 @@ export function loginRoutes(options: LoginOptions): Hono<{ Bindings: HttpBinding
     if (retryAfter > 0) return c.json({ error: "too many failed attempts; try again later" }, 429, { "Retry-After": String(retryAfter) });
     const form = await c.req.parseBody().catch(() => ({}) as Record<string, unknown>);
     const token = typeof form.token === "string" ? form.token.trim() : "";
-    if (token === "" || !(await options.authenticator.accepts(token))) {
+    if (token === "" || !(await options.authenticator.current()).accepts(token)) {
       options.limiter.recordFailure(address);
       return c.redirect("/login?failed", 303);
     }

@@ -26,7 +26,8 @@ export interface AuthGate {
 export function requireAuth(gate: AuthGate): MiddlewareHandler<{ Bindings: HttpBindings; Variables: AuthVariables }> {
   return async function requireAuthMiddleware(c, next) {
     if (gate.publicPaths.has(c.req.path)) return next();
-    if (!(await gate.authenticator.required())) {
+    const tokens = await gate.authenticator.current();
+    if (!tokens.required) {
       c.set("authenticatedBy", "open");
       return next();
     }
@@ -37,7 +38,7 @@ export function requireAuth(gate: AuthGate): MiddlewareHandler<{ Bindings: HttpB
     const header = c.req.header("authorization");
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-      if (match && (await gate.authenticator.accepts(match[1]!))) {
+      if (match && tokens.accepts(match[1]!)) {
         c.set("authenticatedBy", "token");
         return next();
       }
