@@ -16,6 +16,7 @@ import type { ResultsStore } from "../store/results-store.js";
 import { analysisRoutes } from "./api/analysis.js";
 import { metaRoutes, PUBLIC_API_PATHS } from "./api/meta.js";
 import { runItemRoutes } from "./api/run-items.js";
+import { runReportRoutes } from "./api/run-report.js";
 import { runRoutes } from "./api/runs.js";
 import { Authenticator } from "./auth/authenticator.js";
 import { FailureLimiter } from "./auth/failure-limiter.js";
@@ -90,6 +91,7 @@ function apiRoutes(store: ResultsStore): OpenAPIHono {
   metaRoutes(api);
   runRoutes(api, store);
   runItemRoutes(api, store);
+  runReportRoutes(api, store);
   analysisRoutes(api, store);
   api.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "kitt web API", version: kittVersion() }, security: [{ bearer: [] }] });
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });

@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareCommand } from "../../src/cli/commands/compare.js";
 import { recommendCommand } from "../../src/cli/commands/recommend.js";
+import { reportCommand } from "../../src/cli/commands/report.js";
 import { resultsItemsCommand } from "../../src/cli/commands/results-items.js";
 import { resultsListCommand, resultsQueryCommand } from "../../src/cli/commands/results.js";
 import { storageShowCommand } from "../../src/cli/commands/storage-list.js";
@@ -163,6 +164,9 @@ describe.each(backends)("kitt web API on $name", (backend) => {
     expect(second.runs.map((run) => run.id)).toEqual(all.slice(2, 4));
     expect((await web.fetch(`/api/v1/runs/${newer}`, { method: "DELETE", token: ENV_TOKEN })).status).toBe(200);
     expect((await web.fetch("/api/v1/runs?cursor=bm90LWEtY3Vyc29y", { token: ENV_TOKEN })).status).toBe(400);
+    // A cursor made up to carry a NUL (which PostgreSQL refuses with an error) is refused first.
+    const forged = Buffer.from(JSON.stringify({ t: 1, i: "a\u0000" })).toString("base64url");
+    expect((await web.fetch(`/api/v1/runs?cursor=${forged}`, { token: ENV_TOKEN })).status).toBe(400);
   });
 
   test("one run, its items, compare, query and recommend answer what the CLI prints", async () => {
@@ -189,6 +193,19 @@ describe.each(backends)("kitt web API on $name", (backend) => {
     const cliRecommend = JSON.parse(await stdoutOf(() => recommendCommand({ db, json: true, limit: 500 }))) as unknown[];
     expect(cliRecommend.length).toBeGreaterThan(0);
     expect(await get("/api/v1/recommend")).toEqual({ candidates: cliRecommend });
+  });
+
+  test("a run's report downloads exactly as 'kitt report --format …' writes it", async () => {
+    for (const format of ["html", "md", "json", "csv"] as const) {
+      const cli = await stdoutOf(() => reportCommand(itemsRunId, { db, format }));
+      const response = await web.fetch(`/api/v1/runs/${itemsRunId.slice(0, 10)}/report?format=${format}`, { token: ENV_TOKEN });
+      expect(response.status, format).toBe(200);
+      expect(response.headers.get("content-disposition")).toBe(`attachment; filename="kitt-${itemsRunId.slice(0, 8)}.${format}"`);
+      expect(await response.text()).toBe(cli);
+    }
+    expect((await web.fetch(`/api/v1/runs/${itemsRunId}/report?format=pdf`, { token: ENV_TOKEN })).status).toBe(400);
+    // A path is never read as a results folder.
+    expect((await web.fetch(`/api/v1/runs/${encodeURIComponent(storeFixtures)}/report`, { token: ENV_TOKEN })).status).toBe(400);
   });
 
   test("a run is deleted with its full id only", async () => {
@@ -245,7 +262,8 @@ describe.each(backends)("kitt web API on $name", (backend) => {
     const routes = registeredRoutes(web.app);
     const random = seeded(42);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
-    const junk = ["", "%00", "..%2F..%2Fetc%2Fpasswd", "../../etc/passwd", "%ZZ", "💥", "a".repeat(5000), "-1", "1e309", "NaN", "null", "[]", "{}", "true", "<script>", "' OR 1=1 --", "%", "%25", "\u0000", "__proto__", "constructor"];
+    const craftedCursor = Buffer.from(JSON.stringify({ t: 1, i: "\u0000" })).toString("base64url");
+    const junk = ["", "%00", craftedCursor, "..%2F..%2Fetc%2Fpasswd", "../../etc/passwd", "%ZZ", "💥", "a".repeat(5000), "-1", "1e309", "NaN", "null", "[]", "{}", "true", "<script>", "' OR 1=1 --", "%", "%25", "\u0000", "__proto__", "constructor"];
     const bodies = ["", "{", "null", "[]", '{"runs":null}', '{"runs":[1,2]}', '{"runs":["a"]}', '{"runs":["%","_"]}', JSON.stringify({ runs: Array(60).fill("x") }), '{"__proto__":{"x":1}}', "\u0000\u0001", "x".repeat(2_000_000), '{"runs":["' + "a".repeat(300) + '","b"]}'];
     const contentTypes = ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "application/json; charset=utf-16", ""];
     let sent = 0;

@@ -5,7 +5,7 @@ import { recommendStoredRuns } from "../../report/recommend-stored.js";
 import { aggregateMetric, AGGREGATES, GROUP_COLUMNS } from "../../store/metric-aggregate.js";
 import type { ResultsStore } from "../../store/results-store.js";
 import { parseSince } from "../../store/since.js";
-import { errorResponses, jsonContent, RunFilterQuery } from "./schemas.js";
+import { errorResponses, jsonContent, RunFilterQuery, text } from "./schemas.js";
 
 const ComparedValueSchema = z.object({
   value: z.number(),
@@ -49,9 +49,9 @@ const query = createRoute({
   request: {
     query: z.object({
       group_by: z.enum(GROUP_COLUMNS),
-      metric: z.string().min(1).max(256).openapi({ description: "stored metric name, e.g. median_ttft_ms" }),
+      metric: text(256).openapi({ description: "stored metric name, e.g. median_ttft_ms" }),
       agg: z.enum(AGGREGATES).default("mean"),
-      test: z.string().min(1).max(256).optional().openapi({ description: "only this test's metric" }),
+      test: text(256).optional().openapi({ description: "only this test's metric" }),
       ...RunFilterQuery,
     }),
   },

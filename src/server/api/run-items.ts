@@ -1,8 +1,9 @@
 /** `runs/{id}/items`: per-item quality outputs of a stored run, as `kitt results items --json`. */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { storedReportDocuments } from "../../report/formats/report-documents.js";
 import { runItems } from "../../results/run-items.js";
 import type { ResultsStore } from "../../store/results-store.js";
-import { errorResponses, jsonContent, QueryFlag, RunIdParams } from "./schemas.js";
+import { errorResponses, jsonContent, QueryFlag, RunIdParams, text } from "./schemas.js";
 
 const RunItemSchema = z
   .object({
@@ -22,7 +23,7 @@ const items = createRoute({
   request: {
     params: RunIdParams,
     query: z.object({
-      test: z.string().min(1).max(256).optional().openapi({ description: "only this test" }),
+      test: text(256).optional().openapi({ description: "only this test" }),
       run: z.coerce.number().int().min(1).max(1_000_000).optional().openapi({ description: "only this run of the test" }),
       wrong: QueryFlag.optional().openapi({ description: "only items that scored 0 on every metric" }),
       limit: z.coerce.number().int().min(1).max(1_000_000).optional().openapi({ description: "at most this many" }),
@@ -37,9 +38,9 @@ const items = createRoute({
 
 export function runItemRoutes(api: OpenAPIHono, store: ResultsStore): void {
   api.openapi(items, async (c) => {
-    const id = await store.resolveId(c.req.valid("param").id);
     const { limit, ...filter } = c.req.valid("query");
-    const all = runItems((await store.exportRun(id)).files, id, filter);
+    const docs = await storedReportDocuments(store, c.req.valid("param").id);
+    const all = runItems(docs.files, docs.label, filter);
     return c.json({ items: all.slice(0, limit ?? all.length), total: all.length }, 200);
   });
 }

@@ -12,13 +12,21 @@ export const RunIdParams = z.object({
     .openapi({ param: { name: "id", in: "path" }, description: "run id, or a unique prefix of one (GET only)" }),
 });
 
+/** Text a user typed: no control characters (PostgreSQL refuses a NUL in a string outright). */
+export const text = (maxLength: number) =>
+  z
+    .string()
+    .min(1)
+    .max(maxLength)
+    .regex(/^[^\u0000-\u001f\u007f]*$/, "no control characters");
+
 /** The filters of `kitt results list` (and of `kitt results query`). */
 export const RunFilterQuery = {
-  model: z.string().min(1).max(512).optional().openapi({ description: "only this model" }),
-  engine: z.string().min(1).max(128).optional().openapi({ description: "only this engine" }),
-  suite: z.string().min(1).max(256).optional().openapi({ description: "only this suite" }),
-  since: z.string().min(1).max(64).optional().openapi({ description: "a date (2026-01-31) or an age (7d, 12h)" }),
-  hardware: z.string().min(1).max(256).optional().openapi({ description: "GPU model substring, any case (h100, 4090)" }),
+  model: text(512).optional().openapi({ description: "only this model" }),
+  engine: text(128).optional().openapi({ description: "only this engine" }),
+  suite: text(256).optional().openapi({ description: "only this suite" }),
+  since: text(64).optional().openapi({ description: "a date (2026-01-31) or an age (7d, 12h)" }),
+  hardware: text(256).optional().openapi({ description: "GPU model substring, any case (h100, 4090)" }),
 };
 
 /** A query flag: `true`/`1` or `false`/`0`. */
