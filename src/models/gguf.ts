@@ -248,13 +248,15 @@ export function parseGgufHeader(bytes: Buffer): GgufHeader {
 }
 
 const FIRST_READ_BYTES = 1 << 20;
+/** Real headers, the tokenizer's vocabulary included, take tens of MB; a damaged one could claim gigabytes. */
+export const MAX_GGUF_HEADER_BYTES = 256 * 1024 * 1024;
 
 /**
  * Reads only as much of the file as the header needs (doubling the read until it fits); a header
  * that does not fit in `maxBytes` is refused rather than read whole.
  */
 export async function readGgufHeader(path: string, options: { maxBytes?: number } = {}): Promise<GgufHeader> {
-  const maxBytes = options.maxBytes ?? Number.POSITIVE_INFINITY;
+  const maxBytes = options.maxBytes ?? MAX_GGUF_HEADER_BYTES;
   const handle = await open(path, "r").catch((error: unknown) => {
     throw new KittError("NOT_FOUND", `cannot open GGUF file ${path}: ${(error as Error).message}`, { cause: error });
   });

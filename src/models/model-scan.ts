@@ -51,8 +51,6 @@ export const DEFAULT_SCAN_LIMITS: ScanLimits = { maxDepth: 6, maxEntries: 10_000
 
 /** Far above any real `config.json`; a bigger one is not read. */
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
-/** GGUF headers with 256k-token vocabularies stay well below this. */
-const MAX_GGUF_HEADER_BYTES = 256 * 1024 * 1024;
 
 /** One directory entry, resolved: its real path and stats, or why it cannot be used. */
 interface Item {
@@ -189,7 +187,7 @@ class Scan {
     const real = item.real as string;
     if (!stats?.isFile()) return { path, facts: {}, problem: "not a regular file" };
     try {
-      const header = await readGgufHeader(real, { maxBytes: MAX_GGUF_HEADER_BYTES });
+      const header = await readGgufHeader(real);
       return { path, format: "gguf", sizeBytes: stats.size, facts: ggufFacts(header) };
     } catch (error) {
       // Messages name the file by its real path; the catalog names it by its path in the directory.

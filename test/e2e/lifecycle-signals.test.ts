@@ -10,11 +10,11 @@
  * inside the phase that runs it.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { LLAMA_CPP_IMAGE } from "../../src/setup/llama-cpp-image.js";
 import { startKitt, tempKittHome, type KittRun } from "../support/cli.js";
 import {
@@ -198,10 +198,13 @@ describe.skipIf(!server)("an interrupt in any phase, native runtime", () => {
     // An engine that never answers and shrugs off SIGTERM: the first Ctrl+C waits for it, the second must not.
     const dir = mkdtempSync(join(tmpdir(), "kitt-stubborn-"));
     const binary = join(dir, "llama-server");
-    writeFileSync(binary, "#!/bin/sh\ntrap '' TERM\necho loading\nwhile :; do sleep 0.1; done\n");
+    const trapped = join(dir, "trapped");
+    writeFileSync(binary, `#!/bin/sh\ntrap '' TERM\ntouch '${trapped}'\necho loading\nwhile :; do sleep 0.1; done\n`);
     chmodSync(binary, 0o755);
     const kitt = start(await runArgs(["--runtime", "native", "--binary", binary]));
     await kitt.waitFor(/waiting for the engine to be ready/);
+    // On a busy machine the shell may not have set its trap yet when kitt is already probing.
+    await vi.waitFor(() => expect(existsSync(trapped)).toBe(true), { timeout: 20_000, interval: 50 });
     kitt.child.kill("SIGINT");
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(runningProcesses((argv) => argv.includes(binary)).length).toBeGreaterThan(0);

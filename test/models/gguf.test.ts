@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { KittError } from "../../src/errors.js";
-import { GGML_TYPE_F32, metadataNumber, metadataString, readGgufHeader, type GgufMetadata } from "../../src/models/gguf.js";
+import { GGML_TYPE_F32, MAX_GGUF_HEADER_BYTES, metadataNumber, metadataString, readGgufHeader, type GgufMetadata } from "../../src/models/gguf.js";
 import { encodeGgufHeader, writeGguf, type GgufTensorSource } from "../../src/models/gguf-writer.js";
 import { requireVocabFile } from "../support/llama.js";
 
@@ -140,6 +140,27 @@ describe("GGUF write and read", () => {
       message: expect.stringMatching(/has a header over 65536 bytes$/),
     });
     expect((await readGgufHeader(big)).metadata.get("tokenizer.ggml.tokens")?.value).toEqual(tokens);
+  });
+
+  it("stops at 256 MiB by default when a large file's damaged header claims more", async () => {
+    // A string value claiming 2^40 bytes, in a sparse 1 GiB file: without a limit the reader would double its read up to the whole file.
+    const key = Buffer.from("general.name");
+    const head = Buffer.alloc(4 + 4 + 8 + 8 + 8 + key.length + 4 + 8);
+    let at = head.write("GGUF", 0, "latin1");
+    at = head.writeUInt32LE(3, at);
+    at = head.writeBigUInt64LE(0n, at);
+    at = head.writeBigUInt64LE(1n, at);
+    at = head.writeBigUInt64LE(BigInt(key.length), at);
+    at += key.copy(head, at);
+    at = head.writeUInt32LE(8, at);
+    head.writeBigUInt64LE(1n << 40n, at);
+    const damaged = join(dir, "damaged.gguf");
+    writeFileSync(damaged, head);
+    truncateSync(damaged, 1024 * 1024 * 1024);
+    await expect(readGgufHeader(damaged)).rejects.toMatchObject({
+      code: "UNSUPPORTED_FORMAT",
+      message: expect.stringMatching(new RegExp(`has a header over ${MAX_GGUF_HEADER_BYTES} bytes$`)),
+    });
   });
 });
 
