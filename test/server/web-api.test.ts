@@ -258,7 +258,7 @@ describe.each(backends)("kitt web API on $name", (backend) => {
     }
   });
 
-  test("1,500 malformed paths, queries and bodies to every route never get a 5xx", async () => {
+  test("120 malformed paths, queries and bodies to every route (over 1,000 in all) never get a 5xx", async () => {
     const routes = registeredRoutes(web.app);
     const random = seeded(42);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
