@@ -7,6 +7,7 @@
 const LAYERS = [
   ["cli"],
   ["pipeline"],
+  ["server"],
   ["report"],
   ["store"],
   ["results"],

@@ -25,6 +25,8 @@ export const EXIT_CODES = {
   STORAGE_FAILED: 18,
   /** A download (data sets from the Hugging Face Hub) that could not be completed or verified. */
   DOWNLOAD_FAILED: 19,
+  /** `kitt web` asked to listen beyond loopback with no token configured (and no `--insecure`). */
+  UNSAFE_BIND: 20,
   INTERRUPTED_SIGINT: 130,
   INTERRUPTED_SIGTERM: 143,
 } as const;

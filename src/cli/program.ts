@@ -13,6 +13,7 @@ import { RUN_OPTIONS } from "./options/run.js";
 import { BENCH_SELFTEST_OPTIONS, BENCH_SERVE_OPTIONS } from "./options/serve.js";
 import { DB_JSON_OPTIONS, DB_OPTION, STORAGE_DELETE_OPTIONS, STORAGE_EXPORT_OPTIONS, STORAGE_LIST_OPTIONS } from "./options/storage.js";
 import { addOptions } from "./options/table.js";
+import { WEB_OPTIONS, WEB_TOKEN_LIST_OPTIONS } from "./options/web.js";
 
 export function buildProgram(): Command {
   const program = new Command("kitt")
@@ -120,6 +121,16 @@ export function buildProgram(): Command {
   const modelsCommand = program.command("models").description("the local model browser: models in KITT_MODEL_DIR (~/.kitt/models) and the engines that load each");
   addOptions(modelsCommand.command("list").description("GGUF files and model folders with their size, architecture, quantization, context and compatible engines"), MODELS_LIST_OPTIONS)
     .action(async (options) => (await import("./commands/models-list.js")).modelsListCommand(options));
+
+  const web = addOptions(program.command("web").description("serve the REST API over the results database (token required beyond loopback)"), WEB_OPTIONS)
+    .action(async (options) => (await import("./commands/web.js")).webCommand(options));
+  const webToken = web.command("token").description("API tokens, stored as SHA-256 hashes in the results database");
+  addOptions(webToken.command("create").argument("<name>", "a name to tell the token apart").description("make a token and print it once"), DB_OPTION)
+    .action(async (name, options) => (await import("./commands/web-token.js")).webTokenCreateCommand(name, options));
+  addOptions(webToken.command("list").description("stored tokens: name, first characters, creation time"), WEB_TOKEN_LIST_OPTIONS)
+    .action(async (options) => (await import("./commands/web-token.js")).webTokenListCommand(options));
+  addOptions(webToken.command("revoke").argument("<name>", "token name").description("delete a token; requests with it are refused at once"), DB_OPTION)
+    .action(async (name, options) => (await import("./commands/web-token.js")).webTokenRevokeCommand(name, options));
 
   const testCommand = program.command("test").description("custom tests: YAML prompts with expected answers, scored under kitt run");
   addOptions(

@@ -114,6 +114,19 @@ export const migrations: readonly Migration[] = [
       await db.schema.alterTable("runs").addColumn("owner_token", "text").execute();
     },
   },
+  {
+    version: 4,
+    name: "web_tokens",
+    async up(db) {
+      await db.schema
+        .createTable("web_tokens")
+        .addColumn("name", "text", (c) => c.primaryKey())
+        .addColumn("prefix", "text", (c) => c.notNull())
+        .addColumn("hash", "text", (c) => c.notNull().unique())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -18,9 +18,17 @@ export interface RunFilters {
   since?: number;
   /** Runs started before this time (epoch ms). */
   until?: number;
+  /** Runs listed after this one (started earlier, or at the same time with a greater id): the next page of a listing. */
+  after?: RunPosition;
   /** `DEFAULT_RUN_LIMIT` by default. */
   limit?: number;
   offset?: number;
+}
+
+/** Where a run sits in a listing's order (newest first, then by id). */
+export interface RunPosition {
+  started_at: number;
+  id: string;
 }
 
 export interface GpuRunFilters extends RunFilters {
@@ -125,6 +133,12 @@ function runsQuery(db: Kysely<StoreTables>, filters: RunFilters) {
   if (filters.kind !== undefined) query = query.where("runs.kind", "=", filters.kind);
   if (filters.since !== undefined) query = query.where("runs.started_at", ">=", filters.since);
   if (filters.until !== undefined) query = query.where("runs.started_at", "<", filters.until);
+  const after = filters.after;
+  if (after !== undefined) {
+    query = query.where((eb) =>
+      eb.or([eb("runs.started_at", "<", after.started_at), eb.and([eb("runs.started_at", "=", after.started_at), eb("runs.id", ">", after.id)])]),
+    );
+  }
   return query.orderBy("runs.started_at", "desc").orderBy("runs.id");
 }
 

@@ -97,6 +97,16 @@ export interface SchemaMigrationsTable {
   applied_at: number;
 }
 
+/** API tokens of `kitt web` (`kitt web token create`): only a SHA-256 hash of each is kept. */
+export interface WebTokensTable {
+  name: string;
+  /** The token's first characters, so a person can tell tokens apart. */
+  prefix: string;
+  /** SHA-256 of the token, hex. */
+  hash: string;
+  created_at: number;
+}
+
 export interface StoreTables {
   runs: RunsTable;
   benchmarks: BenchmarksTable;
@@ -105,5 +115,6 @@ export interface StoreTables {
   hardware: HardwareTable;
   raw_documents: RawDocumentsTable;
   schema_migrations: SchemaMigrationsTable;
+  web_tokens: WebTokensTable;
 }
 

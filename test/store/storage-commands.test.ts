@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { storageInitCommand, storageStatsCommand } from "../../src/cli/commands/storage-admin.js";
 import { storageDeleteCommand } from "../../src/cli/commands/storage-delete.js";
-import { parseSince, storageListCommand, storageShowCommand } from "../../src/cli/commands/storage-list.js";
+import { storageListCommand, storageShowCommand } from "../../src/cli/commands/storage-list.js";
+import { parseSince } from "../../src/store/since.js";
 import { storageExportCommand, storageImportCommand } from "../../src/cli/commands/storage-transfer.js";
 
 const fixtures = fileURLToPath(new URL("../fixtures/store/", import.meta.url));

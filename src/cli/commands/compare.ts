@@ -1,7 +1,8 @@
 /** `kitt compare RUN...`: shared metrics side by side, against the first run, with regression flags. */
 import pc from "picocolors";
 import { KittError } from "../../errors.js";
-import { compareRuns, CRITICAL_FRACTION, WARN_FRACTION, type ComparedValue, type CompareRow } from "../../report/compare.js";
+import { CRITICAL_FRACTION, WARN_FRACTION, type ComparedValue, type CompareRow } from "../../report/compare.js";
+import { compareStoredRuns } from "../../report/compare-stored.js";
 import { formatMetric } from "../../results/metric-format.js";
 import { openStore } from "../../store/results-store.js";
 import { textTable } from "../../report/text-table.js";
@@ -13,13 +14,12 @@ export async function compareCommand(ids: readonly string[], options: OptionsInp
   if (format !== "table" && format !== "json") throw new KittError("USAGE", "--format must be table or json");
   if (ids.length < 2) throw new KittError("USAGE", "give at least two runs to compare");
   await using store = await openStore({ url: options.db });
-  const runIds: string[] = [];
-  for (const id of ids) runIds.push(await store.resolveId(id));
-  const rows = compareRuns(runIds, await store.compareMetrics(runIds));
+  const comparison = await compareStoredRuns(store, ids);
   if (format === "json") {
-    process.stdout.write(`${JSON.stringify({ baseline: runIds[0], runs: runIds, rows }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(comparison, null, 2)}\n`);
     return;
   }
+  const { runs: runIds, rows } = comparison;
   if (rows.length === 0) {
     process.stdout.write("these runs share no metrics\n");
     return;

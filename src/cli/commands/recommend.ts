@@ -1,5 +1,5 @@
 import pc from "picocolors";
-import { candidateFrom, recommend } from "../../report/recommend.js";
+import { recommendStoredRuns } from "../../report/recommend-stored.js";
 import { openStore } from "../../store/results-store.js";
 import { textTable } from "../../report/text-table.js";
 import type { RECOMMEND_OPTIONS } from "../options/results.js";
@@ -8,12 +8,15 @@ import type { OptionsOf } from "../options/table.js";
 /** `kitt recommend`: stored runs within the limits, with the Pareto front marked. */
 export async function recommendCommand(options: OptionsOf<typeof RECOMMEND_OPTIONS>): Promise<void> {
   await using store = await openStore({ url: options.db });
-  const runs = (await store.listRuns({ model: options.model, engine: options.engine, status: "completed", limit: options.limit }));
-  const metrics = await store.compareMetrics(runs.map((run) => run.id));
-  const ranked = recommend(
-    runs.map((run) => candidateFrom(run, metrics[run.id] ?? {})),
-    { maxVramGb: options.maxVram, minThroughput: options.minThroughput, minAccuracy: options.minAccuracy, maxLatencyMs: options.maxLatency },
-  );
+  const ranked = await recommendStoredRuns(store, {
+    model: options.model,
+    engine: options.engine,
+    limit: options.limit,
+    maxVramGb: options.maxVram,
+    minThroughput: options.minThroughput,
+    minAccuracy: options.minAccuracy,
+    maxLatencyMs: options.maxLatency,
+  });
   if (options.json) {
     process.stdout.write(`${JSON.stringify(ranked, null, 2)}\n`);
     return;

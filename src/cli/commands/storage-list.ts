@@ -5,6 +5,7 @@
 import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { openStore } from "../../store/results-store.js";
+import { parseSince } from "../../store/since.js";
 import type { RunStatus } from "../../store/schema.js";
 import { textTable } from "../../report/text-table.js";
 import type { DB_JSON_OPTIONS, STORAGE_LIST_OPTIONS } from "../options/storage.js";
@@ -69,12 +70,4 @@ export async function storageShowCommand(id: string, options: OptionsInput<typeo
 /** A listed run's start, to the minute: `2026-01-31 14:05`. */
 export function startedCell(startedAt: number): string {
   return new Date(startedAt).toISOString().slice(0, 16).replace("T", " ");
-}
-
-export function parseSince(value: string, now = Date.now()): number {
-  const age = /^(\d+)([dhm])$/.exec(value);
-  if (age) return now - Number(age[1]) * { d: 86_400_000, h: 3_600_000, m: 60_000 }[age[2] as "d" | "h" | "m"];
-  const time = Date.parse(value);
-  if (Number.isNaN(time)) throw new KittError("USAGE", `--since ${value}: give a date (2026-01-31) or an age (7d, 12h, 30m)`);
-  return time;
 }

@@ -1,4 +1,5 @@
 /** Options of the commands that read stored results: `kitt results`, `kitt report`, `kitt compare`, `kitt recommend`. */
+import { AGGREGATES, GROUP_COLUMNS } from "../../store/metric-aggregate.js";
 import { JSON_OPTION } from "./common.js";
 import * as parse from "./parsers.js";
 import { DB_OPTION, RUN_FILTER_OPTIONS, RUN_LIMIT_OPTION } from "./storage.js";
@@ -27,9 +28,9 @@ export const RESULTS_ITEMS_OPTIONS = defineOptions({
 });
 
 export const RESULTS_QUERY_OPTIONS = defineOptions({
-  groupBy: { flags: "--group-by <column>", description: "what to group by", choices: ["engine", "model", "suite"], mandatory: true },
+  groupBy: { flags: "--group-by <column>", description: "what to group by", choices: GROUP_COLUMNS, mandatory: true },
   metric: { flags: "--metric <name>", description: "stored metric name, e.g. median_ttft_ms or ttft_ms.p99", mandatory: true },
-  agg: { flags: "--agg <fn>", description: "aggregation", choices: ["mean", "max", "min"], default: "mean" },
+  agg: { flags: "--agg <fn>", description: "aggregation", choices: AGGREGATES, default: "mean" },
   test: { flags: "--test <name>", description: "only this test's metric (serve, throughput, …)" },
   ...RUN_FILTER_OPTIONS,
   ...SINCE_OPTION,

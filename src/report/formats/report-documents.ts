@@ -7,7 +7,7 @@ import { basename, join, resolve } from "node:path";
 import { KittError } from "../../errors.js";
 import { isObject, type JsonValue, parseJson } from "../../json.js";
 import type { RequestRecord } from "../../serve/types.js";
-import { openStore } from "../../store/results-store.js";
+import { openStore, type ResultsStore } from "../../store/results-store.js";
 import { looksLikeServeResult } from "../../store/serve-record.js";
 import type { MetricsFile } from "../../results/metrics-file.js";
 
@@ -39,6 +39,12 @@ export interface ParsedReport {
 export async function loadReportDocuments(run: string, options: { db?: string } = {}): Promise<ReportDocuments> {
   if (await isDirectory(run)) return readFolder(resolve(run));
   await using store = await openStore({ url: options.db });
+  // Awaited here, before `store` is closed.
+  return await storedReportDocuments(store, run);
+}
+
+/** A stored run's files (an id or unique id prefix), never a path: what a server may offer. */
+export async function storedReportDocuments(store: ResultsStore, run: string): Promise<ReportDocuments> {
   const id = await store.resolveId(run);
   return { label: id, files: (await store.exportRun(id)).files };
 }

@@ -1,0 +1,122 @@
+/**
+ * The `kitt web` application: security headers on every response, the auth gate, the CSRF check,
+ * the login page and the REST API under `/api/v1` with its OpenAPI 3.1 document. Every route
+ * is a thin call into the store and report code the CLI uses.
+ */
+import type { HttpBindings } from "@hono/node-server";
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { html } from "hono/html";
+import { HTTPException } from "hono/http-exception";
+import { secureHeaders } from "hono/secure-headers";
+import { describeError, isKittError } from "../errors.js";
+import { kittVersion } from "../package-root.js";
+import type { ResultsStore } from "../store/results-store.js";
+import { analysisRoutes } from "./api/analysis.js";
+import { metaRoutes, PUBLIC_API_PATHS } from "./api/meta.js";
+import { runItemRoutes } from "./api/run-items.js";
+import { runReportRoutes } from "./api/run-report.js";
+import { runRoutes } from "./api/runs.js";
+import { Authenticator } from "./auth/authenticator.js";
+import { FailureLimiter } from "./auth/failure-limiter.js";
+import { loginRoutes } from "./auth/login.js";
+import { requireAuth, type AuthVariables } from "./auth/require-auth.js";
+import { sameOriginWrites } from "./auth/same-origin.js";
+import { Sessions } from "./auth/sessions.js";
+
+export const API_BASE = "/api/v1";
+export const OPENAPI_PATH = `${API_BASE}/openapi.json`;
+/** Paths that answer without a token: health, version and signing in and out. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([...PUBLIC_API_PATHS, "/login", "/logout"]);
+const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface AppOptions {
+  store: ResultsStore;
+  /** `KITT_AUTH_TOKEN` or `--auth-token`; tokens stored with `kitt web token create` count too. */
+  authToken?: string;
+  /** Every request but the public ones needs a token even when none exists (a server beyond loopback). */
+  alwaysRequireToken?: boolean;
+  /** Under TLS: the session cookie is `Secure`. */
+  secureCookies: boolean;
+  /** Failed attempts per address before 429 (default 10 a minute). */
+  limiter?: FailureLimiter;
+}
+
+export type WebApp = Hono<{ Bindings: HttpBindings; Variables: AuthVariables }>;
+
+export function createApp(options: AppOptions): WebApp {
+  const authenticator = new Authenticator(options.store, options.authToken, options.alwaysRequireToken);
+  const sessions = new Sessions();
+  const limiter = options.limiter ?? new FailureLimiter();
+  const app: WebApp = new Hono();
+
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", "data:"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'none'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+      referrerPolicy: "no-referrer",
+      // Only meaningful, and only sent, over TLS.
+      strictTransportSecurity: options.secureCookies,
+    }),
+  );
+  app.use(requireAuth({ authenticator, sessions, limiter, publicPaths: PUBLIC_PATHS }));
+  app.use(sameOriginWrites());
+  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413) }));
+
+  app.route("/", loginRoutes({ authenticator, sessions, limiter, secureCookies: options.secureCookies }));
+  app.get("/", (c) => c.html(indexPage()));
+  app.route(API_BASE, apiRoutes(options.store));
+
+  app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
+  app.onError(errorResponse);
+  return app;
+}
+
+function apiRoutes(store: ResultsStore): OpenAPIHono {
+  const api = new OpenAPIHono({
+    defaultHook: (result, c) => {
+      if (!result.success) return c.json({ error: result.error.issues.map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`).join("; ") }, 400);
+    },
+  });
+  metaRoutes(api);
+  runRoutes(api, store);
+  runItemRoutes(api, store);
+  runReportRoutes(api, store);
+  analysisRoutes(api, store);
+  api.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "kitt web API", version: kittVersion() }, security: [{ bearer: [] }] });
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
+  return api;
+}
+
+/** Bad requests and unknown runs are the client's; anything else is logged as one line and answered 500 without details. */
+function errorResponse(error: Error, c: Context): Response {
+  if (error instanceof HTTPException) return c.json({ error: error.message || "bad request" }, error.status);
+  if (isKittError(error) && error.code === "NOT_FOUND") return c.json({ error: error.message }, 404);
+  if (isKittError(error) && error.code === "USAGE") return c.json({ error: error.message }, 400);
+  process.stderr.write(`kitt web: ${c.req.method} ${c.req.path} failed: ${describeError(error)}\n`);
+  return c.json({ error: "internal error" }, 500);
+}
+
+function indexPage() {
+  return html`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>kitt</title></head>
+<body>
+<main>
+<h1>kitt</h1>
+<p>The REST API is at <a href="${API_BASE}/runs">${API_BASE}</a>; its OpenAPI document is <a href="${OPENAPI_PATH}">${OPENAPI_PATH}</a>.</p>
+<form method="post" action="/logout"><button type="submit">Sign out</button></form>
+</main>
+</body>
+</html>`;
+}
