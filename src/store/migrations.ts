@@ -127,6 +127,42 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 5,
+    name: "jobs",
+    async up(db) {
+      await db.schema
+        .createTable("jobs")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("kind", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("request", "text", (c) => c.notNull())
+        .addColumn("assigned_to", "text")
+        .addColumn("owner_token", "text")
+        .addColumn("cancel_requested", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("run_id", "text")
+        .addColumn("log_path", "text")
+        .addColumn("exit_code", "integer")
+        .addColumn("error", "text")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("started_at", "bigint")
+        .addColumn("finished_at", "bigint")
+        .execute();
+      await db.schema.createIndex("jobs_status").on("jobs").columns(["status", "created_at"]).execute();
+    },
+  },
+  {
+    version: 6,
+    name: "web_settings",
+    async up(db) {
+      await db.schema
+        .createTable("web_settings")
+        .addColumn("key", "text", (c) => c.primaryKey())
+        .addColumn("value", "text", (c) => c.notNull())
+        .addColumn("updated_at", "bigint", (c) => c.notNull())
+        .execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

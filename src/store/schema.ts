@@ -107,6 +107,40 @@ export interface WebTokensTable {
   created_at: number;
 }
 
+export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled" | "interrupted";
+
+/**
+ * Work queued through `kitt web` (a quick test today). `assigned_to` is null for the server's own
+ * host; an agent's name once agents take jobs. `owner_token` identifies the process running it,
+ * so a restarted server can tell its dead jobs from another server's live ones.
+ */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  status: JobStatus;
+  /** The job's request as JSON (model, engine, tests, runtime, options). */
+  request: string;
+  assigned_to: string | null;
+  owner_token: string | null;
+  /** 1 once someone asked to cancel; the runner that holds the job stops it. */
+  cancel_requested: number;
+  run_id: string | null;
+  log_path: string | null;
+  exit_code: number | null;
+  error: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+/** `kitt web`'s settings saved from the UI or API; a saved value wins over the environment. */
+export interface WebSettingsTable {
+  key: string;
+  /** JSON. */
+  value: string;
+  updated_at: number;
+}
+
 export interface StoreTables {
   runs: RunsTable;
   benchmarks: BenchmarksTable;
@@ -116,5 +150,7 @@ export interface StoreTables {
   raw_documents: RawDocumentsTable;
   schema_migrations: SchemaMigrationsTable;
   web_tokens: WebTokensTable;
+  jobs: JobsTable;
+  web_settings: WebSettingsTable;
 }
 
