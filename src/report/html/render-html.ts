@@ -4,132 +4,32 @@
  * A chart without data says why ("not measured: …") instead of drawing an empty axis; a serving
  * run the client or its connections limited says so above everything else.
  */
-import { isObject, type JsonValue } from "../../json.js";
-import { parseReport, type ParsedReport, type ReportDocuments } from "../formats/report-documents.js";
-import { formatMetric, metricValue, registryHeadlines } from "../../results/metric-format.js";
-import { formatSpread, runSpreads } from "../../results/run-spread.js";
-import type { ReportChart } from "./chart-spec.js";
+import type { ReportDocuments } from "../formats/report-documents.js";
 import { CHART_SCRIPT } from "./chart-script.js";
-import { reportCharts } from "./report-charts.js";
+import { escapeHtml, REPORT_CSS, renderReportBody } from "./report-body.js";
 import { uplotAssets } from "./uplot-assets.js";
 
-const PAGE_CSS = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 24px auto; max-width: 1040px; padding: 0 16px; color: #222; background: #fff; }
-h1 { font-size: 22px; margin-bottom: 4px; }
-h2 { font-size: 17px; margin: 28px 0 8px; }
-table { border-collapse: collapse; margin: 8px 0; }
-td, th { border: 1px solid #ddd; padding: 3px 10px; text-align: left; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
-.meta { color: #555; }
-.note { color: #666; font-size: 12px; margin: 4px 0 0; }
-.missing { color: #8a6d3b; background: #fcf8e3; border: 1px solid #faebcc; padding: 10px 14px; }
-.bottleneck { color: #8a3b12; background: #fdf0e6; border: 1px solid #f0c8a8; padding: 10px 14px; }
-`;
-
 export function renderHtmlReport(input: ReportDocuments): string {
-  const report = parseReport(input);
-  const charts = reportCharts(report);
+  const body = renderReportBody(input);
   const { script, css } = uplotAssets();
-  const title = `kitt report: ${report.label}`;
   return [
     "<!DOCTYPE html>",
     '<html lang="en">',
     "<head>",
     '<meta charset="utf-8">',
     '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(title)}</title>`,
-    `<style>${css}${PAGE_CSS}</style>`,
+    `<title>${escapeHtml(body.title)}</title>`,
+    `<style>${css}${REPORT_CSS}</style>`,
     "</head>",
     "<body>",
-    `<h1>${escapeHtml(title)}</h1>`,
-    `<p class="meta">${escapeHtml(describeRun(report))}</p>`,
-    bottleneckNote(report),
-    keyMetricsTable(report),
-    ...charts.map(chartSection),
-    `<script type="application/json" id="kitt-report-data">${JSON.stringify({ charts }).replace(/</g, "\\u003c")}</script>`,
+    body.html,
+    body.dataScript,
     `<script>${scriptSafe(script)}</script>`,
     `<script>${CHART_SCRIPT}</script>`,
     "</body>",
     "</html>",
     "",
   ].join("\n");
-}
-
-function describeRun(report: ParsedReport): string {
-  const engine = isObject(report.config?.engine) ? report.config.engine.name : (report.metrics?.engine ?? report.serve?.backend);
-  const model = isObject(report.config?.model) ? report.config.model.name : (report.metrics?.model ?? report.serve?.model_id);
-  const when = report.metrics?.timestamp ?? report.serve?.date;
-  const gpu = isObject(report.hardware?.gpu) ? report.hardware.gpu.model : undefined;
-  const cpu = isObject(report.hardware?.cpu) ? report.hardware.cpu.model : undefined;
-  const kind = report.metrics ? `suite ${report.metrics.suite_name} (${report.metrics.status})` : "serving benchmark";
-  return [kind, `model ${text(model)}`, `engine ${text(engine)}`, `started ${text(when)}`, `hardware ${text(gpu ?? cpu)}`].join(" · ");
-}
-
-function keyMetricsTable(report: ParsedReport): string {
-  const headlines = registryHeadlines();
-  const rows: Array<[string, string, unknown]> = [];
-  for (const result of report.metrics?.results ?? []) {
-    const label = result.run_number > 1 ? `${result.test_name} #${result.run_number}` : result.test_name;
-    for (const key of headlines(result.test_name) ?? []) rows.push([label, key, metricValue(result.metrics, key)]);
-  }
-  for (const [test, spread] of Object.entries(runSpreads(report.metrics?.results ?? [], headlines))) {
-    const label = `${test} mean ± sd (${spread.passed_runs} passed)`;
-    for (const key of headlines(test) ?? []) rows.push([label, key, formatSpread(spread, key)]);
-  }
-  if (report.serve) {
-    const keys = [
-      ...(headlines("serve") ?? []),
-      "failed",
-      "median_e2el_ms",
-      "p99_ttft_ms",
-      "total_token_throughput",
-      "achieved_request_rate",
-      "connection_wait_p99_ms",
-      "connection_failures",
-    ];
-    for (const key of keys) if (key in report.serve) rows.push(["serve", key, report.serve[key]]);
-  }
-  if (rows.length === 0) return "";
-  const body = rows.map(([test, key, value]) => `<tr><td>${escapeHtml(test)}</td><td>${escapeHtml(key)}</td><td class="num">${escapeHtml(formatMetric(value))}</td></tr>`);
-  return ["<h2>Key metrics</h2>", "<table>", "<tr><th>test</th><th>metric</th><th>value</th></tr>", ...body, "</table>"].join("\n");
-}
-
-/** A serving run (or sweep step) the client or its connections limited, with the reasons. */
-function bottleneckNote(report: ParsedReport): string {
-  const serve = report.serve;
-  if (!serve) return "";
-  const steps = Array.isArray(serve.runs) ? serve.runs.filter(isObject) : [serve];
-  const limited = steps.flatMap((step, index) => {
-    if (step.client_bottleneck !== true) return [];
-    const reasons = Array.isArray(step.client_bottleneck_reasons) ? step.client_bottleneck_reasons.map(String) : [];
-    const label = steps.length > 1 ? `step ${index + 1} (${text(step.kind)}): ` : "";
-    return reasons.map((reason) => `<li>${escapeHtml(label + reason)}</li>`);
-  });
-  if (limited.length === 0) return "";
-  return [
-    '<div class="bottleneck" data-client-bottleneck="true">',
-    "<strong>The client or its connections limited this run, not only the engine.</strong> TTFT and E2EL count from the hand-over to a connection, so they include any wait for one.",
-    `<ul>${limited.join("")}</ul>`,
-    "</div>",
-  ].join("\n");
-}
-
-function chartSection(chart: ReportChart): string {
-  const heading = `<h2>${escapeHtml(chart.title)}</h2>`;
-  if (!chart.available) {
-    return `<section class="chart" data-chart="${chart.id}" data-available="false">${heading}<p class="missing">${escapeHtml(chart.reason)}</p></section>`;
-  }
-  const colors = chart.series.map((s) => s.color).join(" ");
-  const note = chart.note ? `<p class="note">${escapeHtml(chart.note)}</p>` : "";
-  return `<section class="chart" data-chart="${chart.id}" data-available="true" data-colors="${colors}">${heading}<div id="chart-${chart.id}"></div>${note}</section>`;
-}
-
-function text(value: JsonValue | undefined): string {
-  return typeof value === "string" || typeof value === "number" ? String(value) : "unknown";
-}
-
-export function escapeHtml(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
 /** Script text must not close its element early. */
