@@ -93,7 +93,8 @@ describe("kitt engines", () => {
         removeContainersOf([killed.child.pid!, live?.child.pid ?? 0]);
       }
     },
-    120_000,
+    // Two engine starts and a 30-generation run: minutes on a busy 2-core machine.
+    240_000,
   );
 
   it.skipIf(!docker || !image)("cleanup leaves a container whose owner is not recorded alone and says how to remove it; --all removes it and says so", async () => {
