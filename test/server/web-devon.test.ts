@@ -158,6 +158,29 @@ describe("the Devon proxy and status", () => {
     }
   });
 
+  it("malformed paths, methods and bodies through the proxy never get a 5xx, and no answer holds the key", async () => {
+    const paths = ["/devon-app", "/devon-app/", "/devon-app/api/v1/models/huggingface/%2e%2e%2f%2e%2e", "/devon-app/api/v1/downloads", "/devon-app//evil.example/x", "/devon-app/api/v1/search?limit=-1&query=%00", "/devon-app/api/v1/clean", "/devon-app/api/v1/export", "/devon-app/%ZZ", "/devon-app/api/v1/models/x/y/", "/devon-app/health?x=<script>"];
+    const bodies = ["", "{", "null", "[]", '{"model_id":7}', '{"format":"xml"}', '{"days":-1}', "\u0000\u0001", "x".repeat(100_000)];
+    const methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "HEAD"];
+    const failures: string[] = [];
+    let sent = 0;
+    for (const path of paths) {
+      for (const method of methods) {
+        for (const body of method === "GET" || method === "HEAD" ? [undefined] : bodies) {
+          const response = await web.fetch(path, { method, token: KITT_TOKEN, headers: { "content-type": "application/json" }, body });
+          sent++;
+          const text = await everything(response);
+          if (response.status >= 500) failures.push(`${method} ${path} → ${response.status}`);
+          if (text.includes(DEVON_KEY)) failures.push(`${method} ${path}: key in the answer`);
+        }
+      }
+    }
+    expect(failures).toEqual([]);
+    expect(sent).toBeGreaterThan(300);
+    // Every request went to Devon's own origin.
+    expect(devon.requests.every((request) => !request.path.includes("evil.example") || request.path.startsWith("//evil.example"))).toBe(true);
+  });
+
   it("with no Devon URL the proxy answers 404 saying how to set one, and the status says not configured", async () => {
     const none = await serve({});
     const proxied = await none.fetch("/devon-app/api/v1/status", { token: KITT_TOKEN });

@@ -58,7 +58,7 @@ export async function proxyToDevon(c: Context, settings: EffectiveSettings, time
 
   const headers = downstreamHeaders(upstream.headers, devonUrl, key);
   if (method === "HEAD" || NULL_BODY_STATUSES.has(upstream.statusCode)) {
-    upstream.body.destroy();
+    await upstream.body.dump().catch(() => undefined);
     return new Response(null, { status: upstream.statusCode, headers });
   }
   return new Response(Readable.toWeb(upstream.body) as ReadableStream, { status: upstream.statusCode, headers });
