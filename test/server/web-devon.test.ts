@@ -10,6 +10,7 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { targetUrl } from "../../src/server/devon/devon-proxy.js";
 import { openStore, type ResultsStore } from "../../src/store/results-store.js";
 import { startDevon, type RunningDevon } from "../emulators/devon.mjs";
 import { freePort } from "../emulators/index.mjs";
@@ -179,6 +180,13 @@ describe("the Devon proxy and status", () => {
     expect(sent).toBeGreaterThan(300);
     // Every request went to Devon's own origin.
     expect(devon.requests.every((request) => !request.path.includes("evil.example") || request.path.startsWith("//evil.example"))).toBe(true);
+  });
+
+  it("maps /devon-app/REST onto Devon's base path and never off Devon's origin", () => {
+    expect(targetUrl("http://devon.lan:8000/base/", "http://kitt:8080/devon-app/api/v1/models?source=huggingface").href).toBe("http://devon.lan:8000/base/api/v1/models?source=huggingface");
+    expect(targetUrl("http://devon.lan:8000", "http://kitt:8080/devon-app").href).toBe("http://devon.lan:8000/");
+    expect(targetUrl("http://devon.lan:8000", "http://kitt:8080/devon-app//evil.example/x").origin).toBe("http://devon.lan:8000");
+    expect(targetUrl("http://devon.lan:8000/base", "http://kitt:8080/devon-app/%2e%2e%2fadmin").href).toBe("http://devon.lan:8000/base/%2e%2e%2fadmin");
   });
 
   it("with no Devon URL the proxy answers 404 saying how to set one, and the status says not configured", async () => {

@@ -22,7 +22,8 @@ export const SettingsSchema = z
   })
   .openapi("Settings");
 
-const SettingsChangeSchema = z
+/** A PUT body, also for a Settings page handler to validate its form with. */
+export const SettingsChangeSchema = z
   .strictObject({
     model_dir: DirectoryValue.nullable().optional().openapi({ description: "absolute path; default KITT_MODEL_DIR, then ~/.kitt/models" }),
     results_dir: DirectoryValue.nullable().optional().openapi({ description: "absolute path; default ~/.kitt/results" }),
