@@ -6,6 +6,7 @@
  * proxy. Bodies stream through; a browser that goes away cancels the upstream request.
  */
 import { Readable } from "node:stream";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import type { Context } from "hono";
 import { request } from "undici";
 import { engineAgent } from "../../protocols/http/connection-pools.js";
@@ -46,7 +47,7 @@ export async function proxyToDevon(c: Context, settings: EffectiveSettings, time
     upstream = await request(target, {
       method: method as "GET",
       headers: upstreamHeaders(c.req.raw.headers, key),
-      body: hasBody ? Readable.fromWeb(c.req.raw.body as import("node:stream/web").ReadableStream) : undefined,
+      body: hasBody ? Readable.fromWeb(c.req.raw.body as NodeReadableStream) : undefined,
       dispatcher: engineAgent(timeouts.headersMs, timeouts.bodyMs),
       signal: c.req.raw.signal,
     });
