@@ -1,7 +1,18 @@
 /** What each `kitt web` setting may hold: the same zod schemas check a PUT body and a value read back from the database or the environment. */
 import { isAbsolute } from "node:path";
 import { z } from "@hono/zod-openapi";
-import { text } from "../api/schemas.js";
+
+// eslint's no-control-regex is about control characters written by mistake; these are the point.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
+
+/** Typed text: no control characters (settings/ sits below api/, so api's `text` is not used here). */
+const text = (maxLength: number) =>
+  z
+    .string()
+    .min(1)
+    .max(maxLength)
+    .refine((value) => !CONTROL_CHARACTER.test(value), "no control characters");
 
 export const DirectoryValue = text(4096).refine((value) => isAbsolute(value), "must be an absolute path");
 
