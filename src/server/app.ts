@@ -64,24 +64,10 @@ export function createApp(options: AppOptions): WebApp {
   const limiter = options.limiter ?? new FailureLimiter();
   const app: WebApp = new Hono();
 
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-      referrerPolicy: "no-referrer",
-      // Only meaningful, and only sent, over TLS.
-      strictTransportSecurity: options.secureCookies,
-    }),
-  );
+  // Only the Devon tab's proxy may be framed, and only by kitt's own pages.
+  const strictHeaders = securityHeaders("'none'", options.secureCookies);
+  const devonHeaders = securityHeaders("'self'", options.secureCookies);
+  app.use((c, next) => (isDevonProxyPath(c.req.path) ? devonHeaders : strictHeaders)(c, next));
   app.use(requireAuth({ authenticator, sessions, limiter, publicPaths: PUBLIC_PATHS }));
   app.use(sameOriginWrites());
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413) }));
@@ -96,6 +82,29 @@ export function createApp(options: AppOptions): WebApp {
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError(errorResponse);
   return app;
+}
+
+function securityHeaders(frameAncestors: "'none'" | "'self'", overTls: boolean) {
+  return secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", "data:"],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: [frameAncestors],
+    },
+    referrerPolicy: "no-referrer",
+    // Only meaningful, and only sent, over TLS.
+    strictTransportSecurity: overTls,
+  });
+}
+
+function isDevonProxyPath(path: string): boolean {
+  return path === DEVON_PROXY_PREFIX || path.startsWith(`${DEVON_PROXY_PREFIX}/`);
 }
 
 function apiRoutes({ store, env }: AppOptions): OpenAPIHono {

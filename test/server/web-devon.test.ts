@@ -53,6 +53,10 @@ describe("the Devon proxy and status", () => {
     const before = devon.requests.length;
     const response = await web.fetch("/devon-app/api/v1/status", { token: KITT_TOKEN, headers: { cookie: "kitt_session=not-for-devon", "x-trace": "kept" } });
     expect(response.status).toBe(200);
+    // kitt's own pages may frame the Devon tab; nothing else may, and kitt's CSP applies to what Devon serves.
+    expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'self'");
+    expect(response.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(response.headers.get("x-frame-options")).toBe("SAMEORIGIN");
     const text = await everything(response);
     expect(JSON.parse(text.split("\n\n")[1]!)).toEqual({ model_count: 0, total_size_bytes: 0, storage_path: "/data/models", sources: {} });
     expect(text).not.toContain(DEVON_KEY);
@@ -63,6 +67,7 @@ describe("the Devon proxy and status", () => {
     expect(seen[0]!.headers.cookie).toBeUndefined();
     expect(seen[0]!.headers["x-trace"]).toBe("kept");
     expect(JSON.stringify(seen[0]!.headers)).not.toContain(KITT_TOKEN);
+    expect((await web.fetch("/api/v1/devon/status", { token: KITT_TOKEN })).headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
   });
 
   it("streams a request body through, for a browser signed in by cookie from kitt's own origin", async () => {
