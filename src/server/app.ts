@@ -14,16 +14,22 @@ import { describeError, isKittError } from "../errors.js";
 import { kittVersion } from "../package-root.js";
 import type { ResultsStore } from "../store/results-store.js";
 import { analysisRoutes } from "./api/analysis.js";
+import { devonRoutes } from "./api/devon.js";
 import { metaRoutes, PUBLIC_API_PATHS } from "./api/meta.js";
+import { modelRoutes } from "./api/models.js";
+import { runExportRoutes } from "./api/run-export.js";
 import { runItemRoutes } from "./api/run-items.js";
 import { runReportRoutes } from "./api/run-report.js";
 import { runRoutes } from "./api/runs.js";
+import { settingsRoutes } from "./api/settings.js";
 import { Authenticator } from "./auth/authenticator.js";
 import { FailureLimiter } from "./auth/failure-limiter.js";
 import { loginRoutes } from "./auth/login.js";
 import { requireAuth, type AuthVariables } from "./auth/require-auth.js";
 import { sameOriginWrites } from "./auth/same-origin.js";
 import { Sessions } from "./auth/sessions.js";
+import { DEFAULT_DEVON_TIMEOUTS, DEVON_PROXY_PREFIX, proxyToDevon, type DevonTimeouts } from "./devon/devon-proxy.js";
+import { effectiveSettings } from "./settings/effective-settings.js";
 
 export const API_BASE = "/api/v1";
 export const OPENAPI_PATH = `${API_BASE}/openapi.json`;
@@ -41,7 +47,14 @@ export interface AppOptions {
   secureCookies: boolean;
   /** Failed attempts per address before 429 (default 10 a minute). */
   limiter?: FailureLimiter;
+  /** Where settings not saved in the database come from (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  /** How long the Devon proxy waits for Devon. */
+  devonTimeouts?: DevonTimeouts;
 }
+
+// HEAD is answered by the GET route (Hono drops the body).
+const PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 export type WebApp = Hono<{ Bindings: HttpBindings; Variables: AuthVariables }>;
 
@@ -51,38 +64,51 @@ export function createApp(options: AppOptions): WebApp {
   const limiter = options.limiter ?? new FailureLimiter();
   const app: WebApp = new Hono();
 
-  app.use(
-    secureHeaders({
-      contentSecurityPolicy: {
-        defaultSrc: ["'self'"],
-        scriptSrc: ["'self'"],
-        styleSrc: ["'self'"],
-        imgSrc: ["'self'", "data:"],
-        connectSrc: ["'self'"],
-        objectSrc: ["'none'"],
-        baseUri: ["'none'"],
-        formAction: ["'self'"],
-        frameAncestors: ["'none'"],
-      },
-      referrerPolicy: "no-referrer",
-      // Only meaningful, and only sent, over TLS.
-      strictTransportSecurity: options.secureCookies,
-    }),
-  );
+  // Only the Devon tab's proxy may be framed, and only by kitt's own pages.
+  const strictHeaders = securityHeaders("'none'", options.secureCookies);
+  const devonHeaders = securityHeaders("'self'", options.secureCookies);
+  app.use((c, next) => (isDevonProxyPath(c.req.path) ? devonHeaders : strictHeaders)(c, next));
   app.use(requireAuth({ authenticator, sessions, limiter, publicPaths: PUBLIC_PATHS }));
   app.use(sameOriginWrites());
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413) }));
 
   app.route("/", loginRoutes({ authenticator, sessions, limiter, secureCookies: options.secureCookies }));
   app.get("/", (c) => c.html(indexPage()));
-  app.route(API_BASE, apiRoutes(options.store));
+  app.route(API_BASE, apiRoutes(options));
+  const settings = () => effectiveSettings(options.store, options.env);
+  const devonTimeouts = options.devonTimeouts ?? DEFAULT_DEVON_TIMEOUTS;
+  app.on(PROXIED_METHODS, [DEVON_PROXY_PREFIX, `${DEVON_PROXY_PREFIX}/*`], async (c) => proxyToDevon(c, await settings(), devonTimeouts));
 
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError(errorResponse);
   return app;
 }
 
-function apiRoutes(store: ResultsStore): OpenAPIHono {
+function securityHeaders(frameAncestors: "'none'" | "'self'", overTls: boolean) {
+  return secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", "data:"],
+      connectSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: [frameAncestors],
+    },
+    referrerPolicy: "no-referrer",
+    // Only meaningful, and only sent, over TLS.
+    strictTransportSecurity: overTls,
+  });
+}
+
+function isDevonProxyPath(path: string): boolean {
+  return path === DEVON_PROXY_PREFIX || path.startsWith(`${DEVON_PROXY_PREFIX}/`);
+}
+
+function apiRoutes({ store, env }: AppOptions): OpenAPIHono {
+  const settings = () => effectiveSettings(store, env);
   const api = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (!result.success) return c.json({ error: result.error.issues.map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`).join("; ") }, 400);
@@ -93,6 +119,10 @@ function apiRoutes(store: ResultsStore): OpenAPIHono {
   runItemRoutes(api, store);
   runReportRoutes(api, store);
   analysisRoutes(api, store);
+  runExportRoutes(api, store);
+  settingsRoutes(api, store, env ?? process.env);
+  modelRoutes(api, settings);
+  devonRoutes(api, settings);
   api.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "kitt web API", version: kittVersion() }, security: [{ bearer: [] }] });
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   return api;
@@ -101,7 +131,7 @@ function apiRoutes(store: ResultsStore): OpenAPIHono {
 /** Bad requests and unknown runs are the client's; anything else is logged as one line and answered 500 without details. */
 function errorResponse(error: Error, c: Context): Response {
   if (error instanceof HTTPException) return c.json({ error: error.message || "bad request" }, error.status);
-  if (isKittError(error) && error.code === "NOT_FOUND") return c.json({ error: error.message }, 404);
+  if (isKittError(error) && (error.code === "NOT_FOUND" || error.code === "MODEL_NOT_FOUND")) return c.json({ error: error.message }, 404);
   if (isKittError(error) && error.code === "USAGE") return c.json({ error: error.message }, 400);
   process.stderr.write(`kitt web: ${c.req.method} ${c.req.path} failed: ${describeError(error)}\n`);
   return c.json({ error: "internal error" }, 500);

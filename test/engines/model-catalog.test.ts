@@ -5,12 +5,10 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enginesFor } from "../../src/engines/format-support.js";
 import { modelCatalog, type CatalogModel, type ModelCatalog } from "../../src/engines/model-catalog.js";
-import { GGML_TYPE_F32, type GgufMetadata } from "../../src/models/gguf.js";
-import { writeGguf } from "../../src/models/gguf-writer.js";
 import { TINY_LLAMA } from "../../src/models/tiny-model.js";
 import { startEmulator } from "../emulators/index.mjs";
 import { ensureTestModel, freePort, requireVocabFile } from "../support/llama.js";
-import { safetensorsModel } from "../support/models.js";
+import { safetensorsFile, safetensorsModel, smallGguf } from "../support/models.js";
 
 const temps: string[] = [];
 afterAll(() => temps.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
@@ -19,32 +17,6 @@ function tempDir(prefix: string): string {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   temps.push(dir);
   return dir;
-}
-
-/** A small valid GGUF: one F32 tensor of `rows` × 4, a Qwen2 header with file type Q4_K_M. */
-async function smallGguf(path: string, rows = 2): Promise<void> {
-  const metadata: GgufMetadata = new Map([
-    ["general.architecture", { type: "string", value: "qwen2" }],
-    ["general.file_type", { type: "uint32", value: 15 }],
-    ["qwen2.context_length", { type: "uint32", value: 32768 }],
-  ]);
-  const bytes = new Uint8Array(rows * 4 * 4);
-  await writeGguf(path, { metadata, tensors: [{ name: "w", dims: [4, rows], type: GGML_TYPE_F32, byteLength: bytes.length, chunks: () => [bytes] }] });
-}
-
-/** A safetensors file holding tensors of the given shapes (zeros). */
-function safetensorsFile(path: string, shapes: Record<string, number[]>): void {
-  let offset = 0;
-  const header: Record<string, unknown> = { __metadata__: { format: "pt" } };
-  for (const [name, shape] of Object.entries(shapes)) {
-    const bytes = shape.reduce((product, dim) => product * dim, 1) * 2;
-    header[name] = { dtype: "BF16", shape, data_offsets: [offset, offset + bytes] };
-    offset += bytes;
-  }
-  const json = Buffer.from(JSON.stringify(header));
-  const length = Buffer.alloc(8);
-  length.writeBigUInt64LE(BigInt(json.length));
-  writeFileSync(path, Buffer.concat([length, json, Buffer.alloc(offset)]));
 }
 
 function entry(catalog: ModelCatalog, path: string): CatalogModel {
