@@ -33,8 +33,10 @@ export interface TestServer {
   fetch(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
 }
 
+/** Without `env`, the app reads an environment of its own (a temp KITT_HOME), never this machine's model folder or keys. */
 export async function startTestServer(options: AppOptions): Promise<TestServer> {
-  const app = createApp(options);
+  const env = options.env ?? { KITT_HOME: await mkdtemp(join(tmpdir(), "kitt-web-home-")) };
+  const app = createApp({ ...options, env });
   const server = await WebServer.listen(app, { host: "127.0.0.1", port: 0 });
   return {
     app,
