@@ -59,6 +59,12 @@ const EXACT: Record<string, MetricLabel> = {
   exact_match_strict: { label: "exact match (strict)", unit: "" },
   exact_match_flexible: { label: "exact match (flexible)", unit: "" },
   truncated_prompts: { label: "truncated prompts", unit: "" },
+  mc1: { label: "accuracy, one true answer (MC1)", unit: "" },
+  mc2: { label: "probability on the true answers (MC2)", unit: "" },
+  bleu_acc: { label: "BLEU: closer to a true than a false answer", unit: "" },
+  bleu_max: { label: "BLEU against the closest true answer", unit: "" },
+  rouge1_acc: { label: "ROUGE-1: closer to a true than a false answer", unit: "" },
+  rougeL_acc: { label: "ROUGE-L: closer to a true than a false answer", unit: "" },
   // Engine side (`engine_side` of serve.json, unified names).
   generation_tokens: { label: "engine: output tokens", unit: "tokens" },
   prompt_tokens: { label: "engine: prompt tokens", unit: "tokens" },
@@ -114,8 +120,13 @@ const SUFFIX_UNITS: Array<[RegExp, string]> = [
   [/_(tps|tokens_per_s)$/, "tok/s"],
 ];
 
+/** The label kitt gives a key it knows, or undefined for a key it would only spell out. */
+export function knownMetricLabel(key: string): MetricLabel | undefined {
+  return EXACT[key] ?? latencyLabel(key);
+}
+
 export function metricLabel(key: string): MetricLabel {
-  const known = EXACT[key] ?? latencyLabel(key);
+  const known = knownMetricLabel(key);
   if (known) return known;
   const last = key.split(".").at(-1) ?? key;
   const suffix = SUFFIX_UNITS.find(([pattern]) => pattern.test(last));
