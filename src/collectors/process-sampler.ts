@@ -2,7 +2,7 @@
  * Samples the engine's CPU and memory every `intervalMs` (default 1 s, the engine `/metrics`
  * scraper's cadence) while a run goes on: what the report charts when there is no GPU to watch.
  * Native engines are read from /proc (the process and everything it forked), containers with
- * `docker stats`. At most `maxSamples` are kept: past that, every other sample is dropped and
+ * `docker stats`; stopping takes one closing reading. At most `maxSamples` are kept: past that, every other sample is dropped and
  * the spacing doubles, so a long run keeps its whole span at a coarser grain.
  *
  *   await using sampler = new ProcessSampler({ target: { kind: "pid", pid } });
@@ -65,6 +65,7 @@ export class ProcessSampler implements AsyncDisposable {
   #lastError: string | undefined;
   #timer: NodeJS.Timeout | undefined;
   #inFlight: Promise<void> | undefined;
+  #lastAt: number | undefined;
   #started = false;
   #stopping: Promise<ProcessUsageReport> | undefined;
 
@@ -109,6 +110,8 @@ export class ProcessSampler implements AsyncDisposable {
       clearTimeout(this.#timer);
       await this.#inFlight;
       clearTimeout(this.#timer);
+      // A closing reading, so the samples reach the end of the run however short it was.
+      if (this.#started && this.#lastAt !== undefined && performance.now() - this.#lastAt > Math.min(this.#intervalMs / 2, 100)) await this.#sample();
       return this.report();
     })();
     return this.#stopping;
@@ -120,6 +123,17 @@ export class ProcessSampler implements AsyncDisposable {
 
   async #tick(): Promise<void> {
     const began = performance.now();
+    await this.#sample();
+    if (this.#stopping) return;
+    this.#timer = setTimeout(() => {
+      this.#inFlight = this.#tick();
+    }, Math.max(0, this.#intervalMs - (performance.now() - began)));
+    this.#timer.unref();
+  }
+
+  async #sample(): Promise<void> {
+    const began = performance.now();
+    this.#lastAt = began;
     try {
       const reading = await this.#read();
       if (reading) this.#record(began - this.#origin, reading);
@@ -127,11 +141,6 @@ export class ProcessSampler implements AsyncDisposable {
     } catch (error) {
       this.#fail(describeError(error));
     }
-    if (this.#stopping) return;
-    this.#timer = setTimeout(() => {
-      this.#inFlight = this.#tick();
-    }, Math.max(0, this.#intervalMs - (performance.now() - began)));
-    this.#timer.unref();
   }
 
   async #read(): Promise<UsageReading | undefined> {

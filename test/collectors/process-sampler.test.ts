@@ -72,6 +72,17 @@ describe.skipIf(process.platform !== "linux")("ProcessSampler on /proc", () => {
     expect(times.at(-1)! - times[0]!).toBeGreaterThan(100);
   });
 
+  it("takes a closing reading on stop, so a run shorter than the interval still has its end", async () => {
+    const pid = await busyTree();
+    await using sampler = new ProcessSampler({ target: { kind: "pid", pid }, intervalMs: 60_000 });
+    sampler.start();
+    await sleep(300);
+    const report = await sampler.stop();
+    if (!report.available) throw new Error(report.reason);
+    expect(report.samples.map((s) => s.cpu_percent === null)).toEqual([true, false]);
+    expect(report.samples[1]!.t).toBeGreaterThanOrEqual(250);
+  });
+
   it("reports a process that is gone as not sampled, with the reason", async () => {
     const child = spawn("true");
     await once(child, "exit");
