@@ -124,8 +124,8 @@ describe("what the report says was run", () => {
     expect(rows.get("data set")?.value).toBe("random · 30 prompts · seed 0");
     expect(rows.get("lengths")?.value).toContain("input 64 tokens · output 32 tokens");
     expect(rows.get("lengths")?.value).toContain("1920 prompt tokens");
-    // The fixture predates recording these: said, not guessed.
-    expect(rows.get("image")).toEqual({ value: "not recorded", notRecorded: true });
+    // The fixture predates recording engine arguments: said, not guessed.
+    expect(rows.get("image")?.value).toBe("none (a native process)");
     expect(rows.get("engine arguments")).toEqual({ value: "not recorded", notRecorded: true });
     expect(rows.get("command line")?.value).toMatch(/^kitt bench serve -e llama_cpp /);
   });
@@ -144,6 +144,9 @@ describe("what the report says was run", () => {
     const changed = settingsRows(renderHtmlReport({ ...docs, files: { ...docs.files, "config.json": JSON.stringify(config) } }));
     expect(changed.get("engine arguments")?.value).toBe("--ctx-size &lt;2048&gt;");
     expect(changed.get("image")?.value).toBe("ghcr.io/x/llama:1 · sha256:abc");
+    Object.assign(config.engine, { runtime: "docker", image: undefined, image_digest: undefined });
+    const noImage = settingsRows(renderHtmlReport({ ...docs, files: { ...docs.files, "config.json": JSON.stringify(config) } }));
+    expect(noImage.get("image")).toEqual({ value: "not recorded", notRecorded: true });
   });
 
   it("labels key metrics with units and keeps each key", async () => {

@@ -25,7 +25,7 @@ export function runSettings(report: ParsedReport): RunSetting[] {
     setting("kitt version", config.kitt_version ?? report.metrics?.kitt_version, "config.json kitt_version"),
     setting("engine", joined([engine.name, engine.version === undefined ? undefined : `version ${text(engine.version)}`]), "config.json engine.name, engine.version"),
     setting("runtime", engine.runtime, "config.json engine.runtime"),
-    setting("image", joined([engine.image, engine.image_digest]), "config.json engine.image, engine.image_digest"),
+    setting("image", imageText(engine), "config.json engine.image, engine.image_digest"),
     setting("engine arguments", argumentsText(engine.extra_args), "config.json engine.extra_args"),
     setting("model", joined([model.name, model.format]), "config.json model.name, model.format"),
     setting("model path", model.path, "config.json model.path"),
@@ -86,6 +86,15 @@ function joined(parts: Array<JsonValue | undefined>): string | undefined {
   return present.length === 0 ? undefined : present.map(text).join(" · ");
 }
 
+/** A native or external engine has no image, which is not the same as an image nobody wrote down. */
+function imageText(engine: Json): string | undefined {
+  const image = joined([engine.image, engine.image_digest]);
+  if (image !== undefined) return image;
+  if (engine.runtime === "native") return "none (a native process)";
+  if (engine.runtime === "endpoint") return "none (an engine kitt did not start)";
+  return undefined;
+}
+
 function argumentsText(args: JsonValue | undefined): string | undefined {
   if (!Array.isArray(args)) return undefined;
   return args.length === 0 ? "none (the engine's defaults)" : args.map(text).join(" ");
@@ -127,7 +136,10 @@ function lengthsText(dataset: Json, stats: Json): string | undefined {
   if (dataset.inputTokens !== undefined) parts.push(`input ${text(dataset.inputTokens)} tokens${rangeText(dataset.rangeRatio)}`);
   if (dataset.outputTokens !== undefined) parts.push(`output ${text(dataset.outputTokens)} tokens${rangeText(dataset.rangeRatio)}`);
   if (typeof stats.total_prompt_tokens === "number" && typeof stats.requests === "number" && stats.requests > 0) {
-    parts.push(`measured: ${stats.total_prompt_tokens} prompt tokens, ${text(stats.total_output_tokens ?? "?")} output tokens over ${stats.requests} requests (${text(stats.token_source ?? "?")} counts)`);
+    const warmup = typeof stats.warmup_requests === "number" && stats.warmup_requests > 0 ? `, ${stats.warmup_requests} of them warm-up` : "";
+    parts.push(
+      `prepared: ${stats.total_prompt_tokens} prompt tokens, ${text(stats.total_output_tokens ?? "?")} output tokens over ${stats.requests} requests${warmup} (${text(stats.token_source ?? "?")} counts)`,
+    );
   }
   return parts.length === 0 ? undefined : parts.join(" · ");
 }
