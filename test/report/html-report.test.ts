@@ -251,6 +251,30 @@ describe("engine charts", () => {
     expect(drawn(both, "engine-memory").note).not.toContain("instead of GPU memory");
   });
 
+  it("reads a suite run's engine CPU and memory from metrics.json", async () => {
+    const docs = await loadReportDocuments(join(FIXTURES, "suite"));
+    const metrics = JSON.parse(docs.files["metrics.json"]!) as Record<string, unknown>;
+    metrics.engine_process = {
+      available: true,
+      source: "docker stats",
+      target: "container kitt-llama-cpp-1",
+      interval_ms: 1000,
+      peak_rss_mb: 90,
+      mean_cpu_percent: 50,
+      samples: [
+        { t: 0, cpu_percent: 40, rss_mb: 80, processes: 3 },
+        { t: 2000, cpu_percent: 60, rss_mb: 90, processes: 3 },
+      ],
+      errors: 0,
+    };
+    const charts = chartData(renderHtmlReport({ ...docs, files: { ...docs.files, "metrics.json": JSON.stringify(metrics) } }));
+    const memory = drawn(charts, "engine-memory");
+    expect(memory.x).toEqual([0, 2]);
+    expect(memory.note).toContain("container kitt-llama-cpp-1, from docker stats · shown instead of GPU memory (nvidia-smi exited with code -2)");
+    expect(drawn(charts, "engine-cpu").series[0]!.values).toEqual([40, 60]);
+    expect(charts.find((c) => c.id === "engine-requests")).toMatchObject({ available: false, reason: expect.stringContaining("kitt bench serve") });
+  });
+
   it("says why the engine's CPU and memory are missing", async () => {
     const endpoint = await withServe((serve) => {
       serve.engine_process = { available: false, reason: "not sampled: kitt did not start this engine (--url)" };

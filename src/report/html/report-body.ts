@@ -1,6 +1,7 @@
 /**
- * The body of a run's report — title line, run description, bottleneck note, key metrics and one
- * section per chart — and the chart data it draws from. `kitt report --format html` wraps it in a
+ * The body of a run's report — title line, run description, bottleneck note, what was run, key
+ * metrics under readable labels (the key kept beside each) and one section per chart — and the
+ * chart data it draws from. `kitt report --format html` wraps it in a
  * self-contained file; `kitt web`'s run page wraps it in the dashboard's layout with the same
  * chart script served as a file. One renderer, two containers.
  */
