@@ -31,6 +31,14 @@ export interface GaugeSample {
   [unified: string]: number;
 }
 
+/** A histogram's running totals at one scrape (all label sets): what a chart of the mean per interval needs. */
+export interface HistogramTotals {
+  t: number;
+  count: number;
+  /** In the histogram's unit (seconds for latencies). */
+  sum: number;
+}
+
 export interface EngineMetricsAvailable {
   available: true;
   engine: EngineName;
@@ -54,6 +62,8 @@ export interface EngineMetricsAvailable {
   };
   gauges: Record<string, GaugeStats>;
   series: GaugeSample[];
+  /** The engine's TTFT histogram totals at every scrape, when it exports one. */
+  ttft_series?: HistogramTotals[];
 }
 
 export type EngineMetricsReport = EngineMetricsAvailable | { available: false; reason: string };
@@ -145,6 +155,19 @@ export function gaugeSampleOf(scrape: UnifiedScrape): GaugeSample {
   return sample;
 }
 
+/** A histogram's totals in one scrape, summed over its label sets; undefined when the scrape lacks it. */
+export function histogramTotalsOf(scrape: UnifiedScrape, name: UnifiedName): HistogramTotals | undefined {
+  const family = scrape.families.get(name);
+  if (family?.type !== "histogram") return undefined;
+  let count = 0;
+  let sum = 0;
+  for (const series of histogramSeries(family).values()) {
+    count += series.count;
+    if (Number.isFinite(series.sum)) sum += series.sum;
+  }
+  return { t: scrape.t, count, sum };
+}
+
 export interface ReportInput {
   engine: EngineName;
   url: string;
@@ -154,6 +177,7 @@ export interface ReportInput {
   after: UnifiedScrape;
   /** Gauges of every successful scrape, before and after included. */
   series: GaugeSample[];
+  ttftSeries?: HistogramTotals[];
   errors: number;
   lastError?: string;
 }
@@ -194,5 +218,6 @@ export function buildEngineMetricsReport(input: ReportInput): EngineMetricsAvail
     deltas: { counters, histograms },
     gauges,
     series,
+    ...(input.ttftSeries && input.ttftSeries.length > 0 ? { ttft_series: input.ttftSeries } : {}),
   };
 }

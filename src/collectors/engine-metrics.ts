@@ -20,14 +20,16 @@ import { sendToEngine, trimBaseUrl, type EngineEndpoint, type EngineRequest } fr
 import {
   buildEngineMetricsReport,
   gaugeSampleOf,
+  histogramTotalsOf,
   type EngineMetricsReport,
   type GaugeSample,
+  type HistogramTotals,
   type UnifiedScrape,
 } from "./engine-metrics-report.js";
 import { parsePrometheusText } from "./prometheus/parse.js";
-import { hasUnifiedMetrics, standardize } from "./prometheus/unified.js";
+import { hasUnifiedMetrics, standardize, UNIFIED } from "./prometheus/unified.js";
 
-export type { EngineMetricsAvailable, EngineMetricsReport, GaugeSample, GaugeStats, HistogramDelta } from "./engine-metrics-report.js";
+export type { EngineMetricsAvailable, EngineMetricsReport, GaugeSample, GaugeStats, HistogramDelta, HistogramTotals } from "./engine-metrics-report.js";
 
 export interface EngineMetricsScraperOptions {
   /** The engine's base URL, e.g. `http://127.0.0.1:8000`. */
@@ -60,6 +62,7 @@ export class EngineMetricsScraper implements AsyncDisposable {
   #before: UnifiedScrape | undefined;
   #latest: UnifiedScrape | undefined;
   readonly #series: GaugeSample[] = [];
+  readonly #ttftSeries: HistogramTotals[] = [];
   #errors = 0;
   #lastError: string | undefined;
   #unavailable: string | undefined;
@@ -133,6 +136,7 @@ export class EngineMetricsScraper implements AsyncDisposable {
       before: this.#before,
       after: this.#latest ?? this.#before,
       series: this.#series,
+      ttftSeries: this.#ttftSeries,
       errors: this.#errors,
       ...(this.#lastError === undefined ? {} : { lastError: this.#lastError }),
     });
@@ -158,6 +162,8 @@ export class EngineMetricsScraper implements AsyncDisposable {
   #record(scrape: UnifiedScrape): void {
     this.#latest = scrape;
     this.#series.push(gaugeSampleOf(scrape));
+    const ttft = histogramTotalsOf(scrape, UNIFIED.timeToFirstToken);
+    if (ttft) this.#ttftSeries.push(ttft);
   }
 
   #fail(error: string): void {

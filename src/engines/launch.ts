@@ -56,6 +56,8 @@ export interface PreparedEngine {
   image?: ImageChoice;
   command?: NativeCommand;
   container?: DockerContainer;
+  /** The native process, for samplers that watch it (its pid exists once started). */
+  native?: NativeProcess;
 }
 
 export async function prepareEngine(options: LaunchOptions): Promise<PreparedEngine> {
@@ -81,6 +83,7 @@ export async function prepareEngine(options: LaunchOptions): Promise<PreparedEng
   let container: DockerContainer | undefined;
   let image: ImageChoice | undefined;
   let command: NativeCommand | undefined;
+  let native: NativeProcess | undefined;
   if (runtime === "docker") {
     const containerDir = spec.containerModelDir ?? "/models";
     const ctx = launchContext(options, model, `${containerDir}/${model.file ?? ""}`.replace(/\/$/, ""), host, port, trained);
@@ -101,7 +104,7 @@ export async function prepareEngine(options: LaunchOptions): Promise<PreparedEng
     const modelPath = model.file ? `${model.dir}/${model.file}` : model.path;
     const base = spec.nativeCommand(launchContext(options, model, modelPath, host, port, trained));
     command = await withBinary(spec, { ...base, env: { ...base.env, ...options.env } }, options.binary);
-    process = new NativeProcess({ engineName: spec.name, command });
+    process = native = new NativeProcess({ engineName: spec.name, command });
   }
   const engine = new ManagedEngine({
     spec,
@@ -111,7 +114,7 @@ export async function prepareEngine(options: LaunchOptions): Promise<PreparedEng
     backoff: options.backoff,
     onProbe: options.onProbe,
   });
-  return { engine, spec, runtime, model, image, command, container };
+  return { engine, spec, runtime, model, image, command, container, native };
 }
 
 function prepareEndpoint(spec: EngineSpec, options: LaunchOptions): PreparedEngine {

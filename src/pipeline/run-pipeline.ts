@@ -17,6 +17,7 @@ import { registryHeadlines } from "../results/metric-format.js";
 import { ResultsFolder } from "../results/results-folder.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { track } from "../runtime/lifecycle.js";
+import { watchEngineProcess } from "./engine-process-sampler.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 import { checkStoreChoice, openResultsStore, type StoreChoice } from "./store-results.js";
 
@@ -56,6 +57,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
   const suite = withCommandLineSettings(loaded.suite, options.testSettings ?? {}, registry);
   const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
+  await using processWatch = watchEngineProcess(prepared);
 
   // The folder carries the run's id, so importing it later finds the run stored as it went.
   const runId = randomUUID();
@@ -65,6 +67,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     outputDir: options.output,
     hardware,
     headlines: registryHeadlines(registry),
+    engineProcess: () => processWatch.report(),
     runConfig: {
       run_id: runId,
       engine: {

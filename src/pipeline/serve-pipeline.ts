@@ -33,6 +33,7 @@ import { kittVersion } from "../package-root.js";
 import type { ProtocolName } from "../protocols/types.js";
 import { createRunDir } from "../results/results-folder.js";
 import { engineVersion } from "../engines/engine-version.js";
+import { watchEngineProcess } from "./engine-process-sampler.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 
 export type ServeMode = { kind: "single" } | { kind: "sweep"; count: number } | { kind: "slo-search"; attainment: number; iterations: number };
@@ -79,6 +80,7 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
   // An endpoint (`--url`) goes through the same path: its runtime owns nothing, and readiness is still checked.
   const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
+  await using processWatch = watchEngineProcess(prepared);
 
   const protocol = options.protocol ?? prepared.spec.protocols[0];
   if (!protocol || !prepared.spec.protocols.includes(protocol)) {
@@ -115,6 +117,7 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
       image_digest: prepared.container?.imageId ?? null,
       version: (await engineVersion(engine)) ?? null,
       base_url: engine.baseUrl,
+      extra_args: [...(options.engineArgs ?? [])],
     },
     model: { name: engine.modelName, path: prepared.model?.path ?? options.model ?? null, format: prepared.model?.format ?? null },
     protocol,
@@ -186,6 +189,7 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
           best_rate: bestRate ?? null,
           runs: steps.map((step) => ({ kind: step.kind, rate: step.rate, ...step.run.result })),
         };
+  serveJson.engine_process = (await processWatch.stop()) as unknown as JsonValue;
   // Per-request arrays stay one line each.
   await writeFileAtomically(join(dir, "serve.json"), jsonText(serveJson));
   stored?.complete();

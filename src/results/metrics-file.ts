@@ -30,6 +30,8 @@ export interface MetricsFile {
   not_run: NotRunTest[];
   /** Mean ± sample sd per metric for tests that ran more than once (absent in older files). */
   run_spread?: Record<string, TestSpread>;
+  /** The engine's CPU and memory over the run (`collectors/process-sampler.ts`; absent in older files). */
+  engine_process?: Record<string, unknown>;
 }
 
 /** `config.json`: how the run was set up, enough to repeat it. */

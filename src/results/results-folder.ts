@@ -36,6 +36,8 @@ export interface ResultsFolderOptions {
   systemInfo?: Record<string, unknown>;
   runConfig: RunConfig;
   headlines?: HeadlineLookup;
+  /** The engine's CPU and memory so far, written into every `metrics.json`. */
+  engineProcess?: () => object;
 }
 
 export class ResultsFolder implements ResultSink {
@@ -122,6 +124,7 @@ export class ResultsFolder implements ResultSink {
       results,
       not_run: notRun,
       run_spread: runSpreads(results, this.options.headlines ?? registryHeadlines()),
+      ...(this.options.engineProcess ? { engine_process: this.options.engineProcess() as Record<string, unknown> } : {}),
     };
   }
 

@@ -6,11 +6,15 @@ import type { JsonValue } from "../json.js";
  * by their index — `{ttft_ms: {p99: 3}}` → `ttft_ms.p99`, `{levels: [{tps: 9}]}` → `levels.0.tps`.
  * Strings, booleans and nulls are not metrics (they stay in the benchmark's JSON). Top-level
  * keys holding per-request samples (`SAMPLE_KEYS`) are not flattened: they are stored once,
- * compressed, in `request_samples`.
+ * compressed, in `request_samples`. Time series kept for charts (`NOT_METRICS`) are not metrics
+ * either: they stay in the stored document.
  */
 
 /** kitt's `per_request`, and the per-request arrays of vLLM's detailed result files. */
 export const SAMPLE_KEYS: ReadonlySet<string> = new Set(["per_request", "input_lens", "output_lens", "ttfts", "itls", "generated_texts", "errors"]);
+
+/** Paths whose values are time series for the report's charts, not metrics to query: the engine's CPU and memory samples. */
+const NOT_METRICS: ReadonlySet<string> = new Set(["engine_process.samples"]);
 
 export interface SplitMetrics {
   /** The metrics with each sample array replaced by null, so the key order survives. */
@@ -38,6 +42,7 @@ export function joinSamples(rest: Record<string, JsonValue>, samples: Record<str
 }
 
 export function flattenMetrics(value: JsonValue, prefix = "", into: Map<string, number> = new Map()): Map<string, number> {
+  if (NOT_METRICS.has(prefix)) return into;
   if (typeof value === "number") {
     if (Number.isFinite(value) && prefix !== "") into.set(prefix, value);
   } else if (Array.isArray(value)) {

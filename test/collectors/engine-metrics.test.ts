@@ -116,6 +116,13 @@ describe("EngineMetricsScraper against a local HTTP server", () => {
     expect(report.series.map((sample) => sample.t)).toEqual([...report.series.map((sample) => sample.t)].sort((a, b) => a - b));
     expect(report).toMatchObject({ engine: "vllm", url: `${engine.baseUrl}/metrics`, interval_ms: 20, errors: 0 });
     expect(Date.parse(report.after_at)).toBeGreaterThan(Date.parse(report.before_at));
+    // The TTFT histogram's running totals at every scrape, on the gauges' clock.
+    const totals = report.ttft_series ?? [];
+    expect(totals.map((s) => s.t)).toEqual(report.series.map((s) => s.t));
+    expect(totals[0]).toMatchObject({ count: 40 });
+    expect(totals[0]!.sum).toBeCloseTo(40 * 0.05);
+    expect(totals.at(-1)).toMatchObject({ count: 56 });
+    expect(totals.at(-1)!.sum).toBeCloseTo(46 * 0.05 + 10 * 0.3);
   });
 
   it("reads a recorded TGI body whose counters have no _total", async () => {

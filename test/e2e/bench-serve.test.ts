@@ -9,7 +9,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import type { ProcessUsageReport } from "../../src/collectors/process-sampler.js";
+import { loadReportDocuments, parseReport } from "../../src/report/formats/report-documents.js";
+import { reportCharts } from "../../src/report/html/report-charts.js";
 import { runKitt, tempKittHome } from "../support/cli.js";
+import { checkEngineProcess } from "../support/engine-process.js";
 import { ensureTestModel, freePort, requireLlamaServer } from "../support/llama.js";
 import { llamaServersOnPort } from "../support/processes.js";
 
@@ -17,6 +21,7 @@ const server = await requireLlamaServer();
 
 type Result = Record<string, unknown> & {
   engine_metrics: { available: boolean; deltas: { counters: Record<string, number> }; engine_side: Record<string, number> };
+  engine_process: ProcessUsageReport;
 };
 
 async function benchServe(extra: string[]): Promise<{ result: Result; dir: string; port: number; stderr: string }> {
@@ -79,6 +84,14 @@ describe.skipIf(!server)("kitt bench serve against llama-server", () => {
     const tpots = records.map((r) => (r.e2elMs - r.ttftMs) / (r.outputTokens - 1));
     expect(result.mean_tpot_ms as number).toBeCloseTo(tpots.reduce((a, b) => a + b, 0) / tpots.length, 6);
     expect(llamaServersOnPort(port)).toEqual([]);
+
+    // llama-server's CPU and memory over the run, charted where a GPU chart would be empty.
+    checkEngineProcess(result.engine_process, "procfs");
+    const charts = reportCharts(parseReport(await loadReportDocuments(dir)));
+    expect(charts.find((c) => c.id === "gpu-memory")).toBeUndefined();
+    const memory = charts.find((c) => c.id === "engine-memory");
+    expect(memory?.available && memory.series[0]!.values.length).toBe(result.engine_process.available ? result.engine_process.samples.length : -1);
+    expect(charts.find((c) => c.id === "engine-requests")?.available).toBe(true);
   }, 120_000);
 
   it("with a Poisson request rate: the schedule is kept", async () => {

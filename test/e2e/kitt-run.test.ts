@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { LLAMA_CPP_IMAGE } from "../../src/setup/llama-cpp-image.js";
 import { runKitt, startKitt, tempKittHome } from "../support/cli.js";
 import { containersOf, imageExists } from "../support/docker.js";
+import { checkEngineProcess } from "../support/engine-process.js";
 import { ensureTestModel, freePort, requireDocker, requireLlamaServer, unavailable } from "../support/llama.js";
 import { llamaServersOnPort } from "../support/processes.js";
 
@@ -51,6 +52,7 @@ function checkResultsFolder(dir: string, runtime: string): void {
   expect(config.model.format).toBe("gguf");
   const hardware = JSON.parse(readFileSync(join(dir, "hardware.json"), "utf8"));
   expect(hardware.cpu.threads).toBeGreaterThan(0);
+  checkEngineProcess(metrics.engine_process, runtime === "docker" ? "docker stats" : "procfs");
   expect(readFileSync(join(dir, "summary.md"), "utf8")).toContain("throughput");
 }
 

@@ -10,8 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadReportDocuments } from "../../src/report/formats/report-documents.js";
 import { renderHtmlReport } from "../../src/report/html/render-html.js";
 import { launchBrowser, requireChromium } from "../support/browser.js";
+import { runKitt, tempKittHome } from "../support/cli.js";
+import { ensureTestModel, freePort, requireLlamaServer } from "../support/llama.js";
 
 const chromiumPath = requireChromium();
+const llamaServer = await requireLlamaServer();
 const FIXTURES = join(import.meta.dirname, "../fixtures/report");
 
 interface ChartPixels {
@@ -53,8 +56,8 @@ describe.skipIf(chromiumPath === undefined)("HTML report in Chromium", () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  async function openReport(fixture: string): Promise<{ charts: ChartPixels[]; screenshot: Buffer; offline: string[] }> {
-    const html = renderHtmlReport(await loadReportDocuments(join(FIXTURES, fixture)));
+  async function openReport(fixture: string, folder = join(FIXTURES, fixture)): Promise<{ charts: ChartPixels[]; screenshot: Buffer; offline: string[] }> {
+    const html = renderHtmlReport(await loadReportDocuments(folder));
     const file = join(dir, `${fixture}.html`);
     await writeFile(file, html);
     await using browser = await launchBrowser(chromiumPath!);
@@ -79,12 +82,12 @@ describe.skipIf(chromiumPath === undefined)("HTML report in Chromium", () => {
     expect(offline).toEqual([]);
     expect(screenshot.length).toBeGreaterThan(10_000);
     const byId = Object.fromEntries(charts.map((c) => [c.id, c]));
-    for (const id of ["ttft-histogram", "itl-histogram", "e2el-histogram", "latency-cdf", "throughput-time"]) {
+    for (const id of ["ttft-histogram", "itl-histogram", "e2el-histogram", "latency-cdf", "throughput-time", "ttft-time", "engine-requests"]) {
       expect(byId[id]?.available, id).toBe(true);
       expect(byId[id]?.canvases, id).toBeGreaterThan(0);
       expect(byId[id]?.seriesPixels, id).toBeGreaterThan(300);
     }
-    for (const id of ["throughput-concurrency", "gpu-memory"]) {
+    for (const id of ["throughput-concurrency", "gpu-memory", "engine-kv-cache", "engine-memory"]) {
       expect(byId[id]?.available, id).toBe(false);
       expect(byId[id]?.canvases, id).toBe(0);
       expect(byId[id]?.text, id).toContain("not measured");
@@ -100,4 +103,25 @@ describe.skipIf(chromiumPath === undefined)("HTML report in Chromium", () => {
     }
     expect(byId["gpu-memory"]?.text).toContain("not measured");
   });
+
+  it.skipIf(!llamaServer)("draws a real llama-server run's engine charts: its CPU and memory where no GPU was sampled", async () => {
+    const out = join(dir, "serve-run");
+    const port = await freePort();
+    const run = await runKitt(
+      ["bench", "serve", "-e", "llama_cpp", "-m", await ensureTestModel(), "--runtime", "native", "--port", String(port), "-o", out,
+        "--num-prompts", "24", "--max-concurrency", "4", "--random-input-len", "64", "--random-output-len", "32", "--warmup-requests", "2"],
+      { KITT_HOME: tempKittHome() },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const { charts, offline } = await openReport("serve-run", out);
+    expect(offline).toEqual([]);
+    const byId = Object.fromEntries(charts.map((c) => [c.id, c]));
+    expect(byId["gpu-memory"]).toBeUndefined();
+    for (const id of ["engine-memory", "engine-cpu", "engine-requests", "ttft-time"]) {
+      expect(byId[id]?.available, id).toBe(true);
+      expect(byId[id]?.seriesPixels, id).toBeGreaterThan(100);
+    }
+    expect(byId["engine-memory"]?.text).toContain("shown instead of GPU memory");
+    expect(byId["engine-kv-cache"]?.text).toContain("not measured");
+  }, 120_000);
 });

@@ -45,6 +45,8 @@ describe("Markdown report", () => {
     const md = renderMarkdownReport(parseReport(await loadReportDocuments(join(FIXTURES, "suite"))));
     expect(md).toContain("# kitt results: report-fixture");
     expect(md).toContain("## concurrency_scaling");
+    expect(md).toContain("| suite | report-fixture · version 1.0.0 · ");
+    expect(md).toMatch(/\| test throughput \| warmup_iterations=5, /);
   });
 
   it("summarises a serving run's load, throughput and latencies", async () => {
@@ -53,6 +55,9 @@ describe("Markdown report", () => {
     expect(md).toContain("| Successful requests | 30 |");
     expect(md).toMatch(/\| TTFT \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \| [\d.]+ \|/);
     expect(md).toContain("| | Mean | Median | P90 | P95 | P99 |");
+    expect(md).toContain("## What was run\n\n| Setting | Value |\n|---|---|\n| kitt version | 0.1.0 |");
+    expect(md).toContain("| max concurrency | 4 |");
+    expect(md).toContain("| engine arguments | not recorded |");
   });
 });
 

@@ -62,6 +62,8 @@ describe("run-to-run spread", () => {
   it("lists the mean ± sd among the HTML report's key metrics", () => {
     const file = metricsFile({ results: [run(1, 100), run(2, 110), run(3, 120)], total_benchmarks: 3, passed_count: 3 });
     const html = renderHtmlReport({ label: "r", files: { "metrics.json": JSON.stringify(file) } });
-    expect(html).toContain("<tr><td>throughput mean ± sd (3 passed)</td><td>avg_tps</td><td class=\"num\">110 ± 10</td></tr>");
+    expect(html).toContain(
+      '<tr data-metric="avg_tps"><td>throughput mean ± sd (3 passed)</td><td title="avg_tps">mean output tokens per second</td><td class="num">110 ± 10</td><td class="unit">tok/s</td>',
+    );
   });
 });

@@ -2,11 +2,13 @@
  * `kitt report --format md`: a suite run's `summary.md` (the same renderer), or a serving
  * run's summary — a warning when the client or its connections limited the run, load and
  * throughput, then each latency's mean, median and percentiles, and one line per step for sweeps.
+ * Both end with what was run (`run-settings.ts`, as the HTML report shows it).
  */
 import { isObject, type JsonValue } from "../../json.js";
 import { formatMetric } from "../../results/metric-format.js";
 import { renderSummaryMarkdown } from "../../results/summary-md.js";
 import type { ParsedReport } from "./report-documents.js";
+import { runSettings } from "./run-settings.js";
 
 const LATENCIES: ReadonlyArray<[key: string, title: string]> = [
   ["ttft", "TTFT"],
@@ -39,8 +41,14 @@ const OVERVIEW: ReadonlyArray<[key: string, label: string]> = [
 ];
 
 export function renderMarkdownReport(report: ParsedReport): string {
-  if (report.metrics) return renderSummaryMarkdown(report.metrics);
-  return renderServeMarkdown(report.label, report.serve ?? {}, report.config);
+  const body = report.metrics ? renderSummaryMarkdown(report.metrics) : renderServeMarkdown(report.label, report.serve ?? {}, report.config);
+  return `${body.replace(/\n+$/, "")}\n\n${settingsMarkdown(report)}`;
+}
+
+/** The same "What was run" table as the HTML report. */
+function settingsMarkdown(report: ParsedReport): string {
+  const rows = runSettings(report).map(({ label, value }) => `| ${label} | ${value.replace(/\|/g, "\\|").replace(/\n/g, " ")} |`);
+  return ["## What was run", "", "| Setting | Value |", "|---|---|", ...rows, ""].join("\n");
 }
 
 function renderServeMarkdown(label: string, serve: Record<string, JsonValue>, config: Record<string, JsonValue> | undefined): string {

@@ -14,7 +14,7 @@ export const CHART_SCRIPT = `
       if (chart.kind === "bars") {
         series.push({ label: s.label, stroke: s.color, fill: s.color, width: 1, paths: uPlot.paths.bars({ size: [0.9, 100] }), points: { show: false } });
       } else {
-        series.push({ label: s.label, stroke: s.color, width: 2, spanGaps: false, points: { show: chart.x.length <= 30, fill: s.color } });
+        series.push({ label: s.label, stroke: s.color, width: 2, spanGaps: chart.spanGaps === true, points: { show: chart.x.length <= 30, fill: s.color } });
       }
     });
     var options = {

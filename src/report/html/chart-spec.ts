@@ -19,6 +19,8 @@ export interface DrawnChart {
   series: ChartSeries[];
   /** A line under the chart, e.g. how many requests it covers. */
   note?: string;
+  /** Join a series' points across x values it has no value at (series sampled on different clocks). */
+  spanGaps?: boolean;
 }
 
 export interface MissingChart {

@@ -1,12 +1,15 @@
 /**
- * The body of a run's report — title line, run description, bottleneck note, key metrics and one
- * section per chart — and the chart data it draws from. `kitt report --format html` wraps it in a
+ * The body of a run's report — title line, run description, bottleneck note, what was run, key
+ * metrics under readable labels (the key kept beside each) and one section per chart — and the
+ * chart data it draws from. `kitt report --format html` wraps it in a
  * self-contained file; `kitt web`'s run page wraps it in the dashboard's layout with the same
  * chart script served as a file. One renderer, two containers.
  */
 import { isObject, type JsonValue } from "../../json.js";
 import { parseReport, type ParsedReport, type ReportDocuments } from "../formats/report-documents.js";
 import { formatMetric, metricValue, registryHeadlines } from "../../results/metric-format.js";
+import { metricLabel } from "../../results/metric-labels.js";
+import { NOT_RECORDED, runSettings } from "../formats/run-settings.js";
 import { formatSpread, runSpreads } from "../../results/run-spread.js";
 import type { ReportChart } from "./chart-spec.js";
 import { reportCharts } from "./report-charts.js";
@@ -19,6 +22,10 @@ h2 { font-size: 17px; margin: 28px 0 8px; }
 table { border-collapse: collapse; margin: 8px 0; }
 td, th { border: 1px solid #ddd; padding: 3px 10px; text-align: left; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.key, td.unit { color: #888; font-size: 12px; }
+td.key code { font-size: 12px; }
+td.not-recorded { color: #999; font-style: italic; }
+table.settings th { font-weight: 600; background: #f7f7f7; white-space: nowrap; }
 .meta { color: #555; }
 .note { color: #666; font-size: 12px; margin: 4px 0 0; }
 .missing { color: #8a6d3b; background: #fcf8e3; border: 1px solid #faebcc; padding: 10px 14px; }
@@ -44,6 +51,7 @@ export function renderReportBody(input: ReportDocuments): ReportBody {
     `<h1>${escapeHtml(title)}</h1>`,
     `<p class="meta">${escapeHtml(describeRun(report))}</p>`,
     bottleneckNote(report),
+    settingsTable(report),
     keyMetricsTable(report),
     ...charts.map(chartSection),
   ].join("\n");
@@ -86,8 +94,33 @@ function keyMetricsTable(report: ParsedReport): string {
     for (const key of keys) if (key in report.serve) rows.push(["serve", key, report.serve[key]]);
   }
   if (rows.length === 0) return "";
-  const body = rows.map(([test, key, value]) => `<tr><td>${escapeHtml(test)}</td><td>${escapeHtml(key)}</td><td class="num">${escapeHtml(formatMetric(value))}</td></tr>`);
-  return ["<h2>Key metrics</h2>", "<table>", "<tr><th>test</th><th>metric</th><th>value</th></tr>", ...body, "</table>"].join("\n");
+  const body = rows.map(([test, key, value]) => {
+    const { label, unit } = metricLabel(key);
+    const cells = [
+      `<td>${escapeHtml(test)}</td>`,
+      `<td title="${escapeHtml(key)}">${escapeHtml(label)}</td>`,
+      `<td class="num">${escapeHtml(formatMetric(value))}</td>`,
+      `<td class="unit">${escapeHtml(unit)}</td>`,
+      `<td class="key"><code>${escapeHtml(key)}</code></td>`,
+    ];
+    return `<tr data-metric="${escapeHtml(key)}">${cells.join("")}</tr>`;
+  });
+  return [
+    '<h2>Key metrics</h2>',
+    '<table class="metrics">',
+    "<tr><th>test</th><th>metric</th><th>value</th><th>unit</th><th>key</th></tr>",
+    ...body,
+    "</table>",
+  ].join("\n");
+}
+
+/** What was run: engine, image, arguments, model, load, data set, kitt version. */
+function settingsTable(report: ParsedReport): string {
+  const rows = runSettings(report).map(({ label, value, source }) => {
+    const missing = value === NOT_RECORDED ? ' class="not-recorded"' : "";
+    return `<tr><th scope="row">${escapeHtml(label)}</th><td${missing} title="${escapeHtml(source)}">${escapeHtml(value)}</td></tr>`;
+  });
+  return ["<h2>What was run</h2>", '<table class="settings">', ...rows, "</table>"].join("\n");
 }
 
 /** A serving run (or sweep step) the client or its connections limited, with the reasons. */

@@ -3,6 +3,7 @@ import type { ParsedReport } from "../formats/report-documents.js";
 import { paletteColor, type ReportChart } from "./chart-spec.js";
 import { cdfOnGrid, histogram, linearGrid } from "./distributions.js";
 import { latencySamples } from "./request-samples.js";
+import { engineCpuOverTime, engineMemoryOverTime, engineQueueOverTime, kvCacheOverTime, ttftOverTime } from "./engine-charts.js";
 import { gpuMemoryOverTime, throughputOverTime, throughputVsConcurrency } from "./timeline-charts.js";
 
 export function reportCharts(report: ParsedReport): ReportChart[] {
@@ -14,8 +15,22 @@ export function reportCharts(report: ParsedReport): ReportChart[] {
     latencyCdf(samples.ttftMs, samples.e2elMs, samples.source),
     throughputOverTime(report),
     throughputVsConcurrency(report),
-    gpuMemoryOverTime(report),
+    ttftOverTime(report),
+    engineQueueOverTime(report),
+    kvCacheOverTime(report),
+    ...hardwareCharts(report),
   ];
+}
+
+/** GPU memory when it was sampled; without it, the engine's CPU and memory take its place. */
+function hardwareCharts(report: ParsedReport): ReportChart[] {
+  const gpu = gpuMemoryOverTime(report);
+  const memory = engineMemoryOverTime(report);
+  const cpu = engineCpuOverTime(report);
+  if (gpu.available) return [gpu, memory, cpu];
+  if (!memory.available) return [gpu, memory];
+  const why = gpu.reason.replace(/^not measured: /, "");
+  return [{ ...memory, note: `${memory.note ?? ""} · shown instead of GPU memory (${why})` }, cpu];
 }
 
 function histogramChart(id: string, title: string, xLabel: string, values: number[], colorIndex: number, source: string): ReportChart {
