@@ -14,6 +14,7 @@ import { describeError, isKittError } from "../errors.js";
 import { kittVersion } from "../package-root.js";
 import type { ResultsStore } from "../store/results-store.js";
 import { analysisRoutes } from "./api/analysis.js";
+import { jobRoutes } from "./api/jobs.js";
 import { metaRoutes, PUBLIC_API_PATHS } from "./api/meta.js";
 import { runItemRoutes } from "./api/run-items.js";
 import { runReportRoutes } from "./api/run-report.js";
@@ -24,6 +25,7 @@ import { loginRoutes } from "./auth/login.js";
 import { requireAuth, type AuthVariables } from "./auth/require-auth.js";
 import { sameOriginWrites } from "./auth/same-origin.js";
 import { Sessions } from "./auth/sessions.js";
+import type { JobRunner } from "./jobs/job-runner.js";
 
 export const API_BASE = "/api/v1";
 export const OPENAPI_PATH = `${API_BASE}/openapi.json`;
@@ -41,6 +43,8 @@ export interface AppOptions {
   secureCookies: boolean;
   /** Failed attempts per address before 429 (default 10 a minute). */
   limiter?: FailureLimiter;
+  /** Runs the jobs `POST /api/v1/jobs` queues; without one, jobs can be listed but not run (503). */
+  jobs?: JobRunner;
 }
 
 export type WebApp = Hono<{ Bindings: HttpBindings; Variables: AuthVariables }>;
@@ -75,14 +79,14 @@ export function createApp(options: AppOptions): WebApp {
 
   app.route("/", loginRoutes({ authenticator, sessions, limiter, secureCookies: options.secureCookies }));
   app.get("/", (c) => c.html(indexPage()));
-  app.route(API_BASE, apiRoutes(options.store));
+  app.route(API_BASE, apiRoutes(options.store, options.jobs));
 
   app.notFound((c) => c.json({ error: `no route ${c.req.method} ${c.req.path}` }, 404));
   app.onError(errorResponse);
   return app;
 }
 
-function apiRoutes(store: ResultsStore): OpenAPIHono {
+function apiRoutes(store: ResultsStore, jobs: JobRunner | undefined): OpenAPIHono {
   const api = new OpenAPIHono({
     defaultHook: (result, c) => {
       if (!result.success) return c.json({ error: result.error.issues.map((issue) => `${issue.path.join(".") || "request"}: ${issue.message}`).join("; ") }, 400);
@@ -93,6 +97,7 @@ function apiRoutes(store: ResultsStore): OpenAPIHono {
   runItemRoutes(api, store);
   runReportRoutes(api, store);
   analysisRoutes(api, store);
+  jobRoutes(api, store, jobs);
   api.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "kitt web API", version: kittVersion() }, security: [{ bearer: [] }] });
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   return api;

@@ -6,6 +6,7 @@ import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
 import { createApp, OPENAPI_PATH } from "../../server/app.js";
+import { JobRunner } from "../../server/jobs/job-runner.js";
 import { checkBind, isLoopback } from "../../server/bind-policy.js";
 import { loadCertificate, selfSignedCertificate, type ServerCertificate } from "../../server/tls/certificate.js";
 import { WebServer } from "../../server/web-server.js";
@@ -28,11 +29,14 @@ export async function webCommand(options: WebOptions): Promise<void> {
   if (warning !== undefined) process.stderr.write(`${pc.yellow("kitt: warning:")} ${warning}\n`);
 
   const certificate = await chooseCertificate(options);
+  // Disposed after the server: the running job is stopped once no request can reach it.
+  await using jobs = await JobRunner.start({ store });
   await using server = await WebServer.listen(createApp({
       store,
       authToken,
       alwaysRequireToken: !isLoopback(options.host) && !options.insecure,
       secureCookies: certificate !== undefined,
+      jobs,
     }), {
     host: options.host,
     port: options.port,
