@@ -46,6 +46,14 @@ export interface JobPosition {
   id: string;
 }
 
+let lastCreatedAt = 0;
+
+/** Epoch ms, strictly increasing within this process: jobs queued in one millisecond still run in order. */
+function nextCreatedAt(): number {
+  lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1);
+  return lastCreatedAt;
+}
+
 export async function createJob(store: ResultsStore, job: { kind: string; request: JsonValue; logPath?: (id: string) => string }): Promise<JobRecord> {
   const id = randomUUID();
   const row: Selectable<JobsTable> = {
@@ -60,7 +68,7 @@ export async function createJob(store: ResultsStore, job: { kind: string; reques
     log_path: job.logPath?.(id) ?? null,
     exit_code: null,
     error: null,
-    created_at: Date.now(),
+    created_at: nextCreatedAt(),
     started_at: null,
     finished_at: null,
   };
