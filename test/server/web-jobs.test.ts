@@ -17,9 +17,9 @@ import { JobRunner } from "../../src/server/jobs/job-runner.js";
 import { currentOwner, processStartTime } from "../../src/runtime/process-owner.js";
 import { jobOwnerToken, type JobRecord } from "../../src/store/jobs.js";
 import { openStore, type ResultsStore } from "../../src/store/results-store.js";
-import { tempKittHome } from "../support/cli.js";
+import { startKitt, tempKittHome } from "../support/cli.js";
 import { ensureTestModel, freePort, requireLlamaServer } from "../support/llama.js";
-import { llamaServersOnPort } from "../support/processes.js";
+import { llamaServersOnPort, runningProcesses } from "../support/processes.js";
 import { startTestServer, type TestServer } from "./support.js";
 
 const llama = await requireLlamaServer();
@@ -203,4 +203,54 @@ describe.skipIf(!llama)("kitt web jobs on the real llama-server", () => {
       await orphanStore.close();
     }
   });
+
+  it("a kitt web killed mid-job takes its kitt run and engine down with it, and on restart the job reads interrupted with its run kept", async () => {
+    const killedHome = tempKittHome();
+    await mkdir(join(killedHome, "models"));
+    await copyFile(await ensureTestModel(), join(killedHome, "models", MODEL));
+    const enginePort = await freePort();
+    const start = async () => {
+      const web = startKitt(["web", "--port", "0", "--auth-token", TOKEN], { KITT_HOME: killedHome });
+      const url = (await web.waitFor(/serving http:\/\/\S+/, 30_000)).slice("serving ".length);
+      const call = (path: string, init: RequestInit = {}) =>
+        fetch(`${url}${path}`, { ...init, headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, signal: AbortSignal.timeout(10_000) });
+      return { web, call };
+    };
+    const first = await start();
+    const created = await first.call("/api/v1/jobs", { method: "POST", body: JSON.stringify({ model: MODEL, engine: "llama_cpp", runtime: "native", tests: ["throughput"], options: { port: enginePort, runs: 50 } }) });
+    expect(created.status, await created.clone().text()).toBe(201);
+    const { id } = (await created.json()) as JobRecord;
+    const runningJob = await until(async () => {
+      const job = (await (await first.call(`/api/v1/jobs/${id}`)).json()) as JobRecord;
+      return job.run_id !== null && llamaServersOnPort(enginePort).length === 1 ? job : undefined;
+    });
+    const kittRuns = () => runningProcesses((argv) => argv.includes("run") && argv.includes(join(killedHome, "models", MODEL)));
+    expect(kittRuns()).toHaveLength(1);
+
+    first.web.child.kill("SIGKILL");
+    await first.web.done;
+    await until(async () => (llamaServersOnPort(enginePort).length === 0 && kittRuns().length === 0 ? true : undefined));
+
+    const second = await start();
+    try {
+      const job = (await (await second.call(`/api/v1/jobs/${id}`)).json()) as JobRecord;
+      expect(job).toMatchObject({ status: "interrupted", run_id: runningJob.run_id });
+      const run = (await (await second.call(`/api/v1/runs/${runningJob.run_id}`)).json()) as { status: string };
+      expect(run.status).toBe("interrupted");
+    } finally {
+      second.web.child.kill("SIGINT");
+      await second.web.done;
+    }
+  }, 120_000);
 });
+
+/** Polls `check` every 200 ms until it returns a value, for at most 60 s. */
+async function until<T>(check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
