@@ -88,7 +88,12 @@ describe.skipIf(!llama)("kitt web jobs on the real llama-server", () => {
     const job = await submit({ model: MODEL, engine: "llama_cpp", runtime: "native", suite: "quick", options: { port } });
     expect(job).toMatchObject({ status: "queued", kind: "quick-test", run_id: null, request: { model: MODEL, engine: "llama_cpp", runtime: "native" } });
 
+    // A viewer that never reads its stream must not hold the job up.
+    const idleViewer = new AbortController();
+    const idle = await fetch(`${web.url}/api/v1/jobs/${job.id}/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: idleViewer.signal });
+    expect(idle.status).toBe(200);
     const events = await watch(job.id);
+    idleViewer.abort();
     const statuses = events.filter((event) => event.type === "status").map((event) => event.job.status);
     expect(statuses.at(-1)).toBe("completed");
     const lines = events.flatMap((event) => (event.type === "log" ? [event.line] : []));

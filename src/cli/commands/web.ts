@@ -30,7 +30,7 @@ export async function webCommand(options: WebOptions): Promise<void> {
 
   const certificate = await chooseCertificate(options);
   // Disposed after the server: the running job is stopped once no request can reach it.
-  await using jobs = await JobRunner.start({ store });
+  await using jobs = await JobRunner.open({ store });
   await using server = await WebServer.listen(createApp({
       store,
       authToken,
@@ -42,6 +42,7 @@ export async function webCommand(options: WebOptions): Promise<void> {
     port: options.port,
     tls: certificate,
   });
+  jobs.begin();
   const auth = tokenConfigured ? "token required" : "no token configured: open to this machine only";
   process.stdout.write(`kitt web: serving ${server.url} (results: ${store.description}; ${auth}; API ${server.url}${OPENAPI_PATH})\n`);
   if (certificate !== undefined) {

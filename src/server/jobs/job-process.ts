@@ -11,7 +11,7 @@ import type { Readable } from "node:stream";
 import { constants } from "node:os";
 
 /** A line longer than this is cut: a run never prints one, and memory stays bounded if it did. */
-export const MAX_LINE_CHARS = 8192;
+export const MAX_LINE_CHARS = 4096;
 
 export interface JobProcessOptions {
   /** The built CLI, `dist/cli/bin.js`. */
@@ -41,16 +41,26 @@ export class JobProcess {
     private readonly log: WriteStream,
     options: JobProcessOptions,
   ) {
+    let logFailed = false;
+    // A log file that cannot be written (disk full, folder removed) loses the file, not the job or the server.
+    log.on("error", (error) => {
+      if (!logFailed) options.onLine("stderr", `kitt web: cannot write the job's log ${options.logPath}: ${error.message}`);
+      logFailed = true;
+    });
     const lines = (stream: "stdout" | "stderr") => (line: string) => {
-      log.write(`${line}\n`);
+      if (!logFailed && log.writable) log.write(`${line}\n`);
       options.onLine(stream, line);
     };
     readLines(child.stdout!, lines("stdout"));
     readLines(child.stderr!, lines("stderr"));
     child.on("message", (message) => options.onMessage(message));
     this.exited = new Promise<JobExit>((resolve) => {
+      let finished = false;
       const finish = (code: number, signal: NodeJS.Signals | null): void => {
-        log.end(() => resolve({ code, signal }));
+        if (finished) return;
+        finished = true;
+        if (logFailed || !log.writable) resolve({ code, signal });
+        else log.end(() => resolve({ code, signal }));
       };
       child.once("error", (error) => {
         lines("stderr")(`kitt web: cannot start kitt run: ${error.message}`);

@@ -38,7 +38,7 @@ export interface JobRunnerOptions {
   ringSize?: number;
   /** How often the queue and cancel requests made through another server are looked at (default 1 s). */
   pollMs?: number;
-  /** Jobs whose events stay in memory once they ended (default 32). */
+  /** Jobs whose events stay in memory once they ended (default 8). */
   keepFinished?: number;
 }
 
@@ -60,6 +60,7 @@ export class JobRunner implements AsyncDisposable {
   private readonly channels = new Map<string, JobChannel>();
   private active: ActiveJob | undefined;
   private closed = false;
+  private started = false;
   private closing: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private loop: Promise<void> = Promise.resolve();
@@ -69,8 +70,18 @@ export class JobRunner implements AsyncDisposable {
     private readonly options: Required<Omit<JobRunnerOptions, "store">>,
   ) {}
 
-  /** Marks this host's jobs whose server died as interrupted, then starts taking queued jobs. */
+  /** `open()`, then `begin()`. */
   static async start(options: JobRunnerOptions): Promise<JobRunner> {
+    const runner = await JobRunner.open(options);
+    runner.begin();
+    return runner;
+  }
+
+  /**
+   * Marks this host's jobs whose server died as interrupted; takes no job until `begin()`, so a
+   * server that then fails to listen never starts one.
+   */
+  static async open(options: JobRunnerOptions): Promise<JobRunner> {
     const env = options.env ?? process.env;
     const runner = new JobRunner(options.store, {
       modelDir: options.modelDir ?? (() => modelsDir(env)),
@@ -80,12 +91,18 @@ export class JobRunner implements AsyncDisposable {
       stopGraceMs: options.stopGraceMs ?? 45_000,
       ringSize: options.ringSize ?? 2000,
       pollMs: options.pollMs ?? 1000,
-      keepFinished: options.keepFinished ?? 32,
+      keepFinished: options.keepFinished ?? 8,
     });
     await mkdir(runner.options.jobsDir, { recursive: true, mode: 0o700 });
     await markStaleJobs(options.store);
-    runner.loop = runner.takeJobs();
     return runner;
+  }
+
+  /** Starts taking queued jobs, one at a time; idempotent, and a no-op once closed. */
+  begin(): void {
+    if (this.started || this.closed) return;
+    this.started = true;
+    this.loop = this.takeJobs();
   }
 
   /** Checks a request against the model directory and the registries (USAGE when it does not fit) and queues it. */
