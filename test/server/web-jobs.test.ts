@@ -184,6 +184,16 @@ describe.skipIf(!llama)("kitt web jobs on the real llama-server", () => {
     }
     const after = (await (await web.fetch("/api/v1/jobs?limit=500", { token: TOKEN })).json()) as { jobs: JobRecord[] };
     expect(after.jobs).toHaveLength(before.jobs.length);
+
+    // Paged one at a time through next_cursor: the same jobs, in the same order.
+    const paged: string[] = [];
+    let next: string | null = "";
+    while (next !== null) {
+      const page = (await (await web.fetch(`/api/v1/jobs?limit=1${next ? `&cursor=${next}` : ""}`, { token: TOKEN })).json()) as { jobs: JobRecord[]; next_cursor: string | null };
+      paged.push(...page.jobs.map((job) => job.id));
+      next = page.next_cursor;
+    }
+    expect(paged).toEqual(after.jobs.map((job) => job.id));
   });
 
   it("a runner started after a server died marks that server's running job interrupted", async () => {

@@ -216,7 +216,7 @@ export class JobRunner implements AsyncDisposable {
     const child = JobProcess.start({
       bin: this.options.kittBin,
       args: runArguments(prepared, suiteFile),
-      env: { ...this.options.env, KITT_DB_URL: storeUrl(this.store), NO_COLOR: "1", FORCE_COLOR: "0" },
+      env: childEnvironment(this.options.env, this.store),
       cwd: this.options.jobsDir,
       logPath: job.log_path ?? this.logPath(job.id),
       onLine: (stream, line) => {
@@ -301,7 +301,12 @@ export class JobRunner implements AsyncDisposable {
   }
 }
 
-/** The store's location as `KITT_DB_URL` gives it: in the environment, so a password never shows in a process listing. */
-function storeUrl(store: ResultsStore): string {
-  return store.location.dialect === "sqlite" ? store.location.path : store.location.url;
+/**
+ * The server's environment less its API token (a run has no use for it), with the server's store
+ * as `KITT_DB_URL`: in the environment, so a password never shows in a process listing.
+ */
+function childEnvironment(env: NodeJS.ProcessEnv, store: ResultsStore): NodeJS.ProcessEnv {
+  const { KITT_AUTH_TOKEN: _token, ...rest } = env;
+  const url = store.location.dialect === "sqlite" ? store.location.path : store.location.url;
+  return { ...rest, KITT_DB_URL: url, NO_COLOR: "1", FORCE_COLOR: "0" };
 }
