@@ -16,7 +16,11 @@ export function withJobChannel(reporter: RunReporter): RunReporter {
   if (!process.send || !process.channel) return reporter;
   // The channel must not keep kitt alive once the run is over.
   process.channel.unref();
-  process.once("disconnect", () => process.kill(process.pid, "SIGINT"));
+  process.once("disconnect", () => {
+    // The server's ends of stdout and stderr are gone too: writing there must not crash the run while it stops.
+    for (const stream of [process.stdout, process.stderr]) stream.on("error", () => undefined);
+    process.kill(process.pid, "SIGINT");
+  });
   const send = (message: JobChannelMessage): void => {
     if (process.connected) process.send?.(message, undefined, {}, () => undefined);
   };

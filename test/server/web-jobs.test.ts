@@ -126,7 +126,8 @@ describe.skipIf(!llama)("kitt web jobs on the real llama-server", () => {
   it("cancels a running job like Ctrl+C: no engine process left, the partial run kept; a queued job is cancelled at once", async () => {
     const port = await freePort();
     const job = await submit({ model: MODEL, engine: "llama_cpp", runtime: "native", tests: ["throughput"], options: { port, runs: 50 } });
-    const queued = await submit({ model: MODEL, engine: "llama_cpp", runtime: "native", options: { port: await freePort() } });
+    const queuedPort = await freePort();
+    const queued = await submit({ model: MODEL, engine: "llama_cpp", runtime: "native", options: { port: queuedPort } });
     let enginePids: number[] = [];
     let cancelled = false;
     const events = await watch(job.id, async (event) => {
@@ -157,6 +158,7 @@ describe.skipIf(!llama)("kitt web jobs on the real llama-server", () => {
     // It may have started in the meantime; either way it ends cancelled and leaves nothing behind.
     const final = maybeQueued.started_at === null ? maybeQueued : (await watch(queued.id)).at(-1);
     expect(final).toMatchObject(maybeQueued.started_at === null ? { status: "cancelled", run_id: null } : { type: "status", job: { status: "cancelled" } });
+    expect(llamaServersOnPort(queuedPort)).toEqual([]);
   }, 180_000);
 
   it("refuses a model outside the model directory, an engine that cannot load the model, and unknown tests, with 400", async () => {
@@ -250,8 +252,9 @@ describe.skipIf(!llama)("kitt web jobs on the real llama-server", () => {
     try {
       const job = (await (await second.call(`/api/v1/jobs/${id}`)).json()) as JobRecord;
       expect(job).toMatchObject({ status: "interrupted", run_id: runningJob.run_id });
-      const run = (await (await second.call(`/api/v1/runs/${runningJob.run_id}`)).json()) as { status: string };
-      expect(run.status).toBe("interrupted");
+      const run = (await (await second.call(`/api/v1/runs/${runningJob.run_id}`)).json()) as { status: string; stop_reason: string };
+      // Stopped by the run itself, as on Ctrl+C, not found dead later.
+      expect(run).toMatchObject({ status: "interrupted", stop_reason: "interrupted by SIGINT" });
     } finally {
       second.web.child.kill("SIGINT");
       await second.web.done;
