@@ -193,7 +193,7 @@ export class JobRunner implements AsyncDisposable {
       end = { status: "failed", error: describeError(error) };
     }
     if (this.closed && end.status !== "completed") end = { ...end, status: "interrupted", error: "the kitt web server stopped while the job ran" };
-    else if (active.cancelled) end = { ...end, status: "cancelled", error: null };
+    else if (active.cancelled && end.status !== "completed") end = { ...end, status: "cancelled", error: null };
     this.active = undefined;
     try {
       const finished = await finishJob(this.store, job.id, { ...end, runId: active.runId ?? null });
