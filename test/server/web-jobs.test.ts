@@ -17,12 +17,16 @@ import { JobRunner } from "../../src/server/jobs/job-runner.js";
 import { currentOwner, processStartTime } from "../../src/runtime/process-owner.js";
 import { jobOwnerToken, type JobRecord } from "../../src/store/jobs.js";
 import { openStore, type ResultsStore } from "../../src/store/results-store.js";
+import { LLAMA_CPP_IMAGE } from "../../src/setup/llama-cpp-image.js";
 import { startKitt, tempKittHome } from "../support/cli.js";
-import { ensureTestModel, freePort, requireLlamaServer } from "../support/llama.js";
+import { containersOf, imageExists } from "../support/docker.js";
+import { ensureTestModel, freePort, requireDocker, requireLlamaServer, unavailable } from "../support/llama.js";
 import { llamaServersOnPort, runningProcesses } from "../support/processes.js";
 import { startTestServer, type TestServer } from "./support.js";
 
 const llama = await requireLlamaServer();
+const docker = llama && (await requireDocker());
+const image = docker && imageExists(LLAMA_CPP_IMAGE) ? LLAMA_CPP_IMAGE : docker ? unavailable(LLAMA_CPP_IMAGE, "image not built: run `kitt engines setup llama_cpp --build`") : undefined;
 const TOKEN = "jobs-test-token";
 const MODEL = "kitt-tiny-llama.gguf";
 
@@ -159,6 +163,22 @@ describe.skipIf(!llama)("kitt web jobs on the real llama-server", () => {
     const final = maybeQueued.started_at === null ? maybeQueued : (await watch(queued.id)).at(-1);
     expect(final).toMatchObject(maybeQueued.started_at === null ? { status: "cancelled", run_id: null } : { type: "status", job: { status: "cancelled" } });
     expect(llamaServersOnPort(queuedPort)).toEqual([]);
+  }, 180_000);
+
+  it.skipIf(!image)("cancelling a job whose engine runs in Docker leaves no container", async () => {
+    const port = await freePort();
+    const job = await submit({ model: MODEL, engine: "llama_cpp", runtime: "docker", tests: ["throughput"], options: { port, runs: 50, gpus: "none" } });
+    let kittPid: number | undefined;
+    let containers: string[] = [];
+    const events = await watch(job.id, async (event) => {
+      if (event.type !== "progress" || kittPid !== undefined) return;
+      kittPid = runningProcesses((argv) => argv.includes("run") && argv.includes("--port") && argv.includes(String(port)))[0];
+      containers = kittPid === undefined ? [] : containersOf(kittPid);
+      expect((await post(`/api/v1/jobs/${job.id}/cancel`)).status).toBe(200);
+    });
+    expect(containers).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({ type: "status", job: { status: "cancelled" } });
+    expect(containersOf(kittPid!)).toEqual([]);
   }, 180_000);
 
   it("refuses a model outside the model directory, an engine that cannot load the model, and unknown tests, with 400", async () => {
