@@ -158,12 +158,17 @@ export class JobRunner implements AsyncDisposable {
   }
 
   private async takeJobs(): Promise<void> {
+    // Said once per outage, not once per poll.
+    let lastFailure: string | undefined;
     while (!this.closed) {
       let job: JobRecord | undefined;
       try {
         job = await claimNextJob(this.store);
+        lastFailure = undefined;
       } catch (error) {
-        process.stderr.write(`kitt web: cannot read the job queue: ${describeError(error)}\n`);
+        const failure = describeError(error);
+        if (failure !== lastFailure) process.stderr.write(`kitt web: cannot read the job queue: ${failure}\n`);
+        lastFailure = failure;
       }
       if (job) await this.run(job);
       else await this.sleep(this.options.pollMs);
