@@ -15,8 +15,9 @@ export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "kitt");
 }
 
+/** Where `kitt run` puts results folders by default: `KITT_RESULTS_DIR`, else `~/.kitt/results`. */
 export function resultsDir(env: NodeJS.ProcessEnv = process.env): string {
-  return join(kittHome(env), "results");
+  return env.KITT_RESULTS_DIR || join(kittHome(env), "results");
 }
 
 export function enginesConfigPath(env: NodeJS.ProcessEnv = process.env): string {

@@ -37,6 +37,8 @@ export interface RunPipelineOptions extends LaunchOptions {
 
 /** Progress callbacks for whoever shows the run to a person. */
 export interface RunReporter extends LaunchReporter {
+  /** The run's id and results folder, once the folder exists. */
+  runStarted?(run: { id: string; dir: string }): void;
   suiteEvent?(event: SuiteEvent): void;
 }
 
@@ -88,6 +90,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     },
   });
   reporter?.step?.(`results folder: ${folder.dir}`);
+  reporter?.runStarted?.({ id: runId, dir: folder.dir });
   // A forced exit (second Ctrl+C) must not leave the folder saying `running`.
   using _folderMark = track({ abandon: () => folder.markInterruptedNow() });
   await using stored = openResultsStore(options.store, folder, {

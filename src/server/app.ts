@@ -15,6 +15,7 @@ import { kittVersion } from "../package-root.js";
 import type { ResultsStore } from "../store/results-store.js";
 import { analysisRoutes } from "./api/analysis.js";
 import { devonRoutes } from "./api/devon.js";
+import { jobRoutes } from "./api/jobs.js";
 import { metaRoutes, PUBLIC_API_PATHS } from "./api/meta.js";
 import { modelRoutes } from "./api/models.js";
 import { runExportRoutes } from "./api/run-export.js";
@@ -30,6 +31,7 @@ import { sameOriginWrites } from "./auth/same-origin.js";
 import { Sessions } from "./auth/sessions.js";
 import { DEFAULT_DEVON_TIMEOUTS, DEVON_PROXY_PREFIX, proxyToDevon, type DevonTimeouts } from "./devon/devon-proxy.js";
 import { effectiveSettings } from "./settings/effective-settings.js";
+import type { JobRunner } from "./jobs/job-runner.js";
 
 export const API_BASE = "/api/v1";
 export const OPENAPI_PATH = `${API_BASE}/openapi.json`;
@@ -51,6 +53,8 @@ export interface AppOptions {
   env?: NodeJS.ProcessEnv;
   /** How long the Devon proxy waits for Devon. */
   devonTimeouts?: DevonTimeouts;
+  /** Runs the jobs `POST /api/v1/jobs` queues; without one, jobs can be listed but not run (503). */
+  jobs?: JobRunner;
 }
 
 // HEAD is answered by the GET route (Hono drops the body).
@@ -107,7 +111,7 @@ function isDevonProxyPath(path: string): boolean {
   return path === DEVON_PROXY_PREFIX || path.startsWith(`${DEVON_PROXY_PREFIX}/`);
 }
 
-function apiRoutes({ store, env }: AppOptions): OpenAPIHono {
+function apiRoutes({ store, env, jobs }: AppOptions): OpenAPIHono {
   const settings = () => effectiveSettings(store, env);
   const api = new OpenAPIHono({
     defaultHook: (result, c) => {
@@ -123,6 +127,7 @@ function apiRoutes({ store, env }: AppOptions): OpenAPIHono {
   settingsRoutes(api, store, env ?? process.env);
   modelRoutes(api, settings);
   devonRoutes(api, settings);
+  jobRoutes(api, store, jobs);
   api.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "kitt web API", version: kittVersion() }, security: [{ bearer: [] }] });
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer" });
   return api;

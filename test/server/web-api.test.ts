@@ -15,9 +15,10 @@ import { storageShowCommand } from "../../src/cli/commands/storage-list.js";
 import { webTokenCreateCommand, webTokenRevokeCommand } from "../../src/cli/commands/web-token.js";
 import { OPENAPI_PATH, PUBLIC_PATHS } from "../../src/server/app.js";
 import { FailureLimiter } from "../../src/server/auth/failure-limiter.js";
+import { JobRunner } from "../../src/server/jobs/job-runner.js";
 import { openStore, type ResultsStore } from "../../src/store/results-store.js";
 import { allBackends } from "../store/backends.js";
-import { runKitt } from "../support/cli.js";
+import { runKitt, tempKittHome } from "../support/cli.js";
 import { concretePath, registeredRoutes, runWithItems, startTestServer, stdoutOf, storeFixtures, type TestServer } from "./support.js";
 
 const backends = await allBackends();
@@ -32,6 +33,7 @@ describe.each(backends)("kitt web API on $name", (backend) => {
   let db: string;
   let store: ResultsStore;
   let web: TestServer;
+  let jobs: JobRunner;
   let itemsRunId: string;
 
   beforeAll(async () => {
@@ -40,10 +42,14 @@ describe.each(backends)("kitt web API on $name", (backend) => {
     store = await openStore({ url: db });
     await store.importPath(storeFixtures);
     itemsRunId = (await store.importPath(await runWithItems()))[0]!.id;
-    web = await startTestServer({ store, authToken: ENV_TOKEN, secureCookies: false });
+    // Job routes take part in every route test; an empty model directory means no request is ever run.
+    const home = tempKittHome();
+    jobs = await JobRunner.start({ store, env: { ...process.env, KITT_HOME: home }, modelDir: () => home });
+    web = await startTestServer({ store, authToken: ENV_TOKEN, secureCookies: false, jobs });
   });
   afterAll(async () => {
     await web?.server.close();
+    await jobs?.close();
     await store?.close();
   });
 
@@ -60,7 +66,8 @@ describe.each(backends)("kitt web API on $name", (backend) => {
 
   test("every registered route but health, version and login answers 401 without a token", async () => {
     const routes = registeredRoutes(web.app);
-    expect(routes.length).toBeGreaterThanOrEqual(12);
+    expect(routes.length).toBeGreaterThanOrEqual(17);
+    expect(routes).toContainEqual({ method: "POST", path: "/api/v1/jobs/:id/cancel" });
     for (const { method, path } of routes) {
       const response = await web.fetch(concretePath(path), { method, headers: { "content-type": "application/json" }, body: method === "GET" ? undefined : "{}" });
       if (PUBLIC_PATHS.has(path)) expect(response.status, `${method} ${path}`).not.toBe(401);
@@ -264,14 +271,14 @@ describe.each(backends)("kitt web API on $name", (backend) => {
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const craftedCursor = Buffer.from(JSON.stringify({ t: 1, i: "\u0000" })).toString("base64url");
     const junk = ["", "%00", craftedCursor, "..%2F..%2Fetc%2Fpasswd", "../../etc/passwd", "%ZZ", "💥", "a".repeat(5000), "-1", "1e309", "NaN", "null", "[]", "{}", "true", "<script>", "' OR 1=1 --", "%", "%25", "\u0000", "__proto__", "constructor"];
-    const bodies = ["", "{", "null", "[]", '{"runs":null}', '{"runs":[1,2]}', '{"runs":["a"]}', '{"runs":["%","_"]}', JSON.stringify({ runs: Array(60).fill("x") }), '{"__proto__":{"x":1}}', "\u0000\u0001", "x".repeat(2_000_000), '{"runs":["' + "a".repeat(300) + '","b"]}'];
+    const bodies = ["", "{", "null", "[]", '{"runs":null}', '{"runs":[1,2]}', '{"runs":["a"]}', '{"runs":["%","_"]}', JSON.stringify({ runs: Array(60).fill("x") }), '{"__proto__":{"x":1}}', "\u0000\u0001", "x".repeat(2_000_000), '{"runs":["' + "a".repeat(300) + '","b"]}', '{"engine":"llama_cpp","model":"../../etc/passwd"}', '{"engine":"llama_cpp","model":"\\u0000"}', '{"engine":"llama_cpp","model":"x.gguf","runtime":"endpoint","url":"http://127.0.0.1:1"}', '{"engine":"llama_cpp","model":"x.gguf","tests":[],"options":{"port":1e309}}'];
     const contentTypes = ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", "application/json; charset=utf-16", ""];
     let sent = 0;
     const failures: string[] = [];
     for (const { method, path } of routes) {
       for (let i = 0; i < 120; i++) {
         const target = concretePath(path, pick(junk)).replace(/\/\//g, "/") || "/";
-        const query = Array.from({ length: Math.floor(random() * 4) }, () => `${encodeURIComponent(pick(["limit", "cursor", "since", "engine", "wrong", "run", "group_by", "metric", "agg", "max_vram", "min_accuracy", pick(junk)]))}=${encodeURIComponent(pick(junk))}`).join("&");
+        const query = Array.from({ length: Math.floor(random() * 4) }, () => `${encodeURIComponent(pick(["limit", "cursor", "since", "status", "engine", "wrong", "run", "group_by", "metric", "agg", "max_vram", "min_accuracy", pick(junk)]))}=${encodeURIComponent(pick(junk))}`).join("&");
         const raw = random() < 0.2 ? `${target}/${pick(junk)}` : target;
         const url = query === "" ? raw : `${raw}?${query}`;
         const withBody = method !== "GET" && method !== "HEAD";

@@ -5,6 +5,7 @@ import { renderTerminalSummary } from "../../report/terminal.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
 import { engineLaunchOptions } from "../options/engine.js";
 import type { RunCommandOptions } from "../options/run.js";
+import { withJobChannel } from "../job-channel.js";
 import { terminalRunReporter } from "../run-reporter.js";
 import { success } from "../ui.js";
 
@@ -20,7 +21,7 @@ export async function runCommand(options: RunCommandOptions): Promise<void> {
     store: options.store && options.db,
     commandLine: process.argv.slice(2),
     signal: shutdownSignal,
-    reporter: terminalRunReporter(),
+    reporter: withJobChannel(terminalRunReporter()),
   });
   process.stdout.write(`${renderTerminalSummary(outcome.folder.snapshot(), { headlines: registryHeadlines(outcome.registry) })}\n`);
   success(`results: ${outcome.folder.dir}`);

@@ -6,8 +6,10 @@ import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
 import { createApp, OPENAPI_PATH } from "../../server/app.js";
+import { JobRunner } from "../../server/jobs/job-runner.js";
 import { checkBind, isLoopback } from "../../server/bind-policy.js";
 import { loadCertificate, selfSignedCertificate, type ServerCertificate } from "../../server/tls/certificate.js";
+import { effectiveSettings } from "../../server/settings/effective-settings.js";
 import { WebServer } from "../../server/web-server.js";
 import { openStore } from "../../store/results-store.js";
 import { listWebTokens } from "../../store/web-tokens.js";
@@ -28,16 +30,25 @@ export async function webCommand(options: WebOptions): Promise<void> {
   if (warning !== undefined) process.stderr.write(`${pc.yellow("kitt: warning:")} ${warning}\n`);
 
   const certificate = await chooseCertificate(options);
+  // Disposed after the server: the running job is stopped once no request can reach it.
+  const settings = () => effectiveSettings(store);
+  await using jobs = await JobRunner.open({
+    store,
+    modelDir: async () => (await settings()).modelDir.value,
+    resultsDir: async () => (await settings()).resultsDir.value,
+  });
   await using server = await WebServer.listen(createApp({
       store,
       authToken,
       alwaysRequireToken: !isLoopback(options.host) && !options.insecure,
       secureCookies: certificate !== undefined,
+      jobs,
     }), {
     host: options.host,
     port: options.port,
     tls: certificate,
   });
+  jobs.begin();
   const auth = tokenConfigured ? "token required" : "no token configured: open to this machine only";
   process.stdout.write(`kitt web: serving ${server.url} (results: ${store.description}; ${auth}; API ${server.url}${OPENAPI_PATH})\n`);
   if (certificate !== undefined) {

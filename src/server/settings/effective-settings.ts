@@ -58,7 +58,7 @@ export async function effectiveSettings(store: ResultsStore, env: NodeJS.Process
   const unset = (): Setting<undefined> => ({ value: undefined, source: "unset" });
   return {
     modelDir: pick("model_dir", DirectoryValue, undefined, () => ({ value: resolve(modelsDir(env)), source: env.KITT_MODEL_DIR ? "env" : "default" })),
-    resultsDir: pick("results_dir", DirectoryValue, undefined, () => ({ value: resolve(resultsDir(env)), source: "default" })),
+    resultsDir: pick("results_dir", DirectoryValue, undefined, () => ({ value: resolve(resultsDir(env)), source: env.KITT_RESULTS_DIR ? "env" : "default" })),
     devonUrl: pick<string | undefined>("devon_url", ServiceUrlValue, "DEVON_URL", unset),
     devonApiKey: pick<string | undefined>("devon_api_key", SecretValue, "DEVON_API_KEY", unset),
     devonTab: pick("devon_tab", z.boolean(), undefined, () => ({ value: true, source: "default" })),

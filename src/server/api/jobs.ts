@@ -1,0 +1,205 @@
+/**
+ * `jobs`: quick tests run on the server's host by its `JobRunner` — create (queued), list, get,
+ * cancel, and the live events of one as Server-Sent Events. A viewer gets the job's status, its
+ * recent events, then live ones through a bounded queue of its own (oldest dropped and counted),
+ * so a slow or vanished viewer never holds the job up; the stream ends with the job's final status.
+ */
+import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { streamSSE, type SSEStreamingApi } from "hono/streaming";
+import { KittError, isKittError } from "../../errors.js";
+import { FINAL_JOB_STATUSES, getJob, JOB_STATUSES, listJobs, requestJobCancel, type JobRecord } from "../../store/jobs.js";
+import type { ResultsStore } from "../../store/results-store.js";
+import { DropOldestBuffer, type SequencedJobEvent } from "../jobs/job-events.js";
+import { JobRequestSchema } from "../jobs/job-request.js";
+import type { JobRunner } from "../jobs/job-runner.js";
+import { decodeCursor, encodeCursor } from "./cursor.js";
+import { errorResponses, jsonContent } from "./schemas.js";
+
+const MAX_PAGE = 500;
+/** Events one viewer may fall behind by before the oldest are dropped. */
+const VIEWER_QUEUE = 1000;
+/** How often a stream looks at the job in the store (a job run by another server) and keeps the connection alive. */
+const STREAM_POLL_MS = 2000;
+
+const JobStatusSchema = z.enum(JOB_STATUSES as [JobRecord["status"], ...JobRecord["status"][]]);
+
+export const JobSchema = z
+  .object({
+    id: z.string(),
+    kind: z.string(),
+    status: JobStatusSchema,
+    request: z.unknown().openapi({ description: "the request as accepted (JobRequest)" }),
+    assigned_to: z.string().nullable().openapi({ description: "null: this server's host" }),
+    owner_token: z.string().nullable(),
+    cancel_requested: z.boolean(),
+    run_id: z.string().nullable().openapi({ description: "the run the job started, once its results folder exists" }),
+    log_path: z.string().nullable(),
+    exit_code: z.number().nullable(),
+    error: z.string().nullable(),
+    created_at: z.number().openapi({ description: "epoch ms" }),
+    started_at: z.number().nullable(),
+    finished_at: z.number().nullable(),
+  })
+  .openapi("Job");
+
+const JobIdParams = z.object({
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/)
+    .openapi({ param: { name: "id", in: "path" }, description: "job id" }),
+});
+
+const notFound = { 404: jsonContent(z.object({ error: z.string() }), "no such job") };
+const noRunner = { 503: jsonContent(z.object({ error: z.string() }), "this server runs no jobs") };
+
+const createJobRoute = createRoute({
+  method: "post",
+  path: "/jobs",
+  summary: "queue a quick test: kitt run of a model in the model directory, on this server's host",
+  request: { body: { required: true, content: { "application/json": { schema: JobRequestSchema } } } },
+  responses: { 201: jsonContent(JobSchema, "the queued job"), ...errorResponses, ...noRunner },
+});
+
+const listJobsRoute = createRoute({
+  method: "get",
+  path: "/jobs",
+  summary: "jobs, newest first",
+  request: {
+    query: z.object({
+      status: z
+        .string()
+        .max(128)
+        .optional()
+        .openapi({ description: `only these statuses, comma-separated (${JOB_STATUSES.join(", ")})` }),
+      limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50).openapi({ description: `jobs per page (at most ${MAX_PAGE})` }),
+      cursor: z.string().max(256).optional().openapi({ description: "next_cursor of the previous page" }),
+    }),
+  },
+  responses: { 200: jsonContent(z.object({ jobs: z.array(JobSchema), next_cursor: z.string().nullable() }), "one page of jobs"), ...errorResponses },
+});
+
+const getJobRoute = createRoute({
+  method: "get",
+  path: "/jobs/{id}",
+  summary: "one job",
+  request: { params: JobIdParams },
+  responses: { 200: jsonContent(JobSchema, "the job"), ...notFound, ...errorResponses },
+});
+
+const cancelJobRoute = createRoute({
+  method: "post",
+  path: "/jobs/{id}/cancel",
+  summary: "cancel a job: a queued one at once, a running one as Ctrl+C stops kitt run (engine stopped, partial results kept)",
+  request: { params: JobIdParams },
+  responses: { 200: jsonContent(JobSchema, "the job as it is now (a running one ends cancelled shortly)"), ...notFound, ...errorResponses, ...noRunner },
+});
+
+const jobEventsRoute = createRoute({
+  method: "get",
+  path: "/jobs/{id}/events",
+  summary: "the job's events as Server-Sent Events: status, log, progress, run, dropped; ends after the final status",
+  request: { params: JobIdParams },
+  responses: {
+    200: { content: { "text/event-stream": { schema: z.string().openapi({ description: "SSE: each event's data is a JSON JobEvent with its seq" }) } }, description: "the event stream" },
+    ...notFound,
+    ...errorResponses,
+  },
+});
+
+export function jobRoutes(api: OpenAPIHono, store: ResultsStore, runner: JobRunner | undefined): void {
+  const requireRunner = (): JobRunner => {
+    if (!runner) throw new HTTPException(503, { message: "this server runs no jobs" });
+    return runner;
+  };
+
+  api.openapi(createJobRoute, async (c) => {
+    const jobs = requireRunner();
+    try {
+      return c.json(await jobs.submit(c.req.valid("json")), 201);
+    } catch (error) {
+      // Whatever the request names that is not there or does not fit (model, engine, tests) is the client's.
+      if (isKittError(error) && error.code !== "STORAGE_FAILED" && error.code !== "INTERNAL") throw new HTTPException(400, { message: error.message });
+      throw error;
+    }
+  });
+
+  api.openapi(listJobsRoute, async (c) => {
+    const { status, limit, cursor } = c.req.valid("query");
+    const after = cursor === undefined ? undefined : decodeCursor(cursor);
+    const jobs = await listJobs(store, { status: parseStatuses(status), limit: limit + 1, after: after && { created_at: after.started_at, id: after.id } });
+    const page = jobs.slice(0, limit);
+    const last = page.at(-1);
+    return c.json({ jobs: page, next_cursor: jobs.length > limit && last ? encodeCursor({ started_at: last.created_at, id: last.id }) : null }, 200);
+  });
+
+  api.openapi(getJobRoute, async (c) => c.json(await existingJob(store, c.req.valid("param").id), 200));
+
+  api.openapi(cancelJobRoute, async (c) => {
+    const { id } = c.req.valid("param");
+    return c.json(runner ? await runner.cancel(id) : await requestJobCancel(store, id), 200);
+  });
+
+  api.openapi(jobEventsRoute, async (c) => {
+    const job = await existingJob(store, c.req.valid("param").id);
+    return streamSSE(c, (stream) => streamJob(stream, store, runner, job));
+  });
+}
+
+async function existingJob(store: ResultsStore, id: string): Promise<JobRecord> {
+  const job = await getJob(store, id);
+  if (!job) throw new KittError("NOT_FOUND", `no job ${id}`);
+  return job;
+}
+
+function parseStatuses(list: string | undefined): JobRecord["status"][] | undefined {
+  if (list === undefined) return undefined;
+  return list.split(",").map((status) => {
+    const parsed = JobStatusSchema.safeParse(status.trim());
+    if (!parsed.success) throw new KittError("USAGE", `status: '${status}' is not one of ${JOB_STATUSES.join(", ")}`);
+    return parsed.data;
+  });
+}
+
+async function streamJob(stream: SSEStreamingApi, store: ResultsStore, runner: JobRunner | undefined, job: JobRecord): Promise<void> {
+  let open = true;
+  let wake: (() => void) | undefined;
+  stream.onAbort(() => {
+    open = false;
+    wake?.();
+  });
+  const send = (event: SequencedJobEvent): Promise<void> => stream.writeSSE({ event: event.type, id: String(event.seq), data: JSON.stringify(event) });
+
+  await send({ type: "status", job, seq: 0 });
+  if (FINAL_JOB_STATUSES.has(job.status)) return;
+  const queue = new DropOldestBuffer<SequencedJobEvent>(VIEWER_QUEUE);
+  using _subscription = runner?.subscribe(job.id, (event) => {
+    queue.push(event);
+    wake?.();
+  });
+  while (open) {
+    const { items, dropped } = queue.take();
+    if (dropped > 0) await send({ type: "dropped", count: dropped, seq: items[0]?.seq ?? 0 });
+    for (const event of items) {
+      await send(event);
+      if (event.type === "status" && FINAL_JOB_STATUSES.has(event.job.status)) return;
+    }
+    if (queue.size > 0) continue;
+    const woken = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), STREAM_POLL_MS);
+      wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+    });
+    wake = undefined;
+    if (woken || !open) continue;
+    // Quiet for a while: the job may have ended unseen (run by another server, or before this stream subscribed).
+    const now = await getJob(store, job.id);
+    if (!now || FINAL_JOB_STATUSES.has(now.status)) {
+      if (now) await send({ type: "status", job: now, seq: 0 });
+      return;
+    }
+    await stream.writeSSE({ event: "ping", data: "{}" });
+  }
+}
