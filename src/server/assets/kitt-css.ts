@@ -1,4 +1,4 @@
-/** The dashboard's stylesheet, served as `/assets/kitt.css` (a strict CSP allows no inline styles). */
+/** The dashboard's stylesheet and icon, served as `/assets/kitt.css` and `/assets/favicon.svg` (a strict CSP allows no inline styles). */
 export const KITT_CSS = `
 :root { --fg: #1d2330; --muted: #5b6474; --line: #dde1e8; --bg: #f6f7f9; --accent: #2457c5; --bad: #b3261e; --warn: #9a5b00; --good: #1e7b34; }
 * { box-sizing: border-box; }
@@ -44,3 +44,5 @@ pre.output { white-space: pre-wrap; word-break: break-word; margin: 0; max-heigh
 .htmx-request { opacity: 0.6; transition: opacity 0.2s; }
 section.chart { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 4px 16px 12px; margin: 12px 0; }
 `;
+
+export const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d2330"/><text x="16" y="23" font-family="sans-serif" font-size="20" font-weight="700" fill="#fff" text-anchor="middle">k</text></svg>`;

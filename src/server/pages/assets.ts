@@ -1,7 +1,7 @@
 /**
  * Everything a page loads, served by kitt itself so the dashboard works without any outside
  * network: htmx and uPlot from the installed packages, the report's chart script and styles
- * (the same code the HTML report file inlines), and the dashboard's stylesheet. Public, so the
+ * (the same code the HTML report file inlines), the dashboard's stylesheet and icon. Public, so the
  * login page is styled too.
  */
 import { readFileSync } from "node:fs";
@@ -11,7 +11,7 @@ import { kittVersion } from "../../package-root.js";
 import { CHART_SCRIPT } from "../../report/html/chart-script.js";
 import { REPORT_CSS } from "../../report/html/report-body.js";
 import { uplotAssets } from "../../report/html/uplot-assets.js";
-import { KITT_CSS } from "../assets/kitt-css.js";
+import { FAVICON, KITT_CSS } from "../assets/kitt-css.js";
 
 const require = createRequire(import.meta.url);
 
@@ -29,6 +29,7 @@ const ASSETS: Record<string, Asset> = {
   "/assets/report-charts.js": { type: "text/javascript", body: () => CHART_SCRIPT },
   "/assets/report.css": { type: "text/css", body: () => REPORT_CSS },
   "/assets/kitt.css": { type: "text/css", body: () => KITT_CSS },
+  "/assets/favicon.svg": { type: "image/svg+xml", body: () => FAVICON },
 };
 
 export const ASSET_PATHS: readonly string[] = Object.keys(ASSETS);

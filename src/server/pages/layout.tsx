@@ -57,6 +57,7 @@ export function Layout(props: LayoutProps) {
           <meta name="viewport" content="width=device-width, initial-scale=1" />
           <meta name="htmx-config" content={HTMX_CONFIG} />
           <title>{`${props.title} — kitt`}</title>
+          <link rel="icon" type="image/svg+xml" href={assetUrl("/assets/favicon.svg")} />
           {props.charts ? <link rel="stylesheet" href={assetUrl("/assets/uplot.min.css")} /> : null}
           {props.charts ? <link rel="stylesheet" href={assetUrl("/assets/report.css")} /> : null}
           <link rel="stylesheet" href={assetUrl("/assets/kitt.css")} />
