@@ -27,6 +27,7 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .table-wrap { overflow-x: auto; }
 form.filters { display: flex; flex-wrap: wrap; gap: 10px; align-items: end; }
 form.filters label, form.stacked label { display: flex; flex-direction: column; font-size: 12px; color: var(--muted); gap: 2px; }
+form.filters label.inline { flex-direction: row; align-items: center; gap: 6px; font-size: 14px; color: var(--fg); }
 input, select, button { font: inherit; padding: 5px 8px; border: 1px solid #b9c0cc; border-radius: 4px; background: #fff; color: var(--fg); }
 button, .button { cursor: pointer; background: var(--accent); color: #fff; border-color: var(--accent); text-decoration: none; display: inline-block; padding: 5px 12px; border-radius: 4px; }
 button.danger, .button.danger { background: var(--bad); border-color: var(--bad); }

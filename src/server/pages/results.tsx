@@ -5,6 +5,7 @@
  * the whole page.
  */
 import { Hono } from "hono";
+import { engineNames } from "../../engines/registry.js";
 import { describeError, isKittError } from "../../errors.js";
 import { listRunPage, RunPageQuerySchema, type RunPage, type RunPageQuery } from "../api/run-page.js";
 import { queryString } from "./format.js";
@@ -63,7 +64,6 @@ export function resultsPage(options: PageOptions): Hono<PageEnv> {
   app.get("/results", async (c) => {
     const found = await listing(c, options);
     const values = filterValues(found.query);
-    const engines = Object.keys((await options.store.stats()).by_engine).sort();
     const deleted = c.req.query("deleted");
     return c.html(
       <Layout title="Results" active="results" signedIn={signedIn(c)}>
@@ -77,7 +77,7 @@ export function resultsPage(options: PageOptions): Hono<PageEnv> {
             engine
             <select name="engine">
               <option value="">any</option>
-              {engines.map((engine) => (
+              {engineNames.map((engine) => (
                 <option value={engine} selected={engine === values.engine}>
                   {engine}
                 </option>

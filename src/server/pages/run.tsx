@@ -121,10 +121,8 @@ export function runPage(options: PageOptions): Hono<PageEnv> {
         <TestsTable run={run} />
         <h2>Per-item outputs</h2>
         <form class="filters" action={`/runs/${run.id}`} method="get" hx-get={`/runs/${run.id}/items`} hx-target="#items" hx-trigger="change">
-          <label>
-            <span>
-              <input type="checkbox" name="wrong" value="1" checked={wrong} /> wrong only
-            </span>
+          <label class="inline">
+            <input type="checkbox" name="wrong" value="1" checked={wrong} /> wrong only
           </label>
           <noscript>
             <button type="submit">Show</button>
