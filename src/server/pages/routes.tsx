@@ -15,8 +15,6 @@ import { recommendPage } from "./recommend.js";
 import { resultsPage } from "./results.js";
 import { runPage } from "./run.js";
 
-export type { PageOptions } from "./page-env.js";
-
 export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   for (const page of [dashboardPage(options), resultsPage(options), runPage(options), comparePage(options), recommendPage(options), modelsPage(options), placeholderPages()]) {
