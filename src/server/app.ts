@@ -7,7 +7,6 @@ import type { HttpBindings } from "@hono/node-server";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { html } from "hono/html";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { describeError, isKittError } from "../errors.js";
@@ -32,11 +31,14 @@ import { Sessions } from "./auth/sessions.js";
 import { DEFAULT_DEVON_TIMEOUTS, DEVON_PROXY_PREFIX, proxyToDevon, type DevonTimeouts } from "./devon/devon-proxy.js";
 import { effectiveSettings } from "./settings/effective-settings.js";
 import type { JobRunner } from "./jobs/job-runner.js";
+import { ASSET_PATHS, assetRoutes } from "./pages/assets.js";
+import { loginPage } from "./pages/login.js";
+import { pageRoutes } from "./pages/routes.js";
 
 export const API_BASE = "/api/v1";
 export const OPENAPI_PATH = `${API_BASE}/openapi.json`;
-/** Paths that answer without a token: health, version and signing in and out. */
-export const PUBLIC_PATHS: ReadonlySet<string> = new Set([...PUBLIC_API_PATHS, "/login", "/logout"]);
+/** Paths that answer without a token: health, version, signing in and out, and the pages' static assets. */
+export const PUBLIC_PATHS: ReadonlySet<string> = new Set([...PUBLIC_API_PATHS, "/login", "/logout", ...ASSET_PATHS]);
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface AppOptions {
@@ -76,10 +78,11 @@ export function createApp(options: AppOptions): WebApp {
   app.use(sameOriginWrites());
   app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413) }));
 
-  app.route("/", loginRoutes({ authenticator, sessions, limiter, secureCookies: options.secureCookies }));
-  app.get("/", (c) => c.html(indexPage()));
-  app.route(API_BASE, apiRoutes(options));
   const settings = () => effectiveSettings(options.store, options.env);
+  app.route("/", loginRoutes({ authenticator, sessions, limiter, secureCookies: options.secureCookies, page: loginPage }));
+  app.route("/", assetRoutes());
+  app.route("/", pageRoutes({ store: options.store, modelDir: async () => (await settings()).modelDir.value }));
+  app.route(API_BASE, apiRoutes(options));
   const devonTimeouts = options.devonTimeouts ?? DEFAULT_DEVON_TIMEOUTS;
   app.on(PROXIED_METHODS, [DEVON_PROXY_PREFIX, `${DEVON_PROXY_PREFIX}/*`], async (c) => proxyToDevon(c, await settings(), devonTimeouts));
 
@@ -140,18 +143,4 @@ function errorResponse(error: Error, c: Context): Response {
   if (isKittError(error) && error.code === "USAGE") return c.json({ error: error.message }, 400);
   process.stderr.write(`kitt web: ${c.req.method} ${c.req.path} failed: ${describeError(error)}\n`);
   return c.json({ error: "internal error" }, 500);
-}
-
-function indexPage() {
-  return html`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>kitt</title></head>
-<body>
-<main>
-<h1>kitt</h1>
-<p>The REST API is at <a href="${API_BASE}/runs">${API_BASE}</a>; its OpenAPI document is <a href="${OPENAPI_PATH}">${OPENAPI_PATH}</a>.</p>
-<form method="post" action="/logout"><button type="submit">Sign out</button></form>
-</main>
-</body>
-</html>`;
 }

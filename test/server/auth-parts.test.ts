@@ -2,6 +2,7 @@
 import { describe, expect, it } from "vitest";
 import { checkBind, isLoopback } from "../../src/server/bind-policy.js";
 import { FailureLimiter } from "../../src/server/auth/failure-limiter.js";
+import { isSameOrigin } from "../../src/server/auth/same-origin.js";
 import { Sessions } from "../../src/server/auth/sessions.js";
 import { hashToken, matchesAnyHash } from "../../src/server/auth/token-hash.js";
 
@@ -12,6 +13,16 @@ describe("kitt web's gate", () => {
     expect(() => checkBind("0.0.0.0", false, false)).toThrow("refusing to serve on 0.0.0.0 without a token");
     expect(checkBind("0.0.0.0", true, false)).toEqual({});
     expect(checkBind("0.0.0.0", false, true).warning).toContain("--insecure");
+  });
+
+  it("takes a POST as same-origin by its Origin, or by Sec-Fetch-Site when the Origin is absent or null (Referrer-Policy: no-referrer)", () => {
+    const post = (headers: Record<string, string>) => new Request("http://127.0.0.1:8080/login", { method: "POST", headers });
+    expect(isSameOrigin(post({ origin: "http://127.0.0.1:8080" }))).toBe(true);
+    expect(isSameOrigin(post({ origin: "http://evil.example", "sec-fetch-site": "same-origin" }))).toBe(false);
+    expect(isSameOrigin(post({ origin: "null", "sec-fetch-site": "same-origin" }))).toBe(true);
+    expect(isSameOrigin(post({ origin: "null", "sec-fetch-site": "cross-site" }))).toBe(false);
+    expect(isSameOrigin(post({ origin: "null" }))).toBe(false);
+    expect(isSameOrigin(post({}))).toBe(false);
   });
 
   it("refuses an address after ten failures until its window ends", () => {

@@ -14,6 +14,7 @@ import { resultsListCommand, resultsQueryCommand } from "../../src/cli/commands/
 import { storageShowCommand } from "../../src/cli/commands/storage-list.js";
 import { webTokenCreateCommand, webTokenRevokeCommand } from "../../src/cli/commands/web-token.js";
 import { OPENAPI_PATH, PUBLIC_PATHS } from "../../src/server/app.js";
+import { ASSET_PATHS } from "../../src/server/pages/assets.js";
 import { FailureLimiter } from "../../src/server/auth/failure-limiter.js";
 import { JobRunner } from "../../src/server/jobs/job-runner.js";
 import { openStore, type ResultsStore } from "../../src/store/results-store.js";
@@ -73,7 +74,8 @@ describe.each(backends)("kitt web API on $name", (backend) => {
       if (PUBLIC_PATHS.has(path)) expect(response.status, `${method} ${path}`).not.toBe(401);
       else expect(response.status, `${method} ${path}`).toBe(401);
     }
-    expect([...PUBLIC_PATHS].sort()).toEqual(["/api/v1/health", "/api/v1/version", "/login", "/logout"]);
+    expect([...PUBLIC_PATHS].sort()).toEqual(["/api/v1/health", "/api/v1/version", "/login", "/logout", ...ASSET_PATHS].sort());
+    expect(ASSET_PATHS.every((path) => path.startsWith("/assets/"))).toBe(true);
     expect(await json(await web.fetch("/api/v1/health"))).toEqual({ status: "ok" });
   });
 

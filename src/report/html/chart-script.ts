@@ -13,6 +13,8 @@ export const CHART_SCRIPT = `
     chart.series.forEach(function (s) {
       if (chart.kind === "bars") {
         series.push({ label: s.label, stroke: s.color, fill: s.color, width: 1, paths: uPlot.paths.bars({ size: [0.9, 100] }), points: { show: false } });
+      } else if (chart.kind === "points") {
+        series.push({ label: s.label, stroke: s.color, fill: s.color, paths: function () { return null; }, points: { show: true, size: 9, fill: s.color } });
       } else {
         series.push({ label: s.label, stroke: s.color, width: 2, spanGaps: chart.spanGaps === true, points: { show: chart.x.length <= 30, fill: s.color } });
       }

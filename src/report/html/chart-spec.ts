@@ -11,8 +11,8 @@ export interface DrawnChart {
   available: true;
   id: string;
   title: string;
-  /** Bars for histograms, lines for everything else. */
-  kind: "bars" | "line";
+  /** Bars for histograms, points for scatter plots (null where a series has no point), lines for everything else. */
+  kind: "bars" | "line" | "points";
   xLabel: string;
   yLabel: string;
   x: number[];

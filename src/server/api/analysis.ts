@@ -62,20 +62,36 @@ const query = createRoute({
 });
 
 const positive = z.coerce.number().positive().max(Number.MAX_SAFE_INTEGER);
+
+/** `kitt recommend`'s limits and filters, as the recommend API and the Recommend page take them. */
+export const RecommendQuery = z.object({
+  max_vram: positive.optional().openapi({ description: "peak GPU memory at most this (GB)" }),
+  min_throughput: positive.optional().openapi({ description: "output tokens per second at least this" }),
+  min_accuracy: z.coerce.number().min(0).max(1).optional().openapi({ description: "mean quality accuracy at least this (0-1)" }),
+  max_latency: positive.optional().openapi({ description: "median TTFT at most this (ms)" }),
+  model: RunFilterQuery.model,
+  engine: RunFilterQuery.engine,
+  limit: z.coerce.number().int().min(1).max(10_000).default(500).openapi({ description: "most recent completed runs considered" }),
+});
+
+export function recommendFor(store: ResultsStore, q: z.infer<typeof RecommendQuery>) {
+  return recommendStoredRuns(store, {
+    model: q.model,
+    engine: q.engine,
+    limit: q.limit,
+    maxVramGb: q.max_vram,
+    minThroughput: q.min_throughput,
+    minAccuracy: q.min_accuracy,
+    maxLatencyMs: q.max_latency,
+  });
+}
+
 const recommend = createRoute({
   method: "get",
   path: "/recommend",
   summary: "stored runs within limits, with the Pareto front marked (as kitt recommend)",
   request: {
-    query: z.object({
-      max_vram: positive.optional().openapi({ description: "peak GPU memory at most this (GB)" }),
-      min_throughput: positive.optional().openapi({ description: "output tokens per second at least this" }),
-      min_accuracy: z.coerce.number().min(0).max(1).optional().openapi({ description: "mean quality accuracy at least this (0-1)" }),
-      max_latency: positive.optional().openapi({ description: "median TTFT at most this (ms)" }),
-      model: RunFilterQuery.model,
-      engine: RunFilterQuery.engine,
-      limit: z.coerce.number().int().min(1).max(10_000).default(500).openapi({ description: "most recent completed runs considered" }),
-    }),
+    query: RecommendQuery,
   },
   responses: {
     200: jsonContent(
@@ -107,16 +123,7 @@ export function analysisRoutes(api: OpenAPIHono, store: ResultsStore): void {
     return c.json({ groups }, 200);
   });
   api.openapi(recommend, async (c) => {
-    const q = c.req.valid("query");
-    const candidates = await recommendStoredRuns(store, {
-      model: q.model,
-      engine: q.engine,
-      limit: q.limit,
-      maxVramGb: q.max_vram,
-      minThroughput: q.min_throughput,
-      minAccuracy: q.min_accuracy,
-      maxLatencyMs: q.max_latency,
-    });
+    const candidates = await recommendFor(store, c.req.valid("query"));
     return c.json({ candidates }, 200);
   });
 }

@@ -5,23 +5,14 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { KittError } from "../../errors.js";
 import type { ResultsStore } from "../../store/results-store.js";
-import { parseSince } from "../../store/since.js";
-import { errorResponses, jsonContent, RunFilterQuery, RunIdParams, RunSummarySchema, StoredRunSchema } from "./schemas.js";
-import { decodeCursor, encodeCursor } from "./cursor.js";
-
-const MAX_PAGE = 500;
+import { errorResponses, jsonContent, RunIdParams, RunSummarySchema, StoredRunSchema } from "./schemas.js";
+import { listRunPage, RunPageQuerySchema } from "./run-page.js";
 
 const listRuns = createRoute({
   method: "get",
   path: "/runs",
   summary: "stored runs, newest first, with their GPU (as kitt results list)",
-  request: {
-    query: z.object({
-      ...RunFilterQuery,
-      limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50).openapi({ description: `runs per page (at most ${MAX_PAGE})` }),
-      cursor: z.string().max(256).optional().openapi({ description: "next_cursor of the previous page" }),
-    }),
-  },
+  request: { query: RunPageQuerySchema },
   responses: {
     200: jsonContent(z.object({ runs: z.array(RunSummarySchema), next_cursor: z.string().nullable() }), "one page of runs"),
     ...errorResponses,
@@ -46,12 +37,7 @@ const deleteRun = createRoute({
 
 export function runRoutes(api: OpenAPIHono, store: ResultsStore): void {
   api.openapi(listRuns, async (c) => {
-    const { limit, cursor, since, ...filters } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    // One more than the page, to know whether another page follows.
-    const runs = await store.listRunsWithGpu({ ...filters, since: since === undefined ? undefined : parseSince(since), limit: limit + 1, after });
-    const page = runs.slice(0, limit);
-    return c.json({ runs: page, next_cursor: runs.length > limit ? encodeCursor(page.at(-1)!) : null }, 200);
+    return c.json(await listRunPage(store, c.req.valid("query")), 200);
   });
   api.openapi(getRun, async (c) => {
     const id = await store.resolveId(c.req.valid("param").id);

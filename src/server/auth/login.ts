@@ -1,12 +1,11 @@
 /**
  * `GET /login`: a form asking for a token; `POST /login`: checks it (counted like any failed
  * attempt) and sets the session cookie — `HttpOnly; SameSite=Strict`, `Secure` under TLS.
- * `POST /logout` ends the session. The page has no script, so the strict CSP holds.
+ * `POST /logout` ends the session. The page (the dashboard's, handed in) has no script of its own.
  */
 import type { HttpBindings } from "@hono/node-server";
 import { Hono } from "hono";
 import { deleteCookie, getCookie, setCookie } from "hono/cookie";
-import { html } from "hono/html";
 import type { Authenticator } from "./authenticator.js";
 import { clientAddress } from "./client-address.js";
 import type { FailureLimiter } from "./failure-limiter.js";
@@ -18,11 +17,13 @@ export interface LoginOptions {
   sessions: Sessions;
   limiter: FailureLimiter;
   secureCookies: boolean;
+  /** The sign-in page, saying whether the last attempt failed. */
+  page: (failed: boolean) => string | Promise<string>;
 }
 
 export function loginRoutes(options: LoginOptions): Hono<{ Bindings: HttpBindings }> {
   const app = new Hono<{ Bindings: HttpBindings }>();
-  app.get("/login", (c) => c.html(loginPage(c.req.query("failed") !== undefined)));
+  app.get("/login", async (c) => c.html(await options.page(c.req.query("failed") !== undefined)));
   app.post("/login", async (c) => {
     if (!isSameOrigin(c.req.raw)) return c.json({ error: "cross-origin request refused" }, 403);
     const address = clientAddress(c);
@@ -51,21 +52,4 @@ export function loginRoutes(options: LoginOptions): Hono<{ Bindings: HttpBinding
     return c.redirect("/login", 303);
   });
   return app;
-}
-
-function loginPage(failed: boolean) {
-  return html`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>kitt — sign in</title></head>
-<body>
-<main>
-<h1>kitt</h1>
-${failed ? html`<p role="alert">That token was not accepted.</p>` : ""}
-<form method="post" action="/login">
-<label>Token <input type="password" name="token" autocomplete="current-password" required></label>
-<button type="submit">Sign in</button>
-</form>
-</main>
-</body>
-</html>`;
 }

@@ -1,8 +1,9 @@
 /**
  * CSRF: a browser sends its session cookie with any request to this server, whoever's page
  * made it. So a state-changing request authenticated by the cookie must come from this server's
- * own pages: its Origin (or, without one, `Sec-Fetch-Site: same-origin`) must match. Requests
- * with a bearer token carry no ambient credential and pass.
+ * own pages: its Origin (or, without one, `Sec-Fetch-Site: same-origin`) must match. A browser
+ * sends `Origin: null` for a form POST under this server's `Referrer-Policy: no-referrer`, so
+ * "null" counts as no Origin. Requests with a bearer token carry no ambient credential and pass.
  */
 import type { MiddlewareHandler } from "hono";
 import type { AuthVariables } from "./require-auth.js";
@@ -20,6 +21,6 @@ export function sameOriginWrites(): MiddlewareHandler<{ Variables: AuthVariables
 /** The request's Origin is the origin it was sent to (or the browser says same-origin). */
 export function isSameOrigin(request: Request): boolean {
   const origin = request.headers.get("origin");
-  if (origin === null) return request.headers.get("sec-fetch-site") === "same-origin";
+  if (origin === null || origin === "null") return request.headers.get("sec-fetch-site") === "same-origin";
   return origin === new URL(request.url).origin;
 }
