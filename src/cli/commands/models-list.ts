@@ -1,21 +1,9 @@
 import pc from "picocolors";
 import { modelCatalog, type CatalogModel } from "../../engines/model-catalog.js";
 import { textTable } from "../../report/text-table.js";
+import { formatBytes } from "../../results/metric-format.js";
 import type { MODELS_LIST_OPTIONS } from "../options/models.js";
 import type { OptionsOf } from "../options/table.js";
-
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-
-function size(bytes: number | undefined): string {
-  if (bytes === undefined) return "";
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
 
 function quantization(model: CatalogModel): string {
   return model.facts.quantization ?? model.facts.dtype ?? "";
@@ -34,7 +22,7 @@ export async function modelsListCommand(options: OptionsOf<typeof MODELS_LIST_OP
     table.push([
       model.path,
       model.format ?? "",
-      size(model.sizeBytes),
+      model.sizeBytes === undefined ? "" : formatBytes(model.sizeBytes),
       model.facts.architecture ?? "",
       quantization(model),
       model.facts.contextLength ?? "",

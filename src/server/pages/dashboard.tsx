@@ -1,6 +1,6 @@
 /** `/`: the latest runs, the store's figures, and where jobs will show. */
 import { Hono } from "hono";
-import { formatBytes, formatTime } from "./format.js";
+import { formatSize, formatTime } from "./format.js";
 import { Layout } from "./layout.js";
 import { signedIn, type PageEnv, type PageOptions } from "./page-env.js";
 import { RunsTable } from "./runs-table.js";
@@ -30,7 +30,7 @@ export function dashboardPage(options: PageOptions): Hono<PageEnv> {
               <div class="muted">metrics</div>
             </div>
             <div class="stat">
-              <div class="value">{formatBytes(stats.request_sample_bytes)}</div>
+              <div class="value">{formatSize(stats.request_sample_bytes)}</div>
               <div class="muted">request samples</div>
             </div>
           </section>

@@ -1,5 +1,7 @@
 /** How pages write times, durations, sizes and query strings. */
 
+import { formatBytes } from "../../results/metric-format.js";
+
 export function formatTime(ms: number | null): string {
   if (ms === null) return "—";
   return `${new Date(ms).toISOString().slice(0, 16).replace("T", " ")} UTC`;
@@ -11,17 +13,9 @@ export function formatDuration(startMs: number, endMs: number | null): string {
   return seconds < 120 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
-const UNITS = ["B", "KiB", "MiB", "GiB", "TiB"];
-
-export function formatBytes(bytes: number | undefined): string {
-  if (bytes === undefined) return "—";
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
+/** A size, or a dash when unknown. */
+export function formatSize(bytes: number | undefined): string {
+  return bytes === undefined ? "—" : formatBytes(bytes);
 }
 
 export function formatNumber(value: number | null | undefined, digits = 2): string {

@@ -7,7 +7,7 @@
 import { Hono } from "hono";
 import { modelCatalog, type CatalogModel, type ModelCatalog } from "../../engines/model-catalog.js";
 import { describeError, isKittError } from "../../errors.js";
-import { formatBytes } from "./format.js";
+import { formatSize } from "./format.js";
 import { Layout } from "./layout.js";
 import { signedIn, type PageEnv, type PageOptions } from "./page-env.js";
 
@@ -47,7 +47,7 @@ function ModelsTable({ catalog }: { catalog: ModelCatalog }) {
                 <tr data-model-path={model.path} data-engines={model.engines.join(" ")}>
                   <td>{model.path}</td>
                   <td>{model.format}</td>
-                  <td class="num">{formatBytes(model.sizeBytes)}</td>
+                  <td class="num">{formatSize(model.sizeBytes)}</td>
                   <td>{facts(model)}</td>
                   <td class="engines">{model.engines.length > 0 ? model.engines.join(", ") : "none"}</td>
                 </tr>
