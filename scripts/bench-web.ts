@@ -1,25 +1,36 @@
 /**
  * How fast `kitt web` answers under load: fills a temp SQLite store with 10,000 runs, starts the
  * built `kitt web` on it (a separate process, token required) and sends `GET
- * /api/v1/runs?engine=…&limit=50` from 20 concurrent clients, reporting p50/p99 latency.
- * Run: `npm run build && npx tsx scripts/bench-web.ts [--requests N]`.
+ * /api/v1/runs?engine=…&limit=50` and the Results page from 20 concurrent clients, reporting
+ * p50/p99 latency. Then, unless `--no-jobs`, it runs quick-test jobs on the tiny llama.cpp model
+ * (native llama-server) alternately with no viewer and with 100 SSE viewers of the job's events,
+ * and reports the jobs' wall times side by side.
+ * Run: `npm run build && npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs]`.
  */
 import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { percentile } from "../src/stats.js";
 import { openStore } from "../src/store/results-store.js";
+import { ensureTestModel, freePort } from "../test/support/llama.js";
 import { FILL_ENGINES, fillStore } from "./lib/fill-store.js";
 import { scriptArgs } from "./lib/script-args.js";
 
-const args = scriptArgs("npx tsx scripts/bench-web.ts [--requests N]", { requests: { type: "string", default: "2000" } });
+const args = scriptArgs("npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs]", {
+  requests: { type: "string", default: "2000" },
+  jobs: { type: "string", default: "3" },
+  "no-jobs": { type: "boolean", default: false },
+});
 const REQUESTS = Number(args.requests);
-if (!Number.isInteger(REQUESTS) || REQUESTS < 20) {
-  process.stderr.write("--requests: give a whole number of at least 20\n");
+const JOB_PAIRS = Number(args.jobs);
+if (!Number.isInteger(REQUESTS) || REQUESTS < 20 || !Number.isInteger(JOB_PAIRS) || JOB_PAIRS < 1) {
+  process.stderr.write("--requests: a whole number of at least 20; --jobs: at least 1\n");
   process.exit(2);
 }
+const VIEWERS = 100;
+const MODEL = "tiny.gguf";
 const RUNS = 10_000;
 const CLIENTS = 20;
 const TOKEN = "bench-web-token-0123456789abcdef";
@@ -32,8 +43,10 @@ try {
     await using store = await openStore({ url: db });
     await fillStore(store, RUNS);
   }
+  await mkdir(join(dir, "models"));
+  await copyFile(await ensureTestModel(), join(dir, "models", MODEL));
   const web = spawn(process.execPath, [bin, "web", "--port", "0", "--db", db], {
-    env: { ...process.env, KITT_HOME: dir, KITT_AUTH_TOKEN: TOKEN, NO_COLOR: "1" },
+    env: { ...process.env, KITT_HOME: dir, KITT_MODEL_DIR: join(dir, "models"), KITT_AUTH_TOKEN: TOKEN, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "inherit"],
   });
   try {
@@ -70,10 +83,52 @@ try {
     await timed(() => "/api/v1/runs?limit=50"); // warm-up: connections, SQLite page cache, JIT
     console.log(`store: ${RUNS} runs; kitt web at ${base}`);
     report("GET /api/v1/runs?engine=…&limit=50", await timed((i) => `/api/v1/runs?engine=${FILL_ENGINES[i % FILL_ENGINES.length]}&limit=50`));
+    report("GET /results (the Results page, 50 runs)", await timed(() => "/results"));
+    if (!args["no-jobs"]) await jobsWithViewers(base, headers);
   } finally {
     web.kill("SIGINT");
     await new Promise((resolve) => web.once("close", resolve));
   }
 } finally {
   await rm(dir, { recursive: true, force: true });
+}
+
+/** Quick-test jobs alternately without and with 100 SSE viewers; each job's wall time is its started_at → finished_at. */
+async function jobsWithViewers(base: string, headers: Record<string, string>): Promise<void> {
+  const wall: Record<"none" | "viewers", number[]> = { none: [], viewers: [] };
+  for (let pair = 0; pair < JOB_PAIRS; pair++) {
+    for (const mode of ["none", "viewers"] as const) {
+      const body = { model: MODEL, engine: "llama_cpp", runtime: "native", suite: "quick", options: { port: await freePort(), skip_warmup: true } };
+      const created = await fetch(`${base}/api/v1/jobs`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
+      if (created.status !== 201) throw new Error(`POST /api/v1/jobs: HTTP ${created.status} ${await created.text()}`);
+      const { id } = (await created.json()) as { id: string };
+      const viewers = mode === "viewers" ? Array.from({ length: VIEWERS }, () => drain(`${base}/api/v1/jobs/${id}/events`, headers)) : [];
+      const job = await finished(base, id, headers);
+      const received = await Promise.all(viewers);
+      if (received.length > 0) console.log(`job ${id}: each viewer received ${Math.round(received.reduce((a, b) => a + b, 0) / received.length / 1024)} KiB of events`);
+      if (job.status !== "completed") throw new Error(`job ${id} ended ${job.status}: ${job.error ?? ""}`);
+      wall[mode].push((job.finished_at! - job.started_at!) / 1000);
+    }
+  }
+  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+  const [none, viewers] = [mean(wall.none), mean(wall.viewers)];
+  console.log(`quick-test job wall time, no viewer:      ${wall.none.map((s) => s.toFixed(2)).join(", ")} s (mean ${none.toFixed(2)} s)`);
+  console.log(`quick-test job wall time, ${VIEWERS} viewers:  ${wall.viewers.map((s) => s.toFixed(2)).join(", ")} s (mean ${viewers.toFixed(2)} s)`);
+  console.log(`${VIEWERS} SSE viewers add ${(((viewers - none) / none) * 100).toFixed(1)} % to the job's wall time`);
+}
+
+/** Reads an SSE stream to its end (the job's final status closes it); the bytes it got. */
+async function drain(url: string, headers: Record<string, string>): Promise<number> {
+  const response = await fetch(url, { headers, signal: AbortSignal.timeout(600_000) });
+  let bytes = 0;
+  for await (const chunk of response.body!) bytes += (chunk as Uint8Array).byteLength;
+  return bytes;
+}
+
+async function finished(base: string, id: string, headers: Record<string, string>): Promise<{ status: string; error: string | null; started_at: number | null; finished_at: number | null }> {
+  for (;;) {
+    const job = (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers, signal: AbortSignal.timeout(10_000) })).json()) as { status: string; error: string | null; started_at: number | null; finished_at: number | null };
+    if (!["queued", "running"].includes(job.status)) return job;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
 }
