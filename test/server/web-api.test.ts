@@ -13,6 +13,7 @@ import { resultsItemsCommand } from "../../src/cli/commands/results-items.js";
 import { resultsListCommand, resultsQueryCommand } from "../../src/cli/commands/results.js";
 import { storageShowCommand } from "../../src/cli/commands/storage-list.js";
 import { webTokenCreateCommand, webTokenRevokeCommand } from "../../src/cli/commands/web-token.js";
+import { Validator } from "@seriousme/openapi-schema-validator";
 import { OPENAPI_PATH, PUBLIC_PATHS } from "../../src/server/app.js";
 import { ASSET_PATHS } from "../../src/server/pages/assets.js";
 import { FailureLimiter } from "../../src/server/auth/failure-limiter.js";
@@ -225,9 +226,11 @@ describe.each(backends)("kitt web API on $name", (backend) => {
     expect((await web.fetch(`/api/v1/runs/${extra.id}`, { token: ENV_TOKEN })).status).toBe(404);
   });
 
-  test("the OpenAPI 3.1 document is well formed and describes every API route", async () => {
+  test("the OpenAPI 3.1 document validates against the OpenAPI 3.1 schema and describes every API route", async () => {
     const doc = (await get(OPENAPI_PATH)) as OpenApiDocument;
     expect(doc.openapi).toBe("3.1.0");
+    const validation = await new Validator().validate(doc as unknown as Parameters<Validator["validate"]>[0]);
+    expect(validation.valid, JSON.stringify(validation.errors)).toBe(true);
     expect(typeof doc.info.title).toBe("string");
     expect(typeof doc.info.version).toBe("string");
     const documented = new Set<string>();
