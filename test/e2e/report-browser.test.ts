@@ -107,9 +107,10 @@ describe.skipIf(chromiumPath === undefined)("HTML report in Chromium", () => {
   it.skipIf(!llamaServer)("draws a real llama-server run's engine charts: its CPU and memory where no GPU was sampled", async () => {
     const out = join(dir, "serve-run");
     const port = await freePort();
+    // Long enough (several seconds) for the 1-s engine CPU sampler to draw a line, not a dot.
     const run = await runKitt(
       ["bench", "serve", "-e", "llama_cpp", "-m", await ensureTestModel(), "--runtime", "native", "--port", String(port), "-o", out,
-        "--num-prompts", "24", "--max-concurrency", "4", "--random-input-len", "64", "--random-output-len", "32", "--warmup-requests", "2"],
+        "--num-prompts", "48", "--max-concurrency", "4", "--random-input-len", "64", "--random-output-len", "64", "--warmup-requests", "2"],
       { KITT_HOME: tempKittHome() },
     );
     expect(run.code, run.stderr).toBe(0);
