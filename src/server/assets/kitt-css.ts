@@ -2,6 +2,7 @@
 export const KITT_CSS = `
 :root { --fg: #1d2330; --muted: #5b6474; --line: #dde1e8; --bg: #f6f7f9; --accent: #2457c5; --bad: #b3261e; --warn: #9a5b00; --good: #1e7b34; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0; max-width: none; padding: 0; color: var(--fg); background: var(--bg); }
 a { color: var(--accent); }
 header.top { display: flex; align-items: center; gap: 24px; padding: 10px 24px; background: #1d2330; color: #fff; }
