@@ -24,7 +24,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   // The navigation's Devon tab: looked up for pages only, not for every API call.
   app.use(async (c, next) => {
-    if (c.req.method === "GET" && !NOT_PAGES.test(c.req.path)) {
+    if (!NOT_PAGES.test(c.req.path)) {
       const settings = await options.settings();
       c.set("devonTab", settings.devonUrl.value !== undefined && settings.devonTab.value);
     }
