@@ -177,7 +177,9 @@ export function quickTestPage(options: PageOptions): Hono<PageEnv> {
         <h1>Quick Test</h1>
         {options.jobs ? (
           <>
-            <p class="meta">Runs `kitt run` on this server's host, one job at a time; its page shows progress and the log live.</p>
+            <p class="meta">
+              Runs <code>kitt run</code> on this server's host, one job at a time; its page shows progress and the log live.
+            </p>
             <QuickTestForm state={state} />
           </>
         ) : (
