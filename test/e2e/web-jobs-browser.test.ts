@@ -144,6 +144,11 @@ describe.skipIf(chromiumPath === undefined || llama === undefined)("kitt web job
     expect(await page.isVisible("form[data-cancel]")).toBe(false);
     expect(llamaServersOnPort(port)).toEqual([]);
 
+    // Opened again once finished: the end of the job's log file, and the run's link, without waiting for events.
+    await open(`/jobs/${id}`);
+    expect(await page.textContent("[data-job-log]")).toContain("engine ready");
+    expect(await page.isVisible("[data-run-link]")).toBe(true);
+
     const href = await page.getAttribute("[data-run-link]", "href");
     expect(href).toMatch(/^\/runs\/[0-9a-f-]{36}$/);
     await page.click("[data-run-link]");

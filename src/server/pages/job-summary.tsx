@@ -27,7 +27,7 @@ export function jobDuration(job: JobRecord): string {
   return job.finished_at === null ? `${formatDuration(job.started_at, Date.now())} so far` : formatDuration(job.started_at, job.finished_at);
 }
 
-export function JobStatus({ job }: { job: JobRecord }) {
+function JobStatus({ job }: { job: JobRecord }) {
   return <span class={`status-${job.status}`}>{job.status}</span>;
 }
 

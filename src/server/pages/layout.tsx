@@ -1,6 +1,7 @@
 /**
- * The page frame every dashboard page shares: head (stylesheets, htmx), the navigation, sign-out
- * for a browser signed in with a session, and the scripts a page with charts needs. Only
+ * The page frame every dashboard page shares: head (stylesheets, htmx, a page's own scripts), the
+ * navigation (the Devon tab when it is on), sign-out for a browser signed in with a session, and
+ * the scripts a page with charts needs. Only
  * external scripts and stylesheets, so the strict CSP holds; htmx's own inline indicator style
  * is turned off through its config (the stylesheet has the rule instead).
  */
