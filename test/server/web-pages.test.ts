@@ -166,6 +166,10 @@ describe.each(backends)("kitt web pages on $name", (backend) => {
     expect(job).toMatch(/<script src="\/assets\/job-live\.js\?v=[^"]+" defer/);
     expect(job).toContain(`action="/jobs/${created[0]!.id}/cancel"`);
     expect(job).not.toContain("<img src=x");
+    const queued = (await (await web.fetch("/api/v1/jobs?status=queued&limit=500", { token: TOKEN })).json()) as { jobs: Array<{ id: string }> };
+    const filtered = (await page("/jobs?status=queued&limit=500")).text;
+    expect(jobIds(filtered)).toEqual(queued.jobs.map((job) => job.id));
+    expect(filtered).toContain('<option value="queued" selected="">');
     expect((await page("/jobs?status=bogus", 400)).text).toContain("status: &#39;bogus&#39;");
     expect((await page("/jobs/no-such-job", 404)).text).toContain("no job no-such-job");
     expect((await page("/jobs/%3Cb%3E", 404)).text).not.toContain("<b>");

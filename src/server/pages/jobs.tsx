@@ -7,7 +7,7 @@
 import { open } from "node:fs/promises";
 import { Hono } from "hono";
 import { isKittError, KittError } from "../../errors.js";
-import { FINAL_JOB_STATUSES, requestJobCancel, type JobRecord } from "../../store/jobs.js";
+import { FINAL_JOB_STATUSES, JOB_STATUSES, requestJobCancel, type JobRecord } from "../../store/jobs.js";
 import { existingJob, JobPageQuerySchema, listJobPage, type JobPage, type JobPageQuery } from "../api/job-page.js";
 import { assetUrl } from "./assets.js";
 import { formatTime, queryString } from "./format.js";
@@ -117,11 +117,23 @@ export function jobsPages(options: PageOptions): Hono<PageEnv> {
     return c.html(
       <Layout title="Jobs" active="jobs" {...chrome(c)}>
         <h1>Jobs</h1>
-        <p class="actions">
-          <a class="button" href="/quick-test">
+        <form class="filters panel" action="/jobs" method="get">
+          <label>
+            status
+            <select name="status">
+              <option value="">any</option>
+              {JOB_STATUSES.map((status) => (
+                <option value={status} selected={parsed.ok && parsed.value.status === status}>
+                  {status}
+                </option>
+              ))}
+            </select>
+          </label>
+          <button type="submit">Filter</button>
+          <a class="button plain" href="/quick-test">
             New quick test
           </a>
-        </p>
+        </form>
         {page && parsed.ok ? (
           <JobsFragment page={page} query={parsed.value} />
         ) : (
