@@ -7,22 +7,18 @@
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
-import { KittError, isKittError } from "../../errors.js";
-import { FINAL_JOB_STATUSES, getJob, JOB_STATUSES, listJobs, requestJobCancel, type JobRecord } from "../../store/jobs.js";
+import { FINAL_JOB_STATUSES, getJob, requestJobCancel, type JobRecord } from "../../store/jobs.js";
 import type { ResultsStore } from "../../store/results-store.js";
 import { DropOldestBuffer, type SequencedJobEvent } from "../jobs/job-events.js";
-import { JobRequestSchema } from "../jobs/job-request.js";
+import { isJobRequestError, JobRequestSchema } from "../jobs/job-request.js";
 import type { JobRunner } from "../jobs/job-runner.js";
-import { decodeCursor, encodeCursor } from "./cursor.js";
+import { existingJob, JobPageQuerySchema, JobStatusSchema, listJobPage } from "./job-page.js";
 import { errorResponses, jsonContent } from "./schemas.js";
 
-const MAX_PAGE = 500;
 /** Events one viewer may fall behind by before the oldest are dropped. */
 const VIEWER_QUEUE = 1000;
 /** How often a stream looks at the job in the store (a job run by another server) and keeps the connection alive. */
 const STREAM_POLL_MS = 2000;
-
-const JobStatusSchema = z.enum(JOB_STATUSES as [JobRecord["status"], ...JobRecord["status"][]]);
 
 export const JobSchema = z
   .object({
@@ -65,17 +61,7 @@ const listJobsRoute = createRoute({
   method: "get",
   path: "/jobs",
   summary: "jobs, newest first",
-  request: {
-    query: z.object({
-      status: z
-        .string()
-        .max(128)
-        .optional()
-        .openapi({ description: `only these statuses, comma-separated (${JOB_STATUSES.join(", ")})` }),
-      limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50).openapi({ description: `jobs per page (at most ${MAX_PAGE})` }),
-      cursor: z.string().max(256).optional().openapi({ description: "next_cursor of the previous page" }),
-    }),
-  },
+  request: { query: JobPageQuerySchema },
   responses: { 200: jsonContent(z.object({ jobs: z.array(JobSchema), next_cursor: z.string().nullable() }), "one page of jobs"), ...errorResponses },
 });
 
@@ -118,20 +104,12 @@ export function jobRoutes(api: OpenAPIHono, store: ResultsStore, runner: JobRunn
     try {
       return c.json(await jobs.submit(c.req.valid("json")), 201);
     } catch (error) {
-      // Whatever the request names that is not there or does not fit (model, engine, tests) is the client's.
-      if (isKittError(error) && error.code !== "STORAGE_FAILED" && error.code !== "INTERNAL") throw new HTTPException(400, { message: error.message });
+      if (isJobRequestError(error)) throw new HTTPException(400, { message: error.message });
       throw error;
     }
   });
 
-  api.openapi(listJobsRoute, async (c) => {
-    const { status, limit, cursor } = c.req.valid("query");
-    const after = cursor === undefined ? undefined : decodeCursor(cursor);
-    const jobs = await listJobs(store, { status: parseStatuses(status), limit: limit + 1, after: after && { created_at: after.started_at, id: after.id } });
-    const page = jobs.slice(0, limit);
-    const last = page.at(-1);
-    return c.json({ jobs: page, next_cursor: jobs.length > limit && last ? encodeCursor({ started_at: last.created_at, id: last.id }) : null }, 200);
-  });
+  api.openapi(listJobsRoute, async (c) => c.json(await listJobPage(store, c.req.valid("query")), 200));
 
   api.openapi(getJobRoute, async (c) => c.json(await existingJob(store, c.req.valid("param").id), 200));
 
@@ -143,21 +121,6 @@ export function jobRoutes(api: OpenAPIHono, store: ResultsStore, runner: JobRunn
   api.openapi(jobEventsRoute, async (c) => {
     const job = await existingJob(store, c.req.valid("param").id);
     return streamSSE(c, (stream) => streamJob(stream, store, runner, job));
-  });
-}
-
-async function existingJob(store: ResultsStore, id: string): Promise<JobRecord> {
-  const job = await getJob(store, id);
-  if (!job) throw new KittError("NOT_FOUND", `no job ${id}`);
-  return job;
-}
-
-function parseStatuses(list: string | undefined): JobRecord["status"][] | undefined {
-  if (list === undefined) return undefined;
-  return list.split(",").map((status) => {
-    const parsed = JobStatusSchema.safeParse(status.trim());
-    if (!parsed.success) throw new KittError("USAGE", `status: '${status}' is not one of ${JOB_STATUSES.join(", ")}`);
-    return parsed.data;
   });
 }
 

@@ -2,6 +2,7 @@
 export const KITT_CSS = `
 :root { --fg: #1d2330; --muted: #5b6474; --line: #dde1e8; --bg: #f6f7f9; --accent: #2457c5; --bad: #b3261e; --warn: #9a5b00; --good: #1e7b34; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { font: 14px/1.45 system-ui, sans-serif; margin: 0; max-width: none; padding: 0; color: var(--fg); background: var(--bg); }
 a { color: var(--accent); }
 header.top { display: flex; align-items: center; gap: 24px; padding: 10px 24px; background: #1d2330; color: #fff; }
@@ -44,6 +45,15 @@ pre.output { white-space: pre-wrap; word-break: break-word; margin: 0; max-heigh
 .login form { display: flex; flex-direction: column; gap: 10px; }
 .htmx-request { opacity: 0.6; transition: opacity 0.2s; }
 section.chart { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 4px 16px 12px; margin: 12px 0; }
+form.stacked { display: flex; flex-direction: column; gap: 10px; max-width: 640px; }
+form.stacked fieldset { border: 1px solid var(--line); border-radius: 6px; display: flex; flex-wrap: wrap; gap: 10px; }
+form.stacked label.inline { flex-direction: row; align-items: center; gap: 6px; font-size: 14px; color: var(--fg); }
+.status-cancelled, .status-queued { color: var(--muted); font-weight: 600; }
+progress { width: 100%; height: 14px; }
+.job-log { background: #11151c; color: #d7dce5; font: 12px/1.4 ui-monospace, monospace; padding: 8px 10px; border-radius: 4px; height: 24em; overflow: auto; white-space: pre-wrap; word-break: break-word; }
+.job-log .stdout { color: #fff; }
+.job-log .dropped { color: #e0b050; }
+iframe.devon { width: 100%; height: 80vh; border: 1px solid var(--line); border-radius: 6px; background: #fff; }
 `;
 
 export const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#1d2330"/><text x="16" y="23" font-family="sans-serif" font-size="20" font-weight="700" fill="#fff" text-anchor="middle">k</text></svg>`;

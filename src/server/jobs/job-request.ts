@@ -10,7 +10,7 @@ import { stringify } from "yaml";
 import { findCustomTests } from "../../bench/custom/registry.js";
 import { parseSuite } from "../../bench/suite.js";
 import { builtinSuiteNames } from "../../config/suite-files.js";
-import { KittError } from "../../errors.js";
+import { isKittError, KittError } from "../../errors.js";
 import { canLoad } from "../../engines/format-support.js";
 import { engineNames, getEngineSpec } from "../../engines/registry.js";
 import type { EngineName } from "../../engines/types.js";
@@ -97,6 +97,11 @@ export async function prepareJob(request: JobRequest, options: PrepareOptions): 
     throw new KittError("USAGE", `unknown suite ${suite}; built-in suites: ${builtinSuiteNames().join(", ")} (or a custom test's name)`);
   }
   return { request, modelPath };
+}
+
+/** Whatever a request names that is not there or does not fit (model, engine, tests): the client's mistake, not the server's. */
+export function isJobRequestError(error: unknown): error is KittError {
+  return isKittError(error) && error.code !== "STORAGE_FAILED" && error.code !== "INTERNAL";
 }
 
 /** `kitt run`'s arguments for a prepared job; `suiteFile` is where `suiteYaml` was written. */

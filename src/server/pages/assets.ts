@@ -1,7 +1,7 @@
 /**
  * Everything a page loads, served by kitt itself so the dashboard works without any outside
  * network: htmx and uPlot from the installed packages, the report's chart script and styles
- * (the same code the HTML report file inlines), the dashboard's stylesheet and icon. Public, so the
+ * (the same code the HTML report file inlines), the job page's live updates, the dashboard's stylesheet and icon. Public, so the
  * login page is styled too.
  */
 import { readFileSync } from "node:fs";
@@ -11,6 +11,7 @@ import { kittVersion } from "../../package-root.js";
 import { CHART_SCRIPT } from "../../report/html/chart-script.js";
 import { REPORT_CSS } from "../../report/html/report-body.js";
 import { uplotAssets } from "../../report/html/uplot-assets.js";
+import { JOB_LIVE_SCRIPT } from "../assets/job-live-script.js";
 import { FAVICON, KITT_CSS } from "../assets/kitt-css.js";
 
 const require = createRequire(import.meta.url);
@@ -28,6 +29,7 @@ const ASSETS: Record<string, Asset> = {
   "/assets/uplot.min.css": { type: "text/css", body: () => uplotAssets().css },
   "/assets/report-charts.js": { type: "text/javascript", body: () => CHART_SCRIPT },
   "/assets/report.css": { type: "text/css", body: () => REPORT_CSS },
+  "/assets/job-live.js": { type: "text/javascript", body: () => JOB_LIVE_SCRIPT },
   "/assets/kitt.css": { type: "text/css", body: () => KITT_CSS },
   "/assets/favicon.svg": { type: "image/svg+xml", body: () => FAVICON },
 };

@@ -12,7 +12,7 @@ import { ChartData, ChartSection } from "./charts.js";
 import { compareCharts } from "./compare-charts.js";
 import { formatNumber } from "./format.js";
 import { Layout } from "./layout.js";
-import { signedIn, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
+import { chrome, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
 import { RunsTable } from "./runs-table.js";
 
 /** As the compare API accepts. */
@@ -82,7 +82,7 @@ export function comparePage(options: PageOptions): Hono<PageEnv> {
     if (ids.length < 2) {
       const runs = await options.store.listRunsWithGpu({ limit: PICK_FROM });
       return c.html(
-        <Layout title="Compare" active="compare" signedIn={signedIn(c)}>
+        <Layout title="Compare" active="compare" {...chrome(c)}>
           <h1>Compare runs</h1>
           <p class="muted">Pick two or more runs; the first one picked (highest in the list) is the baseline.</p>
           {ids.length === 1 ? <p class="alert">Pick at least two runs.</p> : null}
@@ -99,7 +99,7 @@ export function comparePage(options: PageOptions): Hono<PageEnv> {
     );
     const charts = compareCharts(charted);
     return c.html(
-      <Layout title="Compare" active="compare" signedIn={signedIn(c)} charts>
+      <Layout title="Compare" active="compare" {...chrome(c)} charts>
         <h1>Compare {comparison.runs.length} runs</h1>
         <p class="muted">
           Against the baseline {comparison.baseline.slice(0, 8)}: a change for the worse of 10 % or more warns, 25 % or more is critical.{" "}

@@ -1,8 +1,10 @@
-/** `/`: the latest runs, the store's figures, and where jobs will show. */
+/** `/`: the latest runs, the store's figures, and the running and queued jobs. */
 import { Hono } from "hono";
+import { listJobPage } from "../api/job-page.js";
 import { formatSize, formatTime } from "./format.js";
+import { JobsTable } from "./job-summary.js";
 import { Layout } from "./layout.js";
-import { signedIn, type PageEnv, type PageOptions } from "./page-env.js";
+import { chrome, type PageEnv, type PageOptions } from "./page-env.js";
 import { RunsTable } from "./runs-table.js";
 
 const LATEST = 10;
@@ -10,9 +12,13 @@ const LATEST = 10;
 export function dashboardPage(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.get("/", async (c) => {
-    const [stats, runs] = await Promise.all([options.store.stats(), options.store.listRunsWithGpu({ limit: LATEST })]);
+    const [stats, runs, active] = await Promise.all([
+      options.store.stats(),
+      options.store.listRunsWithGpu({ limit: LATEST }),
+      listJobPage(options.store, { status: "running,queued", limit: LATEST }),
+    ]);
     return c.html(
-      <Layout title="Dashboard" active="dashboard" signedIn={signedIn(c)}>
+      <Layout title="Dashboard" active="dashboard" {...chrome(c)}>
         <h1>Dashboard</h1>
         <p class="meta">{options.store.description}</p>
         <div class="grid">
@@ -39,13 +45,14 @@ export function dashboardPage(options: PageOptions): Hono<PageEnv> {
             <p>{Object.entries(stats.by_engine).map(([engine, n]) => `${engine}: ${n}`).join(" · ") || "none yet"}</p>
             <p class="muted">latest run {formatTime(stats.last_started_at)}</p>
           </section>
-          <section class="panel" aria-label="jobs">
-            <h2>Jobs</h2>
-            <p class="muted">
-              Running and queued quick tests show on the <a href="/jobs">Jobs</a> page.
-            </p>
-          </section>
         </div>
+        <section class="panel" aria-label="jobs">
+          <h2>Running and queued jobs</h2>
+          {active.jobs.length === 0 ? <p class="muted">None.</p> : <JobsTable jobs={active.jobs} />}
+          <p>
+            <a href="/jobs">All jobs</a> · <a href="/quick-test">New quick test</a>
+          </p>
+        </section>
         <h2>Latest runs</h2>
         <RunsTable runs={runs} />
         <p>

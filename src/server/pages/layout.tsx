@@ -1,6 +1,7 @@
 /**
- * The page frame every dashboard page shares: head (stylesheets, htmx), the navigation, sign-out
- * for a browser signed in with a session, and the scripts a page with charts needs. Only
+ * The page frame every dashboard page shares: head (stylesheets, htmx, a page's own scripts), the
+ * navigation (the Devon tab when it is on), sign-out for a browser signed in with a session, and
+ * the scripts a page with charts needs. Only
  * external scripts and stylesheets, so the strict CSP holds; htmx's own inline indicator style
  * is turned off through its config (the stylesheet has the rule instead).
  */
@@ -8,7 +9,7 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { assetUrl } from "./assets.js";
 
-export type NavKey = "dashboard" | "results" | "compare" | "recommend" | "models" | "quick-test" | "jobs" | "settings";
+export type NavKey = "dashboard" | "results" | "compare" | "recommend" | "models" | "quick-test" | "jobs" | "settings" | "devon";
 
 const NAV: ReadonlyArray<[NavKey, string, string]> = [
   ["dashboard", "Dashboard", "/"],
@@ -20,6 +21,8 @@ const NAV: ReadonlyArray<[NavKey, string, string]> = [
   ["jobs", "Jobs", "/jobs"],
   ["settings", "Settings", "/settings"],
 ];
+
+const DEVON_NAV: ReadonlyArray<[NavKey, string, string]> = [["devon", "Devon", "/devon"]];
 
 /** No inline style or eval (the CSP forbids both); a 400 (a bad filter) is swapped in like any answer, since it says what was wrong. */
 const HTMX_CONFIG = JSON.stringify({
@@ -40,10 +43,14 @@ export interface LayoutProps {
   active?: NavKey;
   /** Signed in with a session cookie: offer to sign out. */
   signedIn?: boolean;
+  /** A Devon URL is set and its tab is on: the navigation links the Devon page. */
+  devonTab?: boolean;
   /** Load htmx (default); the login page needs no script at all. */
   htmx?: boolean;
   /** The page draws charts from a `kitt-report-data` JSON element (uPlot and the report's chart script). */
   charts?: boolean;
+  /** Further external scripts the page runs (deferred). */
+  scripts?: readonly string[];
   children?: Child;
 }
 
@@ -62,6 +69,9 @@ export function Layout(props: LayoutProps) {
           {props.charts ? <link rel="stylesheet" href={assetUrl("/assets/report.css")} /> : null}
           <link rel="stylesheet" href={assetUrl("/assets/kitt.css")} />
           {props.htmx === false ? null : <script src={assetUrl("/assets/htmx.min.js")} defer></script>}
+          {(props.scripts ?? []).map((src) => (
+            <script src={src} defer></script>
+          ))}
         </head>
         <body>
           <header class="top">
@@ -70,7 +80,7 @@ export function Layout(props: LayoutProps) {
             </a>
             {props.active === undefined ? null : (
               <nav aria-label="main">
-                {NAV.map(([key, label, href]) => (
+                {[...NAV, ...(props.devonTab ? DEVON_NAV : [])].map(([key, label, href]) => (
                   <a href={href} aria-current={key === props.active ? "page" : undefined}>
                     {label}
                   </a>

@@ -9,7 +9,7 @@ import { modelCatalog, type CatalogModel, type ModelCatalog } from "../../engine
 import { describeError, isKittError } from "../../errors.js";
 import { formatSize } from "./format.js";
 import { Layout } from "./layout.js";
-import { signedIn, type PageEnv, type PageOptions } from "./page-env.js";
+import { chrome, type PageEnv, type PageOptions } from "./page-env.js";
 
 function facts(model: CatalogModel): string {
   const f = model.facts;
@@ -78,17 +78,17 @@ function ModelsTable({ catalog }: { catalog: ModelCatalog }) {
 export function modelsPage(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.get("/models", async (c) => {
-    const dir = await options.modelDir();
+    const settings = await options.settings();
     let catalog: ModelCatalog | undefined;
     let missing: string | undefined;
     try {
-      catalog = await modelCatalog({ dir });
+      catalog = await modelCatalog({ dir: settings.modelDir.value });
     } catch (error) {
       if (!isKittError(error) || error.code !== "MODEL_NOT_FOUND") throw error;
       missing = describeError(error);
     }
     return c.html(
-      <Layout title="Models" active="models" signedIn={signedIn(c)}>
+      <Layout title="Models" active="models" {...chrome(c)}>
         <h1>Models</h1>
         {catalog ? <p class="meta">{catalog.dir}</p> : null}
         {catalog ? <ModelsTable catalog={catalog} /> : <p class="alert">{missing}</p>}

@@ -9,7 +9,7 @@ import { RecommendQuery, recommendFor } from "../api/analysis.js";
 import { ChartData, ChartSection } from "./charts.js";
 import { formatNumber } from "./format.js";
 import { Layout } from "./layout.js";
-import { signedIn, type PageEnv, type PageOptions } from "./page-env.js";
+import { chrome, type PageEnv, type PageOptions } from "./page-env.js";
 import { parseQuery } from "./query.js";
 
 type Ranked = Candidate & { pareto: boolean };
@@ -45,7 +45,7 @@ export function recommendPage(options: PageOptions): Hono<PageEnv> {
     const chart = paretoChart(candidates);
     const field = (name: keyof NonNullable<typeof q>) => (q?.[name] === undefined ? "" : String(q[name]));
     return c.html(
-      <Layout title="Recommend" active="recommend" signedIn={signedIn(c)} charts>
+      <Layout title="Recommend" active="recommend" {...chrome(c)} charts>
         <h1>Recommend</h1>
         <p class="muted">Completed runs within your limits; a limit on a figure a run did not measure leaves that run out.</p>
         <form class="filters panel" action="/recommend" method="get">

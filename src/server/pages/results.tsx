@@ -10,7 +10,7 @@ import { describeError, isKittError } from "../../errors.js";
 import { listRunPage, RunPageQuerySchema, type RunPage, type RunPageQuery } from "../api/run-page.js";
 import { queryString } from "./format.js";
 import { Layout } from "./layout.js";
-import { signedIn, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
+import { chrome, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
 import { parseQuery } from "./query.js";
 import { RunsTable } from "./runs-table.js";
 
@@ -66,7 +66,7 @@ export function resultsPage(options: PageOptions): Hono<PageEnv> {
     const values = filterValues(found.query);
     const deleted = c.req.query("deleted");
     return c.html(
-      <Layout title="Results" active="results" signedIn={signedIn(c)}>
+      <Layout title="Results" active="results" {...chrome(c)}>
         <h1>Results</h1>
         {deleted !== undefined ? <p class="notice">Deleted run {deleted}.</p> : null}
         <form class="filters panel" action="/results" method="get" hx-get="/results/table" hx-target="#runs" hx-trigger="submit, change">

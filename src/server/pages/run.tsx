@@ -14,7 +14,7 @@ import type { StoredRun } from "../../store/run-queries.js";
 import { RunIdParams } from "../api/schemas.js";
 import { formatDuration, formatTime } from "./format.js";
 import { Layout } from "./layout.js";
-import { signedIn, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
+import { chrome, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
 import { ItemsTable, itemsView } from "./run-items.js";
 
 function runIdOf(c: PageContext): string {
@@ -100,7 +100,7 @@ export function runPage(options: PageOptions): Hono<PageEnv> {
     const wrong = wrongOnly(c);
     const api = `/api/v1/runs/${run.id}`;
     return c.html(
-      <Layout title={`Run ${run.id.slice(0, 8)}`} active="results" signedIn={signedIn(c)} charts>
+      <Layout title={`Run ${run.id.slice(0, 8)}`} active="results" {...chrome(c)} charts>
         <div class="actions">
           <a class="button plain" href={`${api}/export`}>
             Export (.tar.gz)
@@ -143,7 +143,7 @@ export function runPage(options: PageOptions): Hono<PageEnv> {
   app.get("/runs/:id/delete", async (c) => {
     const run = await storedRun(options, c);
     return c.html(
-      <Layout title="Delete run" active="results" signedIn={signedIn(c)}>
+      <Layout title="Delete run" active="results" {...chrome(c)}>
         <h1>Delete run {run.id.slice(0, 8)}?</h1>
         <p>
           {run.model} on {run.engine}, suite {run.suite}, started {formatTime(run.started_at)}. Its tests, metrics, samples and files are removed

@@ -1,0 +1,210 @@
+/**
+ * `/quick-test`: a form over the model catalog (each model offered only with the engines that
+ * load it), the built-in suites and the test registry, the runtime and the options a job request
+ * allows. Posting it validates with the jobs API's `JobRequestSchema`, queues the job through the
+ * same `JobRunner.submit`, and opens the job's live page; what does not fit is shown on the form.
+ */
+import { Hono } from "hono";
+import { findCustomTests } from "../../bench/custom/registry.js";
+import { builtinSuiteNames } from "../../config/suite-files.js";
+import { type ModelCatalog } from "../../engines/model-catalog.js";
+import { describeError, isKittError } from "../../errors.js";
+import { isJobRequestError, JobRequestSchema } from "../jobs/job-request.js";
+import { modelCatalogFor } from "../settings/model-catalog-for.js";
+import { formBody, issueLines, numberField, type FormBody } from "./form-body.js";
+import { Layout } from "./layout.js";
+import { chrome, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
+
+const RUNTIMES = ["native", "docker", "endpoint"] as const;
+const NUMBER_OPTIONS = [
+  ["port", "engine port", "the engine's own"],
+  ["runs", "runs of each test", "1"],
+  ["readiness_timeout_s", "readiness timeout (s)", "the engine's"],
+  ["limit", "quality: first N documents", "all"],
+  ["sample", "quality: N random documents", "—"],
+  ["sample_seed", "sample seed", "—"],
+] as const;
+
+/** What the form shows: the choices, and what was posted (kept on an error). */
+interface FormState {
+  catalog?: ModelCatalog;
+  catalogProblem?: string;
+  suites: string[];
+  tests: string[];
+  posted?: FormBody;
+  errors: string[];
+}
+
+function QuickTestForm({ state }: { state: FormState }) {
+  const posted = state.posted;
+  const models = (state.catalog?.models ?? []).filter((model) => model.source === "file" && model.problem === undefined && model.engines.length > 0);
+  const target = posted?.text("target");
+  const suite = posted === undefined ? "quick" : (posted.text("suite") ?? "");
+  const tests = new Set(posted?.list("tests") ?? []);
+  const runtime = posted?.text("runtime") ?? "native";
+  return (
+    <form class="stacked panel" method="post" action="/quick-test">
+      {state.errors.length > 0 ? (
+        <ul class="alert" role="alert">
+          {state.errors.map((error) => (
+            <li>{error}</li>
+          ))}
+        </ul>
+      ) : null}
+      <label>
+        model and engine (only engines that load the model)
+        <select name="target" required>
+          {models.map((model) => (
+            <optgroup label={model.path}>
+              {model.engines.map((engine) => {
+                const value = `${engine}:${model.path}`;
+                return (
+                  <option value={value} selected={value === target}>
+                    {`${model.path} — ${engine}`}
+                  </option>
+                );
+              })}
+            </optgroup>
+          ))}
+        </select>
+      </label>
+      {models.length === 0 ? <p class="notice">{state.catalogProblem ?? `No model in ${state.catalog?.dir ?? "the model directory"} that an engine loads; see Models.`}</p> : null}
+      <label>
+        suite
+        <select name="suite">
+          <option value="" selected={suite === ""}>
+            — the tests checked below —
+          </option>
+          {state.suites.map((name) => (
+            <option value={name} selected={name === suite}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <fieldset>
+        <legend>or these tests</legend>
+        {state.tests.map((name) => (
+          <label class="inline">
+            <input type="checkbox" name="tests" value={name} checked={tests.has(name)} /> {name}
+          </label>
+        ))}
+      </fieldset>
+      <label>
+        runtime
+        <select name="runtime">
+          {RUNTIMES.map((name) => (
+            <option value={name} selected={name === runtime}>
+              {name}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        endpoint URL (runtime endpoint only)
+        <input name="url" type="url" value={posted?.text("url") ?? ""} placeholder="http://host:8000" />
+      </label>
+      <fieldset>
+        <legend>options</legend>
+        {NUMBER_OPTIONS.map(([name, label, placeholder]) => (
+          <label>
+            {label}
+            <input name={name} inputmode="numeric" value={posted?.text(name) ?? ""} placeholder={placeholder} />
+          </label>
+        ))}
+        <label>
+          GPUs (docker)
+          <select name="gpus">
+            {["", "auto", "all", "none"].map((value) => (
+              <option value={value} selected={value === (posted?.text("gpus") ?? "")}>
+                {value === "" ? "default" : value}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label class="inline">
+          <input type="checkbox" name="skip_warmup" value="1" checked={posted?.has("skip_warmup") ?? false} /> skip warm-up
+        </label>
+      </fieldset>
+      <div class="actions">
+        <button type="submit">Run quick test</button>
+      </div>
+    </form>
+  );
+}
+
+/** The form's fields as a job request (before validation): only fields that were filled in. */
+function requestFrom(form: FormBody): unknown {
+  const target = form.text("target") ?? "";
+  const split = target.indexOf(":");
+  const options = Object.fromEntries(
+    [...NUMBER_OPTIONS.map(([name]) => [name, numberField(form.text(name))] as const), ["gpus", form.text("gpus")] as const, ["skip_warmup", form.has("skip_warmup") ? true : undefined] as const].filter(
+      ([, value]) => value !== undefined,
+    ),
+  );
+  const tests = form.list("tests");
+  return {
+    engine: split < 0 ? undefined : target.slice(0, split),
+    model: split < 0 ? undefined : target.slice(split + 1),
+    suite: form.text("suite"),
+    tests: tests.length > 0 ? tests : undefined,
+    runtime: form.text("runtime"),
+    url: form.text("url"),
+    options,
+  };
+}
+
+export function quickTestPage(options: PageOptions): Hono<PageEnv> {
+  const app = new Hono<PageEnv>();
+
+  async function render(c: PageContext, posted: FormBody | undefined, errors: string[], status: 200 | 400 | 503 = 200) {
+    const state: FormState = { suites: builtinSuiteNames(), tests: [], posted, errors };
+    if (options.jobs) {
+      const [catalog, custom] = await Promise.all([
+        modelCatalogFor(await options.settings()).catch((error: unknown) => {
+          if (!isKittError(error) || error.code !== "MODEL_NOT_FOUND") throw error;
+          state.catalogProblem = describeError(error);
+          return undefined;
+        }),
+        findCustomTests({ env: options.env }),
+      ]);
+      state.catalog = catalog;
+      state.tests = [...custom.registry.keys()].sort();
+      state.suites = [...state.suites, ...custom.tests.map((test) => test.name).filter((name) => !state.suites.includes(name))];
+    }
+    return c.html(
+      <Layout title="Quick Test" active="quick-test" {...chrome(c)}>
+        <h1>Quick Test</h1>
+        {options.jobs ? (
+          <>
+            <p class="meta">
+              Runs <code>kitt run</code> on this server's host, one job at a time; its page shows progress and the log live.
+            </p>
+            <QuickTestForm state={state} />
+          </>
+        ) : (
+          <p class="notice" role="alert">
+            Jobs cannot run here: this server was started without a job runner.
+          </p>
+        )}
+      </Layout>,
+      status,
+    );
+  }
+
+  app.get("/quick-test", (c) => render(c, undefined, []));
+  app.post("/quick-test", async (c) => {
+    const form = await formBody(c);
+    if (!options.jobs) return render(c, form, [], 503);
+    const parsed = JobRequestSchema.safeParse(requestFrom(form));
+    if (!parsed.success) return render(c, form, issueLines(parsed.error.issues), 400);
+    try {
+      const job = await options.jobs.submit(parsed.data);
+      return c.redirect(`/jobs/${job.id}`, 303);
+    } catch (error) {
+      if (isJobRequestError(error)) return render(c, form, [error.message], 400);
+      throw error;
+    }
+  });
+  return app;
+}
