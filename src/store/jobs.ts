@@ -20,25 +20,12 @@ export const JOB_STATUSES: readonly JobStatus[] = ["queued", "running", "complet
 /** The statuses a job never leaves. */
 export const FINAL_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(["completed", "failed", "cancelled", "interrupted"]);
 
-export interface JobRecord {
-  id: string;
-  kind: string;
-  status: JobStatus;
+/** A job as the API shows it: the row with its request parsed and the cancel flag a boolean. */
+export type JobRecord = Omit<JobsTable, "request" | "cancel_requested"> & {
   /** The request as it was accepted (model, engine, tests, runtime, options). */
   request: JsonValue;
-  /** Null: the server's own host; an agent's name once agents take jobs. */
-  assigned_to: string | null;
-  owner_token: string | null;
   cancel_requested: boolean;
-  run_id: string | null;
-  log_path: string | null;
-  exit_code: number | null;
-  error: string | null;
-  /** Epoch ms. */
-  created_at: number;
-  started_at: number | null;
-  finished_at: number | null;
-}
+};
 
 /** Where a page of jobs ends: the next page starts after it (newest first). */
 export interface JobPosition {
