@@ -6,7 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import type { SuiteEvent, SuiteSummary } from "../bench/suite-results.js";
-import { combineSinks } from "../bench/suite-results.js";
+import { combineSinks, type ResultSink } from "../bench/suite-results.js";
 import type { BenchmarkRegistry } from "../bench/registry.js";
 import { runSuite } from "../bench/suite-runner.js";
 import { loadSuiteWithCustomTests } from "../bench/custom/suite.js";
@@ -17,7 +17,7 @@ import { registryHeadlines } from "../results/metric-format.js";
 import { ResultsFolder } from "../results/results-folder.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { track } from "../runtime/lifecycle.js";
-import { watchEngineProcess } from "./engine-process-sampler.js";
+import { watchEngineProcess, type EngineProcessWatch } from "./engine-process-sampler.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 import { checkStoreChoice, openResultsStore, type StoreChoice } from "./store-results.js";
 
@@ -110,8 +110,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     runs: options.runs,
     skipWarmup: options.skipWarmup,
     signal,
-    // The folder first: it is the copy that must survive whatever happens to the database.
-    sink: stored ? combineSinks(folder, stored.sink) : folder,
+    // The engine's closing CPU/memory reading first, so the final metrics.json has it; then the
+    // folder: it is the copy that must survive whatever happens to the database.
+    sink: combineSinks(stopWatchAtFinish(processWatch), folder, ...(stored ? [stored.sink] : [])),
     onEvent: (event) => reporter?.suiteEvent?.(event),
   });
   if (summary.status === "interrupted") throw signal.reason ?? new KittError("INTERNAL", "interrupted");
@@ -121,4 +122,15 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     });
   }
   return { folder, summary, registry };
+}
+
+/** A sink that only stops the engine's CPU/memory sampler when the suite ends (its closing reading included). */
+function stopWatchAtFinish(watch: EngineProcessWatch): ResultSink {
+  return {
+    start: () => undefined,
+    onTestResult: () => undefined,
+    finish: async () => {
+      await watch.stop();
+    },
+  };
 }
