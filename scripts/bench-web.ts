@@ -125,9 +125,17 @@ async function drain(url: string, headers: Record<string, string>): Promise<numb
   return bytes;
 }
 
-async function finished(base: string, id: string, headers: Record<string, string>): Promise<{ status: string; error: string | null; started_at: number | null; finished_at: number | null }> {
+/** The fields of a job this script reads. */
+interface JobTimes {
+  status: string;
+  error: string | null;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+async function finished(base: string, id: string, headers: Record<string, string>): Promise<JobTimes> {
   for (;;) {
-    const job = (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers, signal: AbortSignal.timeout(10_000) })).json()) as { status: string; error: string | null; started_at: number | null; finished_at: number | null };
+    const job = (await (await fetch(`${base}/api/v1/jobs/${id}`, { headers, signal: AbortSignal.timeout(10_000) })).json()) as JobTimes;
     if (!["queued", "running"].includes(job.status)) return job;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

@@ -7,9 +7,8 @@ import type { ResultsStore } from "../../src/store/results-store.js";
 import { writeTransaction } from "../../src/store/write-transaction.js";
 
 const BATCH = 500;
-const DAY = 86_400_000;
+export const FILL_DAY = 86_400_000;
 export const FILL_START = Date.UTC(2025, 0, 1);
-export const FILL_DAY = DAY;
 export const FILL_ENGINES = ["vllm", "llama_cpp", "sglang", "tgi", "ollama"] as const;
 const models = Array.from({ length: 20 }, (_, i) => `model-${i}`);
 const suites = ["quick", "standard", "performance"];
@@ -25,7 +24,7 @@ export async function fillStore(store: ResultsStore, runs: number): Promise<void
         const benchmarkId = randomUUID();
         runRows.push({
           id, kind: "run" as const, model: models[i % models.length]!, engine: FILL_ENGINES[i % FILL_ENGINES.length]!, engine_version: null, image_digest: null,
-          suite: suites[i % suites.length]!, suite_version: "1.0.0", runtime: "docker", started_at: FILL_START + Math.floor((i * 365 * DAY) / runs),
+          suite: suites[i % suites.length]!, suite_version: "1.0.0", runtime: "docker", started_at: FILL_START + Math.floor((i * 365 * FILL_DAY) / runs),
           finished_at: null, status: "completed" as const, passed: 1, stop_reason: null, kitt_version: "0.1.0", config: "{}", hardware_id: null,
           owner_host: null, owner_pid: null, source: null,
         });

@@ -27,15 +27,17 @@ export function compareCharts(runs: readonly ComparedReport[]): ReportChart[] {
 
 function concurrencyOverlay(runs: ReadonlyArray<{ label: string; chart: ReportChart }>): ReportChart {
   const base = { id: "compare-throughput-concurrency", title: "Throughput vs concurrency" };
-  const drawn = runs.flatMap((run, index) => (run.chart.available ? [{ label: run.label, index, x: run.chart.x, values: run.chart.series[0]?.values ?? [] }] : []));
-  if (drawn.length === 0) return { ...base, available: false, reason: "not measured: no compared run has more than one load level (a sweep or the concurrency_scaling test)" };
+  const drawn = runs.flatMap((run, index) => (run.chart.available ? [{ label: run.label, index, chart: run.chart, x: run.chart.x, values: run.chart.series[0]?.values ?? [] }] : []));
+  const first = drawn[0];
+  if (first === undefined) return { ...base, available: false, reason: "not measured: no compared run has more than one load level (a sweep or the concurrency_scaling test)" };
   const x = [...new Set(drawn.flatMap((run) => run.x))].sort((a, b) => a - b);
   return {
     ...base,
     available: true,
     kind: "line",
-    xLabel: "concurrency (requests in flight)",
-    yLabel: "output tokens / s",
+    // The axes of the report's own throughput-vs-concurrency chart, which each run's line comes from.
+    xLabel: first.chart.xLabel,
+    yLabel: first.chart.yLabel,
     x,
     series: drawn.map((run) => {
       const at = new Map(run.x.map((level, i) => [level, run.values[i] ?? null]));

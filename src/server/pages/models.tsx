@@ -5,11 +5,12 @@
  * escaped like any text.
  */
 import { Hono } from "hono";
-import { modelCatalog, type CatalogModel, type ModelCatalog } from "../../engines/model-catalog.js";
+import type { CatalogModel, ModelCatalog } from "../../engines/model-catalog.js";
 import { describeError, isKittError } from "../../errors.js";
 import { formatSize } from "./format.js";
 import { Layout } from "./layout.js";
 import { chrome, type PageEnv, type PageOptions } from "./page-env.js";
+import { modelCatalogFor } from "../settings/model-catalog-for.js";
 
 function facts(model: CatalogModel): string {
   const f = model.facts;
@@ -82,7 +83,7 @@ export function modelsPage(options: PageOptions): Hono<PageEnv> {
     let catalog: ModelCatalog | undefined;
     let missing: string | undefined;
     try {
-      catalog = await modelCatalog({ dir: settings.modelDir.value });
+      catalog = await modelCatalogFor(settings);
     } catch (error) {
       if (!isKittError(error) || error.code !== "MODEL_NOT_FOUND") throw error;
       missing = describeError(error);
