@@ -48,6 +48,9 @@ function sqliteFailure(error: unknown, path: string, timeouts: DatabaseTimeouts)
   return undefined;
 }
 
+/** Prepared statements kept for reuse: kysely prepares every query it runs, and preparing costs more than a small query. */
+const STATEMENT_CACHE_SIZE = 200;
+
 function reportingFailures(database: Database.Database, path: string, timeouts: DatabaseTimeouts): SqliteDatabase {
   const guard = <T>(work: () => T): T => {
     try {
@@ -56,16 +59,61 @@ function reportingFailures(database: Database.Database, path: string, timeouts: 
       throw sqliteFailure(error, path, timeouts) ?? error;
     }
   };
+  const statements = new Map<string, Database.Statement>();
+  const prepared = (sql: string): Database.Statement => {
+    const cached = statements.get(sql);
+    // A statement still being iterated cannot run again until its iterator ends.
+    if (cached !== undefined && !cached.busy) return cached;
+    const statement = guard(() => database.prepare(sql));
+    if (cached === undefined) {
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
   return {
-    close: () => database.close(),
+    close: () => {
+      statements.clear();
+      database.close();
+    },
     prepare(sql): SqliteStatement {
-      const statement = guard(() => database.prepare(sql));
+      const statement = prepared(sql);
+      if (!statement.reader) {
+        return {
+          reader: false,
+          all: (parameters) => guard(() => statement.all(parameters)),
+          run: (parameters) => guard(() => statement.run(parameters)),
+          iterate: (parameters) => guard(() => statement.iterate(parameters)),
+        };
+      }
+      statement.raw(true);
       return {
-        reader: statement.reader,
-        all: (parameters) => guard(() => statement.all(parameters)),
+        reader: true,
+        all: (parameters) => guard(() => asObjects(statement, statement.all(parameters) as unknown[][])),
         run: (parameters) => guard(() => statement.run(parameters)),
-        iterate: (parameters) => guard(() => statement.iterate(parameters)),
+        iterate: (parameters) => guard(() => iterateObjects(statement, statement.iterate(parameters) as IterableIterator<unknown[]>)),
       };
     },
   };
+}
+
+/**
+ * Rows as kysely wants them, made from the arrays of raw mode: better-sqlite3 builds row objects
+ * a property at a time through V8's C++ API, which costs about twice as much. The column names
+ * are read at each execution, as a schema change may have altered them.
+ */
+function asObjects(statement: Database.Statement, rows: unknown[][]): Array<Record<string, unknown>> {
+  const names = statement.columns().map((column) => column.name);
+  return rows.map((row) => rowObject(names, row));
+}
+
+function* iterateObjects(statement: Database.Statement, rows: IterableIterator<unknown[]>): IterableIterator<Record<string, unknown>> {
+  const names = statement.columns().map((column) => column.name);
+  for (const row of rows) yield rowObject(names, row);
+}
+
+function rowObject(names: readonly string[], row: readonly unknown[]): Record<string, unknown> {
+  const object: Record<string, unknown> = {};
+  for (let i = 0; i < names.length; i++) object[names[i]!] = row[i];
+  return object;
 }
