@@ -115,11 +115,37 @@ export async function listRuns(db: Kysely<StoreTables>, filters: RunFilters = {}
 export async function listRunsWithGpu(db: Kysely<StoreTables>, filters: GpuRunFilters = {}): Promise<ListedRun[]> {
   const limit = filters.limit ?? DEFAULT_RUN_LIMIT;
   const offset = filters.offset ?? 0;
-  let query = runsQuery(db, filters).leftJoin("hardware", "hardware.id", "runs.hardware_id").select("hardware.fingerprint");
+  let query = runsQuery(db, filters).select("runs.hardware_id");
   if (filters.hardware === undefined) query = query.limit(limit).offset(offset);
-  const runs = (await query.execute()).map(({ fingerprint, ...run }) => ({ ...run, passed: Number(run.passed) === 1, gpu: gpuModel(fingerprint) }));
+  const rows = await query.execute();
+  const gpus = await gpuModels(db, rows.map((row) => row.hardware_id));
+  const runs = rows.map((row): ListedRun => ({
+    id: row.id, kind: row.kind, model: row.model, engine: row.engine, suite: row.suite, runtime: row.runtime, status: row.status,
+    passed: Number(row.passed) === 1, started_at: row.started_at, finished_at: row.finished_at, gpu: row.hardware_id === null ? null : (gpus.get(row.hardware_id) ?? null),
+  }));
   const wanted = filters.hardware?.toLowerCase();
   return wanted === undefined ? runs : runs.filter((run) => run.gpu?.toLowerCase().includes(wanted)).slice(offset, offset + limit);
+}
+
+/**
+ * GPU 0's model per hardware id, each fingerprint read and parsed once per store: a hardware
+ * row's id is the hash of its fingerprint, so what is remembered never goes stale.
+ */
+const knownGpus = new WeakMap<Kysely<StoreTables>, Map<string, string | null>>();
+const KNOWN_GPUS_LIMIT = 10_000;
+
+async function gpuModels(db: Kysely<StoreTables>, hardwareIds: Array<string | null>): Promise<Map<string, string | null>> {
+  let known = knownGpus.get(db);
+  if (known === undefined) knownGpus.set(db, (known = new Map()));
+  if (known.size > KNOWN_GPUS_LIMIT) known.clear();
+  const missing = [...new Set(hardwareIds)].filter((id): id is string => id !== null && !known.has(id));
+  if (missing.length > 0) {
+    for (let i = 0; i < missing.length; i += 500) {
+      const rows = await db.selectFrom("hardware").select(["id", "fingerprint"]).where("id", "in", missing.slice(i, i + 500)).execute();
+      for (const row of rows) known.set(row.id, gpuModel(row.fingerprint));
+    }
+  }
+  return known;
 }
 
 function runsQuery(db: Kysely<StoreTables>, filters: RunFilters) {
@@ -142,8 +168,7 @@ function runsQuery(db: Kysely<StoreTables>, filters: RunFilters) {
   return query.orderBy("runs.started_at", "desc").orderBy("runs.id");
 }
 
-function gpuModel(fingerprint: string | null): string | null {
-  if (fingerprint === null) return null;
+function gpuModel(fingerprint: string): string | null {
   const hardware = JSON.parse(fingerprint) as { gpu?: { model?: string }; gpus?: Array<{ name?: string }> };
   return hardware.gpu?.model ?? hardware.gpus?.[0]?.name ?? null;
 }
