@@ -76,7 +76,9 @@ export function createApp(options: AppOptions): WebApp {
   app.use((c, next) => (isDevonProxyPath(c.req.path) ? devonHeaders : strictHeaders)(c, next));
   app.use(requireAuth({ authenticator, sessions, limiter, publicPaths: PUBLIC_PATHS }));
   app.use(sameOriginWrites());
-  app.use(bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413) }));
+  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413) });
+  // GET and HEAD carry no body; asking one for it would make the Node adapter build a full Request.
+  app.use((c, next) => (c.req.method === "GET" || c.req.method === "HEAD" ? next() : limitBody(c, next)));
 
   const settings = () => effectiveSettings(options.store, options.env);
   app.route("/", loginRoutes({ authenticator, sessions, limiter, secureCookies: options.secureCookies, page: loginPage }));

@@ -38,6 +38,8 @@ export type SettingKey = (typeof SETTING_KEYS)[number];
 /** A change to the saved settings: a value to save, or `null` to forget the saved one. */
 export type SettingsChange = Partial<Record<SettingKey, string | boolean | null>>;
 
+const OnOff = z.boolean();
+
 export async function effectiveSettings(store: ResultsStore, env: NodeJS.ProcessEnv = process.env): Promise<EffectiveSettings> {
   const saved = await readWebSettings(store);
   const pick = <T>(key: SettingKey, schema: z.ZodType<T>, envName: string | undefined, fallback: () => Setting<T>): Setting<T> => {
@@ -61,7 +63,7 @@ export async function effectiveSettings(store: ResultsStore, env: NodeJS.Process
     resultsDir: pick("results_dir", DirectoryValue, undefined, () => ({ value: resolve(resultsDir(env)), source: env.KITT_RESULTS_DIR ? "env" : "default" })),
     devonUrl: pick<string | undefined>("devon_url", ServiceUrlValue, "DEVON_URL", unset),
     devonApiKey: pick<string | undefined>("devon_api_key", SecretValue, "DEVON_API_KEY", unset),
-    devonTab: pick("devon_tab", z.boolean(), undefined, () => ({ value: true, source: "default" })),
+    devonTab: pick("devon_tab", OnOff, undefined, () => ({ value: true, source: "default" })),
     ollamaUrl: pick<string | undefined>("ollama_url", ServiceUrlValue, undefined, unset),
   };
 }
