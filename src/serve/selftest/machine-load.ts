@@ -10,6 +10,12 @@ const MS_PER_TICK = 10;
 
 /** CPU time all cores spent busy or stolen since boot, ms; null where `/proc/stat` cannot be read. */
 export function machineBusyMs(): number | null {
+  const times = machineCpuMs();
+  return times === null ? null : times.busy + times.steal;
+}
+
+/** All cores' CPU time since boot, ms: busy (user, nice, system, interrupts), taken by the host (steal), and in all. */
+export function machineCpuMs(): { busy: number; steal: number; total: number } | null {
   let line: string | undefined;
   try {
     line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0];
@@ -19,6 +25,7 @@ export function machineBusyMs(): number | null {
   // cpu user nice system idle iowait irq softirq steal ...
   const ticks = (line ?? "").trim().split(/\s+/).slice(1).map(Number);
   if (ticks.length < 8 || ticks.some((tick) => !Number.isFinite(tick))) return null;
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
-  return (user + nice + system + irq + softirq + steal) * MS_PER_TICK;
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = ticks;
+  const busy = (user + nice + system + irq + softirq) * MS_PER_TICK;
+  return { busy, steal: steal * MS_PER_TICK, total: busy + (idle + iowait + steal) * MS_PER_TICK };
 }
