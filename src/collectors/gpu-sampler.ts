@@ -47,11 +47,15 @@ export interface GpuMemorySamplerOptions {
   /** Environment for the child, e.g. a PATH that holds a stand-in nvidia-smi. */
   env?: NodeJS.ProcessEnv;
   meminfoPath?: string;
+  /**
+   * Samples kept per GPU at most (default: all). Beyond it every other one is dropped and only
+   * every second reading is kept from then on, so a long run keeps its whole span in bounded memory.
+   */
+  maxSamplesPerGpu?: number;
 }
 
-/** A point in the sample stream; `snapshot(mark)` covers the samples after it. */
+/** A point in the sample stream; `snapshot(mark)` covers the samples taken after it. */
 export interface GpuSamplerMark {
-  readonly sampleIndex: number;
   /** Milliseconds since the sampler started. */
   readonly t: number;
 }
@@ -78,7 +82,11 @@ export class GpuMemorySampler implements AsyncDisposable {
   readonly #command: string;
   readonly #env: NodeJS.ProcessEnv | undefined;
   readonly #meminfoPath: string;
-  readonly #samples: GpuSample[] = [];
+  readonly #maxSamplesPerGpu: number;
+  #samples: GpuSample[] = [];
+  /** Readings seen per GPU, and which of them are kept (every `#stride`-th once thinned). */
+  readonly #readings = new Map<number, number>();
+  #stride = 1;
   #source: "nvidia-smi" | "meminfo" = "nvidia-smi";
   #startedAt = 0;
   #starting: Promise<void> | undefined;
@@ -97,6 +105,7 @@ export class GpuMemorySampler implements AsyncDisposable {
     this.#command = options.command ?? NVIDIA_SMI;
     this.#env = options.env;
     this.#meminfoPath = options.meminfoPath ?? MEMINFO_PATH;
+    this.#maxSamplesPerGpu = Math.max(2, options.maxSamplesPerGpu ?? Number.POSITIVE_INFINITY);
   }
 
   /** Starts sampling; resolves once nvidia-smi is running or known to be unavailable. */
@@ -107,20 +116,20 @@ export class GpuMemorySampler implements AsyncDisposable {
   }
 
   mark(): GpuSamplerMark {
-    return { sampleIndex: this.#samples.length, t: this.#elapsed() };
+    return { t: this.#elapsed() };
   }
 
   /** Statistics so far, or since `mark`; sampling goes on. */
   snapshot(since?: GpuSamplerMark): GpuMemoryReport {
     if (this.#unavailable !== undefined) return { available: false, reason: this.#unavailable };
     if (!this.#starting) return { available: false, reason: "the GPU memory sampler was not started" };
-    const samples = this.#samples.slice(since?.sampleIndex ?? 0);
+    const samples = since === undefined ? [...this.#samples] : this.#samples.filter((sample) => sample.t > since.t);
     const stats = summarizeSamples(samples);
     if (!stats) {
       const window = since ? ` since the mark (a phase shorter than the ${this.#intervalMs} ms interval?)` : "";
       return { available: false, reason: `no GPU memory samples were collected${window}` };
     }
-    return { available: true, source: this.#source, interval_ms: this.#intervalMs, ...stats, samples };
+    return { available: true, source: this.#source, interval_ms: this.#intervalMs * this.#stride, ...stats, samples };
   }
 
   /** Ends sampling and reports the whole run. Safe to call twice, or without `start()`. */
@@ -186,7 +195,23 @@ export class GpuMemorySampler implements AsyncDisposable {
       if (this.#samples.length === 0) this.#switchToMeminfo(parsed.gpu);
       return;
     }
-    this.#samples.push({ t: this.#elapsed(), gpu: parsed.gpu, used_gb: mibToGb(parsed.usedMiB) });
+    this.#keep({ t: this.#elapsed(), gpu: parsed.gpu, used_gb: mibToGb(parsed.usedMiB) });
+  }
+
+  #keep(sample: GpuSample): void {
+    const reading = (this.#readings.get(sample.gpu) ?? 0) + 1;
+    this.#readings.set(sample.gpu, reading);
+    if ((reading - 1) % this.#stride !== 0) return;
+    this.#samples.push(sample);
+    if (this.#samples.length > this.#maxSamplesPerGpu * this.#readings.size) {
+      const keptPerGpu = new Map<number, number>();
+      this.#samples = this.#samples.filter((kept) => {
+        const index = keptPerGpu.get(kept.gpu) ?? 0;
+        keptPerGpu.set(kept.gpu, index + 1);
+        return index % 2 === 0;
+      });
+      this.#stride *= 2;
+    }
   }
 
   #noteMessage(line: string): void {
@@ -210,7 +235,7 @@ export class GpuMemorySampler implements AsyncDisposable {
       try {
         const used = usedKiB(parseMeminfo(await readFile(this.#meminfoPath, "utf8")));
         if (used === undefined) throw new Error("no MemTotal/MemAvailable");
-        if (!this.#stopping) this.#samples.push({ t: this.#elapsed(), gpu, used_gb: kibToGb(used) });
+        if (!this.#stopping) this.#keep({ t: this.#elapsed(), gpu, used_gb: kibToGb(used) });
       } catch (error) {
         clearInterval(this.#meminfoTimer);
         if (this.#samples.length === 0) {

@@ -18,6 +18,7 @@ import { ResultsFolder } from "../results/results-folder.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { track } from "../runtime/lifecycle.js";
 import { watchEngineProcess, type EngineProcessWatch } from "./engine-process-sampler.js";
+import { watchGpuMemory, type GpuMemoryWatch } from "./gpu-memory-watch.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 import { checkStoreChoice, openResultsStore, type StoreChoice } from "./store-results.js";
 
@@ -60,6 +61,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
   const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
   await using processWatch = watchEngineProcess(prepared);
+  await using gpuWatch = await watchGpuMemory(prepared);
 
   // The folder carries the run's id, so importing it later finds the run stored as it went.
   const runId = randomUUID();
@@ -70,6 +72,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     hardware,
     headlines: registryHeadlines(registry),
     engineProcess: () => processWatch.report(),
+    gpuMemory: () => gpuWatch.report(),
     runConfig: {
       run_id: runId,
       engine: {
@@ -110,9 +113,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
     runs: options.runs,
     skipWarmup: options.skipWarmup,
     signal,
-    // The engine's closing CPU/memory reading first, so the final metrics.json has it; then the
+    // The samplers' closing readings first, so the final metrics.json has them; then the
     // folder: it is the copy that must survive whatever happens to the database.
-    sink: combineSinks(stopWatchAtFinish(processWatch), folder, ...(stored ? [stored.sink] : [])),
+    sink: combineSinks(stopWatchesAtFinish(processWatch, gpuWatch), folder, ...(stored ? [stored.sink] : [])),
     onEvent: (event) => reporter?.suiteEvent?.(event),
   });
   if (summary.status === "interrupted") throw signal.reason ?? new KittError("INTERNAL", "interrupted");
@@ -124,13 +127,13 @@ export async function runPipeline(options: RunPipelineOptions): Promise<RunOutco
   return { folder, summary, registry };
 }
 
-/** A sink that only stops the engine's CPU/memory sampler when the suite ends (its closing reading included). */
-function stopWatchAtFinish(watch: EngineProcessWatch): ResultSink {
+/** A sink that only stops the run's samplers (engine CPU/memory, GPU memory) when the suite ends. */
+function stopWatchesAtFinish(...watches: Array<EngineProcessWatch | GpuMemoryWatch>): ResultSink {
   return {
     start: () => undefined,
     onTestResult: () => undefined,
     finish: async () => {
-      await watch.stop();
+      await Promise.all(watches.map((watch) => watch.stop()));
     },
   };
 }

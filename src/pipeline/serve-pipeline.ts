@@ -34,6 +34,7 @@ import type { ProtocolName } from "../protocols/types.js";
 import { createRunDir } from "../results/results-folder.js";
 import { engineVersion } from "../engines/engine-version.js";
 import { watchEngineProcess } from "./engine-process-sampler.js";
+import { watchGpuMemory } from "./gpu-memory-watch.js";
 import { launchEngine, type LaunchReporter } from "./launch-engine.js";
 
 export type ServeMode = { kind: "single" } | { kind: "sweep"; count: number } | { kind: "slo-search"; attainment: number; iterations: number };
@@ -81,6 +82,7 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
   const { prepared, hardware } = await launchEngine(options, signal, reporter);
   await using engine = prepared.engine;
   await using processWatch = watchEngineProcess(prepared);
+  await using gpuWatch = await watchGpuMemory(prepared);
 
   const protocol = options.protocol ?? prepared.spec.protocols[0];
   if (!protocol || !prepared.spec.protocols.includes(protocol)) {
@@ -190,6 +192,7 @@ export async function runServePipeline(options: ServePipelineOptions): Promise<S
           runs: steps.map((step) => ({ kind: step.kind, rate: step.rate, ...step.run.result })),
         };
   serveJson.engine_process = (await processWatch.stop()) as unknown as JsonValue;
+  serveJson.gpu_memory = (await gpuWatch.stop()) as unknown as JsonValue;
   // Per-request arrays stay one line each.
   await writeFileAtomically(join(dir, "serve.json"), jsonText(serveJson));
   stored?.complete();

@@ -32,6 +32,8 @@ export interface MetricsFile {
   run_spread?: Record<string, TestSpread>;
   /** The engine's CPU and memory over the run (`collectors/process-sampler.ts`; absent in older files). */
   engine_process?: Record<string, unknown>;
+  /** GPU memory over the whole run (the GPU memory sampler's report), when kitt started the engine. */
+  gpu_memory?: Record<string, unknown>;
 }
 
 /** `config.json`: how the run was set up, enough to repeat it. */

@@ -38,6 +38,8 @@ export interface ResultsFolderOptions {
   headlines?: HeadlineLookup;
   /** The engine's CPU and memory so far, written into every `metrics.json`. */
   engineProcess?: () => object;
+  /** GPU memory over the run so far (`pipeline/gpu-memory-watch.ts`), written into every metrics.json. */
+  gpuMemory?: () => object;
 }
 
 export class ResultsFolder implements ResultSink {
@@ -125,6 +127,7 @@ export class ResultsFolder implements ResultSink {
       not_run: notRun,
       run_spread: runSpreads(results, this.options.headlines ?? registryHeadlines()),
       ...(this.options.engineProcess ? { engine_process: this.options.engineProcess() as Record<string, unknown> } : {}),
+      ...(this.options.gpuMemory ? { gpu_memory: this.options.gpuMemory() as Record<string, unknown> } : {}),
     };
   }
 

@@ -13,8 +13,8 @@ import type { JsonValue } from "../json.js";
 /** kitt's `per_request`, and the per-request arrays of vLLM's detailed result files. */
 export const SAMPLE_KEYS: ReadonlySet<string> = new Set(["per_request", "input_lens", "output_lens", "ttfts", "itls", "generated_texts", "errors"]);
 
-/** Paths whose values are time series for the report's charts, not metrics to query: the engine's CPU and memory samples. */
-const NOT_METRICS: ReadonlySet<string> = new Set(["engine_process.samples"]);
+/** Paths whose values are time series for the report's charts, not metrics to query: the engine's CPU and memory samples, GPU memory samples. */
+const NOT_METRICS: ReadonlySet<string> = new Set(["engine_process.samples", "gpu_memory.samples"]);
 
 export interface SplitMetrics {
   /** The metrics with each sample array replaced by null, so the key order survives. */

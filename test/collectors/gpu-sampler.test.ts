@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,9 +9,17 @@ import { parseSampleLine } from "../../src/collectors/gpu-sample-line.js";
 import { GpuMemorySampler, type GpuMemoryReport } from "../../src/collectors/gpu-sampler.js";
 import { tsxLoaderUrl } from "../../src/serve/workers/tsx-loader.js";
 import { nvidiaSmiFixture } from "../hardware/recorded-host.js";
+import { fakeNvidiaSmi as makeFakeNvidiaSmi, ticksOf, type FakeNvidiaSmi } from "../support/fake-nvidia-smi.js";
 
 const temporaryDirs: string[] = [];
 const fakes: FakeNvidiaSmi[] = [];
+
+function fakeNvidiaSmi(options: Parameters<typeof makeFakeNvidiaSmi>[0]): FakeNvidiaSmi {
+  const fake = makeFakeNvidiaSmi(options);
+  temporaryDirs.push(fake.dir);
+  fakes.push(fake);
+  return fake;
+}
 
 function temporaryDir(): string {
   const dir = mkdtempSync(join(tmpdir(), "kitt-gpu-sampler-"));
@@ -30,63 +38,6 @@ afterEach(() => {
   for (const dir of temporaryDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
   expect(leaked, "nvidia-smi stand-ins still running after the test").toEqual([]);
 });
-
-interface FakeNvidiaSmi {
-  env: NodeJS.ProcessEnv;
-  /** The fake's pid and arguments, once it has started. */
-  started(): { pid: number; args: string[] } | undefined;
-}
-
-/**
- * A stand-in `nvidia-smi` first on PATH. It prints one interval's lines every `-lms` ms from
- * `ticks`, then either repeats the last interval (like the real tool) or falls silent, or
- * prints `failWith` and exits with `exitCode`.
- */
-function fakeNvidiaSmi(options: { ticks?: string[][]; repeatLast?: boolean; failWith?: string; exitCode?: number }): FakeNvidiaSmi {
-  const dir = temporaryDir();
-  const stateFile = join(dir, "started.json");
-  const script = `#!${process.execPath}
-const fs = require("node:fs");
-const args = process.argv.slice(2);
-fs.writeFileSync(${JSON.stringify(stateFile)}, JSON.stringify({ pid: process.pid, args }));
-const failWith = ${JSON.stringify(options.failWith ?? null)};
-if (failWith !== null) { process.stdout.write(failWith); process.exit(${options.exitCode ?? 0}); }
-const ticks = ${JSON.stringify(options.ticks ?? [])};
-const interval = Number(args[args.indexOf("-lms") + 1]) || 100;
-let next = 0;
-setInterval(() => {
-  if (next < ticks.length) process.stdout.write(ticks[next++].join("\\n") + "\\n");
-  else if (${Boolean(options.repeatLast)} && ticks.length > 0) process.stdout.write(ticks[ticks.length - 1].join("\\n") + "\\n");
-}, interval);
-`;
-  const file = join(dir, "nvidia-smi");
-  writeFileSync(file, script);
-  chmodSync(file, 0o755);
-  const fake: FakeNvidiaSmi = {
-    env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ""}` },
-    started: () => {
-      try {
-        return JSON.parse(readFileSync(stateFile, "utf8")) as { pid: number; args: string[] };
-      } catch {
-        return undefined;
-      }
-    },
-  };
-  fakes.push(fake);
-  return fake;
-}
-
-/** Recorded stream lines grouped into intervals (a GPU index repeating starts the next one). */
-function ticksOf(fixture: string): string[][] {
-  const ticks: string[][] = [];
-  for (const line of nvidiaSmiFixture(fixture).split("\n").filter(Boolean)) {
-    const gpu = line.split(",")[0];
-    const last = ticks[ticks.length - 1];
-    if (!last || last.some((seen) => seen.split(",")[0] === gpu)) ticks.push([line]);
-    else last.push(line);
-  }
-  return ticks;
-}
 
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -181,6 +132,33 @@ describe("GpuMemorySampler with a recorded nvidia-smi", () => {
     }
     // Leaving the block disposed of the sampler, and with it the child.
     expect(isRunning(fake.started()!.pid)).toBe(false);
+  });
+
+  it("keeps a long run's whole span in bounded memory, per GPU", async () => {
+    const fake = fakeNvidiaSmi({ ticks: ticksOf("samples-a800-sxm4-80gb-x2.csv"), repeatLast: true });
+    await using sampler = new GpuMemorySampler({ env: fake.env, intervalMs: 10, maxSamplesPerGpu: 4 });
+    await sampler.start();
+    const firstT = await (async () => {
+      await until(() => sampleCount(sampler.snapshot()) > 0);
+      const report = sampler.snapshot();
+      return report.available ? report.samples[0]!.t : -1;
+    })();
+    // Well past four readings per GPU: the kept ones are thinned, twice at least.
+    await until(() => {
+      const report = sampler.snapshot();
+      return report.available && report.interval_ms >= 40;
+    });
+    const report = sampler.snapshot();
+    if (!report.available) throw new Error("no samples");
+    for (const gpu of [0, 1]) {
+      const kept = report.samples.filter((sample) => sample.gpu === gpu);
+      expect(kept.length).toBeGreaterThanOrEqual(2);
+      expect(kept.length).toBeLessThanOrEqual(5);
+    }
+    // The first reading stays: the span still starts where the run did.
+    expect(report.samples[0]!.t).toBe(firstT);
+    const times = report.samples.map((sample) => sample.t);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
   });
 
   it("reports a phase from its mark onwards", async () => {

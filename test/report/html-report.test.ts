@@ -275,6 +275,43 @@ describe("engine charts", () => {
     expect(charts.find((c) => c.id === "engine-requests")).toMatchObject({ available: false, reason: expect.stringContaining("kitt bench serve") });
   });
 
+  it("draws GPU memory from the run's own watch, and says why it is missing", async () => {
+    const docs = await loadReportDocuments(join(FIXTURES, "suite"));
+    const withWatch = (gpuMemory: unknown) => {
+      const metrics = JSON.parse(docs.files["metrics.json"]!) as Record<string, unknown>;
+      metrics.gpu_memory = gpuMemory;
+      return chartData(renderHtmlReport({ ...docs, files: { ...docs.files, "metrics.json": JSON.stringify(metrics) } }));
+    };
+    const watched = withWatch({
+      available: true,
+      source: "nvidia-smi",
+      interval_ms: 1000,
+      peak_gb: 20,
+      avg_gb: 15,
+      per_gpu: [],
+      samples: [
+        { t: 0, gpu: 0, used_gb: 10 },
+        { t: 0, gpu: 1, used_gb: 1 },
+        { t: 1000, gpu: 0, used_gb: 20 },
+        { t: 1000, gpu: 1, used_gb: 2 },
+      ],
+    });
+    const gpu = drawn(watched, "gpu-memory");
+    expect(gpu.x).toEqual([0, 1]);
+    expect(gpu.series.map((series) => [series.label, series.values])).toEqual([
+      ["GPU 0", [10, 20]],
+      ["GPU 1", [1, 2]],
+    ]);
+    const hardware = JSON.parse(docs.files["hardware.json"]!) as Record<string, unknown>;
+    delete hardware.gpu_unavailable_reason;
+    const metrics = JSON.parse(docs.files["metrics.json"]!) as Record<string, unknown>;
+    metrics.gpu_memory = { available: false, reason: "nvidia-smi not found" };
+    // Only the run's watch says why: no test's own reason, no hardware reason.
+    for (const result of metrics.results as Array<{ metrics: Record<string, unknown> }>) delete result.metrics.gpu_memory_unavailable_reason;
+    const missing = reportCharts(parseReport({ ...docs, files: { ...docs.files, "hardware.json": JSON.stringify(hardware), "metrics.json": JSON.stringify(metrics) } }));
+    expect(missing.find((c) => c.id === "gpu-memory")).toMatchObject({ available: false, reason: "not measured: no GPU memory samples (nvidia-smi not found)" });
+  });
+
   it("says why the engine's CPU and memory are missing", async () => {
     const endpoint = await withServe((serve) => {
       serve.engine_process = { available: false, reason: "not sampled: kitt did not start this engine (--url)" };

@@ -91,7 +91,10 @@ interface GpuSample {
 
 export function gpuMemoryOverTime(report: ParsedReport): ReportChart {
   const base = { id: "gpu-memory", title: "GPU memory over time" };
-  const samples = findGpuSamples([...(report.metrics?.results.map((r) => r.metrics) ?? []), report.serve ?? {}]);
+  // The run's own watch (once a second for the whole run) when it has samples, else any test's.
+  const runWatch = runGpuWatch(report);
+  const fromRun = runWatch?.available === true ? findGpuSamples([runWatch.samples ?? []]) : [];
+  const samples = fromRun.length > 0 ? fromRun : findGpuSamples([...(report.metrics?.results.map((r) => r.metrics) ?? []), report.serve ?? {}]);
   if (samples.length === 0) return { ...base, available: false, reason: `not measured: ${gpuReason(report)}` };
   const gpus = [...new Set(samples.map((s) => s.gpu))].sort((a, b) => a - b);
   const times = [...new Set(samples.map((s) => s.t))].sort((a, b) => a - b);
@@ -122,11 +125,19 @@ function findGpuSamples(values: readonly JsonValue[]): GpuSample[] {
   return found;
 }
 
+/** `gpu_memory` of metrics.json or serve.json: the GPU memory sampler's report for the whole run. */
+function runGpuWatch(report: ParsedReport): Record<string, JsonValue> | undefined {
+  const watch = report.serve?.gpu_memory ?? (report.metrics?.gpu_memory as JsonValue | undefined);
+  return isObject(watch) ? watch : undefined;
+}
+
 function gpuReason(report: ParsedReport): string {
   for (const result of report.metrics?.results ?? []) {
     const reason = result.metrics.gpu_memory_unavailable_reason;
     if (typeof reason === "string") return reason;
   }
   const hardwareReason = report.hardware?.gpu_unavailable_reason;
-  return typeof hardwareReason === "string" ? `no GPU memory samples (${hardwareReason})` : "no GPU memory samples in this run";
+  if (typeof hardwareReason === "string") return `no GPU memory samples (${hardwareReason})`;
+  const watch = runGpuWatch(report);
+  return watch?.available === false && typeof watch.reason === "string" ? `no GPU memory samples (${watch.reason})` : "no GPU memory samples in this run";
 }
