@@ -3,8 +3,8 @@
  * built `kitt web` on it (a separate process, token required) and sends `GET
  * /api/v1/runs?engine=…&limit=50` and the Results page from 20 concurrent clients, reporting
  * p50/p99 latency. Then, unless `--no-jobs`, it runs quick-test jobs on the tiny llama.cpp model
- * (native llama-server) alternately with no viewer and with 100 SSE viewers of the job's events,
- * and reports the jobs' wall times side by side.
+ * (native llama-server, the quick suite run five times) in pairs, one with no viewer and one with
+ * 100 SSE viewers of the job's events, and reports the jobs' wall times side by side.
  * Run: `npm run build && npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs]`.
  */
 import { spawn } from "node:child_process";
@@ -22,7 +22,7 @@ import { scriptArgs } from "./lib/script-args.js";
 
 const args = scriptArgs("npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs]", {
   requests: { type: "string", default: "2000" },
-  jobs: { type: "string", default: "3" },
+  jobs: { type: "string", default: "4" },
   "no-jobs": { type: "boolean", default: false },
 });
 const REQUESTS = Number(args.requests);
@@ -32,6 +32,9 @@ if (!Number.isInteger(REQUESTS) || REQUESTS < 20 || !Number.isInteger(JOB_PAIRS)
   process.exit(2);
 }
 const VIEWERS = 100;
+// The tiny model's quick suite takes about a second after the engine starts; run it several
+// times so the job streams events for a while, as a real quick test does for minutes.
+const JOB_RUNS = 5;
 const MODEL = "tiny.gguf";
 const RUNS = 10_000;
 const CLIENTS = 20;
@@ -111,16 +114,19 @@ interface Timed {
   steal: number | null;
 }
 
-/** Quick-test jobs alternately without and with 100 SSE viewers; each job's wall time is its started_at → finished_at. */
+/** Pairs of quick-test jobs, one without and one with 100 SSE viewers; each job's wall time is its started_at → finished_at. */
 async function jobsWithViewers(base: string, headers: Record<string, string>): Promise<void> {
+  // The viewers' own pool: each event stream holds its connection until the job ends.
+  await using viewerPool = Object.assign(new Pool(base, { connections: VIEWERS }), { [Symbol.asyncDispose]: () => viewerPool.close() });
   const wall: Record<"none" | "viewers", number[]> = { none: [], viewers: [] };
   for (let pair = 0; pair < JOB_PAIRS; pair++) {
-    for (const mode of ["none", "viewers"] as const) {
-      const body = { model: MODEL, engine: "llama_cpp", runtime: "native", suite: "quick", options: { port: await freePort(), skip_warmup: true } };
+    // Each pair in the other order than the last, so a drift in the machine's speed cancels out.
+    for (const mode of pair % 2 === 0 ? (["none", "viewers"] as const) : (["viewers", "none"] as const)) {
+      const body = { model: MODEL, engine: "llama_cpp", runtime: "native", suite: "quick", options: { port: await freePort(), skip_warmup: true, runs: JOB_RUNS } };
       const created = await fetch(`${base}/api/v1/jobs`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
       if (created.status !== 201) throw new Error(`POST /api/v1/jobs: HTTP ${created.status} ${await created.text()}`);
       const { id } = (await created.json()) as { id: string };
-      const viewers = mode === "viewers" ? Array.from({ length: VIEWERS }, () => drain(`${base}/api/v1/jobs/${id}/events`, headers)) : [];
+      const viewers = mode === "viewers" ? Array.from({ length: VIEWERS }, () => drain(viewerPool, `/api/v1/jobs/${id}/events`, headers)) : [];
       const job = await finished(base, id, headers);
       const received = await Promise.all(viewers);
       if (received.length > 0) console.log(`job ${id}: each viewer received ${Math.round(received.reduce((a, b) => a + b, 0) / received.length / 1024)} KiB of events`);
@@ -136,10 +142,11 @@ async function jobsWithViewers(base: string, headers: Record<string, string>): P
 }
 
 /** Reads an SSE stream to its end (the job's final status closes it); the bytes it got. */
-async function drain(url: string, headers: Record<string, string>): Promise<number> {
-  const response = await fetch(url, { headers, signal: AbortSignal.timeout(600_000) });
+async function drain(pool: Pool, path: string, headers: Record<string, string>): Promise<number> {
+  const response = await pool.request({ path, method: "GET", headers, headersTimeout: 10_000, bodyTimeout: 600_000 });
+  if (response.statusCode !== 200) throw new Error(`${path}: HTTP ${response.statusCode}`);
   let bytes = 0;
-  for await (const chunk of response.body!) bytes += (chunk as Uint8Array).byteLength;
+  for await (const chunk of response.body) bytes += (chunk as Uint8Array).byteLength;
   return bytes;
 }
 
