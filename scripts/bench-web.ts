@@ -8,6 +8,7 @@
  * Run: `npm run build && npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs]`.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,7 +100,7 @@ try {
     console.log(`store: ${RUNS} runs; kitt web at ${base}`);
     report("GET /api/v1/runs?engine=…&limit=50", await timed((i) => `/api/v1/runs?engine=${FILL_ENGINES[i % FILL_ENGINES.length]}&limit=50`));
     report("GET /results (the Results page: 25 runs)", await timed(() => "/results"));
-    if (!args["no-jobs"]) await jobsWithViewers(base, headers);
+    if (!args["no-jobs"]) await jobsWithViewers(base, headers, web.pid!);
   } finally {
     web.kill("SIGINT");
     await new Promise((resolve) => web.once("close", resolve));
@@ -115,10 +116,12 @@ interface Timed {
 }
 
 /** Pairs of quick-test jobs, one without and one with 100 SSE viewers; each job's wall time is its started_at → finished_at. */
-async function jobsWithViewers(base: string, headers: Record<string, string>): Promise<void> {
+async function jobsWithViewers(base: string, headers: Record<string, string>, webPid: number): Promise<void> {
   // The viewers' own pool: each event stream holds its connection until the job ends.
   await using viewerPool = Object.assign(new Pool(base, { connections: VIEWERS }), { [Symbol.asyncDispose]: () => viewerPool.close() });
   const wall: Record<"none" | "viewers", number[]> = { none: [], viewers: [] };
+  // The server's own CPU time per job: what serving the viewers costs it, whatever else the machine does.
+  const serverCpu: Record<"none" | "viewers", number[]> = { none: [], viewers: [] };
   for (let pair = 0; pair < JOB_PAIRS; pair++) {
     // Each pair in the other order than the last, so a drift in the machine's speed cancels out.
     for (const mode of pair % 2 === 0 ? (["none", "viewers"] as const) : (["viewers", "none"] as const)) {
@@ -126,9 +129,12 @@ async function jobsWithViewers(base: string, headers: Record<string, string>): P
       const created = await fetch(`${base}/api/v1/jobs`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
       if (created.status !== 201) throw new Error(`POST /api/v1/jobs: HTTP ${created.status} ${await created.text()}`);
       const { id } = (await created.json()) as { id: string };
+      const cpuBefore = processCpuSeconds(webPid);
       const viewers = mode === "viewers" ? Array.from({ length: VIEWERS }, () => drain(viewerPool, `/api/v1/jobs/${id}/events`, headers)) : [];
       const job = await finished(base, id, headers);
       const received = await Promise.all(viewers);
+      const cpuAfter = processCpuSeconds(webPid);
+      if (cpuBefore !== null && cpuAfter !== null) serverCpu[mode].push(cpuAfter - cpuBefore);
       if (received.length > 0) console.log(`job ${id}: each viewer received ${Math.round(received.reduce((a, b) => a + b, 0) / received.length / 1024)} KiB of events`);
       if (job.status !== "completed") throw new Error(`job ${id} ended ${job.status}: ${job.error ?? ""}`);
       wall[mode].push((job.finished_at! - job.started_at!) / 1000);
@@ -139,6 +145,21 @@ async function jobsWithViewers(base: string, headers: Record<string, string>): P
   console.log(`quick-test job wall time, no viewer:      ${wall.none.map((s) => s.toFixed(2)).join(", ")} s (mean ${none.toFixed(2)} s)`);
   console.log(`quick-test job wall time, ${VIEWERS} viewers:  ${wall.viewers.map((s) => s.toFixed(2)).join(", ")} s (mean ${viewers.toFixed(2)} s)`);
   console.log(`${VIEWERS} SSE viewers add ${(((viewers - none) / none) * 100).toFixed(1)} % to the job's wall time`);
+  if (serverCpu.none.length > 0 && serverCpu.viewers.length > 0) {
+    console.log(`kitt web's CPU time per job: ${mean(serverCpu.none).toFixed(2)} s without viewers, ${mean(serverCpu.viewers).toFixed(2)} s with ${VIEWERS}`);
+  }
+}
+
+/** User plus system CPU seconds of a process so far (Linux `/proc`); null elsewhere. */
+function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return null;
+  }
 }
 
 /** Reads an SSE stream to its end (the job's final status closes it); the bytes it got. */

@@ -66,7 +66,7 @@ describe.skipIf(!llama)("kitt web jobs on the real llama-server", () => {
   };
 
   /** Reads a job's SSE stream, calling `onEvent` for each event, until the stream ends. */
-  async function watch(id: string, onEvent: (event: SequencedJobEvent) => void | Promise<void> = () => undefined): Promise<SequencedJobEvent[]> {
+  async function watch(id: string, onEvent: (event: SequencedJobEvent, eventId: string | undefined) => void | Promise<void> = () => undefined): Promise<SequencedJobEvent[]> {
     const response = await fetch(`${web.url}/api/v1/jobs/${id}/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(120_000) });
     expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/event-stream");
@@ -78,13 +78,33 @@ describe.skipIf(!llama)("kitt web jobs on the real llama-server", () => {
         const event = JSON.parse(message.data) as SequencedJobEvent;
         expect(event.type).toBe(message.event);
         events.push(event);
-        pending.push(onEvent(event));
+        pending.push(onEvent(event, message.id));
       },
     });
     const decoder = new TextDecoder();
     for await (const chunk of response.body!) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
     await Promise.all(pending);
     return events;
+  }
+
+  /** The first event after the opening status of a job's stream, opened with `Last-Event-ID` when given. */
+  async function firstEventAfterStatus(id: string, lastEventId?: string): Promise<SequencedJobEvent> {
+    const reading = new AbortController();
+    const headers: Record<string, string> = { authorization: `Bearer ${TOKEN}`, ...(lastEventId === undefined ? {} : { "last-event-id": lastEventId }) };
+    const response = await fetch(`${web.url}/api/v1/jobs/${id}/events`, { headers, signal: reading.signal });
+    const events: SequencedJobEvent[] = [];
+    const parser = createParser({ onEvent: (message) => void (message.event !== "ping" && events.push(JSON.parse(message.data) as SequencedJobEvent)) });
+    const decoder = new TextDecoder();
+    try {
+      for await (const chunk of response.body!) {
+        parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+        if (events.length >= 2) break;
+      }
+    } finally {
+      reading.abort();
+    }
+    expect(events[0]).toMatchObject({ type: "status", seq: 0 });
+    return events[1]!;
   }
 
   it("runs a quick test to completion, streams its progress and log lines, and stores its run under the job's run id", async () => {
@@ -136,10 +156,14 @@ describe.skipIf(!llama)("kitt web jobs on the real llama-server", () => {
     const queued = await submit({ model: MODEL, engine: "llama_cpp", runtime: "native", options: { port: queuedPort } });
     let enginePids: number[] = [];
     let cancelled = false;
-    const events = await watch(job.id, async (event) => {
+    const events = await watch(job.id, async (event, eventId) => {
       if (event.type !== "progress" || cancelled) return;
       cancelled = true;
       enginePids = llamaServersOnPort(port);
+      // A new viewer gets the job's story from its start; one reconnecting with Last-Event-ID only what came after.
+      expect((await firstEventAfterStatus(job.id)).seq).toBeLessThan(event.seq);
+      expect(eventId).toMatch(/^[0-9a-f]{8}-\d+$/);
+      expect((await firstEventAfterStatus(job.id, eventId)).seq).toBeGreaterThan(event.seq);
       // One job at a time: the second waits.
       expect((await getJob(queued.id)).status).toBe("queued");
       const response = await post(`/api/v1/jobs/${job.id}/cancel`);

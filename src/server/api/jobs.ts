@@ -3,7 +3,9 @@
  * cancel, and the live events of one as Server-Sent Events. A viewer gets the job's status, its
  * recent events, then live ones through a bounded queue of its own (oldest dropped and counted),
  * so a slow or vanished viewer never holds the job up; the stream ends with the job's final status.
+ * A viewer that reconnects with `Last-Event-ID` (EventSource does) is not sent again what it had.
  */
+import { randomUUID } from "node:crypto";
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
@@ -19,6 +21,8 @@ import { errorResponses, jsonContent } from "./schemas.js";
 const VIEWER_QUEUE = 1000;
 /** How often a stream looks at the job in the store (a job run by another server) and keeps the connection alive. */
 const STREAM_POLL_MS = 2000;
+/** How long a woken stream waits for the rest of a burst of events, so that a hundred viewers make a few writes each, not hundreds. */
+const COALESCE_MS = 25;
 
 export const JobSchema = z
   .object({
@@ -120,33 +124,49 @@ export function jobRoutes(api: OpenAPIHono, store: ResultsStore, runner: JobRunn
 
   api.openapi(jobEventsRoute, async (c) => {
     const job = await existingJob(store, c.req.valid("param").id);
-    return streamSSE(c, (stream) => streamJob(stream, store, runner, job));
+    const after = seenUpTo(c.req.header("last-event-id"));
+    return streamSSE(c, (stream) => streamJob(stream, store, runner, job, after));
   });
 }
 
-async function streamJob(stream: SSEStreamingApi, store: ResultsStore, runner: JobRunner | undefined, job: JobRecord): Promise<void> {
+/**
+ * Event ids are `EPOCH-SEQ`, EPOCH naming this server process (sequence numbers start again in
+ * the next one), so a browser reconnecting with `Last-Event-ID` gets only what it has not seen.
+ */
+const STREAM_EPOCH = randomUUID().slice(0, 8);
+
+function seenUpTo(lastEventId: string | undefined): number {
+  const match = /^([0-9a-f]{8})-(\d{1,15})$/.exec(lastEventId ?? "");
+  return match && match[1] === STREAM_EPOCH ? Number(match[2]) : 0;
+}
+
+async function streamJob(stream: SSEStreamingApi, store: ResultsStore, runner: JobRunner | undefined, job: JobRecord, after: number): Promise<void> {
   let open = true;
   let wake: (() => void) | undefined;
   stream.onAbort(() => {
     open = false;
     wake?.();
   });
-  const send = (event: SequencedJobEvent): Promise<void> => stream.writeSSE({ event: event.type, id: String(event.seq), data: JSON.stringify(event) });
 
-  await send({ type: "status", job, seq: 0 });
+  await stream.write(sseText({ type: "status", job, seq: 0 }));
   if (FINAL_JOB_STATUSES.has(job.status)) return;
   const queue = new DropOldestBuffer<SequencedJobEvent>(VIEWER_QUEUE);
   using _subscription = runner?.subscribe(job.id, (event) => {
+    if (event.seq <= after) return;
     queue.push(event);
     wake?.();
   });
   while (open) {
     const { items, dropped } = queue.take();
-    if (dropped > 0) await send({ type: "dropped", count: dropped, seq: items[0]?.seq ?? 0 });
+    let text = dropped > 0 ? sseText({ type: "dropped", count: dropped, seq: items[0]?.seq ?? 0 }) : "";
+    let ended = false;
     for (const event of items) {
-      await send(event);
-      if (event.type === "status" && FINAL_JOB_STATUSES.has(event.job.status)) return;
+      text += sseText(event);
+      ended = event.type === "status" && FINAL_JOB_STATUSES.has(event.job.status);
+      if (ended) break;
     }
+    if (text !== "") await stream.write(text);
+    if (ended) return;
     if (queue.size > 0) continue;
     const woken = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), STREAM_POLL_MS);
@@ -156,13 +176,33 @@ async function streamJob(stream: SSEStreamingApi, store: ResultsStore, runner: J
       };
     });
     wake = undefined;
-    if (woken || !open) continue;
+    if (!open) break;
+    if (woken) {
+      // The rest of a burst (a run prints its lines in bunches) goes out in the same write.
+      await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
+      continue;
+    }
     // Quiet for a while: the job may have ended unseen (run by another server, or before this stream subscribed).
     const now = await getJob(store, job.id);
     if (!now || FINAL_JOB_STATUSES.has(now.status)) {
-      if (now) await send({ type: "status", job: now, seq: 0 });
+      if (now) await stream.write(sseText({ type: "status", job: now, seq: 0 }));
       return;
     }
-    await stream.writeSSE({ event: "ping", data: "{}" });
+    await stream.write("event: ping\ndata: {}\n\n");
   }
+}
+
+/**
+ * One event as SSE text, made once however many viewers it goes to (they all hold the same
+ * event object). `type` never holds a line break and JSON text has none, so each is one line.
+ */
+const sseTexts = new WeakMap<SequencedJobEvent, string>();
+
+function sseText(event: SequencedJobEvent): string {
+  let text = sseTexts.get(event);
+  if (text === undefined) {
+    text = `event: ${event.type}\nid: ${STREAM_EPOCH}-${event.seq}\ndata: ${JSON.stringify(event)}\n\n`;
+    sseTexts.set(event, text);
+  }
+  return text;
 }
