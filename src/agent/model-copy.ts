@@ -83,9 +83,22 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
 /**
  * Copies `files` under `destination` (which must not exist: it is a temp name), calling
  * `onProgress` per chunk; verifies each file as described above and fails with
- * DOWNLOAD_FAILED on any difference. On failure the caller removes `destination`.
+ * DOWNLOAD_FAILED on any difference. Cut short by `signal`, it throws the signal's reason. On
+ * failure the caller removes `destination`.
  */
 export async function copyVerified(
+  files: readonly SourceFile[],
+  destination: string,
+  options: { onProgress?: (progress: CopyProgress) => void; signal?: AbortSignal } = {},
+): Promise<CopiedFile[]> {
+  try {
+    return await copyFiles(files, destination, options);
+  } catch (error) {
+    throw options.signal?.aborted ? options.signal.reason : error;
+  }
+}
+
+async function copyFiles(
   files: readonly SourceFile[],
   destination: string,
   options: { onProgress?: (progress: CopyProgress) => void; signal?: AbortSignal } = {},

@@ -7,7 +7,7 @@ import { realpath, stat } from "node:fs/promises";
 import { isAbsolute } from "node:path";
 import { KittError } from "../errors.js";
 import { lastOutputLine, runHostCommand, type HostCommand } from "./host-command.js";
-import { MOUNT_INFO_PATH, mountAt, readMountInfo } from "./mount-info.js";
+import { MOUNT_INFO_PATH, mountAt, readMountInfo, type MountEntry } from "./mount-info.js";
 
 export interface ModelShare {
   /** Where the share is (or is to be) mounted: an absolute path. */
@@ -35,7 +35,7 @@ export async function shareRoot(share: ModelShare, options: ShareMountOptions = 
   const root = await existingFolder(share.mount);
   if (share.source === undefined) return root;
   const mountInfoPath = options.mountInfoPath ?? MOUNT_INFO_PATH;
-  if (mountAt(await readMountInfo(mountInfoPath), root)) return root;
+  if (mountAt(await mounts(mountInfoPath), root)) return root;
   if (!share.autoMount) {
     throw new KittError("STORAGE_FAILED", `the model share ${share.source} is not mounted at ${share.mount}: mount it (mount -t nfs ${share.source} ${share.mount}) or let the agent mount it`);
   }
@@ -44,10 +44,16 @@ export async function shareRoot(share: ModelShare, options: ShareMountOptions = 
   if (result.failure !== undefined) {
     throw new KittError("STORAGE_FAILED", `cannot mount the model share ${share.source} at ${share.mount}: ${lastOutputLine(result)}`);
   }
-  if (!mountAt(await readMountInfo(mountInfoPath), root)) {
+  if (!mountAt(await mounts(mountInfoPath), root)) {
     throw new KittError("STORAGE_FAILED", `mount -t nfs ${share.source} ${share.mount} succeeded, but ${share.mount} is still not a mount point`);
   }
   return root;
+}
+
+async function mounts(path: string): Promise<MountEntry[]> {
+  return readMountInfo(path).catch((error: NodeJS.ErrnoException) => {
+    throw new KittError("PLATFORM_UNSUPPORTED", `cannot tell whether the model share is mounted: ${path} cannot be read (${error.code ?? error.message}); mount it and leave share_source unset`);
+  });
 }
 
 async function existingFolder(path: string): Promise<string> {

@@ -120,6 +120,30 @@ describe("resolving a model on an agent", () => {
     expect(modelDirEntries()).toEqual([]);
   });
 
+  it("copies a model once when two tests ask for it at the same time", async () => {
+    const data = shareFile("shared.gguf", 2 * 1024 * 1024);
+    const [a, b] = await Promise.all([0, 1].map(() => resolveAgentModel("shared.gguf", { modelDir, share: { mount: share } })));
+    expect([a?.copied, b?.copied].sort()).toEqual([false, true]);
+    expect(sha(readFileSync(join(modelDir, "shared.gguf")))).toBe(sha(data));
+    expect(modelDirEntries()).toEqual(["shared.gguf"]);
+  });
+
+  it("stops a copy when asked and leaves nothing behind", async () => {
+    shareFile("stopped/model.safetensors", 4 * 1024 * 1024);
+    const controller = new AbortController();
+    const error = await resolveAgentModel("stopped", {
+      modelDir,
+      share: { mount: share },
+      signal: controller.signal,
+      onProgress: ({ bytesDone }) => {
+        if (bytesDone >= 1024 * 1024) controller.abort(new Error("stopped by the server"));
+      },
+    }).then(() => undefined, (caught: unknown) => caught as Error);
+    expect(error?.message).toBe("stopped by the server");
+    expect(modelDirEntries()).toEqual([]);
+    expect(await cleanupCopiedModels(modelDir)).toEqual([]);
+  });
+
   it("removes a copy left half done by a crash before copying again", async () => {
     shareFile("m.gguf", 1000);
     writeFileSync(join(modelDir, ".m.gguf.kitt-partial-deadbeef"), "half");
@@ -219,6 +243,12 @@ describe("the NFS share", () => {
     const error = await kittError(resolveAgentModel("m.gguf", { modelDir, share: { mount: share, source, autoMount: true }, mount: { run, mountInfoPath } }));
     expect(error.code).toBe("STORAGE_FAILED");
     expect(error.message).toBe(`cannot mount the model share ${source} at ${share}: mount.nfs: access denied by server while mounting nfs-server:/export/models`);
+  });
+
+  it("needs mountinfo to tell whether an NFS share is mounted", async () => {
+    const error = await kittError(resolveAgentModel("m.gguf", { modelDir, share: { mount: share, source }, mount: { mountInfoPath: join(base, "absent") } }));
+    expect(error.code).toBe("PLATFORM_UNSUPPORTED");
+    expect(error.message).toContain(`${join(base, "absent")} cannot be read (ENOENT)`);
   });
 
   it.each(["-o remount,rw /", "nfs-server", "server:relative", "a b:/x"])("refuses the share source '%s'", async (bad) => {
