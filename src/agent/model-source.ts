@@ -80,7 +80,7 @@ export async function resolveAgentModel(reference: string, options: AgentModelOp
       }
       return { path: await realpath(destination), relative: model, copied: true };
     },
-    { guards: `a copy of ${model}`, timeoutCode: "DOWNLOAD_FAILED", pollMs: 200, signal: options.signal },
+    { guards: `a copy of ${model}`, timeoutCode: "DOWNLOAD_FAILED", timeoutMs: 12 * 60 * 60_000, pollMs: 200, signal: options.signal },
   );
 }
 
