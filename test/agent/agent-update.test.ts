@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +11,7 @@ import { agentPrefix, installedVersion, updateAgent, type AgentUpdateOptions } f
 import { runHostCommand, type HostCommand } from "../../src/agent/host-command.js";
 import { KittError } from "../../src/errors.js";
 import { agentPaths } from "../../src/server/agents/agent-protocol.js";
+import { selfSignedCertificate } from "../../src/server/tls/certificate.js";
 
 const TOKEN = "kitt_agent_a1_secret_mac";
 let base: string;
@@ -39,16 +41,19 @@ beforeAll(async () => {
   base = mkdtempSync(join(tmpdir(), "kitt-agent-update-"));
   for (const version of ["0.0.1", "0.0.2"]) tarballs.set(version, pack("kitt", version));
   tarballs.set("other", pack("not-kitt", "1.0.0"));
-  server = createServer((req, res) => {
+  server = createServer(servePackage);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}, 60_000);
+
+/** The package route as the server documents it: the agent's token, the tarball, its digest in X-Kitt-Sha256. */
+const servePackage: RequestListener = (req, res) => {
     requests.push({ path: req.url ?? "", authorization: req.headers.authorization });
     if (req.url !== agentPaths.package) return void res.writeHead(404).end();
     if (req.headers.authorization !== `Bearer ${TOKEN}`) return void res.writeHead(401, { "content-type": "application/json" }).end('{"error":"unauthorized"}');
     const sha256 = serving.sha256 ?? createHash("sha256").update(serving.tarball).digest("hex");
     res.writeHead(200, { "content-type": "application/gzip", "x-kitt-sha256": sha256, "content-length": serving.tarball.length }).end(serving.tarball);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-}, 60_000);
+};
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
   rmSync(base, { recursive: true, force: true });
@@ -135,6 +140,24 @@ describe("kitt agent update", () => {
     const error = await kittError(updateAgent(options({ server: { url: `http://127.0.0.1:${port}` }, timeoutMs: 2_000 })));
     expect(error.message).toMatch(/^cannot fetch the kitt package from http:\/\/127\.0\.0\.1:\d+: connect ECONNREFUSED/);
   });
+
+  it("fetches over TLS from a server whose certificate matches the pin, and refuses one that does not", async () => {
+    const certificate = await selfSignedCertificate({ KITT_HOME: join(base, "tls-home") });
+    const other = await selfSignedCertificate({ KITT_HOME: join(base, "other-tls-home") });
+    const tls = createHttpsServer({ cert: certificate.cert, key: certificate.key }, servePackage);
+    await new Promise<void>((resolve) => tls.listen(0, "127.0.0.1", resolve));
+    const tlsUrl = `https://127.0.0.1:${(tls.address() as AddressInfo).port}`;
+    try {
+      serving = { tarball: tarballs.get("0.0.1") as Buffer };
+      const wrong = await kittError(updateAgent(options({ server: { url: tlsUrl, caPin: other.publicKeyPin } })));
+      expect(wrong.message).toBe(`cannot fetch the kitt package from ${tlsUrl}: the certificate of 127.0.0.1 does not match the pinned one (--ca-pin)`);
+      expect(requests).toEqual([]);
+      expect(await updateAgent(options({ server: { url: tlsUrl, caPin: certificate.publicKeyPin } }))).toMatchObject({ newVersion: "0.0.1", changed: true });
+    } finally {
+      tls.closeAllConnections();
+      await new Promise((resolve) => tls.close(resolve));
+    }
+  }, 120_000);
 
   it("lives in $KITT_HOME/agent", () => {
     expect(agentPrefix({ KITT_HOME: "/srv/kitt-home" })).toBe("/srv/kitt-home/agent");
