@@ -7,7 +7,7 @@
 const LAYERS = [
   ["cli"],
   ["pipeline"],
-  ["server"],
+  ["server", "agent"],
   ["report"],
   ["store"],
   ["results"],
