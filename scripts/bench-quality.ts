@@ -36,6 +36,7 @@ import { safetensorsModel } from "../test/support/models.js";
 import { freePort } from "../test/emulators/index.mjs";
 import { qualityBenchmark } from "../src/bench/quality/quality-benchmark.js";
 import { mmluSpec } from "../src/quality/tasks/mmlu/spec.js";
+import { processCpuSeconds } from "./lib/process-cpu.js";
 import { scriptArgs } from "./lib/script-args.js";
 
 const mmluBenchmark = qualityBenchmark(mmluSpec);
@@ -78,18 +79,6 @@ function emulatorPid(): number | undefined {
   const dir = join(process.env.KITT_HOME ?? "", "run");
   const records = readdirSync(dir).filter((name) => name.endsWith(".json"));
   return records.length === 1 ? (JSON.parse(readFileSync(join(dir, records[0]!), "utf8")) as { pid: number }).pid : undefined;
-}
-
-/** A process's CPU seconds so far from /proc/<pid>/stat (utime + stime, in ticks of 1/100 s); null off Linux. */
-function processCpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
-  }
 }
 
 const cpuSeconds = (usage: NodeJS.CpuUsage) => (usage.user + usage.system) / 1e6;

@@ -8,7 +8,6 @@
  * Run: `npm run build && npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs]`.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -19,6 +18,7 @@ import { percentile } from "../src/stats.js";
 import { openStore } from "../src/store/results-store.js";
 import { ensureTestModel, freePort } from "../test/support/llama.js";
 import { FILL_ENGINES, fillStore } from "./lib/fill-store.js";
+import { processCpuSeconds } from "./lib/process-cpu.js";
 import { scriptArgs } from "./lib/script-args.js";
 
 const args = scriptArgs("npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs]", {
@@ -147,18 +147,6 @@ async function jobsWithViewers(base: string, headers: Record<string, string>, we
   console.log(`${VIEWERS} SSE viewers add ${(((viewers - none) / none) * 100).toFixed(1)} % to the job's wall time`);
   if (serverCpu.none.length > 0 && serverCpu.viewers.length > 0) {
     console.log(`kitt web's CPU time per job: ${mean(serverCpu.none).toFixed(2)} s without viewers, ${mean(serverCpu.viewers).toFixed(2)} s with ${VIEWERS}`);
-  }
-}
-
-/** User plus system CPU seconds of a process so far (Linux `/proc`); null elsewhere. */
-function processCpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime and stime, fields 14 and 15 of stat(5), in clock ticks of 1/100 s.
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return null;
   }
 }
 

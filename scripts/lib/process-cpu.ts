@@ -1,0 +1,14 @@
+/** How much CPU a process has used, for the benchmark scripts' side-by-side figures. */
+import { readFileSync } from "node:fs";
+import { parseProcStat } from "../../src/collectors/process-usage.js";
+
+/** CPU seconds so far (user + system from /proc/<pid>/stat, in ticks of 1/100 s); null off Linux or once the process is gone. */
+export function processCpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    const stat = parseProcStat(pid, readFileSync(`/proc/${pid}/stat`, "utf8"));
+    return stat === undefined ? null : stat.ticks / 100;
+  } catch {
+    return null;
+  }
+}
