@@ -7,7 +7,7 @@
 const LAYERS = [
   ["cli"],
   ["pipeline"],
-  ["server"],
+  ["server", "agent"],
   ["report"],
   ["store"],
   ["results"],
@@ -65,6 +65,13 @@ export default {
       severity: "error",
       from: { path: ROOT_FILES },
       to: { path: "^src/[^/]+/" },
+    },
+    {
+      name: "server-without-agent",
+      comment: "kitt agent uses the server's protocol, job request and job process; the server never needs the agent.",
+      severity: "error",
+      from: { path: "^src/server/" },
+      to: { path: "^src/agent/" },
     },
     {
       name: "serve-workers-stay-small",
