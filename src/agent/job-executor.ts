@@ -84,20 +84,25 @@ export class JobExecution {
 
   private async run(): Promise<JobFinish> {
     const { jobId, state } = this.options;
-    await state.update((data) => {
-      data.jobs.push({ job_id: jobId, status: "running", engine: this.options.request.engine, model: this.options.request.model ?? null, started_at: new Date().toISOString(), ended_at: null, run_id: null, error: null });
-    });
     let finish: JobFinish;
     try {
+      await state.update((data) => {
+        data.jobs.push({ job_id: jobId, status: "running", engine: this.options.request.engine, model: this.options.request.model ?? null, started_at: new Date().toISOString(), ended_at: null, run_id: null, error: null });
+      });
       finish = await this.execute();
     } catch (error) {
       finish = { status: "failed", exit_code: null, error: describeError(error).slice(0, 4096), run_id: this.runId ?? null };
     }
-    await this.flushEvents();
-    await this.spoolResults();
-    await this.options.spool.append({ kind: "finish", job_id: jobId, finish });
-    this.options.onSpooled();
-    await state.updateJob(jobId, { status: finish.status, ended_at: new Date().toISOString(), run_id: finish.run_id, error: finish.error, pid: undefined, pid_start_time: undefined });
+    try {
+      await this.flushEvents();
+      await this.spoolResults();
+      await this.options.spool.append({ kind: "finish", job_id: jobId, finish });
+      this.options.onSpooled();
+      await state.updateJob(jobId, { status: finish.status, ended_at: new Date().toISOString(), run_id: finish.run_id, error: finish.error, pid: undefined, pid_start_time: undefined });
+    } catch (error) {
+      // A full or broken disk: the agent goes on; a restarted one reports the job interrupted.
+      process.stderr.write(`kitt agent: cannot record the end of job ${jobId}: ${describeError(error)}\n`);
+    }
     return finish;
   }
 

@@ -45,6 +45,11 @@ export class Spool {
     return spool;
   }
 
+  /** How many items wait in the spool at `dir`, read without opening it (the daemon may be writing). */
+  static async pendingCount(dir: string): Promise<number> {
+    return (await readdir(dir).catch(() => [] as string[])).filter((name) => ITEM.test(name)).length;
+  }
+
   get blobsDir(): string {
     return join(this.dir, "blobs");
   }

@@ -24,6 +24,7 @@ describe("agent spool", () => {
     const again = await Spool.open(dir);
     await again.append({ kind: "command_result", command_id: "c1", result: { ok: true, output: "done" } });
     const items = await again.items();
+    expect(await Spool.pendingCount(dir)).toBe(52);
     expect(items.slice(0, 50).map(seqOf)).toEqual(Array.from({ length: 50 }, (_, index) => index + 1));
     expect(items.slice(50).map((item) => item.kind)).toEqual(["finish", "command_result"]);
     expect(items.map((item) => item.name)).toEqual([...items.map((item) => item.name)].sort());

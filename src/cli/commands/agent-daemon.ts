@@ -2,14 +2,15 @@
  * `kitt agent start|status|stop`: the daemon in the foreground until Ctrl+C or SIGTERM (the
  * running test stopped as `kitt run` stops), what it is doing, and stopping it through its pid file.
  */
+import { join } from "node:path";
 import { agentConfigPath, agentDir, loadAgentConfig } from "../../agent/agent-config.js";
 import { AgentDaemon, runningAgentPid } from "../../agent/agent-daemon.js";
 import { readAgentState } from "../../agent/agent-state.js";
 import { Spool } from "../../agent/spool.js";
 import { KittError } from "../../errors.js";
+import { AGENT_TOKEN_PREFIX } from "../../server/agents/agent-protocol.js";
 import { processStartTime } from "../../runtime/process-owner.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
-import { join } from "node:path";
 import type { AGENT_STATUS_OPTIONS } from "../options/agent.js";
 import type { OptionsInput } from "../options/table.js";
 import { success } from "../ui.js";
@@ -37,13 +38,14 @@ export async function agentStatusCommand(options: OptionsInput<typeof AGENT_STAT
   const dir = agentDir();
   const state = await readAgentState(dir);
   const pid = await runningAgentPid(dir);
-  const spooled = (await (await Spool.open(join(dir, "spool"))).items()).length;
+  const spooled = await Spool.pendingCount(join(dir, "spool"));
   const running = state.jobs.filter((job) => job.status === "running").map((job) => job.job_id);
   const status = {
     name: config.name,
     agent_id: config.agent_id,
     server: config.server,
-    token: `${config.token.slice(0, "kitt_agent_".length + 8)}…`,
+    // `kitt_agent_<id>_`: the id only, never a character of the secret.
+    token: `${AGENT_TOKEN_PREFIX}${config.agent_id}_…`,
     model_dir: config.model_dir,
     heartbeat_interval_s: config.settings.heartbeat_interval_s,
     daemon_pid: pid ?? null,
