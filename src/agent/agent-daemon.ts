@@ -261,8 +261,9 @@ export class AgentDaemon implements AsyncDisposable {
     }
   }
 
+  /** Said once until the server answers again (an outage fails every call), kept in the state for `kitt agent status`. */
   private problem(message: string): void {
-    if (message !== this.lastProblem) this.options.log(message);
+    if (this.lastProblem === undefined) this.options.log(message);
     this.lastProblem = message;
     void this.state.update((data) => {
       data.last_problem = message;

@@ -81,7 +81,8 @@ describe.skipIf(!llama)("kitt agent against the protocol's routes", () => {
   }, 60_000);
 
   it("runs a test through an outage: every event, the results and the finish arrive once, in order", async () => {
-    await using _daemon = await AgentDaemon.start({ env: { ...process.env, KITT_HOME: home }, kittBin, heartbeatMs: 200, retryMs: 200, log: () => undefined });
+    const said: string[] = [];
+    await using _daemon = await AgentDaemon.start({ env: { ...process.env, KITT_HOME: home }, kittBin, heartbeatMs: 200, retryMs: 200, log: (line) => said.push(line) });
     const port = await freePort();
     runTest("job-1", port);
     await server.until(progressed("job-1"), 120_000, "progress of job-1");
@@ -90,6 +91,10 @@ describe.skipIf(!llama)("kitt agent against the protocol's routes", () => {
     server.down = false;
     // The agent kept calling while the server was away: heartbeats and events it then sent again.
     expect(server.refusedWhileDown).toBeGreaterThan(3);
+    // The outage is said once, and its end once, not once per call.
+    await server.until(() => said.some((line) => line.endsWith("answers again")), 10_000, "the agent noticing the server is back");
+    expect(said.filter((line) => line.includes("503: down for maintenance"))).toHaveLength(1);
+    expect(said.filter((line) => line.endsWith("answers again"))).toHaveLength(1);
     await server.until(() => server.finishes.has("job-1"), 120_000, "job-1's finish");
 
     const finish = server.finishes.get("job-1")!;
@@ -179,6 +184,10 @@ describe.skipIf(!llama)("kitt agent against the protocol's routes", () => {
       await server.until(() => server.finishes.get("job-local")?.status === "cancelled", 30_000, "job-local cancelled");
       expect(llamaServersOnPort(localPort)).toEqual([]);
       expect((await runKitt(["agent", "test", "stop", "job-local"], env)).code).toBe(EXIT_CODES.NOT_FOUND);
+
+      const twice = await runKitt(["agent", "start"], env);
+      expect(twice.code).toBe(EXIT_CODES.USAGE);
+      expect(twice.stderr).toContain(`an agent already runs from ${join(home, "agent")} (pid ${second.child.pid})`);
 
       const stop = await runKitt(["agent", "stop"], env);
       expect(stop.code, stop.stderr).toBe(0);
