@@ -63,24 +63,16 @@ class PinMismatch extends Error {}
 export class AgentClient implements AsyncDisposable {
   private readonly dispatcher: Agent;
   private readonly base: string;
-  private token: string | undefined;
+  private readonly token: string | undefined;
   private readonly timeoutMs: number;
   private readonly uploadTimeoutMs: number;
 
-  constructor(private readonly options: AgentClientOptions) {
+  constructor(options: AgentClientOptions) {
     this.base = options.server.replace(/\/+$/, "");
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.uploadTimeoutMs = options.uploadTimeoutMs ?? 600_000;
     this.dispatcher = new Agent({ connect: pinnedConnector(options.caPin, this.timeoutMs), headersTimeout: this.uploadTimeoutMs, bodyTimeout: this.uploadTimeoutMs });
-  }
-
-  get server(): string {
-    return this.base;
-  }
-
-  setToken(token: string): void {
-    this.token = token;
   }
 
   /** With `code` in the body on enrolment; with the token (no code) after a database reset. */
