@@ -9,6 +9,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer, Server as HttpsServer } from "node:https";
 import type { z } from "zod";
 import {
   AGENT_API,
@@ -58,8 +59,9 @@ export class ProtocolServer implements AsyncDisposable {
 
   private constructor(private readonly server: Server) {}
 
-  static async start(): Promise<ProtocolServer> {
-    const server = createServer();
+  /** Plain HTTP, or HTTPS with `tls`'s certificate. */
+  static async start(tls?: { cert: string; key: string }): Promise<ProtocolServer> {
+    const server = tls ? createTlsServer(tls) : createServer();
     const self = new ProtocolServer(server);
     server.on("request", (request: IncomingMessage, response: ServerResponse) => void self.handle(request, response));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -68,7 +70,8 @@ export class ProtocolServer implements AsyncDisposable {
 
   get url(): string {
     const address = this.server.address();
-    return `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    const scheme = this.server instanceof HttpsServer ? "https" : "http";
+    return `${scheme}://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
   }
 
   /** Handed out with the next heartbeat. */
