@@ -67,6 +67,13 @@ export default {
       to: { path: "^src/[^/]+/" },
     },
     {
+      name: "server-without-agent",
+      comment: "kitt agent uses the server's protocol, job request and job process; the server never needs the agent.",
+      severity: "error",
+      from: { path: "^src/server/" },
+      to: { path: "^src/agent/" },
+    },
+    {
       name: "serve-workers-stay-small",
       comment: "Worker threads load src/serve/workers and what it imports: never the CLI or the pipelines.",
       severity: "error",

@@ -27,6 +27,12 @@ export const EXIT_CODES = {
   DOWNLOAD_FAILED: 19,
   /** `kitt web` asked to listen beyond loopback with no token configured (and no `--insecure`). */
   UNSAFE_BIND: 20,
+  /** `kitt agent`: the server refused the agent's token (revoked or rotated away); the agent stops. */
+  AGENT_REVOKED: 21,
+  /** `kitt agent`: the server did not answer (network, timeout, 5xx). */
+  SERVER_UNREACHABLE: 22,
+  /** `kitt agent`: the server's certificate is not the one pinned with `--ca-pin`. */
+  TLS_PIN_MISMATCH: 23,
   INTERRUPTED_SIGINT: 130,
   INTERRUPTED_SIGTERM: 143,
 } as const;

@@ -4,6 +4,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { kittVersion } from "../package-root.js";
+import { AGENT_INIT_OPTIONS, AGENT_STATUS_OPTIONS, AGENT_TEST_LIST_OPTIONS } from "./options/agent.js";
 import { JSON_OPTION } from "./options/common.js";
 import { TEST_LIST_OPTIONS, TEST_NEW_OPTIONS } from "./options/custom-tests.js";
 import { DEMO_OPTIONS, ENGINES_CLEANUP_OPTIONS, ENGINES_SETUP_OPTIONS, FINGERPRINT_OPTIONS } from "./options/engines.js";
@@ -131,6 +132,28 @@ export function buildProgram(): Command {
     .action(async (options) => (await import("./commands/web-token.js")).webTokenListCommand(options));
   addOptions(webToken.command("revoke").argument("<name>", "token name").description("delete a token; requests with it are refused at once"), DB_OPTION)
     .action(async (name, options) => (await import("./commands/web-token.js")).webTokenRevokeCommand(name, options));
+
+  const agent = program.command("agent").description("a remote agent: this machine runs the tests a kitt web server sends it");
+  addOptions(agent.command("init").description("enrol this machine with a kitt web server (writes ~/.kitt/agent.yaml, 0600)"), AGENT_INIT_OPTIONS)
+    .action(async (options) => (await import("./commands/agent-init.js")).agentInitCommand(options));
+  agent
+    .command("start")
+    .description("run the agent in the foreground: heartbeat, run the tests the server sends (Ctrl+C stops it)")
+    .action(async () => (await import("./commands/agent-daemon.js")).agentStartCommand());
+  addOptions(agent.command("status").description("this agent: server, daemon, running job, last heartbeat, undelivered items"), AGENT_STATUS_OPTIONS)
+    .action(async (options) => (await import("./commands/agent-daemon.js")).agentStatusCommand(options));
+  agent
+    .command("stop")
+    .description("stop the running agent (its running test is stopped like Ctrl+C stops kitt run)")
+    .action(async () => (await import("./commands/agent-daemon.js")).agentStopCommand());
+  const agentTest = agent.command("test").description("the tests this agent ran");
+  addOptions(agentTest.command("list").description("jobs this agent ran, newest first"), AGENT_TEST_LIST_OPTIONS)
+    .action(async (options) => (await import("./commands/agent-test.js")).agentTestListCommand(options));
+  agentTest
+    .command("stop")
+    .argument("<id>", "job id")
+    .description("stop the running job like the server's stop: engine removed, results kept, the job cancelled")
+    .action(async (id) => (await import("./commands/agent-test.js")).agentTestStopCommand(id));
 
   const testCommand = program.command("test").description("custom tests: YAML prompts with expected answers, scored under kitt run");
   addOptions(

@@ -27,6 +27,11 @@ export async function runArchive(store: ResultsStore, idOrPrefix: string): Promi
   if (dir === undefined || !(await stat(dir)).isDirectory()) {
     throw new KittError("NOT_FOUND", `${noFolder} (${folder} is not a folder here); 'kitt storage export ${id.slice(0, 8)}' writes its stored files`);
   }
+  return packResultsFolder(dir, id);
+}
+
+/** The results folder `dir` of run `id` as a `.tar.gz` stream; NOT_FOUND when it is empty. */
+export async function packResultsFolder(dir: string, id: string): Promise<RunArchive> {
   const names = (await readdir(dir)).sort();
   if (names.length === 0) throw new KittError("NOT_FOUND", `the results folder of run ${id} is empty`);
   const name = `kitt-run-${id.slice(0, 8)}`;

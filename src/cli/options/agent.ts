@@ -1,0 +1,22 @@
+/** Options of `kitt agent`. */
+import { JOB_STATUSES } from "../../agent/agent-state.js";
+import { JSON_OPTION } from "./common.js";
+import { defineOptions } from "./table.js";
+
+export const AGENT_INIT_OPTIONS = defineOptions({
+  server: { flags: "--server <url>", description: "the kitt web server's base URL (https://host:port)", mandatory: true },
+  code: { flags: "--code <code>", description: "the single-use enrolment code from the server's Agents page or 'kitt web agent enrol'", mandatory: true },
+  name: { flags: "--name <name>", description: "the agent's name on the server (default: this host's name)" },
+  modelDir: { flags: "--model-dir <dir>", description: "where this machine's models are (default KITT_MODEL_DIR or ~/.kitt/models)" },
+  shareSource: { flags: "--share-source <source>", description: "an NFS share models are copied from (host:/path; with --share-mount)" },
+  shareMount: { flags: "--share-mount <dir>", description: "where the share is (or gets) mounted (with --share-source)" },
+  caPin: { flags: "--ca-pin <sha256>", description: "the server certificate's SHA-256 fingerprint (kitt web --tls prints it): trust that certificate only" },
+  force: { flags: "--force", description: "enrol again, replacing this machine's agent configuration" },
+});
+
+export const AGENT_STATUS_OPTIONS = defineOptions({ ...JSON_OPTION });
+
+export const AGENT_TEST_LIST_OPTIONS = defineOptions({
+  status: { flags: "--status <status>", description: "only jobs with this status", choices: JOB_STATUSES },
+  ...JSON_OPTION,
+});

@@ -1,0 +1,39 @@
+/** `kitt agent`'s bad input and missing state: one clear line and a distinct exit code each, no stack trace, no hang. */
+import { chmod } from "node:fs/promises";
+import { describe, expect, it } from "vitest";
+import { agentConfigPath, saveAgentConfig } from "../../src/agent/agent-config.js";
+import { EXIT_CODES } from "../../src/errors.js";
+import { runKitt, tempKittHome } from "../support/cli.js";
+
+const cases: Array<[string, string[], number, RegExp]> = [
+  ["a server URL that is not http(s)", ["agent", "init", "--server", "ftp://box", "--code", "c".repeat(32)], EXIT_CODES.USAGE, /--server: http or https/],
+  ["a pin that is not a fingerprint", ["agent", "init", "--server", "https://box", "--code", "c".repeat(32), "--ca-pin", "xyz"], EXIT_CODES.USAGE, /--ca-pin: a SHA-256 certificate fingerprint/],
+  ["a share source without its mount", ["agent", "init", "--server", "https://box", "--code", "c".repeat(32), "--share-source", "nas:/models"], EXIT_CODES.USAGE, /--share-source and --share-mount go together/],
+  ["a bad name", ["agent", "init", "--server", "https://box", "--code", "c".repeat(32), "--name", "../x"], EXIT_CODES.USAGE, /--name/],
+  ["a server nothing listens on", ["agent", "init", "--server", "http://127.0.0.1:1", "--code", "c".repeat(32)], EXIT_CODES.SERVER_UNREACHABLE, /did not answer/],
+  ["start before init", ["agent", "start"], EXIT_CODES.NOT_FOUND, /kitt agent init --server URL --code CODE/],
+  ["stop with no agent running", ["agent", "stop"], EXIT_CODES.NOT_FOUND, /no agent runs from/],
+  ["stopping a job that is not running", ["agent", "test", "stop", "job-9"], EXIT_CODES.NOT_FOUND, /job job-9 is not running on this agent/],
+  ["an unknown status", ["agent", "test", "list", "--status", "sideways"], EXIT_CODES.USAGE, /sideways/],
+];
+
+describe("kitt agent on bad input", () => {
+  it.each(cases)("%s", async (_what, args, code, message) => {
+    const result = await runKitt(args, { KITT_HOME: tempKittHome() });
+    expect(result.code, result.stderr).toBe(code);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("refuses an agent.yaml that others may read, and lists no jobs before any ran", async () => {
+    const home = tempKittHome();
+    const path = agentConfigPath({ KITT_HOME: home });
+    await saveAgentConfig({ server: "https://box", agent_id: "a", token: "kitt_agent_a_s_m", name: "box", model_dir: "/m", settings: { heartbeat_interval_s: 30, auto_cleanup: true } }, path);
+    const listed = await runKitt(["agent", "test", "list"], { KITT_HOME: home });
+    expect(listed).toMatchObject({ code: 0, stdout: "no jobs on this agent\n" });
+    await chmod(path, 0o644);
+    const status = await runKitt(["agent", "status"], { KITT_HOME: home });
+    expect(status.code).toBe(EXIT_CODES.CONFIG_INVALID);
+    expect(status.stderr).toContain(`chmod 600 ${path}`);
+  });
+});
