@@ -9,10 +9,10 @@
  * self-signed certificate of `kitt web --tls`), before the request, and so the token, is written.
  */
 import { createReadStream } from "node:fs";
-import type { TLSSocket } from "node:tls";
-import { Agent, buildConnector, request, type Dispatcher } from "undici";
+import { Agent, request, type Dispatcher } from "undici";
 import type { z } from "zod";
 import { describeError, KittError } from "../errors.js";
+import { PinMismatchError, pinnedConnector } from "./server-connection.js";
 import {
   agentPaths,
   HeartbeatResponseSchema,
@@ -57,8 +57,6 @@ export interface ResultsUpload {
   sha256: string;
   runId: string;
 }
-
-class PinMismatch extends Error {}
 
 export class AgentClient implements AsyncDisposable {
   private readonly dispatcher: Agent;
@@ -179,24 +177,8 @@ export function valueOf<T>(outcome: Outcome<T>): T {
   }
 }
 
-/** undici's connector, with the peer certificate's fingerprint checked against `pin` once the TLS handshake is done. */
-function pinnedConnector(pin: string | undefined, timeoutMs: number): buildConnector.connector {
-  if (pin === undefined) return buildConnector({ timeout: timeoutMs });
-  // A resumed TLS session shows no peer certificate to check: every connection makes a full handshake.
-  const connect = buildConnector({ rejectUnauthorized: false, timeout: timeoutMs, maxCachedSessions: 0 });
-  return (options, callback) =>
-    connect(options, (error, socket) => {
-      if (error !== null) return callback(error, null);
-      if (options.protocol !== "https:") return callback(null, socket);
-      const actual = (socket as TLSSocket).getPeerCertificate().fingerprint256;
-      if (actual === pin) return callback(null, socket);
-      socket.destroy();
-      callback(new PinMismatch(`the certificate of ${options.hostname}:${options.port} has SHA-256 fingerprint ${actual || "(none)"}, not the pinned ${pin}; nothing was sent`), null);
-    });
-}
-
-function pinError(error: unknown): PinMismatch | undefined {
-  for (let cause = error; cause instanceof Error; cause = cause.cause) if (cause instanceof PinMismatch) return cause;
+function pinError(error: unknown): PinMismatchError | undefined {
+  for (let cause = error; cause instanceof Error; cause = cause.cause) if (cause instanceof PinMismatchError) return cause;
   return undefined;
 }
 

@@ -36,31 +36,33 @@ export function certificateMatchesPin(der: Buffer, pin: string): boolean {
 }
 
 export class PinMismatchError extends Error {
-  constructor(host: string) {
-    super(`the certificate of ${host} does not match the pinned one (--ca-pin)`);
+  constructor(host: string, fingerprint: string | undefined, pin: string) {
+    super(`the certificate of ${host} has SHA-256 fingerprint ${fingerprint || "(none)"}, not the pinned ${pin} (--ca-pin); nothing was sent`);
     this.name = "PinMismatchError";
   }
 }
 
 /** A dispatcher for requests to the server; close it when done. */
 export function serverDispatcher(target: ServerTarget, timeoutMs: number): Agent {
-  const timeouts = { headersTimeout: timeoutMs, bodyTimeout: timeoutMs };
-  if (target.caPin === undefined || !target.url.startsWith("https:")) return new Agent({ ...timeouts, connect: { timeout: timeoutMs } });
-  const pin = normalizePin(target.caPin);
-  // No session cache: every connection shows its certificate again, to be checked again.
+  return new Agent({ headersTimeout: timeoutMs, bodyTimeout: timeoutMs, connect: pinnedConnector(target.caPin, timeoutMs) });
+}
+
+/**
+ * undici's connector, with a pinned server's certificate checked once the TLS handshake is done
+ * and before anything is written (a mismatch is a `PinMismatchError`); without a pin, the plain one.
+ */
+export function pinnedConnector(caPin: string | undefined, timeoutMs: number): buildConnector.connector {
+  if (caPin === undefined) return buildConnector({ timeout: timeoutMs });
+  const pin = normalizePin(caPin);
+  // No session cache: a resumed session shows no certificate, and every connection must show it again.
   const connect = buildConnector({ rejectUnauthorized: false, timeout: timeoutMs, maxCachedSessions: 0 });
-  return new Agent({
-    ...timeouts,
-    connect(options, callback) {
-      connect(options, (error, socket) => {
-        if (error) return callback(error, null);
-        const certificate = (socket as TLSSocket).getPeerCertificate(false);
-        if (!certificate?.raw || !certificateMatchesPin(certificate.raw, pin)) {
-          socket.destroy();
-          return callback(new PinMismatchError(options.hostname), null);
-        }
-        callback(null, socket);
-      });
-    },
-  });
+  return (options, callback) =>
+    connect(options, (error, socket) => {
+      if (error !== null) return callback(error, null);
+      if (options.protocol !== "https:") return callback(null, socket);
+      const certificate = (socket as TLSSocket).getPeerCertificate(false);
+      if (certificate?.raw && certificateMatchesPin(certificate.raw, pin)) return callback(null, socket);
+      socket.destroy();
+      callback(new PinMismatchError(`${options.hostname}:${options.port}`, certificate?.fingerprint256, caPin), null);
+    });
 }

@@ -122,7 +122,7 @@ describe("the server's reachability", () => {
     expect(await server({ url, caPin: other.publicKeyPin })).toEqual({
       name: "server",
       status: "fail",
-      detail: `${origin} unreachable: the certificate of 127.0.0.1 does not match the pinned one (--ca-pin)`,
+      detail: `${origin} unreachable: the certificate of 127.0.0.1:${new URL(url).port} has SHA-256 fingerprint ${(await selfSignedCertificate({ KITT_HOME: home })).fingerprint256}, not the pinned ${other.publicKeyPin} (--ca-pin); nothing was sent`,
     });
     expect((await server({ url })).detail).toMatch(/SELF_SIGNED_CERT.*: pin the server's certificate with --ca-pin$/);
     expect(await server({ url, caPin: "sha256//nope" })).toMatchObject({ status: "fail", detail: expect.stringContaining("is not a certificate pin") });

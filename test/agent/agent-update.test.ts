@@ -150,7 +150,7 @@ describe("kitt agent update", () => {
     try {
       serving = { tarball: tarballs.get("0.0.1") as Buffer };
       const wrong = await kittError(updateAgent(options({ server: { url: tlsUrl, caPin: other.publicKeyPin } })));
-      expect(wrong.message).toBe(`cannot fetch the kitt package from ${tlsUrl}: the certificate of 127.0.0.1 does not match the pinned one (--ca-pin)`);
+      expect(wrong.message).toBe(`cannot fetch the kitt package from ${tlsUrl}: the certificate of 127.0.0.1:${new URL(tlsUrl).port} has SHA-256 fingerprint ${certificate.fingerprint256}, not the pinned ${other.publicKeyPin} (--ca-pin); nothing was sent`);
       expect(requests).toEqual([]);
       expect(await updateAgent(options({ server: { url: tlsUrl, caPin: certificate.publicKeyPin } }))).toMatchObject({ newVersion: "0.0.1", changed: true });
     } finally {
