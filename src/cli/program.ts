@@ -4,7 +4,7 @@
  */
 import { Command } from "@commander-js/extra-typings";
 import { kittVersion } from "../package-root.js";
-import { AGENT_INIT_OPTIONS, AGENT_STATUS_OPTIONS, AGENT_TEST_LIST_OPTIONS } from "./options/agent.js";
+import { AGENT_INIT_OPTIONS, AGENT_PREFLIGHT_OPTIONS, AGENT_STATUS_OPTIONS, AGENT_TEST_LIST_OPTIONS, AGENT_UPDATE_OPTIONS } from "./options/agent.js";
 import { JSON_OPTION } from "./options/common.js";
 import { TEST_LIST_OPTIONS, TEST_NEW_OPTIONS } from "./options/custom-tests.js";
 import { DEMO_OPTIONS, ENGINES_CLEANUP_OPTIONS, ENGINES_SETUP_OPTIONS, FINGERPRINT_OPTIONS } from "./options/engines.js";
@@ -146,6 +146,23 @@ export function buildProgram(): Command {
     .command("stop")
     .description("stop the running agent (its running test is stopped like Ctrl+C stops kitt run)")
     .action(async () => (await import("./commands/agent-daemon.js")).agentStopCommand());
+  addOptions(agent.command("preflight").description("can this machine serve as an agent: Docker, GPUs, model-directory space, Node, the server"), AGENT_PREFLIGHT_OPTIONS)
+    .action(async (options) => (await import("./commands/agent-host.js")).agentPreflightCommand(options));
+  addOptions(agent.command("update").description("install the kitt version the server runs (its package, checked against its SHA-256)"), AGENT_UPDATE_OPTIONS)
+    .action(async (options) => (await import("./commands/agent-host.js")).agentUpdateCommand(options));
+  const agentService = agent.command("service").description("the agent as a systemd service (a user service unless run as root), restarted on failure");
+  agentService
+    .command("install")
+    .description("write the unit, enable and start it")
+    .action(async () => (await import("./commands/agent-host.js")).agentServiceInstallCommand());
+  agentService
+    .command("uninstall")
+    .description("stop and disable the service, remove its unit")
+    .action(async () => (await import("./commands/agent-host.js")).agentServiceUninstallCommand());
+  agentService
+    .command("status")
+    .description("whether the unit is installed, active and enabled")
+    .action(async () => (await import("./commands/agent-host.js")).agentServiceStatusCommand());
   const agentTest = agent.command("test").description("the tests this agent ran");
   addOptions(agentTest.command("list").description("jobs this agent ran, newest first"), AGENT_TEST_LIST_OPTIONS)
     .action(async (options) => (await import("./commands/agent-test.js")).agentTestListCommand(options));

@@ -20,3 +20,9 @@ export const AGENT_TEST_LIST_OPTIONS = defineOptions({
   status: { flags: "--status <status>", description: "only jobs with this status", choices: JOB_STATUSES },
   ...JSON_OPTION,
 });
+
+export const AGENT_PREFLIGHT_OPTIONS = defineOptions({ ...JSON_OPTION });
+
+export const AGENT_UPDATE_OPTIONS = defineOptions({
+  restart: { flags: "--restart", description: "restart the agent's systemd service once updated" },
+});
