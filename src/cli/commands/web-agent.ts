@@ -17,7 +17,9 @@ const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export async function webAgentEnrolCommand(options: OptionsOf<typeof WEB_AGENT_ENROL_OPTIONS>): Promise<void> {
   if (options.name !== undefined && !NAME.test(options.name)) throw new KittError("USAGE", `agent name ${JSON.stringify(options.name)}: letters, digits, '.', '_' and '-', at most 64`);
   if (options.ttl > MAX_ENROLMENT_TTL_S) throw new KittError("USAGE", `--ttl ${options.ttl}s: at most 7d`);
-  const serverUrl = checkServerUrl(new URL(options.server).origin);
+  const server = new URL(options.server);
+  if (server.pathname !== "/" || server.search !== "" || server.hash !== "") throw new KittError("USAGE", `--server ${options.server}: give scheme, host and port only, e.g. https://gpu-lab:8080`);
+  const serverUrl = checkServerUrl(server.origin);
   const pin = serverUrl.startsWith("https:") ? (await existingSelfSignedCertificate())?.publicKeyPin : undefined;
   await using store = await openStore({ url: options.db });
   const enrolment = await newEnrolment(store, { name: options.name, ttlSeconds: options.ttl });
