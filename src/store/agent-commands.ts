@@ -48,6 +48,32 @@ export async function queueAgentCommand(store: ResultsStore, command: { agentId:
   return writeTransaction(store.db, store.dialect, (tx) => queueCommand(tx, command));
 }
 
+/** A command with how it went, as people see it. */
+export interface CommandRecord extends QueuedCommand {
+  created_at: number;
+  delivered_at: number | null;
+  finished_at: number | null;
+  ok: boolean | null;
+  output: string | null;
+}
+
+/** The agent's latest commands, newest first. */
+export async function listAgentCommands(store: ResultsStore, agentId: string, limit: number): Promise<CommandRecord[]> {
+  const rows = await store.db.selectFrom("agent_commands").selectAll().where("agent_id", "=", agentId).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
+  const nullable = (value: number | null): number | null => (value === null ? null : Number(value));
+  return rows.map((row) => ({
+    id: row.id,
+    type: row.type,
+    payload: JSON.parse(row.payload) as QueuedCommand["payload"],
+    job_id: row.job_id,
+    created_at: Number(row.created_at),
+    delivered_at: nullable(row.delivered_at),
+    finished_at: nullable(row.finished_at),
+    ok: row.ok === null ? null : Number(row.ok) === 1,
+    output: row.output,
+  }));
+}
+
 /** Up to `max` undelivered commands of the agent, oldest first, marked delivered. */
 export async function takeCommands(tx: StoreWriter, agentId: string, max: number, now: number): Promise<QueuedCommand[]> {
   const rows = await tx

@@ -200,6 +200,31 @@ describe.each(backends)("agents over HTTP on $name", (backend) => {
     expect(await human<JobRecord>(`/api/v1/jobs/${running.id}`)).toMatchObject({ status: "cancelled" });
   });
 
+  test("people queue check_docker, setup_engine and cleanup_storage; the agent gets at most 4 per heartbeat, each once, and its answers are listed", async () => {
+    const agent = await enrolled("gpu-commands");
+    const queued: string[] = [];
+    for (const body of [{ type: "check_docker" }, { type: "setup_engine", engine: "llama_cpp" }, { type: "cleanup_storage", model: "copies/tiny.gguf" }, { type: "cleanup_storage" }, { type: "check_docker" }]) {
+      queued.push((await human<{ id: string }>(`/api/v1/agents/${agent.agent_id}/commands`, { method: "POST", body })).id);
+    }
+    for (const bad of [{ type: "run_test" }, { type: "setup_engine", engine: "x; rm -rf /" }, { type: "stop", job_id: "x" }]) {
+      expect((await postJson(web, `/api/v1/agents/${agent.agent_id}/commands`, bad, TOKEN)).status).toBe(400);
+    }
+    const first = await heartbeat(web, agent.token);
+    expect(first.commands).toEqual([
+      { type: "check_docker", command_id: queued[0] },
+      { type: "setup_engine", command_id: queued[1], engine: "llama_cpp" },
+      { type: "cleanup_storage", command_id: queued[2], model: "copies/tiny.gguf" },
+      { type: "cleanup_storage", command_id: queued[3] },
+    ]);
+    expect((await heartbeat(web, agent.token)).commands).toEqual([{ type: "check_docker", command_id: queued[4] }]);
+    expect((await heartbeat(web, agent.token)).commands).toEqual([]);
+    expect((await postJson(web, agentPaths.commandResult(queued[0]!), { ok: false, output: "docker: not found\u0000" }, agent.token)).status).toBe(200);
+    const listed = await human<{ commands: Array<{ id: string; ok: boolean | null; output: string | null; delivered_at: number | null }> }>(`/api/v1/agents/${agent.agent_id}/commands`);
+    expect(listed.commands.map((c) => c.id)).toEqual([...queued].reverse());
+    expect(listed.commands.find((c) => c.id === queued[0])).toMatchObject({ ok: false, output: "docker: not found" });
+    expect(listed.commands.every((c) => c.delivered_at !== null)).toBe(true);
+  });
+
   test("a revoked token and a rotated-away token are refused; the new token works; a deleted agent cannot come back with its token", async () => {
     const agent = await enrolled("gpu-rotate");
     const rotated = await human<{ token: string }>(`/api/v1/agents/${agent.agent_id}/rotate-token`, { method: "POST" });

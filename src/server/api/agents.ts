@@ -5,6 +5,7 @@
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { KittError } from "../../errors.js";
+import { listAgentCommands, queueAgentCommand } from "../../store/agent-commands.js";
 import { deleteAgent, getAgent, listAgents, replaceAgentToken, revokeAgent, setAgentSettings, type AgentRecord } from "../../store/agents.js";
 import type { ResultsStore } from "../../store/results-store.js";
 import { agentSettings, shownAgent } from "../agents/agent-liveness.js";
@@ -124,6 +125,43 @@ const revokeRoute = createRoute({
   responses: { 200: jsonContent(AgentSchema, "the agent"), ...notFound, ...errorResponses },
 });
 
+const CommandSchema = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    payload: z.unknown(),
+    job_id: z.string().nullable(),
+    created_at: z.number(),
+    delivered_at: z.number().nullable(),
+    finished_at: z.number().nullable(),
+    ok: z.boolean().nullable(),
+    output: z.string().nullable(),
+  })
+  .openapi("AgentCommandRecord");
+
+/** What people may ask an agent to do besides tests (tests go through `POST /jobs` with a target). */
+const NewCommandSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("check_docker") }),
+  z.strictObject({ type: z.literal("setup_engine"), engine: z.string().regex(/^[a-z0-9_]{1,64}$/) }),
+  z.strictObject({ type: z.literal("cleanup_storage"), model: z.string().min(1).max(1024).optional().openapi({ description: "one copied model, relative to the model directory; none: every copied model" }) }),
+]);
+
+const commandRoute = createRoute({
+  method: "post",
+  path: "/agents/{id}/commands",
+  summary: "queue a command for the agent: check_docker, setup_engine, cleanup_storage; handed out with its next heartbeat",
+  request: { params: AgentIdParams, body: { required: true, content: { "application/json": { schema: NewCommandSchema } } } },
+  responses: { 201: jsonContent(z.object({ id: z.string() }), "the queued command"), ...notFound, ...errorResponses },
+});
+
+const commandsRoute = createRoute({
+  method: "get",
+  path: "/agents/{id}/commands",
+  summary: "the agent's latest 50 commands, newest first, with how they went",
+  request: { params: AgentIdParams },
+  responses: { 200: jsonContent(z.object({ commands: z.array(CommandSchema) }), "the commands"), ...notFound, ...errorResponses },
+});
+
 export function agentsRoutes(api: OpenAPIHono, options: { store: ResultsStore; tokens: AgentTokens; publicKeyPin?: string }): void {
   const { store, tokens } = options;
   const existing = async (id: string): Promise<AgentRecord> => {
@@ -164,6 +202,18 @@ export function agentsRoutes(api: OpenAPIHono, options: { store: ResultsStore; t
     const issued = await tokens.issue(agent.id);
     if (!(await replaceAgentToken(store, agent.id, issued))) throw new KittError("NOT_FOUND", `no agent ${agent.id}`);
     return c.json({ agent_id: agent.id, token: issued.token }, 200);
+  });
+
+  api.openapi(commandRoute, async (c) => {
+    const agent = await existing(c.req.valid("param").id);
+    if (agent.revoked_at !== null) throw new KittError("USAGE", `agent ${agent.name} is revoked`);
+    const { type, ...payload } = c.req.valid("json");
+    return c.json({ id: await queueAgentCommand(store, { agentId: agent.id, type, payload }) }, 201);
+  });
+
+  api.openapi(commandsRoute, async (c) => {
+    const agent = await existing(c.req.valid("param").id);
+    return c.json({ commands: await listAgentCommands(store, agent.id, 50) }, 200);
   });
 
   api.openapi(revokeRoute, async (c) => {
