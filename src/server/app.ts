@@ -114,12 +114,21 @@ export function createApp(options: AppOptions): WebApp {
   app.use((c, next) => (isDevonProxyPath(c.req.path) ? devonHeaders : strictHeaders)(c, next));
   const humanGate = requireAuth({ authenticator, sessions, limiter, publicPaths: PUBLIC_PATHS });
   const agentGate = agentAuth({ store: options.store, tokens: agents.tokens, limiter });
-  app.use((c, next) => (isAgentPath(c.req.path) ? agentGate(c, next) : humanGate(c, next)));
-  app.use(sameOriginWrites());
   const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413) });
   // GET and HEAD carry no body; asking one for it would make the Node adapter build a full Request.
   // A results upload is streamed to disk under its own limit.
-  app.use((c, next) => (c.req.method === "GET" || c.req.method === "HEAD" || RESULTS_UPLOAD_PATH.test(c.req.path) ? next() : limitBody(c, next)));
+  const limited = (c: Context): boolean => c.req.method !== "GET" && c.req.method !== "HEAD" && !RESULTS_UPLOAD_PATH.test(c.req.path);
+  app.use(async (c, next) => {
+    if (!isAgentPath(c.req.path)) return humanGate(c, next);
+    if (!limited(c)) return agentGate(c, next);
+    // Limited before the gate: register reads its body there to find the code.
+    return limitBody(c, async () => {
+      const refused = await agentGate(c, next);
+      if (refused instanceof Response) c.res = refused;
+    });
+  });
+  app.use(sameOriginWrites());
+  app.use((c, next) => (isAgentPath(c.req.path) || !limited(c) ? next() : limitBody(c, next)));
 
   const settings = () => effectiveSettings(options.store, options.env);
   app.route("/", loginRoutes({ authenticator, sessions, limiter, secureCookies: options.secureCookies, page: loginPage }));
