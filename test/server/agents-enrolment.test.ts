@@ -102,7 +102,7 @@ describe.each(backends)("agent enrolment on $name", (backend) => {
     expect(tarball.subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     expect(text).toContain(`expected_sha256='${sha256}'`);
     expect(text).toContain(`--pinnedpubkey '${PIN}'`);
-    expect(text).toContain(`agent init --server "$server" --code "$code" --ca-pin '${PIN}'`);
+    expect(text).toContain(`agent init --server "$server" --code "$code" --ca-pin '${PIN}' </dev/null`);
     expect(text).toContain(`code='${made.code}'`);
     // bash accepts it as a script.
     const { execFileSync } = await import("node:child_process");
