@@ -14,7 +14,7 @@ import { RUN_OPTIONS } from "./options/run.js";
 import { BENCH_SELFTEST_OPTIONS, BENCH_SERVE_OPTIONS } from "./options/serve.js";
 import { DB_JSON_OPTIONS, DB_OPTION, STORAGE_DELETE_OPTIONS, STORAGE_EXPORT_OPTIONS, STORAGE_LIST_OPTIONS } from "./options/storage.js";
 import { addOptions } from "./options/table.js";
-import { WEB_OPTIONS, WEB_TOKEN_LIST_OPTIONS } from "./options/web.js";
+import { WEB_AGENT_ENROL_OPTIONS, WEB_OPTIONS, WEB_TOKEN_LIST_OPTIONS } from "./options/web.js";
 
 export function buildProgram(): Command {
   const program = new Command("kitt")
@@ -132,6 +132,9 @@ export function buildProgram(): Command {
     .action(async (options) => (await import("./commands/web-token.js")).webTokenListCommand(options));
   addOptions(webToken.command("revoke").argument("<name>", "token name").description("delete a token; requests with it are refused at once"), DB_OPTION)
     .action(async (name, options) => (await import("./commands/web-token.js")).webTokenRevokeCommand(name, options));
+  const webAgent = web.command("agent").description("remote agents: GPU servers that run tests for this server");
+  addOptions(webAgent.command("enrol").description("make a single-use enrolment code and print it with the install line"), WEB_AGENT_ENROL_OPTIONS)
+    .action(async (options) => (await import("./commands/web-agent.js")).webAgentEnrolCommand(options));
 
   const agent = program.command("agent").description("a remote agent: this machine runs the tests a kitt web server sends it");
   addOptions(agent.command("init").description("enrol this machine with a kitt web server (writes ~/.kitt/agent.yaml, 0600)"), AGENT_INIT_OPTIONS)

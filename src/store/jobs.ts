@@ -12,16 +12,16 @@ import type { JsonValue } from "../json.js";
 import { currentOwner, ownerState, type ProcessOwner } from "../runtime/process-owner.js";
 import type { ResultsStore } from "./results-store.js";
 import type { JobsTable, JobStatus } from "./schema.js";
-import { writeTransaction } from "./write-transaction.js";
+import { writeTransaction, type StoreWriter } from "./write-transaction.js";
 
 export type { JobStatus } from "./schema.js";
 
-export const JOB_STATUSES: readonly JobStatus[] = ["queued", "running", "completed", "failed", "cancelled", "interrupted"];
+export const JOB_STATUSES: readonly JobStatus[] = ["queued", "running", "completed", "failed", "cancelled", "interrupted", "lost"];
 /** The statuses a job never leaves. */
-export const FINAL_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(["completed", "failed", "cancelled", "interrupted"]);
+export const FINAL_JOB_STATUSES: ReadonlySet<JobStatus> = new Set(["completed", "failed", "cancelled", "interrupted", "lost"]);
 
 /** A job as the API shows it: the row with its request parsed and the cancel flag a boolean. */
-export type JobRecord = Omit<JobsTable, "request" | "cancel_requested"> & {
+export type JobRecord = Omit<JobsTable, "request" | "cancel_requested" | "last_event_seq" | "results_sha256"> & {
   /** The request as it was accepted (model, engine, tests, runtime, options). */
   request: JsonValue;
   cancel_requested: boolean;
@@ -41,14 +41,20 @@ function nextCreatedAt(): number {
   return lastCreatedAt;
 }
 
-export async function createJob(store: ResultsStore, job: { kind: string; request: JsonValue; logPath?: (id: string) => string }): Promise<JobRecord> {
+/** `assignedTo`: the agent that runs it (none: this server's host). */
+export async function createJob(store: ResultsStore, job: { kind: string; request: JsonValue; logPath?: (id: string) => string; assignedTo?: string }): Promise<JobRecord> {
+  return writeTransaction(store.db, store.dialect, (tx) => insertJob(tx, job));
+}
+
+/** `createJob` inside a transaction someone else holds. */
+export async function insertJob(tx: StoreWriter, job: { kind: string; request: JsonValue; logPath?: (id: string) => string; assignedTo?: string }): Promise<JobRecord> {
   const id = randomUUID();
   const row: Selectable<JobsTable> = {
     id,
     kind: job.kind,
     status: "queued",
     request: JSON.stringify(job.request),
-    assigned_to: null,
+    assigned_to: job.assignedTo ?? null,
     owner_token: null,
     cancel_requested: 0,
     run_id: null,
@@ -58,14 +64,16 @@ export async function createJob(store: ResultsStore, job: { kind: string; reques
     created_at: nextCreatedAt(),
     started_at: null,
     finished_at: null,
+    last_event_seq: 0,
+    results_sha256: null,
   };
-  await writeTransaction(store.db, store.dialect, (tx) => tx.insertInto("jobs").values(row).execute());
-  return toRecord(row);
+  await tx.insertInto("jobs").values(row).execute();
+  return toJobRecord(row);
 }
 
 export async function getJob(store: ResultsStore, id: string): Promise<JobRecord | undefined> {
   const row = await store.db.selectFrom("jobs").selectAll().where("id", "=", id).executeTakeFirst();
-  return row && toRecord(row);
+  return row && toJobRecord(row);
 }
 
 export interface ListJobsOptions {
@@ -83,7 +91,7 @@ export async function listJobs(store: ResultsStore, options: ListJobsOptions): P
     query = query.where((eb) => eb.or([eb("created_at", "<", after.created_at), eb.and([eb("created_at", "=", after.created_at), eb("id", "<", after.id)])]));
   }
   const rows = await query.orderBy("created_at", "desc").orderBy("id", "desc").limit(options.limit).execute();
-  return rows.map(toRecord);
+  return rows.map(toJobRecord);
 }
 
 /**
@@ -111,7 +119,7 @@ export async function claimNextJob(store: ResultsStore, owner: ProcessOwner | un
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) === 1) {
         const row = await tx.selectFrom("jobs").selectAll().where("id", "=", next.id).executeTakeFirstOrThrow();
-        return toRecord(row);
+        return toJobRecord(row);
       }
     }
   });
@@ -161,7 +169,7 @@ export async function requestJobCancel(store: ResultsStore, id: string): Promise
  */
 export async function markStaleJobs(store: ResultsStore, runIdOf?: (job: JobRecord) => Promise<string | undefined>): Promise<string[]> {
   const rows = await store.db.selectFrom("jobs").selectAll().where("status", "=", "running").where("assigned_to", "is", null).execute();
-  const stale = rows.map(toRecord).filter((job) => ownerState(parseJobOwnerToken(job.owner_token)) === "gone");
+  const stale = rows.map(toJobRecord).filter((job) => ownerState(parseJobOwnerToken(job.owner_token)) === "gone");
   for (const job of stale) {
     const runId = job.run_id ?? (await runIdOf?.(job).catch(() => undefined));
     await finishJob(store, job.id, { status: "interrupted", runId, error: "the kitt web server running this job stopped" });
@@ -180,7 +188,7 @@ function parseJobOwnerToken(token: string | null): Partial<ProcessOwner> | undef
   return { pid: Number(pid), bootId, pidNamespace, startTime };
 }
 
-function toRecord(row: Selectable<JobsTable>): JobRecord {
+export function toJobRecord({ last_event_seq: _seq, results_sha256: _sha, ...row }: Selectable<JobsTable>): JobRecord {
   return {
     ...row,
     request: JSON.parse(row.request) as JsonValue,

@@ -163,6 +163,57 @@ export const migrations: readonly Migration[] = [
         .execute();
     },
   },
+  {
+    version: 7,
+    name: "agents",
+    async up(db) {
+      await db.schema
+        .createTable("agents")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("name", "text", (c) => c.notNull())
+        .addColumn("token_hash", "text", (c) => c.notNull().unique())
+        .addColumn("token_prefix", "text", (c) => c.notNull())
+        .addColumn("hardware", "text", (c) => c.notNull())
+        .addColumn("engines", "text", (c) => c.notNull())
+        .addColumn("kitt_version", "text", (c) => c.notNull())
+        .addColumn("settings", "text", (c) => c.notNull())
+        .addColumn("status", "text", (c) => c.notNull())
+        .addColumn("running_job", "text")
+        .addColumn("last_heartbeat_at", "bigint")
+        .addColumn("last_status", "text")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("revoked_at", "bigint")
+        .addColumn("deleted_at", "bigint")
+        .execute();
+      await db.schema
+        .createTable("agent_enrolments")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("code_hash", "text", (c) => c.notNull().unique())
+        .addColumn("name", "text")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("expires_at", "bigint", (c) => c.notNull())
+        .addColumn("used_at", "bigint")
+        .addColumn("agent_id", "text")
+        .execute();
+      await db.schema
+        .createTable("agent_commands")
+        .addColumn("id", "text", (c) => c.primaryKey())
+        .addColumn("agent_id", "text", (c) => c.notNull())
+        .addColumn("type", "text", (c) => c.notNull())
+        .addColumn("payload", "text", (c) => c.notNull())
+        .addColumn("job_id", "text")
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("delivered_at", "bigint")
+        .addColumn("finished_at", "bigint")
+        .addColumn("ok", "integer")
+        .addColumn("output", "text")
+        .execute();
+      await db.schema.createIndex("agent_commands_pending").on("agent_commands").columns(["agent_id", "delivered_at", "created_at"]).execute();
+      await db.schema.alterTable("jobs").addColumn("last_event_seq", "integer", (c) => c.notNull().defaultTo(0)).execute();
+      await db.schema.alterTable("jobs").addColumn("results_sha256", "text").execute();
+      await db.schema.createIndex("jobs_assigned_to").on("jobs").columns(["assigned_to", "status"]).execute();
+    },
+  },
 ];
 
 export const latestSchemaVersion = migrations.at(-1)?.version ?? 0;

@@ -2,6 +2,7 @@
  * The tables, as kysely sees them. Portable across SQLite and PostgreSQL: text ids, times as
  * epoch milliseconds, booleans as 0/1, JSON as text, binary as blob/bytea.
  */
+import type { Generated } from "kysely";
 
 export type RunStatus = "running" | "completed" | "failed" | "interrupted";
 /** `run`: a `kitt run` suite; `serve`: a serving benchmark (`kitt bench serve` or vLLM's). */
@@ -107,11 +108,12 @@ export interface WebTokensTable {
   created_at: number;
 }
 
-export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled" | "interrupted";
+/** `lost`: its agent went silent while running it (final, like the other endings). */
+export type JobStatus = "queued" | "running" | "completed" | "failed" | "cancelled" | "interrupted" | "lost";
 
 /**
  * Work queued through `kitt web` (a quick test today). `assigned_to` is null for the server's own
- * host; an agent's name once agents take jobs. `owner_token` identifies the process running it,
+ * host, else the id of the agent that runs it. `owner_token` identifies the process running it,
  * so a restarted server can tell its dead jobs from another server's live ones.
  */
 export interface JobsTable {
@@ -131,6 +133,10 @@ export interface JobsTable {
   created_at: number;
   started_at: number | null;
   finished_at: number | null;
+  /** An agent's job: the last event number taken, so a batch sent twice is taken once. */
+  last_event_seq: Generated<number>;
+  /** An agent's job: SHA-256 of its results upload, recorded before importing it (a retry of the same upload stores nothing twice). */
+  results_sha256: string | null;
 }
 
 /** `kitt web`'s settings saved from the UI or API; a saved value wins over the environment. */
@@ -139,6 +145,64 @@ export interface WebSettingsTable {
   /** JSON. */
   value: string;
   updated_at: number;
+}
+
+export type AgentStatus = "idle" | "busy" | "offline";
+
+/**
+ * A GPU server enrolled as a kitt agent. Its token is kept only as SHA-256 (`token_hash`) and a
+ * short prefix to tell tokens apart; JSON columns as text.
+ */
+export interface AgentsTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  token_prefix: string;
+  /** The hardware fingerprint the agent registered with. */
+  hardware: string;
+  /** The engines and images it has (`AgentEngine[]`). */
+  engines: string;
+  kitt_version: string;
+  /** `AgentSettings`. */
+  settings: string;
+  /** As the last heartbeat said; shown `offline` once silent for three heartbeat intervals. */
+  status: AgentStatus;
+  running_job: string | null;
+  last_heartbeat_at: number | null;
+  /** The last heartbeat's GPUs and free model storage. */
+  last_status: string | null;
+  created_at: number;
+  revoked_at: number | null;
+  /** Deleted agents stay as revoked rows, so their token cannot bring them back. */
+  deleted_at: number | null;
+}
+
+/** A single-use enrolment code, kept as SHA-256 only. */
+export interface AgentEnrolmentsTable {
+  id: string;
+  code_hash: string;
+  /** The name the agent gets; the agent's own when null. */
+  name: string | null;
+  created_at: number;
+  expires_at: number;
+  used_at: number | null;
+  agent_id: string | null;
+}
+
+/** Work for an agent, handed out with its heartbeats. */
+export interface AgentCommandsTable {
+  id: string;
+  agent_id: string;
+  type: string;
+  /** The command's fields besides its type and id, as JSON. */
+  payload: string;
+  job_id: string | null;
+  created_at: number;
+  delivered_at: number | null;
+  finished_at: number | null;
+  /** 1 or 0 once finished. */
+  ok: number | null;
+  output: string | null;
 }
 
 export interface StoreTables {
@@ -152,5 +216,8 @@ export interface StoreTables {
   web_tokens: WebTokensTable;
   jobs: JobsTable;
   web_settings: WebSettingsTable;
+  agents: AgentsTable;
+  agent_enrolments: AgentEnrolmentsTable;
+  agent_commands: AgentCommandsTable;
 }
 

@@ -70,6 +70,12 @@ describe.each(backends)("kitt web API on $name", (backend) => {
     const routes = registeredRoutes(web.app);
     expect(routes.length).toBeGreaterThanOrEqual(17);
     expect(routes).toContainEqual({ method: "POST", path: "/api/v1/jobs/:id/cancel" });
+    // Agents' routes answer 401 without their token or an enrolment code, people's routes for agents without a person's token.
+    for (const path of ["/api/v1/agent/register", "/api/v1/agent/heartbeat", "/api/v1/agent/jobs/:id/events", "/api/v1/agents/enrolments", "/api/v1/agents/:id/rotate-token"]) {
+      expect(routes).toContainEqual({ method: "POST", path });
+    }
+    expect(routes).toContainEqual({ method: "PUT", path: "/api/v1/agent/jobs/:id/results" });
+    expect(routes).toContainEqual({ method: "GET", path: "/api/v1/agent/install.sh" });
     for (const { method, path } of routes) {
       const response = await web.fetch(concretePath(path), { method, headers: { "content-type": "application/json" }, body: method === "GET" ? undefined : "{}" });
       if (PUBLIC_PATHS.has(path)) expect(response.status, `${method} ${path}`).not.toBe(401);

@@ -5,6 +5,7 @@
 import pc from "picocolors";
 import { KittError } from "../../errors.js";
 import { shutdownSignal } from "../../runtime/lifecycle.js";
+import { AgentMonitor } from "../../server/agents/agent-liveness.js";
 import { createApp, OPENAPI_PATH } from "../../server/app.js";
 import { JobRunner } from "../../server/jobs/job-runner.js";
 import { checkBind, isLoopback } from "../../server/bind-policy.js";
@@ -43,12 +44,14 @@ export async function webCommand(options: WebOptions): Promise<void> {
       alwaysRequireToken: !isLoopback(options.host) && !options.insecure,
       secureCookies: certificate !== undefined,
       jobs,
+      publicKeyPin: options.tls ? certificate?.publicKeyPin : undefined,
     }), {
     host: options.host,
     port: options.port,
     tls: certificate,
   });
   jobs.begin();
+  await using _agents = new AgentMonitor(store, jobs.events);
   const auth = tokenConfigured ? "token required" : "no token configured: open to this machine only";
   process.stdout.write(`kitt web: serving ${server.url} (results: ${store.description}; ${auth}; API ${server.url}${OPENAPI_PATH})\n`);
   if (certificate !== undefined) {

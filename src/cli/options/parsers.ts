@@ -94,3 +94,12 @@ export function httpUrl(value: string): string {
   if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidArgumentError("expected an http(s) URL");
   return value;
 }
+
+/** A duration: `90s`, `30m`, `1h`, `2d`, or plain seconds; returns seconds. */
+export function duration(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(value.trim());
+  const unit = { "": 1, s: 1, m: 60, h: 3600, d: 86_400 }[match?.[2] ?? ""] ?? 1;
+  const seconds = match ? Number(match[1]) * unit : NaN;
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError("expected a duration such as 90s, 30m, 1h or 2d");
+  return Math.round(seconds);
+}

@@ -1,6 +1,6 @@
 /**
- * `jobs`: quick tests run on the server's host by its `JobRunner` — create (queued), list, get,
- * cancel, and the live events of one as Server-Sent Events. A viewer gets the job's status, its
+ * `jobs`: quick tests run on the server's host by its `JobRunner` or on an agent (`target`) —
+ * create (queued), list, get, cancel, and the live events of one as Server-Sent Events. A viewer gets the job's status, its
  * recent events, then live ones through a bounded queue of its own (oldest dropped and counted),
  * so a slow or vanished viewer never holds the job up; the stream ends with the job's final status.
  * A viewer that reconnects with `Last-Event-ID` (EventSource does) is not sent again what it had.
@@ -11,7 +11,9 @@ import { HTTPException } from "hono/http-exception";
 import { streamSSE, type SSEStreamingApi } from "hono/streaming";
 import { FINAL_JOB_STATUSES, getJob, requestJobCancel, type JobRecord } from "../../store/jobs.js";
 import type { ResultsStore } from "../../store/results-store.js";
+import type { AgentJobs } from "../agents/agent-jobs.js";
 import { DropOldestBuffer, type SequencedJobEvent } from "../jobs/job-events.js";
+import type { JobEventHub } from "../jobs/job-event-hub.js";
 import { isJobRequestError, JobRequestSchema } from "../jobs/job-request.js";
 import type { JobRunner } from "../jobs/job-runner.js";
 import { existingJob, JobPageQuerySchema, JobStatusSchema, listJobPage } from "./job-page.js";
@@ -53,11 +55,19 @@ const JobIdParams = z.object({
 const notFound = { 404: jsonContent(z.object({ error: z.string() }), "no such job") };
 const noRunner = { 503: jsonContent(z.object({ error: z.string() }), "this server runs no jobs") };
 
+const JobSubmissionSchema = JobRequestSchema.safeExtend({
+  target: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/)
+    .optional()
+    .openapi({ description: "the id of the agent to run it on (default: this server's host)" }),
+}).openapi("JobSubmission");
+
 const createJobRoute = createRoute({
   method: "post",
   path: "/jobs",
-  summary: "queue a quick test: kitt run of a model in the model directory, on this server's host",
-  request: { body: { required: true, content: { "application/json": { schema: JobRequestSchema } } } },
+  summary: "queue a quick test: kitt run of a model in the model directory, on this server's host or on an agent",
+  request: { body: { required: true, content: { "application/json": { schema: JobSubmissionSchema } } } },
   responses: { 201: jsonContent(JobSchema, "the queued job"), ...errorResponses, ...noRunner },
 });
 
@@ -97,16 +107,24 @@ const jobEventsRoute = createRoute({
   },
 });
 
-export function jobRoutes(api: OpenAPIHono, store: ResultsStore, runner: JobRunner | undefined): void {
+export interface JobRoutesOptions {
+  store: ResultsStore;
+  runner: JobRunner | undefined;
+  events: JobEventHub;
+  agents: AgentJobs;
+}
+
+export function jobRoutes(api: OpenAPIHono, { store, runner, events, agents }: JobRoutesOptions): void {
   const requireRunner = (): JobRunner => {
     if (!runner) throw new HTTPException(503, { message: "this server runs no jobs" });
     return runner;
   };
 
   api.openapi(createJobRoute, async (c) => {
-    const jobs = requireRunner();
+    const { target, ...request } = c.req.valid("json");
     try {
-      return c.json(await jobs.submit(c.req.valid("json")), 201);
+      if (target !== undefined) return c.json(await agents.submit(target, request), 201);
+      return c.json(await requireRunner().submit(request), 201);
     } catch (error) {
       if (isJobRequestError(error)) throw new HTTPException(400, { message: error.message });
       throw error;
@@ -118,14 +136,15 @@ export function jobRoutes(api: OpenAPIHono, store: ResultsStore, runner: JobRunn
   api.openapi(getJobRoute, async (c) => c.json(await existingJob(store, c.req.valid("param").id), 200));
 
   api.openapi(cancelJobRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    return c.json(runner ? await runner.cancel(id) : await requestJobCancel(store, id), 200);
+    const job = await existingJob(store, c.req.valid("param").id);
+    if (job.assigned_to !== null) return c.json(await agents.cancel(job), 200);
+    return c.json(runner ? await runner.cancel(job.id) : await requestJobCancel(store, job.id), 200);
   });
 
   api.openapi(jobEventsRoute, async (c) => {
     const job = await existingJob(store, c.req.valid("param").id);
     const after = seenUpTo(c.req.header("last-event-id"));
-    return streamSSE(c, (stream) => streamJob(stream, store, runner, job, after));
+    return streamSSE(c, (stream) => streamJob(stream, store, events, job, after));
   });
 }
 
@@ -140,7 +159,7 @@ function seenUpTo(lastEventId: string | undefined): number {
   return match && match[1] === STREAM_EPOCH ? Number(match[2]) : 0;
 }
 
-async function streamJob(stream: SSEStreamingApi, store: ResultsStore, runner: JobRunner | undefined, job: JobRecord, after: number): Promise<void> {
+async function streamJob(stream: SSEStreamingApi, store: ResultsStore, events: JobEventHub, job: JobRecord, after: number): Promise<void> {
   let open = true;
   let wake: (() => void) | undefined;
   stream.onAbort(() => {
@@ -151,7 +170,7 @@ async function streamJob(stream: SSEStreamingApi, store: ResultsStore, runner: J
   await stream.write(sseText({ type: "status", job, seq: 0 }));
   if (FINAL_JOB_STATUSES.has(job.status)) return;
   const queue = new DropOldestBuffer<SequencedJobEvent>(VIEWER_QUEUE);
-  using _subscription = runner?.subscribe(job.id, (event) => {
+  using _subscription = events.subscribe(job.id, (event) => {
     if (event.seq <= after) return;
     queue.push(event);
     wake?.();
@@ -185,6 +204,7 @@ async function streamJob(stream: SSEStreamingApi, store: ResultsStore, runner: J
     // Quiet for a while: the job may have ended unseen (run by another server, or before this stream subscribed).
     const now = await getJob(store, job.id);
     if (!now || FINAL_JOB_STATUSES.has(now.status)) {
+      events.ended(job.id);
       if (now) await stream.write(sseText({ type: "status", job: now, seq: 0 }));
       return;
     }

@@ -7,7 +7,7 @@ export const JOB_LIVE_SCRIPT = `(() => {
   "use strict";
   const root = document.querySelector("[data-job-id]");
   if (!root || !window.EventSource) return;
-  const FINAL = ["completed", "failed", "cancelled", "interrupted"];
+  const FINAL = ["completed", "failed", "cancelled", "interrupted", "lost"];
   const MAX_LINES = 2000;
   const $ = (selector) => root.querySelector(selector);
   const status = $("[data-job-status]");

@@ -36,7 +36,7 @@ button.danger, .button.danger { background: var(--bad); border-color: var(--bad)
 .actions { display: flex; gap: 8px; flex-wrap: wrap; align-items: center; margin: 8px 0; }
 .pager { display: flex; gap: 12px; align-items: center; margin: 8px 0; }
 .status-completed, .flag-better { color: var(--good); }
-.status-failed, .status-interrupted, .flag-critical { color: var(--bad); font-weight: 600; }
+.status-failed, .status-interrupted, .status-lost, .flag-critical { color: var(--bad); font-weight: 600; }
 .status-running, .flag-warning { color: var(--warn); font-weight: 600; }
 .alert { border: 1px solid #f0c8a8; background: #fdf0e6; color: #8a3b12; padding: 10px 14px; border-radius: 4px; }
 .notice { border: 1px solid #c6d6f5; background: #eef3fd; padding: 10px 14px; border-radius: 4px; }

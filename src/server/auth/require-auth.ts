@@ -2,7 +2,8 @@
  * The gate in front of every route but the public ones. With no token configured (a loopback
  * server without tokens) everything is open. Otherwise a request needs `Authorization: Bearer
  * TOKEN` or a valid session cookie; a wrong token counts as a failed attempt for its address,
- * and an address with too many is answered 429 before anything is checked.
+ * and an address with too many is answered 429 before anything is checked. An agent's token is
+ * refused here whatever else holds: it is good for the agent routes only.
  */
 import type { HttpBindings } from "@hono/node-server";
 import type { MiddlewareHandler } from "hono";
@@ -13,7 +14,10 @@ import { clientAddress } from "./client-address.js";
 import type { FailureLimiter } from "./failure-limiter.js";
 import { SESSION_COOKIE, type Sessions } from "./sessions.js";
 
-export type AuthVariables = { authenticatedBy: "token" | "cookie" | "open" };
+export type AuthVariables = {
+  /** `agent`: an agent route, which takes no cookie (the agent gate checked it). */
+  authenticatedBy: "token" | "cookie" | "open" | "agent";
+};
 
 export interface AuthGate {
   authenticator: Authenticator;
@@ -26,6 +30,7 @@ export interface AuthGate {
 export function requireAuth(gate: AuthGate): MiddlewareHandler<{ Bindings: HttpBindings; Variables: AuthVariables }> {
   return async function requireAuthMiddleware(c, next) {
     if (gate.publicPaths.has(c.req.path)) return next();
+    if (/^Bearer\s+kitt_agent_/i.test(c.req.header("authorization") ?? "")) return c.json({ error: "agent tokens are accepted only on /api/v1/agent/ routes" }, 403);
     const tokens = await gate.authenticator.current();
     if (!tokens.required) {
       c.set("authenticatedBy", "open");

@@ -3,7 +3,8 @@
  * made it. So a state-changing request authenticated by the cookie must come from this server's
  * own pages: its Origin (or, without one, `Sec-Fetch-Site: same-origin`) must match. A browser
  * sends `Origin: null` for a form POST under this server's `Referrer-Policy: no-referrer`, so
- * "null" counts as no Origin. Requests with a bearer token carry no ambient credential and pass.
+ * "null" counts as no Origin. Requests with a bearer token carry no ambient credential and pass, as
+ * do agent routes (which never take a cookie).
  */
 import type { MiddlewareHandler } from "hono";
 import type { AuthVariables } from "./require-auth.js";
@@ -12,7 +13,7 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 export function sameOriginWrites(): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async function sameOriginMiddleware(c, next) {
-    if (SAFE_METHODS.has(c.req.method) || c.get("authenticatedBy") === "token") return next();
+    if (SAFE_METHODS.has(c.req.method) || c.get("authenticatedBy") === "token" || c.get("authenticatedBy") === "agent") return next();
     if (!isSameOrigin(c.req.raw)) return c.json({ error: "cross-origin request refused" }, 403);
     return next();
   };

@@ -16,7 +16,8 @@ import { isObject } from "../../json.js";
 import { packageRoot } from "../../package-root.js";
 import { claimNextJob, createJob, finishJob, getJob, markStaleJobs, requestJobCancel, setJobRunId, type JobEnd, type JobRecord } from "../../store/jobs.js";
 import type { ResultsStore } from "../../store/results-store.js";
-import { DropOldestBuffer, type JobEvent, type JobListener, type SequencedJobEvent } from "./job-events.js";
+import type { JobEvent, JobListener } from "./job-events.js";
+import { JobEventHub } from "./job-event-hub.js";
 import { JobProcess, type JobExit } from "./job-process.js";
 import { JobRequestSchema, prepareJob, runArguments, type JobRequest } from "./job-request.js";
 
@@ -36,18 +37,10 @@ export interface JobRunnerOptions {
   jobsDir?: string;
   /** How long each signal of a stop may take before the next (default 45 s: kitt itself waits 30 s for a run to save). */
   stopGraceMs?: number;
-  /** Events kept per job for viewers that arrive late (default 2000). */
-  ringSize?: number;
+  /** Where the jobs' events go; a new hub (2000 events kept per job, 8 ended jobs) by default. */
+  events?: JobEventHub;
   /** How often the queue and cancel requests made through another server are looked at (default 1 s). */
   pollMs?: number;
-  /** Jobs whose events stay in memory once they ended (default 8). */
-  keepFinished?: number;
-}
-
-interface JobChannel {
-  ring: DropOldestBuffer<SequencedJobEvent>;
-  listeners: Set<JobListener>;
-  seq: number;
 }
 
 interface ActiveJob {
@@ -59,7 +52,6 @@ interface ActiveJob {
 }
 
 export class JobRunner implements AsyncDisposable {
-  private readonly channels = new Map<string, JobChannel>();
   private active: ActiveJob | undefined;
   private closed = false;
   private started = false;
@@ -69,7 +61,9 @@ export class JobRunner implements AsyncDisposable {
 
   private constructor(
     readonly store: ResultsStore,
-    private readonly options: Required<Omit<JobRunnerOptions, "store">>,
+    /** Every job's live events: this runner's, and those agents post. */
+    readonly events: JobEventHub,
+    private readonly options: Required<Omit<JobRunnerOptions, "store" | "events">>,
   ) {}
 
   /** `open()`, then `begin()`. */
@@ -85,16 +79,14 @@ export class JobRunner implements AsyncDisposable {
    */
   static async open(options: JobRunnerOptions): Promise<JobRunner> {
     const env = options.env ?? process.env;
-    const runner = new JobRunner(options.store, {
+    const runner = new JobRunner(options.store, options.events ?? new JobEventHub(), {
       modelDir: options.modelDir ?? (() => modelsDir(env)),
       resultsDir: options.resultsDir ?? (() => resultsDir(env)),
       env,
       kittBin: options.kittBin ?? join(packageRoot(), "dist", "cli", "bin.js"),
       jobsDir: options.jobsDir ?? join(kittHome(env), "jobs"),
       stopGraceMs: options.stopGraceMs ?? 45_000,
-      ringSize: options.ringSize ?? 2000,
       pollMs: options.pollMs ?? 1000,
-      keepFinished: options.keepFinished ?? 8,
     });
     await mkdir(runner.options.jobsDir, { recursive: true, mode: 0o700 });
     await markStaleJobs(options.store);
@@ -125,20 +117,9 @@ export class JobRunner implements AsyncDisposable {
     return job;
   }
 
-  /**
-   * Calls `listener` with the job's recent events (a `dropped` event first when the ring lost
-   * some), then with each new one, until disposed. A listener must not block: queue and return.
-   */
+  /** The job's events, as `JobEventHub.subscribe`. */
   subscribe(jobId: string, listener: JobListener): Disposable {
-    const channel = this.channel(jobId);
-    if (channel.ring.dropped > 0) listener({ type: "dropped", count: channel.ring.dropped, seq: 0 });
-    for (const event of channel.ring.snapshot()) listener(event);
-    channel.listeners.add(listener);
-    return {
-      [Symbol.dispose]: () => {
-        channel.listeners.delete(listener);
-      },
-    };
+    return this.events.subscribe(jobId, listener);
   }
 
   /** Stops taking jobs and stops the running one (it ends `interrupted`, keeping what its run stored); idempotent. */
@@ -209,7 +190,7 @@ export class JobRunner implements AsyncDisposable {
     } catch (error) {
       process.stderr.write(`kitt web: cannot record the end of job ${job.id}: ${describeError(error)}\n`);
     }
-    this.forgetOldChannels();
+    this.events.ended(job.id);
   }
 
   private async execute(job: JobRecord, active: ActiveJob): Promise<JobEnd> {
@@ -279,33 +260,8 @@ export class JobRunner implements AsyncDisposable {
     void active.process?.stop(this.options.stopGraceMs);
   }
 
-  private channel(jobId: string): JobChannel {
-    let channel = this.channels.get(jobId);
-    if (!channel) {
-      channel = { ring: new DropOldestBuffer(this.options.ringSize), listeners: new Set(), seq: 0 };
-      this.channels.set(jobId, channel);
-    }
-    return channel;
-  }
-
   private emit(jobId: string, event: JobEvent): void {
-    const channel = this.channel(jobId);
-    const sequenced: SequencedJobEvent = { ...event, seq: ++channel.seq };
-    // Status events are the store's to replay (a late viewer reads the job itself).
-    if (event.type !== "status") channel.ring.push(sequenced);
-    for (const listener of channel.listeners) {
-      try {
-        listener(sequenced);
-      } catch (error) {
-        process.stderr.write(`kitt web: a job viewer failed: ${describeError(error)}\n`);
-      }
-    }
-  }
-
-  /** Keeps the events of the running job, of jobs someone watches and of the latest `keepFinished` others. */
-  private forgetOldChannels(): void {
-    const idle = [...this.channels.entries()].filter(([id, channel]) => id !== this.active?.id && channel.listeners.size === 0);
-    for (const [id] of idle.slice(0, Math.max(0, idle.length - this.options.keepFinished))) this.channels.delete(id);
+    this.events.emit(jobId, event);
   }
 }
 

@@ -158,7 +158,8 @@ export function jobsPages(options: PageOptions): Hono<PageEnv> {
 
   app.post("/jobs/:id/cancel", async (c) => {
     const job = await jobFor(c, options);
-    await (options.jobs ? options.jobs.cancel(job.id) : requestJobCancel(options.store, job.id));
+    if (job.assigned_to !== null) await options.agentJobs.cancel(job);
+    else await (options.jobs ? options.jobs.cancel(job.id) : requestJobCancel(options.store, job.id));
     return c.redirect(`/jobs/${job.id}`, 303);
   });
   return app;

@@ -3,6 +3,7 @@ import type { HttpBindings } from "@hono/node-server";
 import type { Context } from "hono";
 import type { ResultsStore } from "../../store/results-store.js";
 import type { AuthVariables } from "../auth/require-auth.js";
+import type { AgentJobs } from "../agents/agent-jobs.js";
 import type { JobRunner } from "../jobs/job-runner.js";
 import type { EffectiveSettings } from "../settings/effective-settings.js";
 
@@ -17,6 +18,8 @@ export interface PageOptions {
   env: NodeJS.ProcessEnv;
   /** Runs quick tests; without one the Quick Test page says jobs cannot run here. */
   jobs?: JobRunner;
+  /** Jobs dispatched to agents (cancelling one sends the agent a stop). */
+  agentJobs: AgentJobs;
 }
 
 /** Signed in through the login page (a bearer token or an open server has nothing to sign out of). */

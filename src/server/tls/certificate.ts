@@ -37,16 +37,26 @@ export async function loadCertificate(certPath: string, keyPath: string): Promis
   return describe(cert, key, certPath, keyPath);
 }
 
-/** `$KITT_HOME/tls/kitt-web.{crt,key}`, made on first use. */
-export async function selfSignedCertificate(env: NodeJS.ProcessEnv = process.env, extraNames: readonly string[] = []): Promise<ServerCertificate> {
+/** `$KITT_HOME/tls/kitt-web.{crt,key}` if `kitt web --tls` made them; undefined if not. */
+export async function existingSelfSignedCertificate(env: NodeJS.ProcessEnv = process.env): Promise<ServerCertificate | undefined> {
   const dir = join(kittHome(env), "tls");
   const certPath = join(dir, "kitt-web.crt");
   const keyPath = join(dir, "kitt-web.key");
   try {
-    return await describe(await readFile(certPath, "utf8"), await readFile(keyPath, "utf8"), certPath, keyPath);
+    return describe(await readFile(certPath, "utf8"), await readFile(keyPath, "utf8"), certPath, keyPath);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    return undefined;
   }
+}
+
+/** `$KITT_HOME/tls/kitt-web.{crt,key}`, made on first use. */
+export async function selfSignedCertificate(env: NodeJS.ProcessEnv = process.env, extraNames: readonly string[] = []): Promise<ServerCertificate> {
+  const existing = await existingSelfSignedCertificate(env);
+  if (existing) return existing;
+  const dir = join(kittHome(env), "tls");
+  const certPath = join(dir, "kitt-web.crt");
+  const keyPath = join(dir, "kitt-web.key");
   const names = hostNames(extraNames);
   const notAfter = new Date(Date.now() + VALID_DAYS * 86_400_000);
   const pems = await generate([{ name: "commonName", value: names.dns[0] ?? "localhost" }], {

@@ -1,0 +1,118 @@
+/**
+ * Commands queued for an agent: handed out oldest first with its heartbeats (each once), then
+ * answered by the agent with how they went.
+ */
+import { randomUUID } from "node:crypto";
+import type { JsonValue } from "../json.js";
+import type { ResultsStore } from "./results-store.js";
+import { writeTransaction, type StoreWriter } from "./write-transaction.js";
+
+export interface QueuedCommand {
+  id: string;
+  type: string;
+  /** The command's fields besides its type and id. */
+  payload: { [key: string]: JsonValue };
+  job_id: string | null;
+}
+
+let lastCreatedAt = 0;
+
+/** Strictly increasing within this process, so commands queued in one millisecond keep their order. */
+function nextCreatedAt(): number {
+  lastCreatedAt = Math.max(Date.now(), lastCreatedAt + 1);
+  return lastCreatedAt;
+}
+
+export async function queueCommand(tx: StoreWriter, command: { agentId: string; type: string; payload: { [key: string]: JsonValue }; jobId?: string }): Promise<string> {
+  const id = randomUUID();
+  await tx
+    .insertInto("agent_commands")
+    .values({
+      id,
+      agent_id: command.agentId,
+      type: command.type,
+      payload: JSON.stringify(command.payload),
+      job_id: command.jobId ?? null,
+      created_at: nextCreatedAt(),
+      delivered_at: null,
+      finished_at: null,
+      ok: null,
+      output: null,
+    })
+    .execute();
+  return id;
+}
+
+/** Queues a command outside any other transaction. */
+export async function queueAgentCommand(store: ResultsStore, command: { agentId: string; type: string; payload: { [key: string]: JsonValue } }): Promise<string> {
+  return writeTransaction(store.db, store.dialect, (tx) => queueCommand(tx, command));
+}
+
+/** A command with how it went, as people see it. */
+export interface CommandRecord extends QueuedCommand {
+  created_at: number;
+  delivered_at: number | null;
+  finished_at: number | null;
+  ok: boolean | null;
+  output: string | null;
+}
+
+/** The agent's latest commands, newest first. */
+export async function listAgentCommands(store: ResultsStore, agentId: string, limit: number): Promise<CommandRecord[]> {
+  const rows = await store.db.selectFrom("agent_commands").selectAll().where("agent_id", "=", agentId).orderBy("created_at", "desc").orderBy("id", "desc").limit(limit).execute();
+  const nullable = (value: number | null): number | null => (value === null ? null : Number(value));
+  return rows.map((row) => ({
+    id: row.id,
+    type: row.type,
+    payload: JSON.parse(row.payload) as QueuedCommand["payload"],
+    job_id: row.job_id,
+    created_at: Number(row.created_at),
+    delivered_at: nullable(row.delivered_at),
+    finished_at: nullable(row.finished_at),
+    ok: row.ok === null ? null : Number(row.ok) === 1,
+    output: row.output,
+  }));
+}
+
+/** Up to `max` undelivered commands of the agent, oldest first, marked delivered. */
+export async function takeCommands(tx: StoreWriter, agentId: string, max: number, now: number): Promise<QueuedCommand[]> {
+  const rows = await tx
+    .selectFrom("agent_commands")
+    .select(["id", "type", "payload", "job_id"])
+    .where("agent_id", "=", agentId)
+    .where("delivered_at", "is", null)
+    .orderBy("created_at")
+    .orderBy("id")
+    .limit(max)
+    .execute();
+  if (rows.length === 0) return [];
+  await tx
+    .updateTable("agent_commands")
+    .set({ delivered_at: now })
+    .where("id", "in", rows.map((row) => row.id))
+    .execute();
+  return rows.map((row) => ({ id: row.id, type: row.type, payload: JSON.parse(row.payload) as QueuedCommand["payload"], job_id: row.job_id }));
+}
+
+/**
+ * Records how the agent's command went; a `run_test` that failed before its job started fails
+ * the job. Undefined when the agent has no such delivered command.
+ */
+export async function finishCommand(store: ResultsStore, agentId: string, commandId: string, result: { ok: boolean; output: string }, now = Date.now()): Promise<QueuedCommand | undefined> {
+  return writeTransaction(store.db, store.dialect, async (tx) => {
+    const row = await tx
+      .selectFrom("agent_commands")
+      .select(["id", "type", "payload", "job_id"])
+      .where("id", "=", commandId)
+      .where("agent_id", "=", agentId)
+      .where("delivered_at", "is not", null)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    await tx.updateTable("agent_commands").set({ finished_at: now, ok: result.ok ? 1 : 0, output: result.output }).where("id", "=", commandId).execute();
+    if (row.type === "run_test" && !result.ok && row.job_id !== null) {
+      const error = result.output.trim().split("\n").at(-1) || "the agent could not start the test";
+      await tx.updateTable("jobs").set({ status: "failed", error, finished_at: now }).where("id", "=", row.job_id).where("status", "=", "queued").execute();
+    }
+    return { id: row.id, type: row.type, payload: JSON.parse(row.payload) as QueuedCommand["payload"], job_id: row.job_id };
+  });
+}
