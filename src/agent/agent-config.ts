@@ -13,15 +13,21 @@ import { kittHome } from "../config/paths.js";
 import { parseYamlFile } from "../config/yaml-file.js";
 import { KittError } from "../errors.js";
 import { AGENT_TOKEN_PREFIX, AgentSettingsSchema } from "../server/agents/agent-protocol.js";
+import { PUBLIC_KEY_PIN } from "./server-connection.js";
 
 export const AGENT_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
-/** `AB:CD:…` (32 bytes), as `openssl x509 -fingerprint -sha256` and `kitt web --tls` print it; case and colons optional on input. */
+/**
+ * The server certificate's pin: its public-key pin `sha256//BASE64` (what `curl --pinnedpubkey`
+ * and the install script take), kept as given, or its SHA-256 fingerprint `AB:CD:…` as
+ * `openssl x509 -fingerprint -sha256` and `kitt web --tls` print it (case and colons optional on input).
+ */
 export const CaPinSchema = z
   .string()
-  .transform((value) => value.replace(/^sha256[:/]*/i, "").replaceAll(":", "").toUpperCase())
-  .refine((hex) => /^[0-9A-F]{64}$/.test(hex), "a SHA-256 certificate fingerprint: 64 hex digits, colons optional")
-  .transform((hex) => hex.match(/../g)!.join(":"));
+  .trim()
+  .transform((value) => (PUBLIC_KEY_PIN.test(value) ? value : value.replace(/^sha256[:/]*/i, "").replaceAll(":", "").toUpperCase()))
+  .refine((pin) => PUBLIC_KEY_PIN.test(pin) || /^[0-9A-F]{64}$/.test(pin), "sha256//BASE64 (the public key) or the SHA-256 fingerprint: 64 hex digits, colons optional")
+  .transform((pin) => (PUBLIC_KEY_PIN.test(pin) ? pin : pin.match(/../g)!.join(":")));
 
 export const AgentConfigSchema = z.strictObject({
   server: z.url({ protocol: /^https?$/ }),

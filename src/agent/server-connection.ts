@@ -15,7 +15,7 @@ export interface ServerTarget {
   caPin?: string;
 }
 
-const PUBLIC_KEY_PIN = /^sha256\/\/[A-Za-z0-9+/]{43}=$/;
+export const PUBLIC_KEY_PIN = /^sha256\/\/[A-Za-z0-9+/]{43}=$/;
 const FINGERPRINT = /^(?:[0-9a-f]{2}:?){31}[0-9a-f]{2}$/i;
 
 /** The pin in the form compared against, or a CONFIG_INVALID error for a malformed one. */

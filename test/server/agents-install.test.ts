@@ -60,10 +60,11 @@ describe("the agent install script", () => {
     expect(installed.version).toBe(kittVersion());
     const version = await run(join(prefix, "bin", "kitt"), ["--version"], { env, timeout: 30_000 });
     expect(version.stdout.trim()).toBe(kittVersion());
-    // The script's last step is the installed kitt's `agent init`: either it enrolled the agent
-    // (the code is then used) or this kitt has no `agent` command yet, and says so.
+    // The script's last step is the installed kitt's `agent init`, which trades the code for the agent's token.
+    expect(result.code, result.stderr).toBe(0);
     const agents = (await (await web.fetch("/api/v1/agents", { token: TOKEN })).json()) as { agents: Array<{ name: string }> };
-    if (result.code === 0) expect(agents.agents.map((agent) => agent.name)).toEqual(["installed"]);
-    else expect(result.stderr, result.stderr).toMatch(/unknown command 'agent'/);
+    expect(agents.agents.map((agent) => agent.name)).toEqual(["installed"]);
+    const config = await readFile(join(home, "agent-home", ".kitt", "agent.yaml"), "utf8");
+    expect(config).toContain(`server: ${web.url}`);
   }, 600_000);
 });

@@ -10,7 +10,7 @@ export const AGENT_INIT_OPTIONS = defineOptions({
   modelDir: { flags: "--model-dir <dir>", description: "where this machine's models are (default KITT_MODEL_DIR or ~/.kitt/models)" },
   shareSource: { flags: "--share-source <source>", description: "an NFS share models are copied from (host:/path; with --share-mount)" },
   shareMount: { flags: "--share-mount <dir>", description: "where the share is (or gets) mounted (with --share-source)" },
-  caPin: { flags: "--ca-pin <sha256>", description: "the server certificate's SHA-256 fingerprint (kitt web --tls prints it): trust that certificate only" },
+  caPin: { flags: "--ca-pin <pin>", description: "the server certificate's public-key pin (sha256//BASE64) or SHA-256 fingerprint (kitt web --tls prints both): trust that certificate only" },
   force: { flags: "--force", description: "enrol again, replacing this machine's agent configuration" },
 });
 
