@@ -15,6 +15,9 @@ const cases: Array<[string, string[], number, RegExp]> = [
   ["stop with no agent running", ["agent", "stop"], EXIT_CODES.NOT_FOUND, /no agent runs from/],
   ["stopping a job that is not running", ["agent", "test", "stop", "job-9"], EXIT_CODES.NOT_FOUND, /job job-9 is not running on this agent/],
   ["an unknown status", ["agent", "test", "list", "--status", "sideways"], EXIT_CODES.USAGE, /sideways/],
+  ["preflight before init", ["agent", "preflight"], EXIT_CODES.NOT_FOUND, /kitt agent init --server URL --code CODE/],
+  ["update before init", ["agent", "update"], EXIT_CODES.NOT_FOUND, /kitt agent init --server URL --code CODE/],
+  ["a service before init", ["agent", "service", "install"], EXIT_CODES.NOT_FOUND, /kitt agent init --server URL --code CODE/],
 ];
 
 describe("kitt agent on bad input", () => {
@@ -35,5 +38,20 @@ describe("kitt agent on bad input", () => {
     const status = await runKitt(["agent", "status"], { KITT_HOME: home });
     expect(status.code).toBe(EXIT_CODES.CONFIG_INVALID);
     expect(status.stderr).toContain(`chmod 600 ${path}`);
+  });
+
+  it("preflight lists every check and fails on a server that does not answer", async () => {
+    const home = tempKittHome();
+    await saveAgentConfig(
+      { server: "http://127.0.0.1:1", agent_id: "a", token: "kitt_agent_a_s_m", name: "box", model_dir: home, settings: { heartbeat_interval_s: 30, auto_cleanup: true } },
+      agentConfigPath({ KITT_HOME: home }),
+    );
+    const result = await runKitt(["agent", "preflight", "--json"], { KITT_HOME: home });
+    expect(result.code, result.stderr).toBe(EXIT_CODES.PLATFORM_UNSUPPORTED);
+    const checks = JSON.parse(result.stdout) as Array<{ name: string; status: string }>;
+    expect(checks.map((check) => check.name)).toEqual(expect.arrayContaining(["docker", "gpus", "disk", "node", "server"]));
+    expect(checks.find((check) => check.name === "server")?.status).toBe("fail");
+    expect(checks.find((check) => check.name === "node")?.status).toBe("ok");
+    expect(result.stderr).toContain("see the failed checks above");
   });
 });
