@@ -136,7 +136,7 @@ export class ProtocolServer implements AsyncDisposable {
         if (registration.code !== undefined ? registration.code !== this.code : !bearer) return send(401, { error: "invalid enrolment code or token" });
         this.registrations.push({ withCode: registration.code !== undefined, withToken: request.headers.authorization !== undefined, name: registration.name });
         this.known = true;
-        return send(201, { agent_id: this.agentId, ...(registration.code !== undefined ? { token: this.token } : {}), settings: { heartbeat_interval_s: this.heartbeatIntervalS } });
+        return send(201, { agent_id: this.agentId, name: registration.name, ...(registration.code !== undefined ? { token: this.token } : {}), settings: { heartbeat_interval_s: this.heartbeatIntervalS } });
       }
       if (!bearer || this.revoked) return send(401, { error: "token refused" });
       if (!this.known) return send(404, { error: UNKNOWN_AGENT });

@@ -55,6 +55,8 @@ describe.skipIf(!llama)("a kitt agent working for kitt web", () => {
     const config = await readFile(join(agentHome, "agent.yaml"), "utf8");
     const token = /token: (kitt_agent_\S+)/.exec(config)?.[1];
     expect(token).toBeDefined();
+    // The name the enrolment gave, not the host's.
+    expect(config).toMatch(/^name: box-a$/m);
     expect(statSync(join(agentHome, "agent.yaml")).mode & 0o077).toBe(0);
     expect(init.stdout + init.stderr).not.toContain(token!);
     // The code was used: a second enrolment with it is refused.

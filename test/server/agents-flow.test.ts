@@ -250,7 +250,7 @@ describe.each(backends)("agents over HTTP on $name", (backend) => {
     expect(await lost.json()).toEqual({ error: UNKNOWN_AGENT });
     const again = await postJson(web, agentPaths.register, registration("gpu-reset"), agent.token);
     expect(again.status).toBe(200);
-    expect(await again.json()).toEqual({ agent_id: agent.agent_id, settings: { heartbeat_interval_s: 30, auto_cleanup: true } });
+    expect(await again.json()).toEqual({ agent_id: agent.agent_id, name: "gpu-reset", settings: { heartbeat_interval_s: 30, auto_cleanup: true } });
     await heartbeat(web, agent.token);
     const row = await store.db.selectFrom("agents").selectAll().where("id", "=", agent.agent_id).executeTakeFirstOrThrow();
     expect(row.token_hash).toBe(createHash("sha256").update(agent.token).digest("hex"));

@@ -11,6 +11,8 @@ export interface OptionSpec {
   flags: string;
   description: string;
   default?: unknown;
+  /** How `--help` shows the default when that is not the value itself (`1h` for 3600 seconds). */
+  defaultText?: string;
   /** Reads the value; a bad one throws commander's `InvalidArgumentError` (a usage error). Repeatable options get the previous value. */
   parse?: (value: string, previous: never) => unknown;
   choices?: readonly string[];
@@ -60,7 +62,7 @@ function commanderOption(key: string, spec: OptionSpec): Option {
   if (spec.choices) option.choices(spec.choices);
   if (spec.parse) option.argParser(spec.parse as (value: string, previous: unknown) => unknown);
   // Commander prints a default as JSON, which shows Infinity as `null`; `inf` is what the flag takes.
-  if (spec.default !== undefined) option.default(spec.default, spec.default === Infinity ? "inf" : undefined);
+  if (spec.default !== undefined) option.default(spec.default, spec.defaultText ?? (spec.default === Infinity ? "inf" : undefined));
   if (spec.mandatory) option.makeOptionMandatory();
   return option;
 }

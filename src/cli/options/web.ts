@@ -19,7 +19,7 @@ export const WEB_TOKEN_LIST_OPTIONS = defineOptions({ ...DB_OPTION, ...JSON_OPTI
 
 export const WEB_AGENT_ENROL_OPTIONS = defineOptions({
   name: { flags: "--name <name>", description: "the agent's name (default: its host's)" },
-  ttl: { flags: "--ttl <duration>", description: "how long the code is good for: 30m, 1h, 2d (at most 7d)", parse: parse.duration, default: 3600 },
+  ttl: { flags: "--ttl <duration>", description: "how long the code is good for: 30m, 1h, 2d (at most 7d)", parse: parse.duration, default: 3600, defaultText: "1h" },
   ...DB_OPTION,
   server: { flags: "--server <url>", description: "the server's URL as agents reach it, for the install line", parse: parse.httpUrl, default: "http://127.0.0.1:8080" },
 });

@@ -156,14 +156,14 @@ export function agentRoutes(api: OpenAPIHono, options: AgentRoutesOptions): void
     if (token !== undefined) {
       const agent = token.known ? await updateRegistration(store, token.id, registration) : await restoreAgent(store, { id: token.id, token, registration, settings: agentSettings({ settings: null }) });
       if (!agent) throw new HTTPException(404, { message: "unknown_agent" });
-      return c.json({ agent_id: agent.id, settings: agentSettings(agent) }, 200);
+      return c.json({ agent_id: agent.id, name: agent.name, settings: agentSettings(agent) }, 200);
     }
     if (request.code === undefined) throw new HTTPException(401, { message: "register with an enrolment code or the agent's token" });
     const id = newAgentId();
     const issued = await tokens.issue(id);
     const agent = await enrolAgent(store, { codeHash: secretHash(request.code), id, token: issued, registration, settings: agentSettings({ settings: null }) });
     if (!agent) throw new HTTPException(401, { message: "the enrolment code is not valid: unknown, used or expired" });
-    return c.json({ agent_id: agent.id, token: issued.token, settings: agentSettings(agent) }, 200);
+    return c.json({ agent_id: agent.id, name: agent.name, token: issued.token, settings: agentSettings(agent) }, 200);
   });
 
   api.openapi(heartbeatRoute, async (c) => {
