@@ -53,10 +53,10 @@ describe.each(backends)("results store on $name", (backend) => {
     const url = await backend.freshUrl();
     await using first = await openStore({ url, migrate: false });
     expect(await first.checkSchema()).toBe(0);
-    expect((await first.migrate()).applied).toEqual(["1_initial", "2_run_folders", "3_run_owner_identity", "4_web_tokens", "5_jobs", "6_web_settings"]);
+    expect((await first.migrate()).applied).toEqual(["1_initial", "2_run_folders", "3_run_owner_identity", "4_web_tokens", "5_jobs", "6_web_settings", "7_agents"]);
     expect((await first.migrate()).applied).toEqual([]);
     await using second = await openStore({ url });
-    expect(await second.checkSchema()).toBe(6);
+    expect(await second.checkSchema()).toBe(7);
   });
 
   test("migrates a v1 database to the latest schema, keeping its runs", async () => {
@@ -72,7 +72,7 @@ describe.each(backends)("results store on $name", (backend) => {
       });
     }
     await using store = await openStore({ url });
-    expect(await store.checkSchema()).toBe(6);
+    expect(await store.checkSchema()).toBe(7);
     expect(await store.getRun("old")).toMatchObject({ id: "old", status: "completed", results_dir: null, content_hash: null, owner_token: null });
   });
 
@@ -82,7 +82,7 @@ describe.each(backends)("results store on $name", (backend) => {
       await using store = await openStore({ url });
       await store.db.insertInto("schema_migrations").values({ version: 99, name: "future", applied_at: Date.now() }).execute();
     }
-    await expect(openStore({ url })).rejects.toThrow("database schema v99 is newer than this kitt (v6); upgrade kitt");
+    await expect(openStore({ url })).rejects.toThrow("database schema v99 is newer than this kitt (v7); upgrade kitt");
   });
 
   test("round trip: import, export byte-identical, import the export, export again", async () => {
