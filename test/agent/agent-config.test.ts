@@ -71,7 +71,7 @@ describe("agent configuration", () => {
     const pinLine = lines.findIndex((line) => line.startsWith("ca_pin:")) + 1;
     await writeFile(path, text.replace(/^ca_pin: .*$/m, "ca_pin: not-a-fingerprint"), { mode: 0o600 });
     const pin = await refusal(path);
-    expect(pin.message).toBe(`${path}:${pinLine}:9 ca_pin: a SHA-256 certificate fingerprint: 64 hex digits, colons optional`);
+    expect(pin.message).toBe(`${path}:${pinLine}:9 ca_pin: sha256//BASE64 (the public key) or the SHA-256 fingerprint: 64 hex digits, colons optional`);
 
     await writeFile(path, text.replace(/^token: .*$/m, "token: not-an-agent-token"), { mode: 0o600 });
     expect((await refusal(path)).message).toMatch(new RegExp(`^${path}:\\d+:8 token: `));
