@@ -91,10 +91,10 @@ describe("agent protocol client", () => {
 
   it("enrols with the code in the body and no token", async () => {
     seen.length = 0;
-    answer = json(201, { agent_id: "a1", token: TOKEN, settings: {} });
+    answer = json(201, { agent_id: "a1", name: "box-a", token: TOKEN, settings: {} });
     await using agent = new AgentClient({ server: base, caPin: certificate.fingerprint256 });
     const outcome = await agent.register({ code: "c".repeat(32), name: "box", kitt_version: "1", hardware: {}, engines: [] });
-    expect(outcome).toEqual({ kind: "ok", value: { agent_id: "a1", token: TOKEN, settings: { heartbeat_interval_s: 30, auto_cleanup: true } } });
+    expect(outcome).toEqual({ kind: "ok", value: { agent_id: "a1", name: "box-a", token: TOKEN, settings: { heartbeat_interval_s: 30, auto_cleanup: true } } });
     expect(seen[0]!.authorization).toBeUndefined();
   });
 

@@ -45,7 +45,7 @@ export async function agentInitCommand(options: OptionsInput<typeof AGENT_INIT_O
       server,
       agent_id: registered.agent_id,
       token: registered.token,
-      name: registered.name,
+      name: registered.name ?? name,
       model_dir: resolve(options.modelDir ?? modelsDir()),
       share_source: options.shareSource,
       share_mount: options.shareMount === undefined ? undefined : resolve(options.shareMount),
@@ -54,7 +54,7 @@ export async function agentInitCommand(options: OptionsInput<typeof AGENT_INIT_O
     },
     path,
   );
-  success(`enrolled as ${registered.name} (${registered.agent_id}) with ${server}; configuration in ${path}; 'kitt agent start' starts it`);
+  success(`enrolled as ${registered.name ?? name} (${registered.agent_id}) with ${server}; configuration in ${path}; 'kitt agent start' starts it`);
 }
 
 function serverUrl(value: string): string {

@@ -72,8 +72,8 @@ export const RegisterRequestSchema = z.strictObject({
 
 export const RegisterResponseSchema = z.strictObject({
   agent_id: Id,
-  /** The agent's name on the server: the enrolment's when it named one, else the agent's own. */
-  name: z.string().max(64),
+  /** The agent's name on the server: the enrolment's when it named one, else the agent's own (absent from older servers). */
+  name: z.string().max(64).optional(),
   /** Only on enrolment: the agent's token, shown this once. */
   token: z.string().startsWith(AGENT_TOKEN_PREFIX).optional(),
   settings: AgentSettingsSchema,
