@@ -1,8 +1,8 @@
 /**
  * Which models in the model directory the agent copied from the share: one marker per copy in
- * `.kitt-copies/` listing each file with its size, SHA-256 and inode. Cleanup deletes a file
- * only while it still is the one copied (same inode and size), so a model a person put in the
- * directory, or replaced a copy with, is never deleted.
+ * `.kitt-copies/` listing each file with its size, SHA-256, inode and modification time. Cleanup
+ * deletes a file only while it still is the one copied (same inode, modification time and size),
+ * so a model a person put in the directory, or replaced a copy with, is never deleted.
  */
 import { createHash } from "node:crypto";
 import { lstat, mkdir, readFile, readdir, realpath, rm, rmdir, unlink } from "node:fs/promises";
@@ -20,7 +20,7 @@ export interface CopyMarker {
   /** Where it was copied from. */
   source: string;
   copied_at: string;
-  files: (CopiedFile & { ino: string })[];
+  files: (CopiedFile & { ino: string; mtime_ns: string })[];
   /** Folders the copy created, relative to the model directory, deepest first. */
   folders: string[];
 }
@@ -85,7 +85,7 @@ export async function removeCopy(root: string, marker: CopyMarker): Promise<Remo
     const info = await lstat(path, { bigint: true }).catch(() => undefined);
     if (info === undefined) continue;
     const parent = await realpath(dirname(path)).catch(() => undefined);
-    if (parent === undefined || !isInside(root, parent) || !info.isFile() || info.ino.toString() !== file.ino || Number(info.size) !== file.size) {
+    if (parent === undefined || !isInside(root, parent) || !info.isFile() || info.ino.toString() !== file.ino || info.mtimeNs.toString() !== file.mtime_ns || Number(info.size) !== file.size) {
       kept.push(shown);
       continue;
     }

@@ -63,13 +63,19 @@ export async function resolveAgentModel(reference: string, options: AgentModelOp
       const temp = join(dirname(destination), `.${basename(destination)}${PARTIAL}${randomBytes(4).toString("hex")}`);
       try {
         const copied = await copyVerified(files, temp, { onProgress: options.onProgress, signal: options.signal });
-        const inodes = await Promise.all(copied.map(async (file) => (await lstat(file.path === "" ? temp : join(temp, file.path), { bigint: true })).ino.toString()));
+        // Which file each copy is: inode and modification time (an inode alone may be reused by a file made after a delete).
+        const identities = await Promise.all(
+          copied.map(async (file) => {
+            const info = await lstat(file.path === "" ? temp : join(temp, file.path), { bigint: true });
+            return { ino: info.ino.toString(), mtime_ns: info.mtimeNs.toString() };
+          }),
+        );
         const subfolders = [...new Set(copied.flatMap((file) => ancestors(file.path).map((folder) => `${model}/${folder}`)))].sort(deepestFirst);
         await writeMarker(root, {
           model,
           source: source.path,
           copied_at: new Date().toISOString(),
-          files: copied.map((file, index) => ({ ...file, ino: inodes[index] as string })),
+          files: copied.map((file, index) => ({ ...file, ...identities[index]! })),
           folders: [...subfolders, ...(files.length === 1 && files[0]?.path === "" ? [] : [model]), ...folders],
         });
         await rename(temp, destination);
