@@ -1,17 +1,16 @@
-/** The bounded buffers between a job and its viewers: the oldest go first, and are counted. */
+/** The bounded ring of a job's recent events: the oldest go first, and are counted. */
 import { describe, expect, it } from "vitest";
 import { DropOldestBuffer } from "../../src/server/jobs/job-events.js";
 
 describe("DropOldestBuffer", () => {
-  it("keeps the latest items, drops the oldest and counts them until taken", () => {
+  it("keeps the latest items, drops the oldest and counts them", () => {
     const buffer = new DropOldestBuffer<number>(3);
     for (let i = 1; i <= 5; i++) buffer.push(i);
     expect(buffer.snapshot()).toEqual([3, 4, 5]);
-    expect(buffer.size).toBe(3);
-    expect(buffer.take()).toEqual({ items: [3, 4, 5], dropped: 2 });
-    expect(buffer.take()).toEqual({ items: [], dropped: 0 });
+    expect(buffer.dropped).toBe(2);
     buffer.push(6);
-    expect(buffer.snapshot()).toEqual([6]);
+    expect(buffer.snapshot()).toEqual([4, 5, 6]);
+    expect(buffer.dropped).toBe(3);
   });
 
   it("refuses a capacity that is not a positive integer", () => {

@@ -1,30 +1,20 @@
 /**
  * `jobs`: quick tests run on the server's host by its `JobRunner` or on an agent (`target`) —
- * create (queued), list, get, cancel, and the live events of one as Server-Sent Events. A viewer gets the job's status, its
- * recent events, then live ones through a bounded queue of its own (oldest dropped and counted),
- * so a slow or vanished viewer never holds the job up; the stream ends with the job's final status.
- * A viewer that reconnects with `Last-Event-ID` (EventSource does) is not sent again what it had.
+ * create (queued), list, get, cancel, and the live events of one as Server-Sent Events
+ * (`JobStreams`): the job's status, its recent events, then live ones; a slow or vanished viewer
+ * never holds the job up, and the stream ends with the job's final status.
  */
-import { randomUUID } from "node:crypto";
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { streamSSE, type SSEStreamingApi } from "hono/streaming";
-import { FINAL_JOB_STATUSES, getJob, requestJobCancel, type JobRecord } from "../../store/jobs.js";
+import { requestJobCancel } from "../../store/jobs.js";
 import type { ResultsStore } from "../../store/results-store.js";
 import type { AgentJobs } from "../agents/agent-jobs.js";
-import { DropOldestBuffer, type SequencedJobEvent } from "../jobs/job-events.js";
 import type { JobEventHub } from "../jobs/job-event-hub.js";
 import { isJobRequestError, JobRequestSchema } from "../jobs/job-request.js";
 import type { JobRunner } from "../jobs/job-runner.js";
+import { JobStreams, seenUpTo } from "../jobs/job-streams.js";
 import { existingJob, JobPageQuerySchema, JobStatusSchema, listJobPage } from "./job-page.js";
 import { errorResponses, jsonContent } from "./schemas.js";
-
-/** Events one viewer may fall behind by before the oldest are dropped. */
-const VIEWER_QUEUE = 1000;
-/** How often a stream looks at the job in the store (a job run by another server) and keeps the connection alive. */
-const STREAM_POLL_MS = 2000;
-/** How long a woken stream waits for the rest of a burst of events, so that a hundred viewers make a few writes each, not hundreds. */
-const COALESCE_MS = 25;
 
 export const JobSchema = z
   .object({
@@ -115,6 +105,7 @@ export interface JobRoutesOptions {
 }
 
 export function jobRoutes(api: OpenAPIHono, { store, runner, events, agents }: JobRoutesOptions): void {
+  const streams = new JobStreams(store, events);
   const requireRunner = (): JobRunner => {
     if (!runner) throw new HTTPException(503, { message: "this server runs no jobs" });
     return runner;
@@ -143,86 +134,7 @@ export function jobRoutes(api: OpenAPIHono, { store, runner, events, agents }: J
 
   api.openapi(jobEventsRoute, async (c) => {
     const job = await existingJob(store, c.req.valid("param").id);
-    const after = seenUpTo(c.req.header("last-event-id"));
-    return streamSSE(c, (stream) => streamJob(stream, store, events, job, after));
+    const stream = streams.open(job, seenUpTo(c.req.header("last-event-id")));
+    return c.body(stream, 200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
   });
-}
-
-/**
- * Event ids are `EPOCH-SEQ`, EPOCH naming this server process (sequence numbers start again in
- * the next one), so a browser reconnecting with `Last-Event-ID` gets only what it has not seen.
- */
-const STREAM_EPOCH = randomUUID().slice(0, 8);
-
-function seenUpTo(lastEventId: string | undefined): number {
-  const match = /^([0-9a-f]{8})-(\d{1,15})$/.exec(lastEventId ?? "");
-  return match && match[1] === STREAM_EPOCH ? Number(match[2]) : 0;
-}
-
-async function streamJob(stream: SSEStreamingApi, store: ResultsStore, events: JobEventHub, job: JobRecord, after: number): Promise<void> {
-  let open = true;
-  let wake: (() => void) | undefined;
-  stream.onAbort(() => {
-    open = false;
-    wake?.();
-  });
-
-  await stream.write(sseText({ type: "status", job, seq: 0 }));
-  if (FINAL_JOB_STATUSES.has(job.status)) return;
-  const queue = new DropOldestBuffer<SequencedJobEvent>(VIEWER_QUEUE);
-  using _subscription = events.subscribe(job.id, (event) => {
-    if (event.seq <= after) return;
-    queue.push(event);
-    wake?.();
-  });
-  while (open) {
-    const { items, dropped } = queue.take();
-    let text = dropped > 0 ? sseText({ type: "dropped", count: dropped, seq: items[0]?.seq ?? 0 }) : "";
-    let ended = false;
-    for (const event of items) {
-      text += sseText(event);
-      ended = event.type === "status" && FINAL_JOB_STATUSES.has(event.job.status);
-      if (ended) break;
-    }
-    if (text !== "") await stream.write(text);
-    if (ended) return;
-    if (queue.size > 0) continue;
-    const woken = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), STREAM_POLL_MS);
-      wake = () => {
-        clearTimeout(timer);
-        resolve(true);
-      };
-    });
-    wake = undefined;
-    if (!open) break;
-    if (woken) {
-      // The rest of a burst (a run prints its lines in bunches) goes out in the same write.
-      await new Promise((resolve) => setTimeout(resolve, COALESCE_MS));
-      continue;
-    }
-    // Quiet for a while: the job may have ended unseen (run by another server, or before this stream subscribed).
-    const now = await getJob(store, job.id);
-    if (!now || FINAL_JOB_STATUSES.has(now.status)) {
-      events.ended(job.id);
-      if (now) await stream.write(sseText({ type: "status", job: now, seq: 0 }));
-      return;
-    }
-    await stream.write("event: ping\ndata: {}\n\n");
-  }
-}
-
-/**
- * One event as SSE text, made once however many viewers it goes to (they all hold the same
- * event object). `type` never holds a line break and JSON text has none, so each is one line.
- */
-const sseTexts = new WeakMap<SequencedJobEvent, string>();
-
-function sseText(event: SequencedJobEvent): string {
-  let text = sseTexts.get(event);
-  if (text === undefined) {
-    text = `event: ${event.type}\nid: ${STREAM_EPOCH}-${event.seq}\ndata: ${JSON.stringify(event)}\n\n`;
-    sseTexts.set(event, text);
-  }
-  return text;
 }

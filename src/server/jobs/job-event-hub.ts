@@ -47,6 +47,12 @@ export class JobEventHub {
     };
   }
 
+  /** The job's recent events, oldest first, and how many the ring has dropped. */
+  recent(jobId: string): { events: SequencedJobEvent[]; dropped: number } {
+    const channel = this.channels.get(jobId);
+    return channel ? { events: channel.ring.snapshot(), dropped: channel.ring.dropped } : { events: [], dropped: 0 };
+  }
+
   emit(jobId: string, event: JobEvent): void {
     const channel = this.channel(jobId);
     const sequenced: SequencedJobEvent = { ...event, seq: ++channel.seq };

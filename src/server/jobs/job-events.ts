@@ -1,7 +1,7 @@
 /**
- * What a job's viewers receive, and the two bounded buffers that keep a job independent of them:
- * the job's ring of recent events (for viewers that arrive late) and each viewer's own queue. Both
- * drop their oldest events when full and count what they dropped; neither ever makes the job wait.
+ * What a job's viewers receive, and the bounded ring of a job's recent events (for viewers that
+ * arrive late): it drops its oldest events when full and counts what it dropped, so it never makes
+ * the job wait.
  */
 import type { JobRecord } from "../../store/jobs.js";
 
@@ -14,7 +14,7 @@ export type JobEvent =
   | { type: "progress"; test: string; phase: string; completed: number; total: number; failed: number; message?: string }
   /** The run the job started, once its results folder exists. */
   | { type: "run"; run_id: string; results_dir: string }
-  /** `count` events were dropped before the next one (a viewer too slow, or the ring's start). */
+  /** `count` events were dropped before the next one (a viewer's connection backed up, or the ring's start). */
   | { type: "dropped"; count: number };
 
 /** An event with its place in the job's sequence (SSE `id`). */
@@ -25,15 +25,11 @@ export type JobListener = (event: SequencedJobEvent) => void;
 /** A fixed number of the latest items; older ones are dropped and counted. */
 export class DropOldestBuffer<T> {
   private items: T[] = [];
-  /** How many were dropped since the last `take()` (for a queue) or ever (for a ring). */
+  /** How many were dropped. */
   dropped = 0;
 
   constructor(readonly capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`capacity ${capacity}: give a positive integer`);
-  }
-
-  get size(): number {
-    return this.items.length;
   }
 
   push(item: T): void {
@@ -47,13 +43,5 @@ export class DropOldestBuffer<T> {
   /** The items held, oldest first, without removing them. */
   snapshot(): T[] {
     return [...this.items];
-  }
-
-  /** Removes and returns every item held, with the count dropped since the last take. */
-  take(): { items: T[]; dropped: number } {
-    const taken = { items: this.items, dropped: this.dropped };
-    this.items = [];
-    this.dropped = 0;
-    return taken;
   }
 }
