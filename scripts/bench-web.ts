@@ -4,8 +4,12 @@
  * /api/v1/runs?engine=…&limit=50` and the Results page from 20 concurrent clients, reporting
  * p50/p99 latency. Then, unless `--no-jobs`, it runs quick-test jobs on the tiny llama.cpp model
  * (native llama-server, the quick suite run five times) in pairs, one with no viewer and one with
- * 100 SSE viewers of the job's events, and reports the jobs' wall times side by side.
- * Run: `npm run build && npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs]`.
+ * 100 SSE viewers of the job's events, and reports the jobs' wall times side by side. Where
+ * `taskset` exists and the machine has two cores or more, each job (its `kitt run` and engine)
+ * runs on the first core and `kitt web` with this script on the others, as on a GPU server where
+ * the job does not share its cores with the dashboard: the figure shows whether serving viewers
+ * holds the job up, not how much CPU they take from a job that already uses every core.
+ * Run: `npm run build && npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs] [--no-pin]`.
  */
 import { spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
@@ -14,17 +18,19 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
 import { machineCpuMs } from "../src/serve/selftest/machine-load.js";
-import { percentile } from "../src/stats.js";
+import { mean, median, percentile } from "../src/stats.js";
 import { openStore } from "../src/store/results-store.js";
 import { ensureTestModel, freePort } from "../test/support/llama.js";
 import { FILL_ENGINES, fillStore } from "./lib/fill-store.js";
+import { canPin, coresAfterFirst, pin, pinDescendants } from "./lib/cpu-pinning.js";
 import { processCpuSeconds } from "./lib/process-cpu.js";
 import { scriptArgs } from "./lib/script-args.js";
 
-const args = scriptArgs("npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs]", {
+const args = scriptArgs("npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs] [--no-pin]", {
   requests: { type: "string", default: "2000" },
   jobs: { type: "string", default: "4" },
   "no-jobs": { type: "boolean", default: false },
+  "no-pin": { type: "boolean", default: false },
 });
 const REQUESTS = Number(args.requests);
 const JOB_PAIRS = Number(args.jobs);
@@ -51,7 +57,10 @@ try {
   }
   await mkdir(join(dir, "models"));
   await copyFile(await ensureTestModel(), join(dir, "models", MODEL));
-  const web = spawn(process.execPath, [bin, "web", "--port", "0", "--db", db], {
+  const others = coresAfterFirst();
+  const pinned = !args["no-pin"] && canPin() && pin(process.pid, others);
+  const command = [process.execPath, bin, "web", "--port", "0", "--db", db];
+  const web = spawn(pinned ? "taskset" : command[0]!, pinned ? ["-c", others, ...command] : command.slice(1), {
     env: { ...process.env, KITT_HOME: dir, KITT_MODEL_DIR: join(dir, "models"), KITT_AUTH_TOKEN: TOKEN, NO_COLOR: "1" },
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -97,10 +106,10 @@ try {
     // Warm-up: connections, SQLite's page cache, the JIT.
     await timed(() => "/api/v1/runs?limit=50");
     await timed(() => "/results");
-    console.log(`store: ${RUNS} runs; kitt web at ${base}`);
+    console.log(`store: ${RUNS} runs; kitt web at ${base}; ${pinned ? "each job on core 0, kitt web and this script on the others" : "server and script share the cores"}`);
     report("GET /api/v1/runs?engine=…&limit=50", await timed((i) => `/api/v1/runs?engine=${FILL_ENGINES[i % FILL_ENGINES.length]}&limit=50`));
     report("GET /results (the Results page: 25 runs)", await timed(() => "/results"));
-    if (!args["no-jobs"]) await jobsWithViewers(base, headers, web.pid!);
+    if (!args["no-jobs"]) await jobsWithViewers(base, headers, web.pid!, pinned);
   } finally {
     web.kill("SIGINT");
     await new Promise((resolve) => web.once("close", resolve));
@@ -116,7 +125,7 @@ interface Timed {
 }
 
 /** Pairs of quick-test jobs, one without and one with 100 SSE viewers; each job's wall time is its started_at → finished_at. */
-async function jobsWithViewers(base: string, headers: Record<string, string>, webPid: number): Promise<void> {
+async function jobsWithViewers(base: string, headers: Record<string, string>, webPid: number, pinned: boolean): Promise<void> {
   // The viewers' own pool: each event stream holds its connection until the job ends.
   await using viewerPool = Object.assign(new Pool(base, { connections: VIEWERS }), { [Symbol.asyncDispose]: () => viewerPool.close() });
   const wall: Record<"none" | "viewers", number[]> = { none: [], viewers: [] };
@@ -129,6 +138,7 @@ async function jobsWithViewers(base: string, headers: Record<string, string>, we
       const created = await fetch(`${base}/api/v1/jobs`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: JSON.stringify(body), signal: AbortSignal.timeout(10_000) });
       if (created.status !== 201) throw new Error(`POST /api/v1/jobs: HTTP ${created.status} ${await created.text()}`);
       const { id } = (await created.json()) as { id: string };
+      await using _jobCore = pinned ? pinDescendants(webPid, "0") : undefined;
       const cpuBefore = processCpuSeconds(webPid);
       const viewers = mode === "viewers" ? Array.from({ length: VIEWERS }, () => drain(viewerPool, `/api/v1/jobs/${id}/events`, headers)) : [];
       const job = await finished(base, id, headers);
@@ -140,11 +150,11 @@ async function jobsWithViewers(base: string, headers: Record<string, string>, we
       wall[mode].push((job.finished_at! - job.started_at!) / 1000);
     }
   }
-  const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
-  const [none, viewers] = [mean(wall.none), mean(wall.viewers)];
-  console.log(`quick-test job wall time, no viewer:      ${wall.none.map((s) => s.toFixed(2)).join(", ")} s (mean ${none.toFixed(2)} s)`);
-  console.log(`quick-test job wall time, ${VIEWERS} viewers:  ${wall.viewers.map((s) => s.toFixed(2)).join(", ")} s (mean ${viewers.toFixed(2)} s)`);
-  console.log(`${VIEWERS} SSE viewers add ${(((viewers - none) / none) * 100).toFixed(1)} % to the job's wall time`);
+  // Medians: one job slowed by something else on the machine does not move them.
+  const [none, viewers] = [median(wall.none), median(wall.viewers)];
+  console.log(`quick-test job wall time, no viewer:      ${wall.none.map((s) => s.toFixed(2)).join(", ")} s (median ${none.toFixed(2)} s)`);
+  console.log(`quick-test job wall time, ${VIEWERS} viewers:  ${wall.viewers.map((s) => s.toFixed(2)).join(", ")} s (median ${viewers.toFixed(2)} s)`);
+  console.log(`${VIEWERS} SSE viewers add ${(((viewers - none) / none) * 100).toFixed(1)} % to the job's median wall time`);
   if (serverCpu.none.length > 0 && serverCpu.viewers.length > 0) {
     console.log(`kitt web's CPU time per job: ${mean(serverCpu.none).toFixed(2)} s without viewers, ${mean(serverCpu.viewers).toFixed(2)} s with ${VIEWERS}`);
   }

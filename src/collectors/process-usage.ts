@@ -16,7 +16,7 @@ export interface UsageReading {
   processes: number;
 }
 
-interface ProcStat {
+export interface ProcStat {
   pid: number;
   ppid: number;
   ticks: number;
@@ -45,8 +45,8 @@ async function readOrUndefined(path: string): Promise<string | undefined> {
   }
 }
 
-/** The process and its descendants; undefined once the process is gone. */
-export async function readProcessTree(rootPid: number, clockTicks: number, procRoot = "/proc"): Promise<UsageReading | undefined> {
+/** Every process's stat line, by pid. */
+export async function readProcessStats(procRoot = "/proc"): Promise<Map<number, ProcStat>> {
   const pids = (await readdir(procRoot)).filter((name) => /^\d+$/.test(name)).map(Number);
   const stats = new Map<number, ProcStat>();
   await Promise.all(
@@ -56,7 +56,12 @@ export async function readProcessTree(rootPid: number, clockTicks: number, procR
       if (stat) stats.set(pid, stat);
     }),
   );
-  if (!stats.has(rootPid)) return undefined;
+  return stats;
+}
+
+/** The process and its descendants, root first; empty when the process is gone. */
+export function processTree(rootPid: number, stats: ReadonlyMap<number, ProcStat>): number[] {
+  if (!stats.has(rootPid)) return [];
   const children = new Map<number, number[]>();
   for (const stat of stats.values()) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), stat.pid]);
   const tree: number[] = [];
@@ -66,6 +71,14 @@ export async function readProcessTree(rootPid: number, clockTicks: number, procR
     tree.push(pid);
     pending.push(...(children.get(pid) ?? []));
   }
+  return tree;
+}
+
+/** The process and its descendants; undefined once the process is gone. */
+export async function readProcessTree(rootPid: number, clockTicks: number, procRoot = "/proc"): Promise<UsageReading | undefined> {
+  const stats = await readProcessStats(procRoot);
+  const tree = processTree(rootPid, stats);
+  if (tree.length === 0) return undefined;
   let ticks = 0;
   let rssBytes = 0;
   for (const pid of tree) {

@@ -128,6 +128,23 @@ describe("job event streams", () => {
     expect(JSON.parse(slow.messages.at(-1)!.data)).toMatchObject({ type: "status", job: { status: "completed" } });
   });
 
+  it("keeps a quiet stream alive with a ping, and sends none while events flow", async () => {
+    const hub = new JobEventHub();
+    const streams = new JobStreams(store, hub, { flushMs: 5, pollMs: 20, keepAliveMs: 500 });
+    const job = await running();
+    const viewer = read(streams.open(job, 0));
+    const busyUntil = performance.now() + 800;
+    while (performance.now() < busyUntil) {
+      hub.emit(job.id, { type: "log", stream: "stderr", line: "busy" });
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(viewer.messages.filter((m) => m.event === "ping")).toHaveLength(0);
+    await until(() => viewer.messages.some((m) => m.event === "ping"));
+    const ended = await finishJob(store, job.id, { status: "completed", exitCode: 0 });
+    hub.emit(job.id, { type: "status", job: ended! });
+    await viewer.done;
+  });
+
   it("ends the stream when the job ended where this server's hub did not see it", async () => {
     const hub = new JobEventHub();
     const streams = new JobStreams(store, hub, { flushMs: 5, pollMs: 50 });

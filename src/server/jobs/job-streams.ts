@@ -17,8 +17,10 @@ import type { SequencedJobEvent } from "./job-events.js";
 export interface JobStreamsOptions {
   /** How long events gather before they go out together (default 100 ms). */
   flushMs?: number;
-  /** How long a quiet stream waits before looking at the job in the store and sending a keep-alive (default 2 s). */
+  /** How long a quiet stream waits before looking at the job in the store (default 2 s). */
   pollMs?: number;
+  /** How long a stream may send nothing before it sends a keep-alive (default 15 s). */
+  keepAliveMs?: number;
   /** Bytes one viewer may have waiting before it skips batches (default 1 MiB). */
   viewerBytes?: number;
 }
@@ -44,7 +46,7 @@ export class JobStreams {
     private readonly hub: JobEventHub,
     options: JobStreamsOptions = {},
   ) {
-    this.settings = { flushMs: options.flushMs ?? 100, pollMs: options.pollMs ?? 2000, viewerBytes: options.viewerBytes ?? 1 << 20 };
+    this.settings = { flushMs: options.flushMs ?? 100, pollMs: options.pollMs ?? 2000, keepAliveMs: options.keepAliveMs ?? 15_000, viewerBytes: options.viewerBytes ?? 1 << 20 };
   }
 
   /** A viewer's stream: the job's status, its recent events after `after`, then live ones until the job ends. */
@@ -97,6 +99,7 @@ class JobBroadcast {
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly pollTimer: NodeJS.Timeout;
   private quiet = true;
+  private lastSent = performance.now();
   private closed = false;
 
   constructor(
@@ -165,6 +168,7 @@ class JobBroadcast {
       viewer.seen = Math.max(viewer.seen, events.at(-1)!.seq);
     }
     this.sent = Math.max(this.sent, events.at(-1)!.seq);
+    this.lastSent = performance.now();
     if (end !== -1) this.finish();
   }
 
@@ -183,7 +187,10 @@ class JobBroadcast {
     }
     if (this.closed) return;
     if (job && !FINAL_JOB_STATUSES.has(job.status)) {
-      this.sendAll(encode("event: ping\ndata: {}\n\n"));
+      if (performance.now() - this.lastSent >= this.settings.keepAliveMs) {
+        this.sendAll(encode("event: ping\ndata: {}\n\n"));
+        this.lastSent = performance.now();
+      }
       return;
     }
     this.hub.ended(this.jobId);
