@@ -15,7 +15,7 @@ import type { JobEventHub } from "./job-event-hub.js";
 import type { SequencedJobEvent } from "./job-events.js";
 
 export interface JobStreamsOptions {
-  /** How long events gather before they go out together (default 100 ms). */
+  /** How long events gather before they go out together (default 250 ms: a log a quarter of a second behind still reads as live, and a job that prints without pause costs each viewer four writes a second, not one per line). */
   flushMs?: number;
   /** How long a quiet stream waits before looking at the job in the store (default 2 s). */
   pollMs?: number;
@@ -46,7 +46,7 @@ export class JobStreams {
     private readonly hub: JobEventHub,
     options: JobStreamsOptions = {},
   ) {
-    this.settings = { flushMs: options.flushMs ?? 100, pollMs: options.pollMs ?? 2000, keepAliveMs: options.keepAliveMs ?? 15_000, viewerBytes: options.viewerBytes ?? 1 << 20 };
+    this.settings = { flushMs: options.flushMs ?? 250, pollMs: options.pollMs ?? 2000, keepAliveMs: options.keepAliveMs ?? 15_000, viewerBytes: options.viewerBytes ?? 1 << 20 };
   }
 
   /** A viewer's stream: the job's status, its recent events after `after`, then live ones until the job ends. */
