@@ -55,6 +55,7 @@ code.secret { display: block; padding: 8px 10px; background: #11151c; color: #d7
 dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
 dl.facts dt { color: var(--muted); }
 dl.facts dd { margin: 0; }
+.panel form.filters + form.filters { margin-top: 10px; }
 progress { width: 100%; height: 14px; }
 .job-log { background: #11151c; color: #d7dce5; font: 12px/1.4 ui-monospace, monospace; padding: 8px 10px; border-radius: 4px; height: 24em; overflow: auto; white-space: pre-wrap; word-break: break-word; }
 .job-log .stdout { color: #fff; }

@@ -229,7 +229,7 @@ function TokenActions({ agent, token }: { agent: AgentRecord; token: string | un
           <code class="secret">{token}</code>
         </section>
       )}
-      <p class="meta">token {agent.token_prefix}…</p>
+      <p class="meta">token {agent.token_prefix}</p>
       {agent.revoked_at !== null ? (
         <p class="muted">Revoked {formatTime(agent.revoked_at)}: enrol the machine again to use it.</p>
       ) : (
