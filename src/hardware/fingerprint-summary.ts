@@ -1,5 +1,5 @@
 /** A fingerprint as short labelled lines for people (the CLI colours and aligns them). */
-import type { GpuDevice, HardwareFingerprint } from "./types.js";
+import type { GpuDevice, GpuSummary, HardwareFingerprint } from "./types.js";
 
 export interface SummaryLine {
   label: string;
@@ -39,7 +39,12 @@ function gpuLine(fingerprint: HardwareFingerprint): string {
   }
   const memory = gpu.vram_gb === undefined ? undefined : `${gpu.vram_gb} GB${gpu.unified_memory ? " unified memory" : ""}`;
   const compute = gpu.compute_capability ? `compute ${gpu.compute_capability}` : undefined;
-  return joined([`${gpu.count} × ${gpu.model}`, memory, compute], ", ");
+  return joined([gpuCountLabel(gpu), memory, compute], ", ");
+}
+
+/** "2 × NVIDIA H100 80GB HBM3". */
+export function gpuCountLabel(gpu: Pick<GpuSummary, "count" | "model">): string {
+  return `${gpu.count} × ${gpu.model}`;
 }
 
 function deviceLine(gpu: GpuDevice): string {

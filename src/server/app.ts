@@ -133,7 +133,7 @@ export function createApp(options: AppOptions): WebApp {
   const settings = () => effectiveSettings(options.store, options.env);
   app.route("/", loginRoutes({ authenticator, sessions, limiter, secureCookies: options.secureCookies, page: loginPage }));
   app.route("/", assetRoutes());
-  app.route("/", pageRoutes({ store: options.store, settings, env: options.env ?? process.env, jobs: options.jobs, agentJobs: agents.jobs }));
+  app.route("/", pageRoutes({ store: options.store, settings, env: options.env ?? process.env, jobs: options.jobs, agentJobs: agents.jobs, agentTokens: agents.tokens, publicKeyPin: options.publicKeyPin }));
   app.route(API_BASE, apiRoutes(options, agents));
   const devonTimeouts = options.devonTimeouts ?? DEFAULT_DEVON_TIMEOUTS;
   app.on(PROXIED_METHODS, [DEVON_PROXY_PREFIX, `${DEVON_PROXY_PREFIX}/*`], async (c) => proxyToDevon(c, await settings(), devonTimeouts));

@@ -78,6 +78,8 @@ export async function getJob(store: ResultsStore, id: string): Promise<JobRecord
 
 export interface ListJobsOptions {
   status?: readonly JobStatus[];
+  /** Only the jobs of this agent. */
+  assignedTo?: string;
   limit: number;
   after?: JobPosition;
 }
@@ -86,6 +88,7 @@ export interface ListJobsOptions {
 export async function listJobs(store: ResultsStore, options: ListJobsOptions): Promise<JobRecord[]> {
   let query = store.db.selectFrom("jobs").selectAll();
   if (options.status !== undefined && options.status.length > 0) query = query.where("status", "in", options.status);
+  if (options.assignedTo !== undefined) query = query.where("assigned_to", "=", options.assignedTo);
   const after = options.after;
   if (after !== undefined) {
     query = query.where((eb) => eb.or([eb("created_at", "<", after.created_at), eb.and([eb("created_at", "=", after.created_at), eb("id", "<", after.id)])]));

@@ -31,6 +31,14 @@ export function shownAgent(agent: AgentRecord, now = Date.now()): AgentRecord {
   return isSilent(agent, now) ? { ...agent, status: "offline", running_job: null } : agent;
 }
 
+export type AgentPresence = "online" | "offline" | "revoked";
+
+/** How the pages sum an agent up: revoked, else offline as `shownAgent` says, else online (idle or busy). */
+export function agentPresence(agent: AgentRecord, now = Date.now()): AgentPresence {
+  if (agent.revoked_at !== null) return "revoked";
+  return shownAgent(agent, now).status === "offline" ? "offline" : "online";
+}
+
 /** Marks silent agents offline and their running jobs lost; returns the jobs marked. */
 export async function sweepSilentAgents(store: ResultsStore, now = Date.now()): Promise<string[]> {
   const silent = (await listAgents(store)).filter((agent) => agent.revoked_at === null && agent.status !== "offline" && isSilent(agent, now));

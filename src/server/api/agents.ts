@@ -4,15 +4,24 @@
  * rotate or revoke its token, delete it. Agent tokens are refused on these routes.
  */
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
-import { KittError } from "../../errors.js";
-import { listAgentCommands, queueAgentCommand } from "../../store/agent-commands.js";
-import { deleteAgent, getAgent, listAgents, replaceAgentToken, revokeAgent, setAgentSettings, type AgentRecord } from "../../store/agents.js";
+import { listAgentCommands } from "../../store/agent-commands.js";
+import { listAgents, type AgentRecord } from "../../store/agents.js";
 import type { ResultsStore } from "../../store/results-store.js";
+import {
+  AgentSettingsChangeSchema,
+  changeAgentSettings,
+  deleteExistingAgent,
+  EnrolmentRequestSchema,
+  existingAgent,
+  makeEnrolment,
+  NewAgentCommandSchema,
+  queueCommandFor,
+  revokeExistingAgent,
+  rotateAgentToken,
+} from "../agents/agent-admin.js";
 import { agentSettings, shownAgent } from "../agents/agent-liveness.js";
-import { AgentSettingsSchema, HEARTBEAT_INTERVAL_S } from "../agents/agent-protocol.js";
+import { AgentSettingsSchema } from "../agents/agent-protocol.js";
 import type { AgentTokens } from "../agents/agent-tokens.js";
-import { DEFAULT_ENROLMENT_TTL_S, MAX_ENROLMENT_TTL_S, newEnrolment } from "../agents/enrolment.js";
-import { installCommand } from "../agents/install-script.js";
 import { errorResponses, jsonContent } from "./schemas.js";
 
 const AgentSchema = z
@@ -51,10 +60,7 @@ const enrolRoute = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: z.strictObject({
-            name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/).optional().openapi({ description: "the agent's name (default: its host's)" }),
-            ttl_s: z.number().int().min(60).max(MAX_ENROLMENT_TTL_S).default(DEFAULT_ENROLMENT_TTL_S).openapi({ description: "how long the code is good for" }),
-          }),
+          schema: EnrolmentRequestSchema,
         },
       },
     },
@@ -90,10 +96,7 @@ const patchRoute = createRoute({
       required: true,
       content: {
         "application/json": {
-          schema: z.strictObject({
-            heartbeat_interval_s: z.number().int().min(HEARTBEAT_INTERVAL_S.min).max(HEARTBEAT_INTERVAL_S.max).optional(),
-            auto_cleanup: z.boolean().optional(),
-          }),
+          schema: AgentSettingsChangeSchema,
         },
       },
     },
@@ -139,18 +142,11 @@ const CommandSchema = z
   })
   .openapi("AgentCommandRecord");
 
-/** What people may ask an agent to do besides tests (tests go through `POST /jobs` with a target). */
-const NewCommandSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("check_docker") }),
-  z.strictObject({ type: z.literal("setup_engine"), engine: z.string().regex(/^[a-z0-9_]{1,64}$/) }),
-  z.strictObject({ type: z.literal("cleanup_storage"), model: z.string().min(1).max(1024).optional().openapi({ description: "one copied model, relative to the model directory; none: every copied model" }) }),
-]);
-
 const commandRoute = createRoute({
   method: "post",
   path: "/agents/{id}/commands",
   summary: "queue a command for the agent: check_docker, setup_engine, cleanup_storage; handed out with its next heartbeat",
-  request: { params: AgentIdParams, body: { required: true, content: { "application/json": { schema: NewCommandSchema } } } },
+  request: { params: AgentIdParams, body: { required: true, content: { "application/json": { schema: NewAgentCommandSchema } } } },
   responses: { 201: jsonContent(z.object({ id: z.string() }), "the queued command"), ...notFound, ...errorResponses },
 });
 
@@ -164,17 +160,10 @@ const commandsRoute = createRoute({
 
 export function agentsRoutes(api: OpenAPIHono, options: { store: ResultsStore; tokens: AgentTokens; publicKeyPin?: string }): void {
   const { store, tokens } = options;
-  const existing = async (id: string): Promise<AgentRecord> => {
-    const agent = await getAgent(store, id);
-    if (!agent) throw new KittError("NOT_FOUND", `no agent ${id}`);
-    return agent;
-  };
 
   api.openapi(enrolRoute, async (c) => {
-    const body = c.req.valid("json");
-    const enrolment = await newEnrolment(store, { name: body.name, ttlSeconds: body.ttl_s });
-    const install = installCommand({ serverUrl: new URL(c.req.url).origin, code: enrolment.code, publicKeyPin: options.publicKeyPin });
-    return c.json({ id: enrolment.id, code: enrolment.code, name: enrolment.name, expires_at: enrolment.expires_at, install_command: install }, 201);
+    const made = await makeEnrolment(store, c.req.valid("json"), { serverUrl: new URL(c.req.url).origin, publicKeyPin: options.publicKeyPin });
+    return c.json({ id: made.id, code: made.code, name: made.name, expires_at: made.expires_at, install_command: made.install_command }, 201);
   });
 
   api.openapi(listRoute, async (c) => {
@@ -182,45 +171,35 @@ export function agentsRoutes(api: OpenAPIHono, options: { store: ResultsStore; t
     return c.json({ agents: (await listAgents(store)).map((agent) => view(agent, now)) }, 200);
   });
 
-  api.openapi(getRoute, async (c) => c.json(view(await existing(c.req.valid("param").id)), 200));
+  api.openapi(getRoute, async (c) => c.json(view(await existingAgent(store, c.req.valid("param").id)), 200));
 
   api.openapi(patchRoute, async (c) => {
-    const agent = await existing(c.req.valid("param").id);
-    const changed = await setAgentSettings(store, agent.id, { ...agentSettings(agent), ...c.req.valid("json") });
-    return c.json(view(changed ?? agent), 200);
+    const agent = await existingAgent(store, c.req.valid("param").id);
+    return c.json(view(await changeAgentSettings(store, agent, c.req.valid("json"))), 200);
   });
 
   api.openapi(deleteRoute, async (c) => {
     const { id } = c.req.valid("param");
-    if (!(await deleteAgent(store, id))) throw new KittError("NOT_FOUND", `no agent ${id}`);
+    await deleteExistingAgent(store, id);
     return c.json({ deleted: id }, 200);
   });
 
   api.openapi(rotateRoute, async (c) => {
-    const agent = await existing(c.req.valid("param").id);
-    if (agent.revoked_at !== null) throw new KittError("USAGE", `agent ${agent.name} is revoked; enrol it again`);
-    const issued = await tokens.issue(agent.id);
-    if (!(await replaceAgentToken(store, agent.id, issued))) throw new KittError("NOT_FOUND", `no agent ${agent.id}`);
-    return c.json({ agent_id: agent.id, token: issued.token }, 200);
+    const agent = await existingAgent(store, c.req.valid("param").id);
+    return c.json({ agent_id: agent.id, token: await rotateAgentToken(store, tokens, agent) }, 200);
   });
 
   api.openapi(commandRoute, async (c) => {
-    const agent = await existing(c.req.valid("param").id);
-    if (agent.revoked_at !== null) throw new KittError("USAGE", `agent ${agent.name} is revoked`);
-    const { type, ...payload } = c.req.valid("json");
-    return c.json({ id: await queueAgentCommand(store, { agentId: agent.id, type, payload }) }, 201);
+    const agent = await existingAgent(store, c.req.valid("param").id);
+    return c.json({ id: await queueCommandFor(store, agent, c.req.valid("json")) }, 201);
   });
 
   api.openapi(commandsRoute, async (c) => {
-    const agent = await existing(c.req.valid("param").id);
+    const agent = await existingAgent(store, c.req.valid("param").id);
     return c.json({ commands: await listAgentCommands(store, agent.id, 50) }, 200);
   });
 
-  api.openapi(revokeRoute, async (c) => {
-    const { id } = c.req.valid("param");
-    if (!(await revokeAgent(store, id))) throw new KittError("NOT_FOUND", `no agent ${id}`);
-    return c.json(view(await existing(id)), 200);
-  });
+  api.openapi(revokeRoute, async (c) => c.json(view(await revokeExistingAgent(store, c.req.valid("param").id)), 200));
 }
 
 function view(agent: AgentRecord, now = Date.now()): z.infer<typeof AgentSchema> {

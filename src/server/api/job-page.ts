@@ -26,12 +26,12 @@ export interface JobPage {
   next_cursor: string | null;
 }
 
-/** USAGE for an unknown status or a cursor this server did not hand out. */
-export async function listJobPage(store: ResultsStore, query: JobPageQuery): Promise<JobPage> {
+/** USAGE for an unknown status or a cursor this server did not hand out; `assignedTo`: one agent's jobs only. */
+export async function listJobPage(store: ResultsStore, query: JobPageQuery, assignedTo?: string): Promise<JobPage> {
   const { status, limit, cursor } = query;
   const after = cursor === undefined ? undefined : decodeCursor(cursor);
   // One more than the page, to know whether another page follows.
-  const jobs = await listJobs(store, { status: parseStatuses(status), limit: limit + 1, after: after && { created_at: after.started_at, id: after.id } });
+  const jobs = await listJobs(store, { status: parseStatuses(status), assignedTo, limit: limit + 1, after: after && { created_at: after.started_at, id: after.id } });
   const page = jobs.slice(0, limit);
   const last = page.at(-1);
   return { jobs: page, next_cursor: jobs.length > limit && last ? encodeCursor({ started_at: last.created_at, id: last.id }) : null };

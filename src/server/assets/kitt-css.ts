@@ -49,6 +49,13 @@ form.stacked { display: flex; flex-direction: column; gap: 10px; max-width: 640p
 form.stacked fieldset { border: 1px solid var(--line); border-radius: 6px; display: flex; flex-wrap: wrap; gap: 10px; }
 form.stacked label.inline { flex-direction: row; align-items: center; gap: 6px; font-size: 14px; color: var(--fg); }
 .status-cancelled, .status-queued { color: var(--muted); font-weight: 600; }
+.status-online { color: var(--good); font-weight: 600; }
+.status-offline, .status-revoked { color: var(--muted); font-weight: 600; }
+code.secret { display: block; padding: 8px 10px; background: #11151c; color: #d7dce5; border-radius: 4px; word-break: break-all; user-select: all; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 8px 0; }
+dl.facts dt { color: var(--muted); }
+dl.facts dd { margin: 0; }
+.panel form.filters + form.filters { margin-top: 10px; }
 progress { width: 100%; height: 14px; }
 .job-log { background: #11151c; color: #d7dce5; font: 12px/1.4 ui-monospace, monospace; padding: 8px 10px; border-radius: 4px; height: 24em; overflow: auto; white-space: pre-wrap; word-break: break-word; }
 .job-log .stdout { color: #fff; }

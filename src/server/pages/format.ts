@@ -13,6 +13,16 @@ export function formatDuration(startMs: number, endMs: number | null): string {
   return seconds < 120 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 }
 
+/** How long ago, roughly: "45 s ago", "12 min ago", "3 h ago", "2 d ago"; a dash for never. */
+export function formatAgo(ms: number | null, now = Date.now()): string {
+  if (ms === null) return "—";
+  const seconds = Math.max(0, Math.round((now - ms) / 1000));
+  if (seconds < 120) return `${seconds} s ago`;
+  if (seconds < 7200) return `${Math.floor(seconds / 60)} min ago`;
+  if (seconds < 172_800) return `${Math.floor(seconds / 3600)} h ago`;
+  return `${Math.floor(seconds / 86_400)} d ago`;
+}
+
 /** A size, or a dash when unknown. */
 export function formatSize(bytes: number | undefined): string {
   return bytes === undefined ? "—" : formatBytes(bytes);

@@ -6,15 +6,15 @@
  */
 import { open } from "node:fs/promises";
 import { Hono } from "hono";
-import { isKittError, KittError } from "../../errors.js";
+import { KittError } from "../../errors.js";
 import { FINAL_JOB_STATUSES, JOB_STATUSES, requestJobCancel, type JobRecord } from "../../store/jobs.js";
-import { existingJob, JobPageQuerySchema, listJobPage, type JobPage, type JobPageQuery } from "../api/job-page.js";
+import { existingJob } from "../api/job-page.js";
 import { assetUrl } from "./assets.js";
-import { formatTime, queryString } from "./format.js";
-import { jobDuration, JobsTable, jobWhat } from "./job-summary.js";
+import { formatTime } from "./format.js";
+import { JobsFragment, listedJobs } from "./job-list.js";
+import { jobDuration, jobWhat } from "./job-summary.js";
 import { Layout } from "./layout.js";
 import { chrome, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
-import { parseQuery } from "./query.js";
 
 const JOB_ID = /^[A-Za-z0-9-]{1,64}$/;
 /** The end of a finished job's log the page shows. */
@@ -79,41 +79,10 @@ function JobPage({ job, log }: { job: JobRecord; log: string[] }) {
   );
 }
 
-function JobsFragment({ page, query }: { page: JobPage; query: JobPageQuery }) {
-  const next = page.next_cursor === null ? undefined : queryString({ status: query.status, limit: query.limit, cursor: page.next_cursor });
-  return (
-    <>
-      {page.jobs.length === 0 ? <p class="muted">No jobs yet: start one from Quick Test.</p> : <JobsTable jobs={page.jobs} />}
-      <div class="pager">
-        {query.cursor !== undefined ? (
-          <a href={`/jobs${queryString({ status: query.status, limit: query.limit })}`} rel="first">
-            First page
-          </a>
-        ) : null}
-        {next !== undefined ? (
-          <a href={`/jobs${next}`} rel="next">
-            Next page
-          </a>
-        ) : null}
-      </div>
-    </>
-  );
-}
-
 export function jobsPages(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
   app.get("/jobs", async (c) => {
-    const parsed = parseQuery(c, JobPageQuerySchema);
-    let error = parsed.ok ? undefined : parsed.error;
-    let page: JobPage | undefined;
-    if (parsed.ok) {
-      try {
-        page = await listJobPage(options.store, parsed.value);
-      } catch (failure) {
-        if (!isKittError(failure) || failure.code !== "USAGE") throw failure;
-        error = failure.message;
-      }
-    }
+    const listed = await listedJobs(c, options);
     return c.html(
       <Layout title="Jobs" active="jobs" {...chrome(c)}>
         <h1>Jobs</h1>
@@ -123,7 +92,7 @@ export function jobsPages(options: PageOptions): Hono<PageEnv> {
             <select name="status">
               <option value="">any</option>
               {JOB_STATUSES.map((status) => (
-                <option value={status} selected={parsed.ok && parsed.value.status === status}>
+                <option value={status} selected={listed.ok && listed.query.status === status}>
                   {status}
                 </option>
               ))}
@@ -134,15 +103,15 @@ export function jobsPages(options: PageOptions): Hono<PageEnv> {
             New quick test
           </a>
         </form>
-        {page && parsed.ok ? (
-          <JobsFragment page={page} query={parsed.value} />
+        {listed.ok ? (
+          <JobsFragment page={listed.page} query={listed.query} base="/jobs" />
         ) : (
           <p class="alert" role="alert">
-            {error}
+            {listed.error}
           </p>
         )}
       </Layout>,
-      page ? 200 : 400,
+      listed.ok ? 200 : 400,
     );
   });
 

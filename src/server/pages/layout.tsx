@@ -9,7 +9,7 @@ import { raw } from "hono/html";
 import type { Child } from "hono/jsx";
 import { assetUrl } from "./assets.js";
 
-export type NavKey = "dashboard" | "results" | "compare" | "recommend" | "models" | "quick-test" | "jobs" | "settings" | "devon";
+export type NavKey = "dashboard" | "results" | "compare" | "recommend" | "models" | "quick-test" | "jobs" | "agents" | "settings" | "devon";
 
 const NAV: ReadonlyArray<[NavKey, string, string]> = [
   ["dashboard", "Dashboard", "/"],
@@ -19,6 +19,7 @@ const NAV: ReadonlyArray<[NavKey, string, string]> = [
   ["models", "Models", "/models"],
   ["quick-test", "Quick Test", "/quick-test"],
   ["jobs", "Jobs", "/jobs"],
+  ["agents", "Agents", "/agents"],
   ["settings", "Settings", "/settings"],
 ];
 

@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import type { ResultsStore } from "../../store/results-store.js";
 import type { AuthVariables } from "../auth/require-auth.js";
 import type { AgentJobs } from "../agents/agent-jobs.js";
+import type { AgentTokens } from "../agents/agent-tokens.js";
 import type { JobRunner } from "../jobs/job-runner.js";
 import type { EffectiveSettings } from "../settings/effective-settings.js";
 
@@ -20,6 +21,10 @@ export interface PageOptions {
   jobs?: JobRunner;
   /** Jobs dispatched to agents (cancelling one sends the agent a stop). */
   agentJobs: AgentJobs;
+  /** Issues agents' tokens (rotating one). */
+  agentTokens: AgentTokens;
+  /** `sha256//…` of the self-signed certificate in use: install lines pin it. */
+  publicKeyPin?: string;
 }
 
 /** Signed in through the login page (a bearer token or an open server has nothing to sign out of). */

@@ -3,14 +3,21 @@
  * load it), the built-in suites and the test registry, the runtime and the options a job request
  * allows. Posting it validates with the jobs API's `JobRequestSchema`, queues the job through the
  * same `JobRunner.submit`, and opens the job's live page; what does not fit is shown on the form.
+ * "run on" picks this server or an online agent (the jobs API's `target`, `AgentJobs.submit`);
+ * agents do not report their models, so an agent's model is a path typed in, which the agent
+ * checks against its own model directory and share.
  */
 import { Hono } from "hono";
 import { findCustomTests } from "../../bench/custom/registry.js";
 import { builtinSuiteNames } from "../../config/suite-files.js";
 import { type ModelCatalog } from "../../engines/model-catalog.js";
+import { engineNames } from "../../engines/registry.js";
 import { describeError, isKittError } from "../../errors.js";
+import { listAgents, type AgentRecord } from "../../store/agents.js";
+import { agentPresence } from "../agents/agent-liveness.js";
 import { isJobRequestError, JobRequestSchema } from "../jobs/job-request.js";
 import { modelCatalogFor } from "../settings/model-catalog-for.js";
+import { gpuSummary } from "./agent-hardware.js";
 import { formBody, issueLines, numberField, type FormBody } from "./form-body.js";
 import { Layout } from "./layout.js";
 import { chrome, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
@@ -31,6 +38,8 @@ interface FormState {
   catalogProblem?: string;
   suites: string[];
   tests: string[];
+  /** Online agents a test may be sent to. */
+  agents: AgentRecord[];
   posted?: FormBody;
   errors: string[];
 }
@@ -42,6 +51,8 @@ function QuickTestForm({ state }: { state: FormState }) {
   const suite = posted === undefined ? "quick" : (posted.text("suite") ?? "");
   const tests = new Set(posted?.list("tests") ?? []);
   const runtime = posted?.text("runtime") ?? "native";
+  const agent = posted?.text("agent") ?? "";
+  const agentEngine = posted?.text("agent_engine") ?? "llama_cpp";
   return (
     <form class="stacked panel" method="post" action="/quick-test">
       {state.errors.length > 0 ? (
@@ -52,8 +63,21 @@ function QuickTestForm({ state }: { state: FormState }) {
         </ul>
       ) : null}
       <label>
-        model and engine (only engines that load the model)
-        <select name="target" required>
+        run on
+        <select name="agent">
+          <option value="" selected={agent === ""}>
+            this server
+          </option>
+          {state.agents.map((online) => (
+            <option value={online.id} selected={online.id === agent}>
+              {`agent ${online.name} — ${gpuSummary(online.hardware)}`}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        model and engine on this server (only engines that load the model)
+        <select name="target" required={state.agents.length === 0}>
           {models.map((model) => (
             <optgroup label={model.path}>
               {model.engines.map((engine) => {
@@ -69,6 +93,25 @@ function QuickTestForm({ state }: { state: FormState }) {
         </select>
       </label>
       {models.length === 0 ? <p class="notice">{state.catalogProblem ?? `No model in ${state.catalog?.dir ?? "the model directory"} that an engine loads; see Models.`}</p> : null}
+      {state.agents.length === 0 ? null : (
+        <fieldset>
+          <legend>on an agent</legend>
+          <label>
+            model (relative to the agent's model directory or share)
+            <input name="agent_model" value={posted?.text("agent_model") ?? ""} placeholder="llama/tiny.gguf" />
+          </label>
+          <label>
+            engine
+            <select name="agent_engine">
+              {engineNames.map((name) => (
+                <option value={name} selected={name === agentEngine}>
+                  {name}
+                </option>
+              ))}
+            </select>
+          </label>
+        </fieldset>
+      )}
       <label>
         suite
         <select name="suite">
@@ -135,6 +178,7 @@ function QuickTestForm({ state }: { state: FormState }) {
 
 /** The form's fields as a job request (before validation): only fields that were filled in. */
 function requestFrom(form: FormBody): unknown {
+  const onAgent = form.text("agent") !== undefined;
   const target = form.text("target") ?? "";
   const split = target.indexOf(":");
   const options = Object.fromEntries(
@@ -144,8 +188,8 @@ function requestFrom(form: FormBody): unknown {
   );
   const tests = form.list("tests");
   return {
-    engine: split < 0 ? undefined : target.slice(0, split),
-    model: split < 0 ? undefined : target.slice(split + 1),
+    engine: onAgent ? form.text("agent_engine") : split < 0 ? undefined : target.slice(0, split),
+    model: onAgent ? form.text("agent_model") : split < 0 ? undefined : target.slice(split + 1),
     suite: form.text("suite"),
     tests: tests.length > 0 ? tests : undefined,
     runtime: form.text("runtime"),
@@ -158,7 +202,9 @@ export function quickTestPage(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
   async function render(c: PageContext, posted: FormBody | undefined, errors: string[], status: 200 | 400 | 503 = 200) {
-    const state: FormState = { suites: builtinSuiteNames(), tests: [], posted, errors };
+    const now = Date.now();
+    const agents = (await listAgents(options.store)).filter((agent) => agentPresence(agent, now) === "online");
+    const state: FormState = { suites: builtinSuiteNames(), tests: [], agents, posted, errors };
     if (options.jobs) {
       const [catalog, custom] = await Promise.all([
         modelCatalogFor(await options.settings()).catch((error: unknown) => {
@@ -178,7 +224,7 @@ export function quickTestPage(options: PageOptions): Hono<PageEnv> {
         {options.jobs ? (
           <>
             <p class="meta">
-              Runs <code>kitt run</code> on this server's host, one job at a time; its page shows progress and the log live.
+              Runs <code>kitt run</code> on this server's host, one job at a time, or on an online agent; its page shows progress and the log live.
             </p>
             <QuickTestForm state={state} />
           </>
@@ -198,8 +244,9 @@ export function quickTestPage(options: PageOptions): Hono<PageEnv> {
     if (!options.jobs) return render(c, form, [], 503);
     const parsed = JobRequestSchema.safeParse(requestFrom(form));
     if (!parsed.success) return render(c, form, issueLines(parsed.error.issues), 400);
+    const agent = form.text("agent");
     try {
-      const job = await options.jobs.submit(parsed.data);
+      const job = agent === undefined ? await options.jobs.submit(parsed.data) : await options.agentJobs.submit(agent, parsed.data);
       return c.redirect(`/jobs/${job.id}`, 303);
     } catch (error) {
       if (isJobRequestError(error)) return render(c, form, [error.message], 400);

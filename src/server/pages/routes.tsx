@@ -5,6 +5,8 @@
  */
 import { Hono, type Context } from "hono";
 import { describeError, isKittError } from "../../errors.js";
+import { agentDetailPages } from "./agent-detail.js";
+import { agentsPages } from "./agents.js";
 import { comparePage } from "./compare.js";
 import { dashboardPage } from "./dashboard.js";
 import { devonPage } from "./devon.js";
@@ -30,7 +32,7 @@ export function pageRoutes(options: PageOptions): Hono<PageEnv> {
     }
     await next();
   });
-  const pages = [dashboardPage, resultsPage, runPage, comparePage, recommendPage, modelsPage, quickTestPage, jobsPages, settingsPage, devonPage];
+  const pages = [dashboardPage, resultsPage, runPage, comparePage, recommendPage, modelsPage, quickTestPage, jobsPages, agentsPages, agentDetailPages, settingsPage, devonPage];
   for (const page of pages.map((make) => make(options))) {
     app.route("/", page);
   }
