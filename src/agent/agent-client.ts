@@ -152,7 +152,7 @@ export class AgentClient implements AsyncDisposable {
         return { kind: "unreachable", message: `${this.base} answered ${method} ${path} with something that is not the agent protocol: ${describeError(error)}` };
       }
     }
-    if (status === 401) return { kind: "revoked", message: `${this.base} refused this agent's token${said ? ` (${said})` : ""}: it was revoked or rotated; enrol again with 'kitt agent init'` };
+    if (status === 401) return { kind: "revoked", message: `${this.base} refused this agent's token${said ? ` (${said})` : ""}; it was revoked or rotated. Give the rotated token with 'kitt agent token set', or enrol again with 'kitt agent init --force'` };
     if (status === 404 && said === UNKNOWN_AGENT) return { kind: "unknown_agent", message: `${this.base} does not know this agent` };
     if (status >= 500 || status === 408 || status === 429) return { kind: "unreachable", message: `${this.base} answered ${method} ${path} with ${status}${said ? `: ${said}` : ""}` };
     return { kind: "rejected", status, message: `${this.base} refused ${method} ${path} with ${status}${said ? `: ${said}` : ""}` };

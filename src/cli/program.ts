@@ -166,6 +166,12 @@ export function buildProgram(): Command {
     .command("status")
     .description("whether the unit is installed, active and enabled")
     .action(async () => (await import("./commands/agent-host.js")).agentServiceStatusCommand());
+  agent
+    .command("token")
+    .description("this agent's token")
+    .command("set")
+    .description("replace the token after the server rotated it: read from stdin (a pipe, or typed without echo), never an argument")
+    .action(async () => (await import("./commands/agent-token.js")).agentTokenSetCommand());
   const agentTest = agent.command("test").description("the tests this agent ran");
   addOptions(agentTest.command("list").description("jobs this agent ran, newest first"), AGENT_TEST_LIST_OPTIONS)
     .action(async (options) => (await import("./commands/agent-test.js")).agentTestListCommand(options));

@@ -1,7 +1,7 @@
 /** `kitt agent`'s bad input and missing state: one clear line and a distinct exit code each, no stack trace, no hang. */
-import { chmod } from "node:fs/promises";
+import { chmod, stat } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
-import { agentConfigPath, saveAgentConfig } from "../../src/agent/agent-config.js";
+import { agentConfigPath, loadAgentConfig, saveAgentConfig } from "../../src/agent/agent-config.js";
 import { EXIT_CODES } from "../../src/errors.js";
 import { runKitt, tempKittHome } from "../support/cli.js";
 
@@ -38,6 +38,31 @@ describe("kitt agent on bad input", () => {
     const status = await runKitt(["agent", "status"], { KITT_HOME: home });
     expect(status.code).toBe(EXIT_CODES.CONFIG_INVALID);
     expect(status.stderr).toContain(`chmod 600 ${path}`);
+  });
+
+  it("takes a rotated token from stdin only when it is this agent's, keeping agent.yaml private and the token unprinted", async () => {
+    const home = tempKittHome();
+    const path = agentConfigPath({ KITT_HOME: home });
+    const id = "0b9e4c52-7d1a-4f3e-9c2b-5a6d7e8f9a0b";
+    const token = (agent: string, fill: string) => `kitt_agent_${agent}_${fill.repeat(43)}_${"m".repeat(43)}`;
+    await saveAgentConfig({ server: "https://box", agent_id: id, token: token(id, "o"), name: "box", model_dir: "/m", settings: { heartbeat_interval_s: 30, auto_cleanup: true } }, path);
+    const set = (input: string | undefined) => runKitt(["agent", "token", "set"], { KITT_HOME: home }, undefined, input);
+
+    const nothing = await set(undefined);
+    expect([nothing.code, nothing.stderr]).toEqual([EXIT_CODES.USAGE, expect.stringContaining("nothing was given") as string]);
+    const garbage = await set("hunter2\n");
+    expect([garbage.code, garbage.stderr]).toEqual([EXIT_CODES.USAGE, expect.stringContaining("not an agent token") as string]);
+    const other = await set(token("11111111-2222-4333-8444-555555555555", "x"));
+    expect(other.code).toBe(EXIT_CODES.USAGE);
+    expect(other.stderr).toContain(`this machine is agent ${id}`);
+    expect((await loadAgentConfig(path)).token).toBe(token(id, "o"));
+
+    const rotated = token(id, "n");
+    const done = await set(`${rotated}\n`);
+    expect(done.code, done.stderr).toBe(0);
+    expect((await loadAgentConfig(path)).token).toBe(rotated);
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    for (const run of [nothing, garbage, other, done]) expect(run.stdout + run.stderr).not.toMatch(/kitt_agent_[^_\s]+_[nxo]{43}/);
   });
 
   it("preflight lists every check and fails on a server that does not answer", async () => {

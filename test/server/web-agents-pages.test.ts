@@ -207,7 +207,7 @@ describe.each(backends)("the Agents pages on $name", (backend) => {
     expect(rotated.status).toBe(200);
     expect(rotated.headers.get("cache-control")).toBe("no-store");
     const token = /<code class="secret">(kitt_agent_[^<]+)<\/code>/.exec(html)![1]!;
-    expect(html).toContain("~/.kitt/agent.yaml");
+    expect(html).toContain("kitt agent token set");
     expect((await postJson(web, agentPaths.heartbeat, idleBeat, agent.token)).status).toBe(401);
     await heartbeat(web, token);
     const row = await store.db.selectFrom("agents").selectAll().where("id", "=", agent.agent_id).executeTakeFirstOrThrow();

@@ -24,12 +24,14 @@ export function tempKittHome(): string {
   return mkdtempSync(join(tmpdir(), "kitt-home-"));
 }
 
-export function startKitt(args: string[], env: Record<string, string | undefined> = {}, cwd?: string): KittRun {
+/** `input`: what kitt reads on stdin (nothing, as from /dev/null, without it). */
+export function startKitt(args: string[], env: Record<string, string | undefined> = {}, cwd?: string, input?: string): KittRun {
   const child = spawn(process.execPath, [kittBin, ...args], {
     cwd,
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  child.stdin?.end(input);
   let out = "";
   let err = "";
   const waiters: Array<() => void> = [];
@@ -72,6 +74,6 @@ export function startKitt(args: string[], env: Record<string, string | undefined
   };
 }
 
-export async function runKitt(args: string[], env: Record<string, string | undefined> = {}, cwd?: string) {
-  return startKitt(args, env, cwd).done;
+export async function runKitt(args: string[], env: Record<string, string | undefined> = {}, cwd?: string, input?: string) {
+  return startKitt(args, env, cwd, input).done;
 }

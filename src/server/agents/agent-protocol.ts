@@ -39,6 +39,8 @@ export const agentPaths = {
 } as const;
 
 export const AGENT_TOKEN_PREFIX = "kitt_agent_";
+/** A whole agent token: `kitt_agent_`, the agent's id, 256 bits of secret, the MAC (both base64url). */
+export const AGENT_TOKEN_PATTERN = /^kitt_agent_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_([A-Za-z0-9_-]{43})_([A-Za-z0-9_-]{43})$/;
 export const HEARTBEAT_INTERVAL_S = { default: 30, min: 10, max: 300 } as const;
 /** Heartbeats missed before an agent is shown offline and its running job `lost`. */
 export const MISSED_HEARTBEATS_OFFLINE = 3;

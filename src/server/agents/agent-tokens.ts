@@ -9,9 +9,8 @@ import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { kittHome } from "../../config/paths.js";
 import type { AgentToken } from "../../store/agents.js";
-import { AGENT_TOKEN_PREFIX } from "./agent-protocol.js";
+import { AGENT_TOKEN_PATTERN, AGENT_TOKEN_PREFIX } from "./agent-protocol.js";
 
-const TOKEN = /^kitt_agent_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_([A-Za-z0-9_-]{43})_([A-Za-z0-9_-]{43})$/;
 const KEY_BYTES = 32;
 
 export interface IssuedToken extends AgentToken {
@@ -68,7 +67,7 @@ export class AgentTokens {
 
   /** A token this server issued (its MAC verifies); undefined for anything else. */
   async verify(token: string): Promise<VerifiedToken | undefined> {
-    const match = TOKEN.exec(token);
+    const match = AGENT_TOKEN_PATTERN.exec(token);
     if (!match) return undefined;
     const [, id, secret, mac] = match as unknown as [string, string, string, string];
     const expected = Buffer.from(await this.mac(id, secret), "utf8");

@@ -223,8 +223,8 @@ function TokenActions({ agent, token }: { agent: AgentRecord; token: string | un
       {token === undefined ? null : (
         <section class="panel" data-new-token>
           <p class="notice" role="status">
-            The new token, shown only now. The old one is refused from now on: a running agent is answered 401 and stops. kitt agent has no command that takes a token, so put this one
-            in the <code>token:</code> line of the agent's <code>~/.kitt/agent.yaml</code> (mode 0600) and start it again — or revoke the agent and enrol the machine afresh with a new code.
+            The new token, shown only now. The old one is refused from now on: a running agent is answered 401 and stops. On the agent's machine, give it this one with
+            <code>kitt agent token set</code> (it reads the token from stdin) and start the agent again — or revoke the agent and enrol the machine afresh with a new code.
           </p>
           <code class="secret">{token}</code>
         </section>
