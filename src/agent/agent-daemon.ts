@@ -25,7 +25,7 @@ import type { AgentCommand } from "../server/agents/agent-protocol.js";
 import { agentDir, loadAgentConfig, saveAgentConfig, agentConfigPath, type AgentConfig } from "./agent-config.js";
 import { AgentClient, type CommandResult, type Outcome, type RegisterResponse } from "./agent-client.js";
 import { freeStorageGb, gpuStatus, presentEngines } from "./agent-host.js";
-import { cleanupStorage, configuredShare } from "./agent-models.js";
+import { cleanupStorage, configuredShare, releaseInterruptedCopies } from "./agent-models.js";
 import { AgentState } from "./agent-state.js";
 import { JobExecution, recoverInterruptedJobs } from "./job-executor.js";
 import { Spool, type Delivery, type SpooledItem } from "./spool.js";
@@ -133,6 +133,10 @@ export class AgentDaemon implements AsyncDisposable {
     try {
       const interrupted = await recoverInterruptedJobs(state, spool);
       for (const job of interrupted) daemon.options.log(`job ${job} was running when this agent last stopped: reported interrupted`);
+      if (config.settings.auto_cleanup) {
+        const jobs = state.snapshot.jobs.filter((job) => interrupted.includes(job.job_id));
+        for (const line of await releaseInterruptedCopies(jobs, config.model_dir)) daemon.options.log(line);
+      }
     } catch (error) {
       await daemon.close();
       throw error;

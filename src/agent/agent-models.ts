@@ -2,13 +2,14 @@
  * Models on an agent, around its jobs: a job's model found in the model directory or copied from
  * the configured share, the copy's progress sent as the job's own log lines and progress events
  * (at most one a second, the last always); the copy deleted once the run ended when
- * `auto_cleanup` is on; and `cleanup_storage`, which deletes copies no running job uses.
+ * `auto_cleanup` is on (by the restarted agent when the run ended in a crash); and `cleanup_storage`, which deletes copies no running job uses.
  */
 import { describeError } from "../errors.js";
 import { formatBytes } from "../results/metric-format.js";
 import type { AgentJobEvent } from "../server/agents/agent-protocol.js";
 import type { AgentConfig } from "./agent-config.js";
 import type { CommandResult } from "./agent-client.js";
+import type { AgentJob } from "./agent-state.js";
 import type { RemovedCopy } from "./copied-models.js";
 import type { ModelShare } from "./model-share.js";
 import { cleanupCopiedModels, listCopiedModels, normalizeModelReference, resolveAgentModel, type AgentModel } from "./model-source.js";
@@ -65,11 +66,25 @@ export function copyProgress(reference: string, bytesDone: number, bytesTotal: n
 /** After the run, whatever its outcome: deletes the model when this job copied it; a failure is a log line, not the job's. */
 export async function releaseJobModel(model: AgentModel, modelDir: string, emit: (event: JobEventBody) => void): Promise<void> {
   if (!model.copied) return;
+  const { line, failed } = await deleteCopy(modelDir, model.relative);
+  emit({ type: "log", stream: failed ? "stderr" : "stdout", line: line.slice(0, 4096) });
+}
+
+/** After a crash: deletes the copies that the interrupted `jobs` made; says what it did, line by line. */
+export async function releaseInterruptedCopies(jobs: readonly AgentJob[], modelDir: string): Promise<string[]> {
+  const said: string[] = [];
+  for (const job of jobs) {
+    if (job.copied_model !== undefined) said.push(`job ${job.job_id}: ${(await deleteCopy(modelDir, job.copied_model)).line}`);
+  }
+  return said;
+}
+
+async function deleteCopy(modelDir: string, model: string): Promise<{ line: string; failed: boolean }> {
   try {
-    const removed = await cleanupCopiedModels(modelDir, model.relative);
-    for (const copy of removed) emit(log(`auto_cleanup: ${describeRemoved(copy)}`));
+    const removed = await cleanupCopiedModels(modelDir, model);
+    return { line: removed.map((copy) => `auto_cleanup: ${describeRemoved(copy)}`).join("; "), failed: false };
   } catch (error) {
-    emit({ type: "log", stream: "stderr", line: `auto_cleanup: the copy of ${model.relative} was not deleted: ${describeError(error)}`.slice(0, 4096) });
+    return { line: `auto_cleanup: the copy of ${model} was not deleted: ${describeError(error)}`, failed: true };
   }
 }
 

@@ -131,6 +131,7 @@ export class JobExecution {
     await this.options.modelsReady;
     if (request.model !== undefined) {
       this.model = await provideJobModel(request.model, { modelDir: this.options.modelDir, share: this.options.share, signal: this.copying.signal, emit: (event) => this.event(event) });
+      if (this.model.copied) await this.options.state.updateJob(jobId, { copied_model: this.model.relative });
     }
     const prepared = await prepareJob(request, { modelDir: this.options.modelDir, env: this.options.env });
     let suiteFile: string | undefined;

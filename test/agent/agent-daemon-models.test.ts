@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentConfigPath, loadAgentConfig, saveAgentConfig } from "../../src/agent/agent-config.js";
 import { AgentDaemon } from "../../src/agent/agent-daemon.js";
+import { readAgentState } from "../../src/agent/agent-state.js";
 import { COPIES_DIR } from "../../src/agent/copied-models.js";
 import { listCopiedModels } from "../../src/agent/model-source.js";
 import { formatBytes } from "../../src/results/metric-format.js";
@@ -113,6 +114,8 @@ describe.skipIf(!llama)("models on a running agent", () => {
     expect(server.results.get("job-copy")?.runId).toBe(server.finishes.get("job-copy")?.run_id);
     expect(await modelDirEntries()).toEqual(PERSONS);
     expect(await listCopiedModels(modelDir)).toEqual([]);
+    // What a restarted agent deletes should this run have ended in a crash.
+    expect((await readAgentState(join(home, "agent"))).jobs.find((job) => job.job_id === "job-copy")).toMatchObject({ status: "completed", copied_model: SHARED });
     expect(llamaServersOnPort(port)).toEqual([]);
     expect(server.violations).toEqual([]);
   }, 300_000);

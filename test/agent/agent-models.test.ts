@@ -3,16 +3,21 @@
  * events no closer than the throttle allows (the last always) and a verified line; a copy
  * corrupted on disk is refused and leaves nothing; auto-cleanup deletes only what the job copied;
  * `cleanup_storage` deletes one copy or all of them, refuses the running job's model, keeps a
- * person's file and says when there is nothing to delete.
+ * person's file and says when there is nothing to delete; an agent restarted after a crash deletes
+ * the copy its interrupted job made (only with `auto_cleanup` on).
  */
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { agentConfigPath, agentDir, saveAgentConfig } from "../../src/agent/agent-config.js";
+import { AgentDaemon } from "../../src/agent/agent-daemon.js";
+import { AgentState } from "../../src/agent/agent-state.js";
 import { cleanupStorage, configuredShare, copyProgress, provideJobModel, releaseJobModel, type JobEventBody } from "../../src/agent/agent-models.js";
 import { listCopiedModels } from "../../src/agent/model-source.js";
 import { KittError } from "../../src/errors.js";
+import { ProtocolServer } from "./protocol-server.js";
 
 let base: string;
 let modelDir: string;
@@ -131,4 +136,39 @@ describe("a job's model on an agent", () => {
     expect(configuredShare({ share_mount: "/mnt/models" })).toEqual({ mount: "/mnt/models" });
     expect(configuredShare({ share_source: "nas:/models", share_mount: "/mnt/models" })).toEqual({ mount: "/mnt/models", source: "nas:/models", autoMount: true });
   });
+
+  it.each([true, false])("an agent restarted after a crash deletes the copy its interrupted job made, only with auto_cleanup on (on: %s)", async (autoCleanup) => {
+    const home = join(base, "home");
+    const env = { ...process.env, KITT_HOME: home };
+    const previousHome = process.env.KITT_HOME;
+    // Leftover-engine records live under KITT_HOME/run: the recovery reads this process's KITT_HOME.
+    process.env.KITT_HOME = home;
+    try {
+      await using server = await ProtocolServer.start();
+      await saveAgentConfig(
+        { server: server.url, agent_id: server.agentId, token: server.token, name: "box", model_dir: modelDir, share_mount: share, settings: { heartbeat_interval_s: 10, auto_cleanup: autoCleanup } },
+        agentConfigPath(env),
+      );
+      shareFile("org/m.gguf", 5000);
+      writeFileSync(join(modelDir, "mine.gguf"), "a person's model");
+      await provideJobModel("org/m.gguf", { modelDir, share: { mount: share }, emit: () => undefined });
+      const state = await AgentState.open(agentDir(env));
+      await state.update((data) => {
+        data.jobs.push({ job_id: "job-crashed", status: "running", engine: "llama_cpp", model: "org/m.gguf", started_at: new Date().toISOString(), ended_at: null, run_id: null, error: null, copied_model: "org/m.gguf" });
+      });
+      const said: string[] = [];
+      await using _daemon = await AgentDaemon.start({ env, heartbeatMs: 200, retryMs: 200, log: (line) => said.push(line) });
+      await server.until(() => server.finishes.has("job-crashed"), 30_000, "job-crashed's finish");
+      expect(server.finishes.get("job-crashed")).toMatchObject({ status: "interrupted" });
+      if (autoCleanup) {
+        expect(said).toContain("job job-crashed: auto_cleanup: deleted the copy of org/m.gguf (4.9 KiB)");
+        expect(readdirSync(modelDir).filter((name) => name !== ".kitt-copies")).toEqual(["mine.gguf"]);
+      } else {
+        expect(await listCopiedModels(modelDir)).toEqual(["org/m.gguf"]);
+      }
+    } finally {
+      if (previousHome === undefined) delete process.env.KITT_HOME;
+      else process.env.KITT_HOME = previousHome;
+    }
+  }, 60_000);
 });
