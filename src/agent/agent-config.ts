@@ -39,6 +39,9 @@ export const AgentConfigSchema = z.strictObject({
   share_mount: z.string().min(1).optional(),
   ca_pin: CaPinSchema.optional(),
   settings: AgentSettingsSchema.default({ heartbeat_interval_s: 30, auto_cleanup: true }),
+}).refine((config) => config.share_source === undefined || config.share_mount !== undefined, {
+  path: ["share_mount"],
+  message: "share_source needs share_mount, the folder the share is mounted at",
 });
 
 export type AgentConfig = z.output<typeof AgentConfigSchema>;

@@ -1,7 +1,8 @@
 /**
  * `kitt agent start`: the agent's loop. It heartbeats at the interval the server sets (status, the
  * running job, GPUs, free model storage) and runs the commands each answer carries: one test at a
- * time, `stop` as Ctrl+C, Docker checks, engine setup. What it owes the server goes through the
+ * time (its model copied from the share when needed), `stop` as Ctrl+C, Docker checks, engine
+ * setup, deleting copied models. What it owes the server goes through the
  * spool, so an outage loses nothing: it keeps the test running and delivers once the server is
  * back. A heartbeat answered `unknown_agent` (the server's database was reset) makes it register
  * again with its token; a 401 (token revoked or rotated) or a certificate that is not the pinned
@@ -24,6 +25,7 @@ import type { AgentCommand } from "../server/agents/agent-protocol.js";
 import { agentDir, loadAgentConfig, saveAgentConfig, agentConfigPath, type AgentConfig } from "./agent-config.js";
 import { AgentClient, type CommandResult, type Outcome, type RegisterResponse } from "./agent-client.js";
 import { freeStorageGb, gpuStatus, presentEngines } from "./agent-host.js";
+import { cleanupStorage, configuredShare, releaseInterruptedCopies } from "./agent-models.js";
 import { AgentState } from "./agent-state.js";
 import { JobExecution, recoverInterruptedJobs } from "./job-executor.js";
 import { Spool, type Delivery, type SpooledItem } from "./spool.js";
@@ -93,6 +95,8 @@ export class AgentDaemon implements AsyncDisposable {
   private lastProblem: string | undefined;
   private hardware: Record<string, unknown> | undefined;
   private stopWatch: NodeJS.Timeout | undefined;
+  /** The `cleanup_storage` in progress, if any. */
+  private storageWork: Promise<unknown> = Promise.resolve();
 
   private constructor(
     private config: AgentConfig,
@@ -129,6 +133,10 @@ export class AgentDaemon implements AsyncDisposable {
     try {
       const interrupted = await recoverInterruptedJobs(state, spool);
       for (const job of interrupted) daemon.options.log(`job ${job} was running when this agent last stopped: reported interrupted`);
+      if (config.settings.auto_cleanup) {
+        const jobs = state.snapshot.jobs.filter((job) => interrupted.includes(job.job_id));
+        for (const line of await releaseInterruptedCopies(jobs, config.model_dir)) daemon.options.log(line);
+      }
     } catch (error) {
       await daemon.close();
       throw error;
@@ -332,7 +340,7 @@ export class AgentDaemon implements AsyncDisposable {
       case "setup_engine":
         return this.inBackground(command.command_id, () => this.setupEngine(command.engine));
       case "cleanup_storage":
-        return this.respond(command.command_id, { ok: false, output: "not supported yet: this agent does not copy models from a share, so it has none to delete" });
+        return this.inBackground(command.command_id, () => this.cleanupStorage(command.model));
     }
   }
 
@@ -348,6 +356,9 @@ export class AgentDaemon implements AsyncDisposable {
       jobId: command.job_id,
       request: command.request,
       modelDir: this.config.model_dir,
+      share: configuredShare(this.config),
+      autoCleanup: () => this.config.settings.auto_cleanup,
+      modelsReady: this.storageWork,
       env: this.options.env,
       kittBin: this.options.kittBin,
       jobsDir: join(this.dir, "jobs"),
@@ -364,6 +375,16 @@ export class AgentDaemon implements AsyncDisposable {
       this.options.log(`job ${command.job_id} ${finish.status}${finish.error ? `: ${finish.error}` : ""}`);
       this.heartbeats.wake();
     });
+  }
+
+  /** After any cleanup still running; the next job's model waits for this one. */
+  private cleanupStorage(model: string | undefined): Promise<CommandResult> {
+    const execution = this.execution;
+    const name = execution?.modelName;
+    const running = execution && name !== undefined ? { jobId: execution.jobId, model: name } : undefined;
+    const work = this.storageWork.then(() => cleanupStorage(this.config.model_dir, model, running));
+    this.storageWork = work.catch(() => undefined);
+    return work.finally(() => this.heartbeats.wake());
   }
 
   private respond(commandId: string, result: CommandResult): void {

@@ -23,6 +23,8 @@ const AgentJobSchema = z.object({
   /** The `kitt run` child while it runs, with its start time (/proc) so a reused pid is never taken for it. */
   pid: z.number().int().optional(),
   pid_start_time: z.string().optional(),
+  /** The model this job copied from the share (relative to the model directory). */
+  copied_model: z.string().optional(),
 });
 export type AgentJob = z.infer<typeof AgentJobSchema>;
 

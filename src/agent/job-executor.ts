@@ -1,8 +1,10 @@
 /**
- * One `run_test` command on the agent: the request checked against the model directory, `kitt
+ * One `run_test` command on the agent: its model found in the model directory or copied from the
+ * share (`agent-models.ts`), the request checked against the model directory, `kitt
  * run` as a child process (`JobProcess`: its own process group, stopped like Ctrl+C), its log
  * lines, progress and run id numbered from 1 and spooled in batches while it runs, then the
- * results folder packed as a `.tar.gz` and the finish record, both spooled in that order.
+ * results folder packed as a `.tar.gz` and the finish record, both spooled in that order; a copied
+ * model is deleted before them when `auto_cleanup` is on, whatever the outcome.
  * `recoverInterruptedJobs` is what a restarted agent does about a job its predecessor left.
  */
 import { createHash } from "node:crypto";
@@ -22,16 +24,24 @@ import { JobProcess } from "../server/jobs/job-process.js";
 import { prepareJob, runArguments, type JobRequest } from "../server/jobs/job-request.js";
 import { packResultsFolder } from "../store/run-archive.js";
 import type { z } from "zod";
+import { jobModelName, provideJobModel, releaseJobModel, type JobEventBody } from "./agent-models.js";
 import type { AgentState } from "./agent-state.js";
+import type { ModelShare } from "./model-share.js";
+import type { AgentModel } from "./model-source.js";
 import type { Spool } from "./spool.js";
 
 export type JobFinish = z.output<typeof JobFinishSchema>;
-type EventBody = AgentJobEvent extends infer E ? (E extends unknown ? Omit<E, "seq"> : never) : never;
 
 export interface JobExecutionOptions {
   jobId: string;
   request: JobRequest;
   modelDir: string;
+  /** Where a model the model directory lacks is copied from. */
+  share?: ModelShare;
+  /** Asked once the run ended: delete the model this job copied? */
+  autoCleanup?: () => boolean;
+  /** Settles when the model directory may be used (a cleanup in progress has ended). */
+  modelsReady?: Promise<unknown>;
   /** `kitt run`'s environment (`KITT_HOME` included). */
   env: NodeJS.ProcessEnv;
   /** The built CLI, `dist/cli/bin.js`. */
@@ -62,6 +72,8 @@ export class JobExecution {
   private runId: string | undefined;
   private resultsDir: string | undefined;
   private lastError: string | undefined;
+  private model: AgentModel | undefined;
+  private readonly copying = new AbortController();
 
   private constructor(private readonly options: JobExecutionOptions) {
     this.stopGraceMs = options.stopGraceMs ?? 45_000;
@@ -76,9 +88,15 @@ export class JobExecution {
     return this.options.jobId;
   }
 
-  /** Ctrl+C for the run (`cancelled`: the server's stop; `interrupted`: the agent itself stops). */
+  /** The model the job names, as copies are named (see `jobModelName`). */
+  get modelName(): string | undefined {
+    return jobModelName(this.options.request.model);
+  }
+
+  /** Ctrl+C for the run (`cancelled`: the server's stop; `interrupted`: the agent itself stops); a model copy is cut short. */
   stop(reason: "cancelled" | "interrupted"): void {
     this.stopReason ??= reason;
+    this.copying.abort();
     void this.process?.stop(this.stopGraceMs);
   }
 
@@ -91,8 +109,9 @@ export class JobExecution {
       });
       finish = await this.execute();
     } catch (error) {
-      finish = { status: "failed", exit_code: null, error: describeError(error).slice(0, 4096), run_id: this.runId ?? null };
+      finish = this.stopReason && this.process === undefined ? this.ended(this.stopReason, null, null) : this.ended("failed", null, describeError(error));
     }
+    if (this.model && (this.options.autoCleanup?.() ?? true)) await releaseJobModel(this.model, this.options.modelDir, (event) => this.event(event));
     try {
       await this.flushEvents();
       await this.spoolResults();
@@ -109,6 +128,11 @@ export class JobExecution {
   private async execute(): Promise<JobFinish> {
     const { jobId, request, jobsDir } = this.options;
     await mkdir(jobsDir, { recursive: true, mode: 0o700 });
+    await this.options.modelsReady;
+    if (request.model !== undefined) {
+      this.model = await provideJobModel(request.model, { modelDir: this.options.modelDir, share: this.options.share, signal: this.copying.signal, emit: (event) => this.event(event) });
+      if (this.model.copied) await this.options.state.updateJob(jobId, { copied_model: this.model.relative });
+    }
     const prepared = await prepareJob(request, { modelDir: this.options.modelDir, env: this.options.env });
     let suiteFile: string | undefined;
     if (prepared.suiteYaml !== undefined) {
@@ -166,7 +190,7 @@ export class JobExecution {
     }
   }
 
-  private event(body: EventBody): void {
+  private event(body: JobEventBody): void {
     this.pending.push({ ...body, seq: ++this.seq } as AgentJobEvent);
     if (this.pending.length >= MAX_BATCH) void this.flushEvents();
   }

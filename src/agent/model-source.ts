@@ -35,7 +35,7 @@ const PARTIAL = ".kitt-partial-";
 
 /** The model `reference` (a path relative to the model directory and the share), copied from the share when absent. */
 export async function resolveAgentModel(reference: string, options: AgentModelOptions): Promise<AgentModel> {
-  const model = normalizeReference(reference);
+  const model = normalizeModelReference(reference);
   const root = await modelDirRoot(options.modelDir);
   try {
     return { ...(await resolveModelReference(root, model)), copied: false };
@@ -90,18 +90,29 @@ export async function resolveAgentModel(reference: string, options: AgentModelOp
   );
 }
 
-/** Deletes one copied model (`model`, relative to the model directory) or every copy; never a model the agent did not copy. */
-export async function cleanupCopiedModels(modelDir: string, model?: string): Promise<RemovedCopy[]> {
+/**
+ * Deletes one copied model (`model`, relative to the model directory) or every copy but those
+ * `keep` names; never a model the agent did not copy.
+ */
+export async function cleanupCopiedModels(modelDir: string, model?: string, keep: readonly string[] = []): Promise<RemovedCopy[]> {
   const root = await modelDirRoot(modelDir);
-  if (model === undefined) return Promise.all((await listMarkers(root)).map((marker) => removeCopy(root, marker)));
-  const name = normalizeReference(model);
+  if (model === undefined) {
+    const markers = (await listMarkers(root)).filter((marker) => !keep.includes(marker.model));
+    return Promise.all(markers.map((marker) => removeCopy(root, marker)));
+  }
+  const name = normalizeModelReference(model);
   const marker = await readMarker(root, name);
   if (marker === undefined) throw new KittError("NOT_FOUND", `'${name}' is not a model this agent copied; nothing deleted`);
   return [await removeCopy(root, marker)];
 }
 
-/** A plain relative path with `/` separators, or a USAGE error. */
-function normalizeReference(reference: string): string {
+/** The models this agent copied into the model directory and has not deleted. */
+export async function listCopiedModels(modelDir: string): Promise<string[]> {
+  return (await listMarkers(await modelDirRoot(modelDir))).map((marker) => marker.model).sort();
+}
+
+/** A plain relative path with `/` separators (as copies are named), or a USAGE error. */
+export function normalizeModelReference(reference: string): string {
   const parts = reference.split(/[\\/]/);
   if (reference === "" || reference.includes("\0") || isAbsolute(reference) || parts.includes("..")) {
     throw new KittError("USAGE", `model reference '${reference}' must be a path inside the model directory, without '..'`);

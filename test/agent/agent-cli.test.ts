@@ -8,7 +8,7 @@ import { runKitt, tempKittHome } from "../support/cli.js";
 const cases: Array<[string, string[], number, RegExp]> = [
   ["a server URL that is not http(s)", ["agent", "init", "--server", "ftp://box", "--code", "c".repeat(32)], EXIT_CODES.USAGE, /--server: http or https/],
   ["a pin that is not a fingerprint", ["agent", "init", "--server", "https://box", "--code", "c".repeat(32), "--ca-pin", "xyz"], EXIT_CODES.USAGE, /--ca-pin: sha256\/\/BASE64 \(the public key\) or the SHA-256 fingerprint/],
-  ["a share source without its mount", ["agent", "init", "--server", "https://box", "--code", "c".repeat(32), "--share-source", "nas:/models"], EXIT_CODES.USAGE, /--share-source and --share-mount go together/],
+  ["a share source without its mount", ["agent", "init", "--server", "https://box", "--code", "c".repeat(32), "--share-source", "nas:/models"], EXIT_CODES.USAGE, /--share-source needs --share-mount/],
   ["a bad name", ["agent", "init", "--server", "https://box", "--code", "c".repeat(32), "--name", "../x"], EXIT_CODES.USAGE, /--name/],
   ["a server nothing listens on", ["agent", "init", "--server", "http://127.0.0.1:1", "--code", "c".repeat(32)], EXIT_CODES.SERVER_UNREACHABLE, /did not answer/],
   ["start before init", ["agent", "start"], EXIT_CODES.NOT_FOUND, /kitt agent init --server URL --code CODE/],

@@ -38,6 +38,8 @@ export class ProtocolServer implements AsyncDisposable {
   agentId = "agent-1";
   token = `${AGENT_TOKEN_PREFIX}agent-1_${randomBytes(8).toString("hex")}_mac`;
   heartbeatIntervalS = 10;
+  /** The `auto_cleanup` setting handed to the agent. */
+  autoCleanup = true;
   readonly heartbeats: Heartbeat[] = [];
   readonly registrations: Array<{ withCode: boolean; withToken: boolean; name: string }> = [];
   readonly commandResults = new Map<string, z.output<typeof CommandResultSchema>>();
@@ -136,7 +138,7 @@ export class ProtocolServer implements AsyncDisposable {
         if (registration.code !== undefined ? registration.code !== this.code : !bearer) return send(401, { error: "invalid enrolment code or token" });
         this.registrations.push({ withCode: registration.code !== undefined, withToken: request.headers.authorization !== undefined, name: registration.name });
         this.known = true;
-        return send(201, { agent_id: this.agentId, name: registration.name, ...(registration.code !== undefined ? { token: this.token } : {}), settings: { heartbeat_interval_s: this.heartbeatIntervalS } });
+        return send(201, { agent_id: this.agentId, name: registration.name, ...(registration.code !== undefined ? { token: this.token } : {}), settings: { heartbeat_interval_s: this.heartbeatIntervalS, auto_cleanup: this.autoCleanup } });
       }
       if (!bearer || this.revoked) return send(401, { error: "token refused" });
       if (!this.known) return send(404, { error: UNKNOWN_AGENT });
@@ -144,7 +146,7 @@ export class ProtocolServer implements AsyncDisposable {
         const heartbeat = this.parse(HeartbeatSchema, body, path);
         if (!heartbeat) return send(400, { error: "invalid" });
         this.heartbeats.push(heartbeat);
-        return send(200, { commands: this.queue.splice(0, 4), settings: { heartbeat_interval_s: this.heartbeatIntervalS, auto_cleanup: true } });
+        return send(200, { commands: this.queue.splice(0, 4), settings: { heartbeat_interval_s: this.heartbeatIntervalS, auto_cleanup: this.autoCleanup } });
       }
       const command = new RegExp(`^${AGENT_API}/commands/([^/]+)/result$`).exec(path);
       if (request.method === "POST" && command) {

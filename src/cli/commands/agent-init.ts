@@ -21,7 +21,7 @@ export async function agentInitCommand(options: OptionsInput<typeof AGENT_INIT_O
   const caPin = options.caPin === undefined ? undefined : CaPinSchema.safeParse(options.caPin);
   if (caPin && !caPin.success) throw new KittError("USAGE", `--ca-pin: ${caPin.error.issues[0]?.message ?? "not a fingerprint"}`);
   if (caPin && !server.startsWith("https:")) throw new KittError("USAGE", "--ca-pin pins an https server's certificate; the server URL is http");
-  if ((options.shareSource === undefined) !== (options.shareMount === undefined)) throw new KittError("USAGE", "--share-source and --share-mount go together");
+  if (options.shareSource !== undefined && options.shareMount === undefined) throw new KittError("USAGE", "--share-source needs --share-mount, the folder the share is mounted at");
   const name = options.name ?? defaultName();
   if (!AGENT_NAME.test(name)) throw new KittError("USAGE", `--name ${JSON.stringify(name)}: letters, digits, '_', '.', '-', at most 64`);
   const path = agentConfigPath();

@@ -8,8 +8,8 @@ export const AGENT_INIT_OPTIONS = defineOptions({
   code: { flags: "--code <code>", description: "the single-use enrolment code from the server's Agents page or 'kitt web agent enrol'", mandatory: true },
   name: { flags: "--name <name>", description: "the agent's name on the server (default: this host's name)" },
   modelDir: { flags: "--model-dir <dir>", description: "where this machine's models are (default KITT_MODEL_DIR or ~/.kitt/models)" },
-  shareSource: { flags: "--share-source <source>", description: "an NFS share models are copied from (host:/path; with --share-mount)" },
-  shareMount: { flags: "--share-mount <dir>", description: "where the share is (or gets) mounted (with --share-source)" },
+  shareSource: { flags: "--share-source <source>", description: "an NFS export models are copied from (host:/path), mounted at --share-mount when it is not" },
+  shareMount: { flags: "--share-mount <dir>", description: "the folder models are copied from when the model directory lacks them (any mounted path; with --share-source, where the export is mounted)" },
   caPin: { flags: "--ca-pin <pin>", description: "the server certificate's public-key pin (sha256//BASE64) or SHA-256 fingerprint (kitt web --tls prints both): trust that certificate only" },
   force: { flags: "--force", description: "enrol again, replacing this machine's agent configuration" },
 });
