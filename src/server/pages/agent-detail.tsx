@@ -29,6 +29,7 @@ import { formatNumber, formatTime } from "./format.js";
 import { JobsFragment, listedJobs } from "./job-list.js";
 import { Layout } from "./layout.js";
 import { chrome, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
+import { FormErrors } from "./form-errors.js";
 
 const AGENT_ID = /^[A-Za-z0-9-]{1,64}$/;
 const SHOWN_COMMANDS = 10;
@@ -125,22 +126,12 @@ function GpuStatusTable({ agent }: { agent: AgentRecord }) {
   );
 }
 
-function Errors({ errors }: { errors: readonly string[] | undefined }) {
-  return errors === undefined || errors.length === 0 ? null : (
-    <ul class="alert" role="alert">
-      {errors.map((error) => (
-        <li>{error}</li>
-      ))}
-    </ul>
-  );
-}
-
 function SettingsForm({ agent, outcome }: { agent: AgentRecord; outcome: Outcome }) {
   const settings = agentSettings(agent);
   const posted = outcome.settings?.posted;
   return (
     <form class="stacked panel" method="post" action={`/agents/${agent.id}/settings`} data-settings>
-      <Errors errors={outcome.settings?.errors} />
+      <FormErrors errors={outcome.settings?.errors} />
       <label>
         heartbeat interval (s, {HEARTBEAT_INTERVAL_S.min}–{HEARTBEAT_INTERVAL_S.max})
         <input name="heartbeat_interval_s" type="number" min={HEARTBEAT_INTERVAL_S.min} max={HEARTBEAT_INTERVAL_S.max} value={posted?.text("heartbeat_interval_s") ?? String(settings.heartbeat_interval_s)} />
@@ -160,7 +151,7 @@ function Commands({ agent, commands, errors }: { agent: AgentRecord; commands: C
   return (
     <>
       <h2>Commands</h2>
-      <Errors errors={errors} />
+      <FormErrors errors={errors} />
       <div class="panel">
         <form class="filters" method="post" action={action}>
           <input type="hidden" name="type" value="cleanup_storage" />

@@ -13,6 +13,7 @@ import { formBody, issueLines, numberField, type FormBody } from "./form-body.js
 import { formatAgo, formatTime } from "./format.js";
 import { Layout } from "./layout.js";
 import { chrome, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
+import { FormErrors } from "./form-errors.js";
 
 const TTL_CHOICES: ReadonlyArray<[number, string]> = [
   [600, "10 minutes"],
@@ -78,13 +79,7 @@ function EnrolForm({ posted, errors }: { posted?: FormBody; errors: string[] }) 
   const ttl = posted?.text("ttl_s") ?? "3600";
   return (
     <form class="stacked panel" method="post" action="/agents/enrol">
-      {errors.length > 0 ? (
-        <ul class="alert" role="alert">
-          {errors.map((error) => (
-            <li>{error}</li>
-          ))}
-        </ul>
-      ) : null}
+      <FormErrors errors={errors} />
       <label>
         name (default: the agent's host name)
         <input name="name" value={posted?.text("name") ?? ""} maxlength={64} placeholder="gpu-a" />

@@ -21,6 +21,7 @@ import { gpuSummary } from "./agent-hardware.js";
 import { formBody, issueLines, numberField, type FormBody } from "./form-body.js";
 import { Layout } from "./layout.js";
 import { chrome, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
+import { FormErrors } from "./form-errors.js";
 
 const RUNTIMES = ["native", "docker", "endpoint"] as const;
 const NUMBER_OPTIONS = [
@@ -55,13 +56,7 @@ function QuickTestForm({ state }: { state: FormState }) {
   const agentEngine = posted?.text("agent_engine") ?? "llama_cpp";
   return (
     <form class="stacked panel" method="post" action="/quick-test">
-      {state.errors.length > 0 ? (
-        <ul class="alert" role="alert">
-          {state.errors.map((error) => (
-            <li>{error}</li>
-          ))}
-        </ul>
-      ) : null}
+      <FormErrors errors={state.errors} />
       <label>
         run on
         <select name="agent">

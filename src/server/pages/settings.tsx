@@ -11,6 +11,7 @@ import { saveSettings, type EffectiveSettings, type Setting, type SettingsChange
 import { formBody, issueLines, type FormBody } from "./form-body.js";
 import { Layout } from "./layout.js";
 import { chrome, type PageContext, type PageEnv, type PageOptions } from "./page-env.js";
+import { FormErrors } from "./form-errors.js";
 
 type TextKey = "model_dir" | "results_dir" | "devon_url" | "ollama_url";
 
@@ -36,13 +37,7 @@ function SettingsForm({ settings, posted, errors }: { settings: EffectiveSetting
   const key = settings.devonApiKey;
   return (
     <form class="stacked panel" method="post" action="/settings">
-      {errors.length > 0 ? (
-        <ul class="alert" role="alert">
-          {errors.map((error) => (
-            <li>{error}</li>
-          ))}
-        </ul>
-      ) : null}
+      <FormErrors errors={errors} />
       {TEXT_SETTINGS.map(([name, field, label, fallback]) => {
         const setting = settings[field] as Setting<string | undefined>;
         return (
