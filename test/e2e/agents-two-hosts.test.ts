@@ -139,7 +139,14 @@ describe.skipIf(chromiumPath === undefined || llama === undefined)("two kitt age
     const listed = (await api("/api/v1/agents")).body.agents as Array<{ id: string; name: string }>;
     expect(listed.map((agent) => agent.name).sort()).toEqual(["box-a", "box-b"]);
     const model = await ensureTestModel();
+    const page = await browser.context.newPage();
+    await page.goto(`${base}/login`);
+    await page.fill("input[name=token]", TOKEN);
+    await page.click("button[type=submit]");
+    await page.waitForURL(`${base}/`);
+
     const ready: Agent[] = [];
+    const pages: Page[] = [];
     for (const agent of agents) {
       // npm installed the very kitt the server runs, in this agent's prefix, and its init wrote this agent's configuration.
       const installed = JSON.parse(await readFile(join(agent.prefix, "lib", "node_modules", "kitt", "package.json"), "utf8")) as { version: string };
@@ -152,33 +159,24 @@ describe.skipIf(chromiumPath === undefined || llama === undefined)("two kitt age
       await copyFile(model, join(agent.kittHome, "models", "tiny.gguf"));
       const id = listed.find((entry) => entry.name === agent.name)!.id;
       expect((await api(`/api/v1/agents/${id}`, { method: "PATCH", body: { heartbeat_interval_s: 10 } })).status).toBe(200);
-      // The installed copy, not this repository's build.
-      const daemon = startProgram(join(agent.prefix, "bin", "kitt"), ["agent", "start"], { ...environment(agent), NO_COLOR: "1", FORCE_COLOR: "0" });
-      started.push(daemon);
-      await daemon.waitFor(/working for/, 60_000);
-      ready.push({ ...agent, id, port: 0, jobId: "" });
-    }
 
-    const page = await browser.context.newPage();
-    await page.goto(`${base}/login`);
-    await page.fill("input[name=token]", TOKEN);
-    await page.click("button[type=submit]");
-    await page.waitForURL(`${base}/`);
-
-    const pages: Page[] = [];
-    for (const agent of ready) {
-      agent.port = await freePort();
+      // Queued before the agent starts, so its first heartbeat takes it; the page is open before any line exists.
+      const port = await freePort();
       const job = await api("/api/v1/jobs", {
         method: "POST",
-        body: { model: "tiny.gguf", engine: "llama_cpp", runtime: "native", suite: "quick", target: agent.id, options: { port: agent.port } },
+        body: { model: "tiny.gguf", engine: "llama_cpp", runtime: "native", suite: "quick", target: id, options: { port, skip_warmup: true } },
       });
       expect(job.status, JSON.stringify(job.body)).toBe(201);
-      expect(job.body).toMatchObject({ status: "queued", assigned_to: agent.id });
-      agent.jobId = job.body.id as string;
+      expect(job.body).toMatchObject({ status: "queued", assigned_to: id });
+      ready.push({ ...agent, id, port, jobId: job.body.id as string });
       const jobPage = pages.length === 0 ? page : await browser.context.newPage();
-      await jobPage.goto(`${base}/jobs/${agent.jobId}`);
+      await jobPage.goto(`${base}/jobs/${job.body.id as string}`);
       pages.push(jobPage);
     }
+    // The installed copies, not this repository's build.
+    const daemons = ready.map((agent) => startProgram(join(agent.prefix, "bin", "kitt"), ["agent", "start"], { ...environment(agent), NO_COLOR: "1", FORCE_COLOR: "0" }));
+    started.push(...daemons);
+    await Promise.all(daemons.map((daemon) => daemon.waitFor(/working for/, 60_000)));
 
     // Live: a log line is on the page while the server still has the job running (asked after the page was read).
     const liveWhileRunning = ready.map(() => false);
@@ -192,7 +190,7 @@ describe.skipIf(chromiumPath === undefined || llama === undefined)("two kitt age
           }
           return states.map((state) => state.status);
         },
-        { timeout: 240_000, interval: 250 },
+        { timeout: 300_000, interval: 500 },
       )
       .toEqual(["completed", "completed"]);
     expect(liveWhileRunning).toEqual([true, true]);
