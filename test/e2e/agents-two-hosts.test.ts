@@ -88,12 +88,17 @@ describe.skipIf(chromiumPath === undefined || llama === undefined)("two kitt age
     browser = await launchBrowser(chromiumPath!);
   }, 120_000);
 
-  afterAll(async () => {
-    await browser?.[Symbol.asyncDispose]();
-    for (const run of started.reverse()) {
+  /** Ctrl+C to whatever the test started that still runs, the last started first. */
+  async function stopAll(): Promise<void> {
+    for (const run of started.reverse().splice(0)) {
       if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill("SIGINT");
       await run.done;
     }
+  }
+
+  afterAll(async () => {
+    await browser?.[Symbol.asyncDispose]();
+    await stopAll();
     await new Promise((resolve) => mirror?.close(resolve));
     if (root) await rm(root, { recursive: true, force: true });
   });
@@ -104,6 +109,7 @@ describe.skipIf(chromiumPath === undefined || llama === undefined)("two kitt age
     const machineCache = (await promisify(execFile)("npm", ["config", "get", "cache"], { timeout: 30_000 })).stdout.trim();
     const npmCache = join(root, "npm-cache");
     await mkdir(npmCache);
+    await mkdir(join(machineCache, "_cacache"), { recursive: true });
     await symlink(join(machineCache, "_cacache"), join(npmCache, "_cacache"));
     const { KITT_DB_URL: _db, KITT_AUTH_TOKEN: _token, KITT_HOME: _home, KITT_MODEL_DIR: _models, ...machine } = process.env;
     const environment = (agent: Pick<Agent, "home" | "kittHome" | "prefix">) => ({
@@ -111,7 +117,7 @@ describe.skipIf(chromiumPath === undefined || llama === undefined)("two kitt age
       HOME: agent.home,
       KITT_HOME: agent.kittHome,
       KITT_AGENT_PREFIX: agent.prefix,
-      // The llama-server build and the tiny model are the machine's, not the agent's home's.
+      // The llama-server build is the machine's (kitt's cache), not one per agent home.
       KITT_CACHE_DIR: cacheDir(),
       npm_config_cache: npmCache,
       npm_config_prefer_offline: "true",
@@ -128,7 +134,9 @@ describe.skipIf(chromiumPath === undefined || llama === undefined)("two kitt age
         const { code, install_command: line } = made.body as { code: string; install_command: string };
         expect(line).toBe(`curl -fsSL '${base}${agentPaths.installScript}?code=${code}' | bash`);
         const agent = { name, home, kittHome: join(home, ".kitt"), prefix: join(home, "kitt-agent") };
-        const install = await startProgram("bash", ["-o", "pipefail", "-c", line], environment(agent)).done;
+        const installing = startProgram("bash", ["-o", "pipefail", "-c", line], environment(agent));
+        started.push(installing);
+        const install = await installing.done;
         expect(install.code, install.stderr).toBe(0);
         return agent;
       }),
@@ -209,11 +217,8 @@ describe.skipIf(chromiumPath === undefined || llama === undefined)("two kitt age
     expect(runs.size).toBe(2);
 
     // Stopped as a person stops them: nothing this test started runs any more.
-    const pids = started.map((run) => run.child.pid);
-    for (const run of started.reverse().splice(0)) {
-      run.child.kill("SIGINT");
-      await run.done;
-    }
+    const pids = [web, ...daemons].map((run) => run.child.pid);
+    await stopAll();
     // The agents' own runs and engines name a path under the test's folder (the installed kitt, the model).
     expect(runningProcesses((argv) => argv.some((arg) => arg.includes(root)))).toEqual([]);
     expect(runningProcesses(() => true).filter((pid) => pids.includes(pid))).toEqual([]);
