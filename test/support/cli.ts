@@ -26,7 +26,12 @@ export function tempKittHome(): string {
 
 /** `input`: what kitt reads on stdin (nothing, as from /dev/null, without it). */
 export function startKitt(args: string[], env: Record<string, string | undefined> = {}, cwd?: string, input?: string): KittRun {
-  const child = spawn(process.execPath, [kittBin, ...args], {
+  return startProgram(process.execPath, [kittBin, ...args], env, cwd, input);
+}
+
+/** Any program run like `startKitt` runs kitt (an installed copy of kitt, a script). */
+export function startProgram(command: string, args: string[], env: Record<string, string | undefined> = {}, cwd?: string, input?: string): KittRun {
+  const child = spawn(command, args, {
     cwd,
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0", ...env },
     stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"],
@@ -64,7 +69,7 @@ export function startKitt(args: string[], env: Record<string, string | undefined
             resolve(match[0]);
           } else if (child.exitCode !== null || child.signalCode !== null) {
             clearTimeout(timer);
-            reject(new Error(`kitt exited (${child.exitCode ?? child.signalCode}) before ${pattern}; stderr:\n${err}`));
+            reject(new Error(`${command} exited (${child.exitCode ?? child.signalCode}) before ${pattern}; stderr:\n${err}`));
           }
         };
         waiters.push(check);

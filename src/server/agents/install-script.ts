@@ -55,8 +55,9 @@ actual_sha256="$(node -e 'const c = require("node:crypto"), f = require("node:fs
 [ "$actual_sha256" = "$expected_sha256" ] || fail "the downloaded package's SHA-256 is $actual_sha256, not $expected_sha256"
 
 mkdir -p "$prefix"
-# Under curl | bash, stdin is the rest of this script: nothing may read it.
-npm install --global --prefix "$prefix" --no-audit --no-fund --loglevel=error "$work/kitt.tgz" </dev/null || fail "npm could not install kitt into $prefix"
+# Under curl | bash, stdin is the rest of this script: nothing may read it. better-sqlite3's install
+# script fetches or builds its binary; npm 11 asks global installs to allow it by name (npm 10 ignores this).
+npm install --global --prefix "$prefix" --allow-scripts=better-sqlite3 --no-audit --no-fund --loglevel=error "$work/kitt.tgz" </dev/null || fail "npm could not install kitt into $prefix"
 exec "$prefix/bin/kitt" agent init --server "$server" --code "$code"${caPin} </dev/null
 `;
 }
