@@ -5,7 +5,7 @@
  * started again on the same port and database, a test stopped from the server, and the agent
  * killed mid-test and started again. Each test begins with the agent idle and nothing running.
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { openStore } from "../../src/store/results-store.js";
@@ -18,6 +18,16 @@ import { llamaServersOnPort, runningProcesses } from "../support/processes.js";
 const llama = await requireLlamaServer();
 const TOKEN = "agent-faults-token-0123456789";
 const FINAL = new Set(["completed", "failed", "cancelled", "interrupted", "lost"]);
+/** A custom test of one short answer: a whole job in a few seconds, even on a busy machine. */
+const ONE_PROMPT = `name: one_prompt
+description: One short answer.
+version: "1"
+sampling: {temperature: 0, max_tokens: 8}
+scoring: {type: contains}
+items:
+  - prompt: Say hello.
+    expected: hello
+`;
 
 describe.skipIf(!llama)("a kitt agent through faults", () => {
   const started: KittRun[] = [];
@@ -38,14 +48,14 @@ describe.skipIf(!llama)("a kitt agent through faults", () => {
   };
 
   /**
-   * A quick test of the tiny model sent to the agent, its engine on a port of its own: one run
-   * without warmup (the shortest), or `runs` runs for a test that is stopped long before its end.
+   * A quick test of the tiny model sent to the agent, its engine on a port of its own: the
+   * one-prompt test without warmup, or the quick suite `runs` times for a test stopped long before its end.
    */
   const submit = async (runs?: number): Promise<{ jobId: string; port: number }> => {
     const port = await freePort();
     enginePorts.push(port);
-    const options = runs === undefined ? { port, skip_warmup: true } : { port, runs };
-    const job = await api("/api/v1/jobs", { method: "POST", body: { model: "tiny.gguf", engine: "llama_cpp", runtime: "native", suite: "quick", target: agentId, options } });
+    const [suite, options] = runs === undefined ? ["one_prompt", { port, skip_warmup: true }] : ["quick", { port, runs }];
+    const job = await api("/api/v1/jobs", { method: "POST", body: { model: "tiny.gguf", engine: "llama_cpp", runtime: "native", suite, target: agentId, options } });
     expect(job.status, JSON.stringify(job.body)).toBe(201);
     jobIds.push(job.body.id as string);
     return { jobId: job.body.id as string, port };
@@ -74,6 +84,8 @@ describe.skipIf(!llama)("a kitt agent through faults", () => {
     const enrolled = await initAgent(api, web.base, "box-f");
     expect(enrolled.init.code, enrolled.init.stderr).toBe(0);
     agentHome = enrolled.home;
+    await mkdir(join(agentHome, "tests"));
+    await writeFile(join(agentHome, "tests", "one_prompt.yaml"), ONE_PROMPT);
     agentId = ((await api("/api/v1/agents")).body.agents as Array<{ id: string }>)[0]!.id;
     expect((await api(`/api/v1/agents/${agentId}`, { method: "PATCH", body: { heartbeat_interval_s: 10 } })).status).toBe(200);
     agent = await startAgent();
