@@ -3,7 +3,8 @@
  * llama-server its `kitt run` starts with the tiny model. One server and one agent go through, in
  * turn: the agent's row deleted mid-test (a database reset), the server killed mid-test and
  * started again on the same port and database, a test stopped from the server, and the agent
- * killed mid-test and started again. Each test begins with the agent idle and nothing running.
+ * killed mid-test and started again (alone, and with its kitt run, which leaves the engine to
+ * the agent). Each test begins with the agent idle and nothing running.
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -171,6 +172,18 @@ describe.skipIf(!llama)("a kitt agent through faults", () => {
     expect((await api(`/api/v1/jobs/${jobId}/cancel`, { method: "POST" })).status).toBe(200);
     expect(await ended(jobId, 120_000)).toMatchObject({ status: "cancelled" });
     expect(llamaServersOnPort(port)).toEqual([]);
+  }, 480_000);
+
+  it("a killed agent started again at once: its test's engine is gone and the test reported interrupted", async () => {
+    const { jobId, port } = await submit(100);
+    await engineRunning(port);
+    agent.child.kill("SIGKILL");
+    await agent.done;
+    // kitt run stops as on Ctrl+C once its agent is gone; the agent started again stops it if it still runs.
+    agent = await startAgent();
+    await vi.waitFor(() => expect(llamaServersOnPort(port)).toEqual([]), { timeout: 60_000, interval: 100 });
+    expect(runningProcesses((argv) => argv.includes(String(port)) && argv.includes("run"))).toEqual([]);
+    expect(await ended(jobId, 60_000)).toMatchObject({ status: "interrupted" });
   }, 480_000);
 
   it("removes the engine a killed agent left and reports its test interrupted once started again", async () => {
