@@ -107,7 +107,13 @@ describe.skipIf(!llama)("a kitt agent through faults", () => {
       await run.done;
     }
     // An engine a failed test left behind (only this file's ports).
-    for (const pid of enginePorts.flatMap(llamaServersOnPort)) process.kill(pid, "SIGKILL");
+    for (const pid of enginePorts.flatMap(llamaServersOnPort)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Ended meanwhile.
+      }
+    }
   }, 120_000);
 
   it("registers again with its token when its row is deleted mid-test, finishes that test and runs the next", async () => {
