@@ -6,12 +6,12 @@
  * store with the agent's hardware. Stopping the agent leaves nothing running.
  */
 import { statSync } from "node:fs";
-import { copyFile, mkdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { createParser } from "eventsource-parser";
 import { afterAll, describe, expect, it } from "vitest";
 import { runKitt, startKitt, tempKittHome, type KittRun } from "../support/cli.js";
-import { ensureTestModel, freePort, requireLlamaServer } from "../support/llama.js";
+import { initAgent, jobEvents, startWeb, webApi } from "../support/kitt-web.js";
+import { freePort, requireLlamaServer } from "../support/llama.js";
 import { llamaServersOnPort } from "../support/processes.js";
 
 const llama = await requireLlamaServer();
@@ -27,29 +27,12 @@ afterAll(async () => {
 
 describe.skipIf(!llama)("a kitt agent working for kitt web", () => {
   it("enrols with a code, runs a quick test sent from the server and delivers its log lines and run", async () => {
-    const serverHome = tempKittHome();
-    const web = startKitt(["web", "--port", "0"], { KITT_HOME: serverHome, KITT_AUTH_TOKEN: TOKEN });
-    started.push(web);
-    const base = (await web.waitFor(/serving (http:\/\/\S+)/, 60_000)).replace(/^serving /, "");
-    const api = async (path: string, init: { method?: string; body?: unknown } = {}) => {
-      const response = await fetch(`${base}${path}`, {
-        method: init.method ?? "GET",
-        headers: { authorization: `Bearer ${TOKEN}`, ...(init.body === undefined ? {} : { "content-type": "application/json" }) },
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(15_000),
-      });
-      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-    };
+    const web = await startWeb(tempKittHome(), TOKEN);
+    started.push(web.run);
+    const base = web.base;
+    const api = webApi(base, TOKEN);
 
-    const enrolment = await api("/api/v1/agents/enrolments", { method: "POST", body: { name: "box-a" } });
-    expect(enrolment.status).toBe(201);
-    const code = enrolment.body.code as string;
-
-    const agentHome = tempKittHome();
-    const models = join(agentHome, "models");
-    await mkdir(models);
-    await copyFile(await ensureTestModel(), join(models, "tiny.gguf"));
-    const init = await runKitt(["agent", "init", "--server", base, "--code", code, "--model-dir", models], { KITT_HOME: agentHome });
+    const { home: agentHome, code, init } = await initAgent(api, base, "box-a");
     expect(init.code, init.stderr).toBe(0);
     // The token is in the agent's configuration, readable by its owner only, and was never printed.
     const config = await readFile(join(agentHome, "agent.yaml"), "utf8");
@@ -79,11 +62,7 @@ describe.skipIf(!llama)("a kitt agent working for kitt web", () => {
     const jobId = job.body.id as string;
 
     // A viewer on the server sees the agent's log lines as they come, and the job's end.
-    const events: Array<{ type: string; line?: string; job?: { status: string } }> = [];
-    const stream = await fetch(`${base}/api/v1/jobs/${jobId}/events`, { headers: { authorization: `Bearer ${TOKEN}` }, signal: AbortSignal.timeout(180_000) });
-    const parser = createParser({ onEvent: (message) => void (message.event !== "ping" && events.push(JSON.parse(message.data) as (typeof events)[number])) });
-    const decoder = new TextDecoder();
-    for await (const chunk of stream.body!) parser.feed(decoder.decode(chunk as Uint8Array, { stream: true }));
+    const events = await jobEvents(base, TOKEN, jobId);
     expect(events.at(-1)).toMatchObject({ type: "status", job: { status: "completed" } });
     expect(events.filter((event) => event.type === "log").map((event) => event.line).join("\n")).toContain("engine ready");
 

@@ -275,6 +275,19 @@ describe.each(backends)("agents over HTTP on $name", (backend) => {
     expect(await (await postJson(web, agentPaths.jobFinish(job.id), { status: "completed", exit_code: 0, error: null, run_id: null }, agent.token)).json()).toEqual({ status: "lost" });
   });
 
+  test("a server started again after an outage counts an agent's silence from its own start: the job the agent ran on is not lost", async () => {
+    const agent = await enrolled("gpu-outage");
+    const job = await dispatch(agent.agent_id);
+    await heartbeat(web, agent.token, { ...idleBeat, status: "busy", running_job: job.id });
+    const beatAt = Number((await store.db.selectFrom("agents").select("last_heartbeat_at").where("id", "=", agent.agent_id).executeTakeFirstOrThrow()).last_heartbeat_at);
+    // Down for two minutes, longer than three heartbeat intervals (30 s each).
+    const restartedAt = beatAt + 120_000;
+    expect(await sweepSilentAgents(store, restartedAt + 5_000, restartedAt)).toEqual([]);
+    expect(await human<JobRecord>(`/api/v1/jobs/${job.id}`)).toMatchObject({ status: "running" });
+    // Silent since the server is back: lost after all.
+    expect(await sweepSilentAgents(store, restartedAt + 91_000, restartedAt)).toEqual([job.id]);
+  });
+
   test("results uploads: a wrong digest, a link, a path out of the folder, a run id the folder does not hold, someone else's run and an oversized body are refused, and nothing lands outside the temp folder", async () => {
     const agent = await enrolled("gpu-upload");
     const job = await dispatch(agent.agent_id);

@@ -1,8 +1,9 @@
 /**
  * When an agent counts as offline: silent for `MISSED_HEARTBEATS_OFFLINE` of its heartbeat
  * intervals (since its last heartbeat, or since it registered). `AgentMonitor` looks now and
- * then and marks such agents offline and their running jobs `lost`; listings show them offline
- * at once, whether or not the monitor looked yet.
+ * then and marks such agents offline and their running jobs `lost`, counting silence only from
+ * its own start: agents keep working while the server is down, and tell it once it is back.
+ * Listings show silent agents offline at once, whether or not the monitor looked yet.
  */
 import { describeError } from "../../errors.js";
 import { listAgents, markAgentsOffline, type AgentRecord } from "../../store/agents.js";
@@ -21,8 +22,9 @@ export function agentSettings(agent: Pick<AgentRecord, "settings">): AgentSettin
   return parsed.success ? parsed.data : AgentSettingsSchema.parse({});
 }
 
-export function isSilent(agent: AgentRecord, now = Date.now()): boolean {
-  const since = agent.last_heartbeat_at ?? agent.created_at;
+/** Silent for too long, counting from `heardSince` at the earliest (when the server could first hear it). */
+export function isSilent(agent: AgentRecord, now = Date.now(), heardSince = 0): boolean {
+  const since = Math.max(agent.last_heartbeat_at ?? agent.created_at, heardSince);
   return now - since > MISSED_HEARTBEATS_OFFLINE * agentSettings(agent).heartbeat_interval_s * 1000;
 }
 
@@ -39,9 +41,9 @@ export function agentPresence(agent: AgentRecord, now = Date.now()): AgentPresen
   return shownAgent(agent, now).status === "offline" ? "offline" : "online";
 }
 
-/** Marks silent agents offline and their running jobs lost; returns the jobs marked. */
-export async function sweepSilentAgents(store: ResultsStore, now = Date.now()): Promise<string[]> {
-  const silent = (await listAgents(store)).filter((agent) => agent.revoked_at === null && agent.status !== "offline" && isSilent(agent, now));
+/** Marks silent agents offline and their running jobs lost (silence counted from `heardSince` at the earliest); returns the jobs marked. */
+export async function sweepSilentAgents(store: ResultsStore, now = Date.now(), heardSince = 0): Promise<string[]> {
+  const silent = (await listAgents(store)).filter((agent) => agent.revoked_at === null && agent.status !== "offline" && isSilent(agent, now, heardSince));
   return markAgentsOffline(
     store,
     silent.map((agent) => ({ id: agent.id, lastBeat: agent.last_heartbeat_at })),
@@ -52,6 +54,7 @@ export async function sweepSilentAgents(store: ResultsStore, now = Date.now()): 
 /** Sweeps every few seconds until closed, telling each lost job's viewers. */
 export class AgentMonitor implements AsyncDisposable {
   private readonly timer: NodeJS.Timeout;
+  private readonly startedAt = Date.now();
   private sweeping: Promise<void> = Promise.resolve();
   private lastFailure: string | undefined;
 
@@ -68,7 +71,7 @@ export class AgentMonitor implements AsyncDisposable {
 
   private async sweep(): Promise<void> {
     try {
-      for (const id of await sweepSilentAgents(this.store)) {
+      for (const id of await sweepSilentAgents(this.store, Date.now(), this.startedAt)) {
         const job = await getJob(this.store, id);
         if (job) this.events.emit(id, { type: "status", job });
         this.events.ended(id);
