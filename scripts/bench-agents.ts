@@ -8,10 +8,11 @@
  * or anything but 200 with commands and settings), how late this client sent them (it shares
  * the machine), the CPU used by the server, this client and everything else, the host's steal,
  * and how many agents the server shows online at the end. Target: p99 < 50 ms, none lost.
- * `--pin` runs the server on CPU 0 and this client on CPU 1 (taskset), so they do not compete.
+ * `--pin` runs the server on CPU 0 and this client on CPU 1 (taskset), so they do not compete;
+ * `--cpu-prof DIR` has the server write its CPU profiles (`.cpuprofile`, one per store) into DIR.
  * PostgreSQL: `--pg-url`, else `KITT_TEST_PG_URL`, else the server `.ci/postgres.sh` sets up;
  * its role needs CREATEDB (the script makes a database and drops it after).
- * Run: `npm run build && npx tsx scripts/bench-agents.ts [--agents N] [--seconds N] [--store sqlite|postgres|both] [--pg-url URL] [--pin] [--json]`.
+ * Run: `npm run build && npx tsx scripts/bench-agents.ts [--agents N] [--seconds N] [--store sqlite|postgres|both] [--pg-url URL] [--pin] [--cpu-prof DIR] [--json]`.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -27,12 +28,13 @@ import { scriptArgs } from "./lib/script-args.js";
 import { enrolAgents } from "./lib/simulated-agents.js";
 import { startWeb } from "./lib/web-process.js";
 
-const args = scriptArgs("npx tsx scripts/bench-agents.ts [--agents N] [--seconds N] [--store sqlite|postgres|both] [--pg-url URL] [--pin] [--json]", {
+const args = scriptArgs("npx tsx scripts/bench-agents.ts [--agents N] [--seconds N] [--store sqlite|postgres|both] [--pg-url URL] [--pin] [--cpu-prof DIR] [--json]", {
   agents: { type: "string", default: "500" },
   seconds: { type: "string", default: "60" },
   store: { type: "string", default: "both" },
   "pg-url": { type: "string" },
   pin: { type: "boolean", default: false },
+  "cpu-prof": { type: "string" },
   json: { type: "boolean", default: false },
 });
 const AGENTS = Number(args.agents);
@@ -93,7 +95,7 @@ async function benchStore(store: StoreResult["store"]): Promise<StoreResult> {
 }
 
 async function againstServer(store: StoreResult["store"], db: string, home: string): Promise<StoreResult> {
-  await using web = await startWeb({ db, env: { KITT_HOME: home, KITT_AUTH_TOKEN: TOKEN }, cpus: args.pin ? "0" : undefined });
+  await using web = await startWeb({ db, env: { KITT_HOME: home, KITT_AUTH_TOKEN: TOKEN }, cpus: args.pin ? "0" : undefined, cpuProfileDir: args["cpu-prof"] });
   // undici's pool rather than fetch: fetch spends several times the server's CPU per request,
   // and on a small machine that load generator, not the server, would set the latency.
   await using pool = Object.assign(new Pool(web.base, { connections: AGENTS }), { [Symbol.asyncDispose]: () => pool.close() });

@@ -12,10 +12,12 @@ export interface WebProcess extends AsyncDisposable {
 
 /**
  * Starts `kitt web --port 0 --db DB` and resolves once it serves. `cpus` (e.g. "0") runs it
- * under `taskset -c`. Disposing sends SIGINT and waits for it to end.
+ * under `taskset -c`; `cpuProfileDir` has Node write its CPU profile there when it ends.
+ * Disposing sends SIGINT and waits for it to end.
  */
-export async function startWeb(options: { db: string; env: Record<string, string>; cpus?: string }): Promise<WebProcess> {
-  const argv = [process.execPath, bin, "web", "--port", "0", "--db", options.db];
+export async function startWeb(options: { db: string; env: Record<string, string>; cpus?: string; cpuProfileDir?: string }): Promise<WebProcess> {
+  const profile = options.cpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.cpuProfileDir];
+  const argv = [process.execPath, ...profile, bin, "web", "--port", "0", "--db", options.db];
   const [command, ...args] = options.cpus === undefined ? argv : ["taskset", "-c", options.cpus, ...argv];
   const web = spawn(command!, args, { env: { ...process.env, ...options.env, NO_COLOR: "1" }, stdio: ["ignore", "pipe", "inherit"] });
   const closed = new Promise((resolve) => web.once("close", resolve));

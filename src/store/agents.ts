@@ -179,19 +179,25 @@ export interface AgentBeat {
 
 /**
  * Records a heartbeat and hands out up to `maxCommands` queued commands (each once). A queued job
- * the agent says it runs becomes `running`.
+ * the agent says it runs becomes `running`. A heartbeat comes every few seconds from every agent,
+ * so the usual one (no job to start, nothing queued) is a single statement: the update, which
+ * also answers the settings and whether commands wait; only handing commands out takes a
+ * transaction.
  */
 export async function recordBeat(store: ResultsStore, id: string, beat: AgentBeat, maxCommands: number, now = Date.now()): Promise<BeatAnswer> {
-  return writeTransaction(store.db, store.dialect, async (tx) => {
-    await tx
-      .updateTable("agents")
-      .set({ status: beat.status, running_job: beat.running_job, kitt_version: beat.kitt_version, last_status: JSON.stringify(beat.last_status), last_heartbeat_at: now })
-      .where("id", "=", id)
-      .execute();
-    const started = beat.running_job !== null && (await startAgentJob(tx, id, beat.running_job, now));
-    const { settings } = await tx.selectFrom("agents").select("settings").where("id", "=", id).executeTakeFirstOrThrow();
-    return { commands: await takeCommands(tx, id, maxCommands, now), settings: JSON.parse(settings) as JsonValue, started: started ? beat.running_job : null };
-  });
+  const agent = await store.db
+    .updateTable("agents")
+    .set({ status: beat.status, running_job: beat.running_job, kitt_version: beat.kitt_version, last_status: JSON.stringify(beat.last_status), last_heartbeat_at: now })
+    .where("id", "=", id)
+    .returning((eb) => [
+      "settings",
+      eb.exists(eb.selectFrom("agent_commands").select("agent_commands.id").whereRef("agent_commands.agent_id", "=", "agents.id").where("agent_commands.delivered_at", "is", null)).as("pending"),
+    ])
+    .executeTakeFirstOrThrow();
+  const started = beat.running_job !== null && (await startAgentJob(store.db, id, beat.running_job, now));
+  // SQLite answers the EXISTS as 0 or 1, PostgreSQL as a boolean.
+  const commands = agent.pending ? await writeTransaction(store.db, store.dialect, (tx) => takeCommands(tx, id, maxCommands, now)) : [];
+  return { commands, settings: JSON.parse(agent.settings) as JsonValue, started: started ? beat.running_job : null };
 }
 
 export interface BeatAnswer {
