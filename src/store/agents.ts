@@ -133,6 +133,22 @@ export async function listAgents(store: ResultsStore): Promise<AgentRecord[]> {
   return rows.map(toAgentRecord);
 }
 
+/**
+ * Agents that may have gone silent: not offline, revoked or deleted, and with no heartbeat (or,
+ * without one, no registration) since `before`. Indexless, but it reads only the few such rows.
+ */
+export async function quietAgents(store: ResultsStore, before: number): Promise<AgentRecord[]> {
+  const rows = await store.db
+    .selectFrom("agents")
+    .selectAll()
+    .where("deleted_at", "is", null)
+    .where("revoked_at", "is", null)
+    .where("status", "!=", "offline")
+    .where((eb) => eb(eb.fn.coalesce("last_heartbeat_at", "created_at"), "<", before))
+    .execute();
+  return rows.map(toAgentRecord);
+}
+
 export async function getAgent(store: ResultsStore, id: string): Promise<AgentRecord | undefined> {
   const row = await store.db.selectFrom("agents").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst();
   return row && toAgentRecord(row);

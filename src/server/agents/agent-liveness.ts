@@ -5,11 +5,11 @@
  * at once, whether or not the monitor looked yet.
  */
 import { describeError } from "../../errors.js";
-import { listAgents, markAgentsOffline, type AgentRecord } from "../../store/agents.js";
+import { markAgentsOffline, quietAgents, type AgentRecord } from "../../store/agents.js";
 import type { ResultsStore } from "../../store/results-store.js";
 import type { JobEventHub } from "../jobs/job-event-hub.js";
 import { getJob } from "../../store/jobs.js";
-import { AgentSettingsSchema, MISSED_HEARTBEATS_OFFLINE } from "./agent-protocol.js";
+import { AgentSettingsSchema, HEARTBEAT_INTERVAL_S, MISSED_HEARTBEATS_OFFLINE } from "./agent-protocol.js";
 
 const SWEEP_MS = 5000;
 
@@ -33,7 +33,9 @@ export function shownAgent(agent: AgentRecord, now = Date.now()): AgentRecord {
 
 /** Marks silent agents offline and their running jobs lost; returns the jobs marked. */
 export async function sweepSilentAgents(store: ResultsStore, now = Date.now()): Promise<string[]> {
-  const silent = (await listAgents(store)).filter((agent) => agent.revoked_at === null && agent.status !== "offline" && isSilent(agent, now));
+  // Read only those silent for the shortest interval's worth; most agents, heartbeating, are not.
+  const quiet = await quietAgents(store, now - MISSED_HEARTBEATS_OFFLINE * HEARTBEAT_INTERVAL_S.min * 1000);
+  const silent = quiet.filter((agent) => isSilent(agent, now));
   return markAgentsOffline(
     store,
     silent.map((agent) => ({ id: agent.id, lastBeat: agent.last_heartbeat_at })),
