@@ -11,20 +11,19 @@
  * holds the job up, not how much CPU they take from a job that already uses every core.
  * Run: `npm run build && npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs] [--no-pin]`.
  */
-import { spawn } from "node:child_process";
 import { copyFile, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Pool } from "undici";
-import { machineCpuMs } from "../src/serve/selftest/machine-load.js";
 import { mean, median, percentile } from "../src/stats.js";
 import { openStore } from "../src/store/results-store.js";
 import { ensureTestModel, freePort } from "../test/support/llama.js";
+import { cpuWindow } from "./lib/cpu-window.js";
 import { FILL_ENGINES, fillStore } from "./lib/fill-store.js";
 import { canPin, coresAfterFirst, pin, pinDescendants } from "./lib/cpu-pinning.js";
 import { processCpuSeconds } from "./lib/process-cpu.js";
 import { scriptArgs } from "./lib/script-args.js";
+import { startWeb } from "./lib/web-process.js";
 
 const args = scriptArgs("npx tsx scripts/bench-web.ts [--requests N] [--jobs N] [--no-jobs] [--no-pin]", {
   requests: { type: "string", default: "2000" },
@@ -46,7 +45,6 @@ const MODEL = "tiny.gguf";
 const RUNS = 10_000;
 const CLIENTS = 20;
 const TOKEN = "bench-web-token-0123456789abcdef";
-const bin = fileURLToPath(new URL("../dist/cli/bin.js", import.meta.url));
 
 const dir = await mkdtemp(join(tmpdir(), "kitt-bench-web-"));
 const db = join(dir, "kitt.db");
@@ -59,66 +57,47 @@ try {
   await copyFile(await ensureTestModel(), join(dir, "models", MODEL));
   const others = coresAfterFirst();
   const pinned = !args["no-pin"] && canPin() && pin(process.pid, others);
-  const command = [process.execPath, bin, "web", "--port", "0", "--db", db];
-  const web = spawn(pinned ? "taskset" : command[0]!, pinned ? ["-c", others, ...command] : command.slice(1), {
-    env: { ...process.env, KITT_HOME: dir, KITT_MODEL_DIR: join(dir, "models"), KITT_AUTH_TOKEN: TOKEN, NO_COLOR: "1" },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  try {
-    const base = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      web.stdout.setEncoding("utf8").on("data", (text: string) => {
-        out += text;
-        const match = /serving (http:\/\/\S+)/.exec(out);
-        if (match) resolve(match[1]!);
-      });
-      web.once("exit", (code) => reject(new Error(`kitt web exited (${code}) before serving`)));
-    });
-    const headers = { authorization: `Bearer ${TOKEN}` };
-    // undici's pool rather than fetch: fetch spends several times the server's CPU per request,
-    // and on a small machine that load generator, not the server, would set the latency.
-    await using pool = Object.assign(new Pool(base, { connections: CLIENTS }), { [Symbol.asyncDispose]: () => pool.close() });
-    const timed = async (path: (i: number) => string): Promise<Timed> => {
-      const times: number[] = [];
-      const cpuBefore = machineCpuMs();
-      let next = 0;
-      const client = async (): Promise<void> => {
-        while (next < REQUESTS) {
-          const i = next++;
-          const t0 = performance.now();
-          const response = await pool.request({ path: path(i), method: "GET", headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
-          await response.body.arrayBuffer();
-          if (response.statusCode !== 200) throw new Error(`${path(i)}: HTTP ${response.statusCode}`);
-          times.push(performance.now() - t0);
-        }
-      };
-      await Promise.all(Array.from({ length: CLIENTS }, client));
-      const cpuAfter = machineCpuMs();
-      const steal = cpuBefore === null || cpuAfter === null ? null : (cpuAfter.steal - cpuBefore.steal) / Math.max(1, cpuAfter.total - cpuBefore.total);
-      return { times, steal };
+  await using web = await startWeb({ db, env: { KITT_HOME: dir, KITT_MODEL_DIR: join(dir, "models"), KITT_AUTH_TOKEN: TOKEN }, cpus: pinned ? others : undefined });
+  const { base } = web;
+  const headers = { authorization: `Bearer ${TOKEN}` };
+  // undici's pool rather than fetch: fetch spends several times the server's CPU per request,
+  // and on a small machine that load generator, not the server, would set the latency.
+  await using pool = Object.assign(new Pool(base, { connections: CLIENTS }), { [Symbol.asyncDispose]: () => pool.close() });
+  const timed = async (path: (i: number) => string): Promise<Timed> => {
+    const times: number[] = [];
+    const cpu = cpuWindow();
+    let next = 0;
+    const client = async (): Promise<void> => {
+      while (next < REQUESTS) {
+        const i = next++;
+        const t0 = performance.now();
+        const response = await pool.request({ path: path(i), method: "GET", headers, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        await response.body.arrayBuffer();
+        if (response.statusCode !== 200) throw new Error(`${path(i)}: HTTP ${response.statusCode}`);
+        times.push(performance.now() - t0);
+      }
     };
-    const report = (name: string, { times, steal }: Timed): void => {
-      const p = (q: number) => percentile(times, q).toFixed(1).padStart(7);
-      // A virtual machine's host taking CPU time ("steal") slows server and clients alike.
-      const stolen = steal === null ? "" : `, CPU steal ${(steal * 100).toFixed(0)} %`;
-      console.log(`${name.padEnd(44)} p50 ${p(50)} ms  p99 ${p(99)} ms  (${times.length} requests, ${CLIENTS} clients${stolen})`);
-    };
-    // Warm-up: connections, SQLite's page cache, the JIT.
-    await timed(() => "/api/v1/runs?limit=50");
-    await timed(() => "/results");
-    console.log(`store: ${RUNS} runs; kitt web at ${base}; ${pinned ? "each job on core 0, kitt web and this script on the others" : "server and script share the cores"}`);
-    report("GET /api/v1/runs?engine=…&limit=50", await timed((i) => `/api/v1/runs?engine=${FILL_ENGINES[i % FILL_ENGINES.length]}&limit=50`));
-    report("GET /results (the Results page: 25 runs)", await timed(() => "/results"));
-    if (!args["no-jobs"]) await jobsWithViewers(base, headers, web.pid!, pinned);
-  } finally {
-    web.kill("SIGINT");
-    await new Promise((resolve) => web.once("close", resolve));
-  }
+    await Promise.all(Array.from({ length: CLIENTS }, client));
+    return { times, steal: cpu.end().steal };
+  };
+  const report = (name: string, { times, steal }: Timed): void => {
+    const p = (q: number) => percentile(times, q).toFixed(1).padStart(7);
+    // A virtual machine's host taking CPU time ("steal") slows server and clients alike.
+    const stolen = steal === null ? "" : `, CPU steal ${steal.toFixed(0)} %`;
+    console.log(`${name.padEnd(44)} p50 ${p(50)} ms  p99 ${p(99)} ms  (${times.length} requests, ${CLIENTS} clients${stolen})`);
+  };
+  // Warm-up: connections, SQLite's page cache, the JIT.
+  await timed(() => "/api/v1/runs?limit=50");
+  await timed(() => "/results");
+  console.log(`store: ${RUNS} runs; kitt web at ${base}; ${pinned ? "each job on core 0, kitt web and this script on the others" : "server and script share the cores"}`);
+  report("GET /api/v1/runs?engine=…&limit=50", await timed((i) => `/api/v1/runs?engine=${FILL_ENGINES[i % FILL_ENGINES.length]}&limit=50`));
+  report("GET /results (the Results page: 25 runs)", await timed(() => "/results"));
+  if (!args["no-jobs"]) await jobsWithViewers(base, headers, web.pid, pinned);
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
 
-/** Latencies of one measurement, and the share of the machine's CPU time its host took meanwhile (null off Linux). */
+/** Latencies of one measurement, and the share of the machine's CPU time its host took meanwhile, in percent (null off Linux). */
 interface Timed {
   times: number[];
   steal: number | null;

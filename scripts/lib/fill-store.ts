@@ -32,7 +32,10 @@ function machine(gpuName: string | undefined, gpuCount: number, memoryGb: number
   };
 }
 
-const machines = [machine("NVIDIA H100 80GB HBM3", 8, 79.6), machine("NVIDIA A100-SXM4-80GB", 1, 79.2), machine("NVIDIA GeForce RTX 4090", 1, 23.5), machine(undefined, 0, 0)].map((hardware) => {
+/** The four machines' fingerprints, as `kitt` detects them. */
+export const FILL_HARDWARE: readonly HardwareFingerprint[] = [machine("NVIDIA H100 80GB HBM3", 8, 79.6), machine("NVIDIA A100-SXM4-80GB", 1, 79.2), machine("NVIDIA GeForce RTX 4090", 1, 23.5), machine(undefined, 0, 0)];
+
+const machines = FILL_HARDWARE.map((hardware) => {
   const fingerprint = stableJson(hardware);
   return { id: createHash("sha256").update(fingerprint).digest("hex"), fingerprint, first_seen_at: FILL_START };
 });

@@ -8,7 +8,6 @@ import { join } from "node:path";
 import type { HttpBindings } from "@hono/node-server";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { Hono, type Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { secureHeaders } from "hono/secure-headers";
 import { kittHome } from "../config/paths.js";
@@ -38,6 +37,7 @@ import { loginRoutes } from "./auth/login.js";
 import { requireAuth, type AuthVariables } from "./auth/require-auth.js";
 import { sameOriginWrites } from "./auth/same-origin.js";
 import { Sessions } from "./auth/sessions.js";
+import { requestBodyLimit } from "./body-limit.js";
 import { DEFAULT_DEVON_TIMEOUTS, DEVON_PROXY_PREFIX, proxyToDevon, type DevonTimeouts } from "./devon/devon-proxy.js";
 import { effectiveSettings } from "./settings/effective-settings.js";
 import { JobEventHub } from "./jobs/job-event-hub.js";
@@ -114,7 +114,7 @@ export function createApp(options: AppOptions): WebApp {
   app.use((c, next) => (isDevonProxyPath(c.req.path) ? devonHeaders : strictHeaders)(c, next));
   const humanGate = requireAuth({ authenticator, sessions, limiter, publicPaths: PUBLIC_PATHS });
   const agentGate = agentAuth({ store: options.store, tokens: agents.tokens, limiter });
-  const limitBody = bodyLimit({ maxSize: MAX_BODY_BYTES, onError: (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413) });
+  const limitBody = requestBodyLimit(MAX_BODY_BYTES, (c) => c.json({ error: `request body over ${MAX_BODY_BYTES} bytes` }, 413));
   // GET and HEAD carry no body; asking one for it would make the Node adapter build a full Request.
   // A results upload is streamed to disk under its own limit.
   const limited = (c: Context): boolean => c.req.method !== "GET" && c.req.method !== "HEAD" && !RESULTS_UPLOAD_PATH.test(c.req.path);

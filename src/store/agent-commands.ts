@@ -74,7 +74,11 @@ export async function listAgentCommands(store: ResultsStore, agentId: string, li
   }));
 }
 
-/** Up to `max` undelivered commands of the agent, oldest first, marked delivered. */
+/**
+ * Up to `max` undelivered commands of the agent, oldest first, marked delivered. Only the rows
+ * this call marked are handed out: on PostgreSQL a heartbeat at the same time may have read the
+ * same rows, and its update, waiting for ours, then finds them delivered.
+ */
 export async function takeCommands(tx: StoreWriter, agentId: string, max: number, now: number): Promise<QueuedCommand[]> {
   const rows = await tx
     .selectFrom("agent_commands")
@@ -86,12 +90,15 @@ export async function takeCommands(tx: StoreWriter, agentId: string, max: number
     .limit(max)
     .execute();
   if (rows.length === 0) return [];
-  await tx
+  const marked = await tx
     .updateTable("agent_commands")
     .set({ delivered_at: now })
     .where("id", "in", rows.map((row) => row.id))
+    .where("delivered_at", "is", null)
+    .returning("id")
     .execute();
-  return rows.map((row) => ({ id: row.id, type: row.type, payload: JSON.parse(row.payload) as QueuedCommand["payload"], job_id: row.job_id }));
+  const taken = new Set(marked.map((row) => row.id));
+  return rows.filter((row) => taken.has(row.id)).map((row) => ({ id: row.id, type: row.type, payload: JSON.parse(row.payload) as QueuedCommand["payload"], job_id: row.job_id }));
 }
 
 /**

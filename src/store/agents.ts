@@ -4,13 +4,13 @@
  * and codes arrive here already hashed: the store never sees them in clear.
  */
 import { randomUUID } from "node:crypto";
-import type { Selectable } from "kysely";
+import { sql, type Selectable } from "kysely";
 import type { JsonValue } from "../json.js";
 import type { ResultsStore } from "./results-store.js";
 import type { AgentsTable, AgentStatus } from "./schema.js";
 import { takeCommands, type QueuedCommand } from "./agent-commands.js";
 import { startAgentJob } from "./agent-jobs.js";
-import { writeTransaction } from "./write-transaction.js";
+import { writeTransaction, type StoreWriter } from "./write-transaction.js";
 
 export type { AgentStatus } from "./schema.js";
 
@@ -133,6 +133,22 @@ export async function listAgents(store: ResultsStore): Promise<AgentRecord[]> {
   return rows.map(toAgentRecord);
 }
 
+/**
+ * Agents that may have gone silent: not offline, revoked or deleted, and with no heartbeat (or,
+ * without one, no registration) since `before`. Indexless, but it reads only the few such rows.
+ */
+export async function quietAgents(store: ResultsStore, before: number): Promise<AgentRecord[]> {
+  const rows = await store.db
+    .selectFrom("agents")
+    .selectAll()
+    .where("deleted_at", "is", null)
+    .where("revoked_at", "is", null)
+    .where("status", "!=", "offline")
+    .where((eb) => eb(eb.fn.coalesce("last_heartbeat_at", "created_at"), "<", before))
+    .execute();
+  return rows.map(toAgentRecord);
+}
+
 export async function getAgent(store: ResultsStore, id: string): Promise<AgentRecord | undefined> {
   const row = await store.db.selectFrom("agents").selectAll().where("id", "=", id).where("deleted_at", "is", null).executeTakeFirst();
   return row && toAgentRecord(row);
@@ -179,18 +195,38 @@ export interface AgentBeat {
 
 /**
  * Records a heartbeat and hands out up to `maxCommands` queued commands (each once). A queued job
- * the agent says it runs becomes `running`.
+ * the agent says it runs becomes `running`. A heartbeat comes every few seconds from every agent,
+ * so the usual one (no job to start, nothing queued) is a single update, which also answers the
+ * settings and whether commands wait; only handing commands out takes a write transaction.
  */
 export async function recordBeat(store: ResultsStore, id: string, beat: AgentBeat, maxCommands: number, now = Date.now()): Promise<BeatAnswer> {
-  return writeTransaction(store.db, store.dialect, async (tx) => {
-    await tx
+  const agent = await beatTransaction(store, (db) =>
+    db
       .updateTable("agents")
       .set({ status: beat.status, running_job: beat.running_job, kitt_version: beat.kitt_version, last_status: JSON.stringify(beat.last_status), last_heartbeat_at: now })
       .where("id", "=", id)
-      .execute();
-    const started = beat.running_job !== null && (await startAgentJob(tx, id, beat.running_job, now));
-    const { settings } = await tx.selectFrom("agents").select("settings").where("id", "=", id).executeTakeFirstOrThrow();
-    return { commands: await takeCommands(tx, id, maxCommands, now), settings: JSON.parse(settings) as JsonValue, started: started ? beat.running_job : null };
+      .returning((eb) => [
+        "settings",
+        eb.exists(eb.selectFrom("agent_commands").select("agent_commands.id").whereRef("agent_commands.agent_id", "=", "agents.id").where("agent_commands.delivered_at", "is", null)).as("pending"),
+      ])
+      .executeTakeFirstOrThrow(),
+  );
+  const started = beat.running_job !== null && (await startAgentJob(store.db, id, beat.running_job, now));
+  // SQLite answers the EXISTS as 0 or 1, PostgreSQL as a boolean.
+  const commands = agent.pending ? await writeTransaction(store.db, store.dialect, (tx) => takeCommands(tx, id, maxCommands, now)) : [];
+  return { commands, settings: JSON.parse(agent.settings) as JsonValue, started: started ? beat.running_job : null };
+}
+
+/**
+ * A heartbeat's update. On PostgreSQL its commit does not wait for the WAL to reach the disk: a
+ * crash may lose the last fraction of a second of heartbeats, which the next ones replace, and
+ * nothing else; commands are handed out in a transaction of their own, durably.
+ */
+async function beatTransaction<T>(store: ResultsStore, work: (db: StoreWriter) => Promise<T>): Promise<T> {
+  if (store.dialect !== "postgres") return work(store.db);
+  return store.db.transaction().execute(async (tx) => {
+    await sql`SET LOCAL synchronous_commit = off`.execute(tx);
+    return work(tx);
   });
 }
 

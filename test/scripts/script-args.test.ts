@@ -22,7 +22,7 @@ async function script(name: string, args: string[]): Promise<{ code: number; std
 }
 
 describe("benchmark scripts' flags", () => {
-  for (const name of ["bench-quality.ts", "bench-client.ts", "bench-store.ts", "chaos.ts"]) {
+  for (const name of ["bench-quality.ts", "bench-client.ts", "bench-store.ts", "bench-agents.ts", "chaos.ts"]) {
     it(`${name}: --help prints the usage; an unknown flag exits 2 with the usage`, async () => {
       const help = await script(name, ["--help"]);
       expect(help.code).toBe(0);

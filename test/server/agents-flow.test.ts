@@ -225,6 +225,18 @@ describe.each(backends)("agents over HTTP on $name", (backend) => {
     expect(listed.commands.every((c) => c.delivered_at !== null)).toBe(true);
   });
 
+  test("heartbeats of one agent at the same time hand each queued command out once", async () => {
+    const agent = await enrolled("gpu-concurrent");
+    const queued: string[] = [];
+    for (let i = 0; i < 8; i++) queued.push((await human<{ id: string }>(`/api/v1/agents/${agent.agent_id}/commands`, { method: "POST", body: { type: "check_docker" } })).id);
+    const beats = await Promise.all(Array.from({ length: 6 }, () => heartbeat(web, agent.token)));
+    // Those that lost the race for a command may leave it to a later heartbeat.
+    for (let more = await heartbeat(web, agent.token); more.commands.length > 0; more = await heartbeat(web, agent.token)) beats.push(more);
+    const handed = beats.flatMap((beat) => beat.commands.map((command) => command.command_id));
+    expect(handed.toSorted()).toEqual(queued.toSorted());
+    expect(beats.every((beat) => beat.commands.length <= 4)).toBe(true);
+  });
+
   test("a revoked token and a rotated-away token are refused; the new token works; a deleted agent cannot come back with its token", async () => {
     const agent = await enrolled("gpu-rotate");
     const rotated = await human<{ token: string }>(`/api/v1/agents/${agent.agent_id}/rotate-token`, { method: "POST" });

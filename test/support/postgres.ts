@@ -13,9 +13,8 @@ export interface TestPostgres {
   dropAll(): Promise<void>;
 }
 
-/** The server, or undefined when it cannot be reached outside CI. */
-export async function testPostgres(): Promise<TestPostgres | undefined> {
-  const baseUrl = process.env.KITT_TEST_PG_URL ?? defaultPostgresUrl;
+/** The server at `baseUrl`, or undefined when it cannot be reached outside CI. */
+export async function testPostgres(baseUrl = process.env.KITT_TEST_PG_URL ?? defaultPostgresUrl): Promise<TestPostgres | undefined> {
   const admin = new pg.Client({ connectionString: baseUrl, connectionTimeoutMillis: 3_000 });
   try {
     await admin.connect();

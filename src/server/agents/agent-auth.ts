@@ -16,7 +16,7 @@ import type { FailureLimiter } from "../auth/failure-limiter.js";
 import type { AuthVariables } from "../auth/require-auth.js";
 import { SESSION_COOKIE } from "../auth/sessions.js";
 import { AGENT_API, agentPaths, UNKNOWN_AGENT } from "./agent-protocol.js";
-import { looksLikeAgentToken, matchesHash, type AgentTokens, type VerifiedToken } from "./agent-tokens.js";
+import { looksLikeAgentToken, sameHash, type AgentTokens, type VerifiedToken } from "./agent-tokens.js";
 
 declare module "hono" {
   interface ContextVariableMap {
@@ -71,7 +71,7 @@ export function agentAuth(gate: AgentGate): MiddlewareHandler<{ Bindings: HttpBi
       }
       return c.json({ error: UNKNOWN_AGENT }, 404);
     }
-    if (credential.revoked || !matchesHash(bearer, credential.token_hash)) {
+    if (credential.revoked || !sameHash(token.hash, credential.token_hash)) {
       gate.limiter.recordFailure(address);
       return unauthorized(c, "this agent's token was revoked or replaced; enrol the agent again");
     }

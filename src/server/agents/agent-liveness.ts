@@ -6,11 +6,11 @@
  * Listings show silent agents offline at once, whether or not the monitor looked yet.
  */
 import { describeError } from "../../errors.js";
-import { listAgents, markAgentsOffline, type AgentRecord } from "../../store/agents.js";
+import { markAgentsOffline, quietAgents, type AgentRecord } from "../../store/agents.js";
 import type { ResultsStore } from "../../store/results-store.js";
 import type { JobEventHub } from "../jobs/job-event-hub.js";
 import { getJob } from "../../store/jobs.js";
-import { AgentSettingsSchema, MISSED_HEARTBEATS_OFFLINE } from "./agent-protocol.js";
+import { AgentSettingsSchema, HEARTBEAT_INTERVAL_S, MISSED_HEARTBEATS_OFFLINE } from "./agent-protocol.js";
 
 const SWEEP_MS = 5000;
 
@@ -43,7 +43,9 @@ export function agentPresence(agent: AgentRecord, now = Date.now()): AgentPresen
 
 /** Marks silent agents offline and their running jobs lost (silence counted from `heardSince` at the earliest); returns the jobs marked. */
 export async function sweepSilentAgents(store: ResultsStore, now = Date.now(), heardSince = 0): Promise<string[]> {
-  const silent = (await listAgents(store)).filter((agent) => agent.revoked_at === null && agent.status !== "offline" && isSilent(agent, now, heardSince));
+  // Read only those silent for the shortest interval's worth; most agents, heartbeating, are not.
+  const quiet = await quietAgents(store, now - MISSED_HEARTBEATS_OFFLINE * HEARTBEAT_INTERVAL_S.min * 1000);
+  const silent = quiet.filter((agent) => isSilent(agent, now, heardSince));
   return markAgentsOffline(
     store,
     silent.map((agent) => ({ id: agent.id, lastBeat: agent.last_heartbeat_at })),

@@ -28,9 +28,9 @@ export function secretHash(secret: string): string {
   return createHash("sha256").update(secret, "utf8").digest("hex");
 }
 
-/** True when `presented` hashes to `storedHex`, compared in constant time. */
-export function matchesHash(presented: string, storedHex: string): boolean {
-  const a = Buffer.from(secretHash(presented), "hex");
+/** True when two SHA-256 digests in hex (a presented token's and a stored one) are equal, compared in constant time. */
+export function sameHash(presentedHex: string, storedHex: string): boolean {
+  const a = Buffer.from(presentedHex, "hex");
   const b = Buffer.from(storedHex, "hex");
   return a.length === b.length && timingSafeEqual(a, b);
 }
