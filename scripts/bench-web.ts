@@ -55,9 +55,7 @@ try {
   }
   await mkdir(join(dir, "models"));
   await copyFile(await ensureTestModel(), join(dir, "models", MODEL));
-  const others = coresAfterFirst();
-  const pinned = !args["no-pin"] && canPin() && pin(process.pid, others);
-  await using web = await startWeb({ db, env: { KITT_HOME: dir, KITT_MODEL_DIR: join(dir, "models"), KITT_AUTH_TOKEN: TOKEN }, cpus: pinned ? others : undefined });
+  await using web = await startWeb({ db, env: { KITT_HOME: dir, KITT_MODEL_DIR: join(dir, "models"), KITT_AUTH_TOKEN: TOKEN } });
   const { base } = web;
   const headers = { authorization: `Bearer ${TOKEN}` };
   // undici's pool rather than fetch: fetch spends several times the server's CPU per request,
@@ -89,10 +87,16 @@ try {
   // Warm-up: connections, SQLite's page cache, the JIT.
   await timed(() => "/api/v1/runs?limit=50");
   await timed(() => "/results");
-  console.log(`store: ${RUNS} runs; kitt web at ${base}; ${pinned ? "each job on core 0, kitt web and this script on the others" : "server and script share the cores"}`);
+  console.log(`store: ${RUNS} runs; kitt web at ${base}`);
   report("GET /api/v1/runs?engine=…&limit=50", await timed((i) => `/api/v1/runs?engine=${FILL_ENGINES[i % FILL_ENGINES.length]}&limit=50`));
   report("GET /results (the Results page: 25 runs)", await timed(() => "/results"));
-  if (!args["no-jobs"]) await jobsWithViewers(base, headers, web.pid, pinned);
+  if (!args["no-jobs"]) {
+    // The jobs get core 0 (see pinDescendants below); kitt web and this script the others.
+    const others = coresAfterFirst();
+    const pinned = !args["no-pin"] && canPin() && pin(process.pid, others) && pin(web.pid, others);
+    console.log(pinned ? "jobs: each on core 0, kitt web and this script on the others" : "jobs: sharing the cores with kitt web and this script");
+    await jobsWithViewers(base, headers, web.pid, pinned);
+  }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }

@@ -74,12 +74,18 @@ export async function listAgentCommands(store: ResultsStore, agentId: string, li
   }));
 }
 
+/** Undelivered commands read per heartbeat, of which at most `max` are handed out. */
+const CANDIDATES = 64;
+
 /**
- * Up to `max` undelivered commands of the agent, oldest first, marked delivered. Only the rows
- * this call marked are handed out: on PostgreSQL a heartbeat at the same time may have read the
- * same rows, and its update, waiting for ours, then finds them delivered.
+ * Up to `max` undelivered commands of the agent, oldest first, marked delivered. An agent runs
+ * one test at a time (it counts itself busy from the moment it takes one), so a `run_test` goes
+ * out only to an agent whose heartbeat says it is idle, and at most one per heartbeat; the
+ * others wait, in order, while the commands behind them go out. Only the rows this call
+ * marked are handed out: on PostgreSQL a heartbeat at the same time may have read the same rows,
+ * and its update, waiting for ours, then finds them delivered.
  */
-export async function takeCommands(tx: StoreWriter, agentId: string, max: number, now: number): Promise<QueuedCommand[]> {
+export async function takeCommands(tx: StoreWriter, agentId: string, max: number, now: number, options: { agentBusy: boolean }): Promise<QueuedCommand[]> {
   const rows = await tx
     .selectFrom("agent_commands")
     .select(["id", "type", "payload", "job_id"])
@@ -87,18 +93,25 @@ export async function takeCommands(tx: StoreWriter, agentId: string, max: number
     .where("delivered_at", "is", null)
     .orderBy("created_at")
     .orderBy("id")
-    .limit(max)
+    .limit(CANDIDATES)
     .execute();
-  if (rows.length === 0) return [];
+  let testAllowed = !options.agentBusy;
+  const chosen = rows.filter((row) => {
+    if (row.type !== "run_test") return true;
+    const allowed = testAllowed;
+    testAllowed = false;
+    return allowed;
+  });
+  if (chosen.length === 0) return [];
   const marked = await tx
     .updateTable("agent_commands")
     .set({ delivered_at: now })
-    .where("id", "in", rows.map((row) => row.id))
+    .where("id", "in", chosen.slice(0, max).map((row) => row.id))
     .where("delivered_at", "is", null)
     .returning("id")
     .execute();
   const taken = new Set(marked.map((row) => row.id));
-  return rows.filter((row) => taken.has(row.id)).map((row) => ({ id: row.id, type: row.type, payload: JSON.parse(row.payload) as QueuedCommand["payload"], job_id: row.job_id }));
+  return chosen.filter((row) => taken.has(row.id)).map((row) => ({ id: row.id, type: row.type, payload: JSON.parse(row.payload) as QueuedCommand["payload"], job_id: row.job_id }));
 }
 
 /**

@@ -10,7 +10,7 @@ import type { ResultsStore } from "./results-store.js";
 import type { AgentsTable, AgentStatus } from "./schema.js";
 import { takeCommands, type QueuedCommand } from "./agent-commands.js";
 import { startAgentJob } from "./agent-jobs.js";
-import { writeTransaction, type StoreWriter } from "./write-transaction.js";
+import { writeTransaction } from "./write-transaction.js";
 
 export type { AgentStatus } from "./schema.js";
 
@@ -200,34 +200,24 @@ export interface AgentBeat {
  * settings and whether commands wait; only handing commands out takes a write transaction.
  */
 export async function recordBeat(store: ResultsStore, id: string, beat: AgentBeat, maxCommands: number, now = Date.now()): Promise<BeatAnswer> {
-  const agent = await beatTransaction(store, (db) =>
-    db
-      .updateTable("agents")
-      .set({ status: beat.status, running_job: beat.running_job, kitt_version: beat.kitt_version, last_status: JSON.stringify(beat.last_status), last_heartbeat_at: now })
-      .where("id", "=", id)
-      .returning((eb) => [
-        "settings",
-        eb.exists(eb.selectFrom("agent_commands").select("agent_commands.id").whereRef("agent_commands.agent_id", "=", "agents.id").where("agent_commands.delivered_at", "is", null)).as("pending"),
-      ])
-      .executeTakeFirstOrThrow(),
-  );
+  const agent = await store.db
+    .updateTable("agents")
+    .set({ status: beat.status, running_job: beat.running_job, kitt_version: beat.kitt_version, last_status: JSON.stringify(beat.last_status), last_heartbeat_at: now })
+    .where("id", "=", id)
+    // On PostgreSQL this statement's commit does not wait for the WAL to reach the disk (the
+    // setting holds for its own transaction only): a crash may lose the last fraction of a second
+    // of heartbeats, which the next ones replace, and nothing else. Commands are handed out in a
+    // transaction of their own, durably.
+    .$if(store.dialect === "postgres", (update) => update.where(sql<boolean>`set_config('synchronous_commit', 'off', true) = 'off'`))
+    .returning((eb) => [
+      "settings",
+      eb.exists(eb.selectFrom("agent_commands").select("agent_commands.id").whereRef("agent_commands.agent_id", "=", "agents.id").where("agent_commands.delivered_at", "is", null)).as("pending"),
+    ])
+    .executeTakeFirstOrThrow();
   const started = beat.running_job !== null && (await startAgentJob(store.db, id, beat.running_job, now));
   // SQLite answers the EXISTS as 0 or 1, PostgreSQL as a boolean.
-  const commands = agent.pending ? await writeTransaction(store.db, store.dialect, (tx) => takeCommands(tx, id, maxCommands, now)) : [];
+  const commands = agent.pending ? await writeTransaction(store.db, store.dialect, (tx) => takeCommands(tx, id, maxCommands, now, { agentBusy: beat.status === "busy" || beat.running_job !== null })) : [];
   return { commands, settings: JSON.parse(agent.settings) as JsonValue, started: started ? beat.running_job : null };
-}
-
-/**
- * A heartbeat's update. On PostgreSQL its commit does not wait for the WAL to reach the disk: a
- * crash may lose the last fraction of a second of heartbeats, which the next ones replace, and
- * nothing else; commands are handed out in a transaction of their own, durably.
- */
-async function beatTransaction<T>(store: ResultsStore, work: (db: StoreWriter) => Promise<T>): Promise<T> {
-  if (store.dialect !== "postgres") return work(store.db);
-  return store.db.transaction().execute(async (tx) => {
-    await sql`SET LOCAL synchronous_commit = off`.execute(tx);
-    return work(tx);
-  });
 }
 
 export interface BeatAnswer {

@@ -237,6 +237,25 @@ describe.each(backends)("agents over HTTP on $name", (backend) => {
     expect(beats.every((beat) => beat.commands.length <= 4)).toBe(true);
   });
 
+  test("an agent gets one test at a time: none while it says it is busy, the next once it is idle again", async () => {
+    const agent = await enrolled("gpu-one-at-a-time");
+    const first = await dispatch(agent.agent_id);
+    const second = await dispatch(agent.agent_id);
+    const check = await human<{ id: string }>(`/api/v1/agents/${agent.agent_id}/commands`, { method: "POST", body: { type: "check_docker" } });
+    const tests = (beat: Awaited<ReturnType<typeof heartbeat>>) => beat.commands.filter((command) => command.type === "run_test").map((command) => (command as { job_id: string }).job_id);
+
+    const idle = await heartbeat(web, agent.token);
+    expect(tests(idle)).toEqual([first.id]);
+    // The commands queued behind the waiting test still go out.
+    expect(idle.commands.map((command) => command.command_id)).toContain(check.id);
+    const busy = { ...idleBeat, status: "busy", running_job: first.id };
+    expect(tests(await heartbeat(web, agent.token, busy))).toEqual([]);
+    expect((await human<JobRecord>(`/api/v1/jobs/${second.id}`)).status).toBe("queued");
+    await postJson(web, agentPaths.jobFinish(first.id), { status: "failed", exit_code: 1, error: "engine did not start", run_id: null }, agent.token);
+    expect(tests(await heartbeat(web, agent.token))).toEqual([second.id]);
+    expect(tests(await heartbeat(web, agent.token))).toEqual([]);
+  });
+
   test("a revoked token and a rotated-away token are refused; the new token works; a deleted agent cannot come back with its token", async () => {
     const agent = await enrolled("gpu-rotate");
     const rotated = await human<{ token: string }>(`/api/v1/agents/${agent.agent_id}/rotate-token`, { method: "POST" });
