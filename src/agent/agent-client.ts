@@ -15,6 +15,7 @@ import { describeError, KittError } from "../errors.js";
 import { PinMismatchError, pinnedConnector } from "./server-connection.js";
 import {
   agentPaths,
+  CommandsWaitResponseSchema,
   HeartbeatResponseSchema,
   RegisterResponseSchema,
   UNKNOWN_AGENT,
@@ -30,6 +31,7 @@ export type RegisterResponse = z.output<typeof RegisterResponseSchema>;
 export type Heartbeat = z.input<typeof HeartbeatSchema>;
 export type HeartbeatResponse = z.output<typeof HeartbeatResponseSchema>;
 export type CommandResult = z.input<typeof CommandResultSchema>;
+export type CommandsWaitResponse = z.output<typeof CommandsWaitResponseSchema>;
 export type JobEventBatch = z.input<typeof JobEventBatchSchema>;
 export type JobFinish = z.input<typeof JobFinishSchema>;
 
@@ -82,6 +84,11 @@ export class AgentClient implements AsyncDisposable {
     return this.call("POST", agentPaths.heartbeat, { body, parse: (json) => HeartbeatResponseSchema.parse(json) });
   }
 
+  /** Held open by the server until a command waits for this agent or `timeoutS` passed; `signal` gives up earlier. */
+  commandsWait(timeoutS: number, signal: AbortSignal): Promise<Outcome<CommandsWaitResponse>> {
+    return this.call("GET", `${agentPaths.commandsWait}?timeout_s=${timeoutS}`, { parse: (json) => CommandsWaitResponseSchema.parse(json), timeoutMs: timeoutS * 1000 + this.timeoutMs, signal });
+  }
+
   commandResult(commandId: string, body: CommandResult): Promise<Outcome<void>> {
     return this.call("POST", agentPaths.commandResult(commandId), { body });
   }
@@ -113,7 +120,7 @@ export class AgentClient implements AsyncDisposable {
   private async call<T = void>(
     method: Dispatcher.HttpMethod,
     path: string,
-    options: { body?: unknown; stream?: string; headers?: Record<string, string>; parse?: (json: unknown) => T; auth?: boolean; timeoutMs?: number },
+    options: { body?: unknown; stream?: string; headers?: Record<string, string>; parse?: (json: unknown) => T; auth?: boolean; timeoutMs?: number; signal?: AbortSignal },
   ): Promise<Outcome<T>> {
     const headers: Record<string, string> = { ...options.headers };
     if (options.auth !== false) {
@@ -122,7 +129,8 @@ export class AgentClient implements AsyncDisposable {
     }
     if (options.body !== undefined) headers["content-type"] = "application/json";
     const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-    const signal = AbortSignal.timeout(timeoutMs);
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
     let status: number;
     let text: string;
     try {
@@ -140,7 +148,7 @@ export class AgentClient implements AsyncDisposable {
     } catch (error) {
       const pin = pinError(error);
       if (pin) return { kind: "pin_mismatch", message: pin.message };
-      const why = signal.aborted ? `no answer within ${timeoutMs / 1000} s` : describeError(error);
+      const why = timeout.aborted ? `no answer within ${timeoutMs / 1000} s` : describeError(error);
       return { kind: "unreachable", message: `${this.base} did not answer ${method} ${path}: ${why}` };
     }
     const said = serverMessage(text);

@@ -1,6 +1,7 @@
 /**
  * `kitt agent start`: the agent's loop. It heartbeats at the interval the server sets (status, the
- * running job, GPUs, free model storage) and runs the commands each answer carries: one test at a
+ * running job, GPUs, free model storage), and at once when its wait for commands between
+ * heartbeats is answered, and runs the commands each answer carries: one test at a
  * time (its model copied from the share when needed), `stop` as Ctrl+C, Docker checks, engine
  * setup, deleting copied models. What it owes the server goes through the
  * spool, so an outage loses nothing: it keeps the test running and delivers once the server is
@@ -28,6 +29,7 @@ import { freeStorageGb, gpuStatus, presentEngines } from "./agent-host.js";
 import { cleanupStorage, configuredShare, releaseInterruptedCopies } from "./agent-models.js";
 import { AgentState } from "./agent-state.js";
 import { JobExecution, recoverInterruptedJobs } from "./job-executor.js";
+import { waitForCommands } from "./command-wait.js";
 import { Spool, type Delivery, type SpooledItem } from "./spool.js";
 
 export interface AgentDaemonOptions {
@@ -87,6 +89,8 @@ export class AgentDaemon implements AsyncDisposable {
   private closing: Promise<DaemonEnd> | undefined;
   private execution: JobExecution | undefined;
   private readonly heartbeats = new Sleeper();
+  /** Aborted once the daemon stops: ends the wait for commands. */
+  private readonly stopping = new AbortController();
   private readonly sends = new Sleeper();
   private readonly handled = new Set<string>();
   private readonly background = new Set<Promise<unknown>>();
@@ -141,7 +145,7 @@ export class AgentDaemon implements AsyncDisposable {
       await daemon.close();
       throw error;
     }
-    daemon.loops = [daemon.heartbeatLoop(), daemon.sendLoop()];
+    daemon.loops = [daemon.heartbeatLoop(), daemon.sendLoop(), waitForCommands(client, { signal: daemon.stopping.signal, onPending: () => daemon.heartbeats.wake(), retryMs: daemon.options.retryMs })];
     daemon.stopWatch = setInterval(() => void daemon.checkStopRequests(), STOP_POLL_MS);
     return daemon;
   }
@@ -176,6 +180,7 @@ export class AgentDaemon implements AsyncDisposable {
       await this.execution?.done;
       this.heartbeats.wake();
       this.sends.wake();
+      this.stopping.abort();
       await Promise.all(this.loops);
       await Promise.allSettled([...this.background]);
       if (end.reason === "closed") await this.spool.flush((item) => this.deliver(item)).catch(() => undefined);

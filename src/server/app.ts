@@ -184,7 +184,7 @@ function apiRoutes(options: AppOptions, agents: AgentParts): OpenAPIHono {
   modelRoutes(api, settings);
   devonRoutes(api, settings);
   jobRoutes(api, { store, runner: jobs, events: agents.events, agents: agents.jobs });
-  agentsRoutes(api, { store, tokens: agents.tokens, publicKeyPin: options.publicKeyPin });
+  agentsRoutes(api, { store, tokens: agents.tokens, jobs: agents.jobs, publicKeyPin: options.publicKeyPin });
   agentRoutes(api, { store, tokens: agents.tokens, jobs: agents.jobs, events: agents.events, pack: agents.pack, publicKeyPin: options.publicKeyPin });
   agentResultsRoutes(api, { store, jobs: agents.jobs, maxBytes: options.maxResultsUploadBytes ?? MAX_RESULTS_UPLOAD_BYTES });
   api.doc31("/openapi.json", { openapi: "3.1.0", info: { title: "kitt web API", version: kittVersion() }, security: [{ bearer: [] }] });

@@ -114,6 +114,20 @@ export async function takeCommands(tx: StoreWriter, agentId: string, max: number
   return chosen.filter((row) => taken.has(row.id)).map((row) => ({ id: row.id, type: row.type, payload: JSON.parse(row.payload) as QueuedCommand["payload"], job_id: row.job_id }));
 }
 
+/** Whether the agent's next heartbeat would be handed a command (a `run_test` only while it said it was idle). */
+export async function hasDeliverableCommands(store: ResultsStore, agentId: string): Promise<boolean> {
+  const row = await store.db
+    .selectFrom("agent_commands")
+    .innerJoin("agents", "agents.id", "agent_commands.agent_id")
+    .select("agent_commands.id")
+    .where("agent_commands.agent_id", "=", agentId)
+    .where("agent_commands.delivered_at", "is", null)
+    .where((eb) => eb.or([eb("agent_commands.type", "!=", "run_test"), eb.and([eb("agents.status", "=", "idle"), eb("agents.running_job", "is", null)])]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /**
  * Records how the agent's command went; a `run_test` that failed before its job started fails
  * the job. Undefined when the agent has no such delivered command.

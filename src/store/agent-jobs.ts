@@ -32,8 +32,8 @@ export async function startAgentJob(tx: StoreWriter, agentId: string, jobId: str
 }
 
 /**
- * Cancels an agent's job: a queued one at once (its command withdrawn if not yet delivered),
- * and one the agent may be running gets a `stop` command. Returns the job as it now is.
+ * Cancels an agent's job: one not yet handed out at once (its command withdrawn); one the agent
+ * has gets a `stop` command and ends when the agent reports it ended. Returns the job as it now is.
  */
 export async function cancelAgentJob(store: ResultsStore, job: JobRecord): Promise<JobRecord> {
   const agentId = job.assigned_to;
@@ -42,9 +42,10 @@ export async function cancelAgentJob(store: ResultsStore, job: JobRecord): Promi
     const now = Date.now();
     await tx.deleteFrom("agent_commands").where("job_id", "=", job.id).where("type", "=", "run_test").where("delivered_at", "is", null).execute();
     const delivered = await tx.selectFrom("agent_commands").select("id").where("job_id", "=", job.id).where("type", "=", "run_test").executeTakeFirst();
-    const queued = await tx.updateTable("jobs").set({ status: "cancelled", cancel_requested: 1, finished_at: now }).where("id", "=", job.id).where("status", "=", "queued").executeTakeFirst();
-    const running = await tx.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", job.id).where("status", "=", "running").executeTakeFirst();
-    const agentHasIt = Number(running.numUpdatedRows) === 1 || (Number(queued.numUpdatedRows) === 1 && delivered !== undefined);
+    // A test the agent has taken ends when the agent says so, its engine stopped; only one it never got is cancelled here.
+    if (delivered === undefined) await tx.updateTable("jobs").set({ status: "cancelled", cancel_requested: 1, finished_at: now }).where("id", "=", job.id).where("status", "=", "queued").execute();
+    const asked = await tx.updateTable("jobs").set({ cancel_requested: 1 }).where("id", "=", job.id).where("status", "in", ["queued", "running"]).executeTakeFirst();
+    const agentHasIt = delivered !== undefined && Number(asked.numUpdatedRows) === 1;
     const stopQueued = await tx.selectFrom("agent_commands").select("id").where("job_id", "=", job.id).where("type", "=", "stop").where("delivered_at", "is", null).executeTakeFirst();
     if (agentHasIt && !stopQueued) await queueCommand(tx, { agentId, type: "stop", payload: { job_id: job.id }, jobId: job.id });
     return toJobRecord(await tx.selectFrom("jobs").selectAll().where("id", "=", job.id).executeTakeFirstOrThrow());

@@ -48,12 +48,17 @@ describe.skipIf(!llama)("a kitt agent working for kitt web", () => {
     const agents = (await api("/api/v1/agents")).body.agents as Array<{ id: string; name: string }>;
     expect(agents.map((agent) => agent.name)).toEqual(["box-a"]);
     const agentId = agents[0]!.id;
-    // Heartbeat every 10 s (the least allowed), from the agent's first heartbeat on.
-    expect((await api(`/api/v1/agents/${agentId}`, { method: "PATCH", body: { heartbeat_interval_s: 10 } })).status).toBe(200);
+    // A heartbeat every 5 minutes (the most allowed): the test below reaches the agent through its
+    // wait for commands between heartbeats, or not within this test's time.
+    expect((await api(`/api/v1/agents/${agentId}`, { method: "PATCH", body: { heartbeat_interval_s: 300 } })).status).toBe(200);
 
     const agent = startKitt(["agent", "start"], { KITT_HOME: agentHome });
     started.push(agent);
     await agent.waitFor(/working for/, 60_000);
+    for (let waited = 0; (await api(`/api/v1/agents/${agentId}`)).body.last_heartbeat_at === null; waited += 200) {
+      expect(waited).toBeLessThan(60_000);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
 
     const port = await freePort();
     const job = await api("/api/v1/jobs", { method: "POST", body: { model: "tiny.gguf", engine: "llama_cpp", runtime: "native", suite: "quick", target: agentId, options: { port } } });
@@ -68,6 +73,7 @@ describe.skipIf(!llama)("a kitt agent working for kitt web", () => {
 
     const finished = (await api(`/api/v1/jobs/${jobId}`)).body;
     expect(finished).toMatchObject({ status: "completed", assigned_to: agentId });
+    expect((finished.started_at as number) - (job.body.created_at as number)).toBeLessThan(30_000);
     const run = (await api(`/api/v1/runs/${finished.run_id as string}`)).body;
     expect(run).toMatchObject({ status: "completed", engine: "llama_cpp", model: "tiny.gguf", runtime: "native" });
     const registered = (await api(`/api/v1/agents/${agentId}`)).body as { hardware: { cpu: unknown } };
@@ -77,6 +83,9 @@ describe.skipIf(!llama)("a kitt agent working for kitt web", () => {
     agent.child.kill("SIGINT");
     const ended = await agent.done;
     expect(ended.stderr).not.toContain(token!);
+    // Nor does the server say it, nor write it into the job's log.
+    expect(web.run.stdout() + web.run.stderr()).not.toContain(token!);
+    expect(await readFile(finished.log_path as string, "utf8")).not.toContain(token!);
     expect(llamaServersOnPort(port)).toEqual([]);
   }, 300_000);
 });

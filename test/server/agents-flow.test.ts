@@ -15,7 +15,7 @@ import { join } from "node:path";
 import { createParser } from "eventsource-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sweepSilentAgents } from "../../src/server/agents/agent-liveness.js";
-import { agentPaths, UNKNOWN_AGENT } from "../../src/server/agents/agent-protocol.js";
+import { agentPaths, CommandsWaitResponseSchema, UNKNOWN_AGENT } from "../../src/server/agents/agent-protocol.js";
 import { PUBLIC_PATHS } from "../../src/server/app.js";
 import type { SequencedJobEvent } from "../../src/server/jobs/job-events.js";
 import type { JobRecord } from "../../src/store/jobs.js";
@@ -184,11 +184,19 @@ describe.each(backends)("agents over HTTP on $name", (backend) => {
     expect((await postJson(web, agentPaths.heartbeat, idleBeat, forged)).status).toBe(401);
   });
 
-  test("cancelling an agent's job queues a stop for the agent; a job still waiting to be handed out is withdrawn", async () => {
+  test("cancelling an agent's job queues a stop for the agent, which ends it; a job still waiting to be handed out is withdrawn", async () => {
     const agent = await enrolled("gpu-cancel");
     const waiting = await dispatch(agent.agent_id);
     expect(await human<JobRecord>(`/api/v1/jobs/${waiting.id}/cancel`, { method: "POST" })).toMatchObject({ status: "cancelled" });
     expect((await heartbeat(web, agent.token)).commands).toEqual([]);
+
+    // Handed out, but the agent has not said it runs it: it stays the agent's to end, engine stopped.
+    const taken = await dispatch(agent.agent_id);
+    expect((await heartbeat(web, agent.token)).commands.map((c) => c.type)).toEqual(["run_test"]);
+    expect(await human<JobRecord>(`/api/v1/jobs/${taken.id}/cancel`, { method: "POST" })).toMatchObject({ status: "queued", cancel_requested: true });
+    expect((await heartbeat(web, agent.token, { ...idleBeat, status: "busy", running_job: taken.id })).commands).toEqual([{ type: "stop", command_id: expect.any(String) as string, job_id: taken.id }]);
+    await postJson(web, agentPaths.jobFinish(taken.id), { status: "cancelled", exit_code: 130, error: null, run_id: null }, agent.token);
+    expect(await human<JobRecord>(`/api/v1/jobs/${taken.id}`)).toMatchObject({ status: "cancelled" });
 
     const running = await dispatch(agent.agent_id);
     expect((await heartbeat(web, agent.token)).commands.map((c) => c.type)).toEqual(["run_test"]);
@@ -254,6 +262,40 @@ describe.each(backends)("agents over HTTP on $name", (backend) => {
     await postJson(web, agentPaths.jobFinish(first.id), { status: "failed", exit_code: 1, error: "engine did not start", run_id: null }, agent.token);
     expect(tests(await heartbeat(web, agent.token))).toEqual([second.id]);
     expect(tests(await heartbeat(web, agent.token))).toEqual([]);
+  });
+
+  test("an agent waiting for commands is answered when one is queued for it, not for another agent, and not for a test it cannot take", async () => {
+    const a = await enrolled("gpu-wait-a");
+    const b = await enrolled("gpu-wait-b");
+    await heartbeat(web, a.token);
+    await heartbeat(web, b.token);
+    const wait = async (token: string, timeoutS: number) => {
+      const response = await web.fetch(`${agentPaths.commandsWait}?timeout_s=${timeoutS}`, { token });
+      expect(response.status, await response.clone().text()).toBe(200);
+      return CommandsWaitResponseSchema.parse(await response.json()).pending;
+    };
+    // Nothing queued: the time runs out.
+    expect(await wait(a.token, 1)).toBe(false);
+    // A test queued while both wait wakes its own agent only, and the heartbeat then hands it out.
+    const waitingA = wait(a.token, 30);
+    const waitingB = wait(b.token, 2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const job = await dispatch(a.agent_id);
+    expect(await waitingA).toBe(true);
+    expect(await waitingB).toBe(false);
+    expect((await heartbeat(web, a.token)).commands.map((command) => command.type)).toEqual(["run_test"]);
+    // A test for a busy agent does not wake it (it could not take it), other commands do, and at once when already queued.
+    await heartbeat(web, a.token, { ...idleBeat, status: "busy", running_job: job.id });
+    await dispatch(a.agent_id);
+    expect(await wait(a.token, 1)).toBe(false);
+    await human(`/api/v1/agents/${a.agent_id}/commands`, { method: "POST", body: { type: "check_docker" } });
+    expect(await wait(a.token, 30)).toBe(true);
+    // People's tokens are refused there.
+    expect((await web.fetch(`${agentPaths.commandsWait}?timeout_s=1`, { token: TOKEN })).status).toBe(403);
+    expect((await web.fetch(`${agentPaths.commandsWait}?timeout_s=61`, { token: a.token })).status).toBe(400);
+    // Leave the agent idle, as later tests expect of the others.
+    await postJson(web, agentPaths.jobFinish(job.id), { status: "failed", exit_code: 1, error: "stopped", run_id: null }, a.token);
+    await heartbeat(web, a.token);
   });
 
   test("a revoked token and a rotated-away token are refused; the new token works; a deleted agent cannot come back with its token", async () => {

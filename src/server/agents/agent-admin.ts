@@ -78,8 +78,10 @@ export async function deleteExistingAgent(store: ResultsStore, id: string): Prom
   if (!(await deleteAgent(store, id))) throw new KittError("NOT_FOUND", `no agent ${id}`);
 }
 
-/** Queued for the agent's next heartbeat; USAGE for a revoked agent. Returns the command's id. */
-export async function queueCommandFor(store: ResultsStore, agent: AgentRecord, command: z.output<typeof NewAgentCommandSchema>): Promise<string> {
+export type NewAgentCommand = z.output<typeof NewAgentCommandSchema>;
+
+/** Queued for the agent's next heartbeat (`AgentJobs.queueCommand` also wakes a waiting agent); USAGE for a revoked agent. Returns the command's id. */
+export async function queueCommandFor(store: ResultsStore, agent: AgentRecord, command: NewAgentCommand): Promise<string> {
   if (agent.revoked_at !== null) throw new KittError("USAGE", `agent ${agent.name} is revoked`);
   const { type, ...payload } = command;
   return queueAgentCommand(store, { agentId: agent.id, type, payload });

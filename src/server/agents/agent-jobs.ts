@@ -7,12 +7,14 @@ import { appendFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { KittError } from "../../errors.js";
 import { agentJob, cancelAgentJob, createAgentJob, finishAgentJob, setAgentJobRun, takeJobEvents } from "../../store/agent-jobs.js";
-import { getAgent } from "../../store/agents.js";
+import { getAgent, type AgentRecord } from "../../store/agents.js";
 import type { JobRecord } from "../../store/jobs.js";
 import type { ResultsStore } from "../../store/results-store.js";
 import type { JobEventHub } from "../jobs/job-event-hub.js";
 import type { JobRequest } from "../jobs/job-request.js";
 import { QUICK_TEST_KIND } from "../jobs/job-runner.js";
+import { queueCommandFor, type NewAgentCommand } from "./agent-admin.js";
+import { AgentDoorbell } from "./agent-doorbell.js";
 import type { AgentJobEvent } from "./agent-protocol.js";
 
 export interface AgentJobEnd {
@@ -23,6 +25,9 @@ export interface AgentJobEnd {
 }
 
 export class AgentJobs {
+  /** Rung whenever a command is queued here, for agents waiting between heartbeats. */
+  readonly doorbell = new AgentDoorbell();
+
   constructor(
     private readonly store: ResultsStore,
     private readonly events: JobEventHub,
@@ -37,12 +42,21 @@ export class AgentJobs {
     if (agent.revoked_at !== null) throw new KittError("USAGE", `agent ${agent.name} is revoked`);
     const job = await createAgentJob(this.store, { agentId, kind: QUICK_TEST_KIND, request, logPath: (id) => this.logPath(id) });
     this.events.emit(job.id, { type: "status", job });
+    this.doorbell.ring(agentId);
     return job;
+  }
+
+  /** Queues one of the commands people send (`check_docker`, `setup_engine`, `cleanup_storage`); USAGE for a revoked agent. */
+  async queueCommand(agent: AgentRecord, command: NewAgentCommand): Promise<string> {
+    const id = await queueCommandFor(this.store, agent, command);
+    this.doorbell.ring(agent.id);
+    return id;
   }
 
   async cancel(job: JobRecord): Promise<JobRecord> {
     const now = await cancelAgentJob(this.store, job);
     if (now.status === "cancelled" && job.status === "queued") this.ended(now);
+    else if (job.assigned_to !== null) this.doorbell.ring(job.assigned_to);
     return now;
   }
 

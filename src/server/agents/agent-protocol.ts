@@ -28,6 +28,8 @@ export const agentPaths = {
   register: `${AGENT_API}/register`,
   /** POST `Heartbeat` → `HeartbeatResponse`. */
   heartbeat: `${AGENT_API}/heartbeat`,
+  /** GET `?timeout_s=`: held open until a command is queued for the agent (`{"pending": true}`) or the time is up (`false`); then heartbeat. */
+  commandsWait: `${AGENT_API}/commands/wait`,
   /** POST `CommandResult` for one command. */
   commandResult: (commandId: string) => `${AGENT_API}/commands/${encodeURIComponent(commandId)}/result`,
   /** POST `JobEventBatch`: log lines and progress of a job this agent runs. */
@@ -117,6 +119,11 @@ export const HeartbeatResponseSchema = z.strictObject({
   commands: z.array(AgentCommandSchema).max(MAX_COMMANDS_PER_HEARTBEAT),
   settings: AgentSettingsSchema,
 });
+
+/** How long a `commands/wait` may be held open, in seconds. */
+export const COMMANDS_WAIT_S = { default: 25, max: 60 } as const;
+
+export const CommandsWaitResponseSchema = z.strictObject({ pending: z.boolean() });
 
 export const CommandResultSchema = z.strictObject({
   ok: z.boolean(),

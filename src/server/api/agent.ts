@@ -9,7 +9,7 @@ import { createReadStream } from "node:fs";
 import { createRoute, z, type OpenAPIHono } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { finishCommand } from "../../store/agent-commands.js";
+import { finishCommand, hasDeliverableCommands } from "../../store/agent-commands.js";
 import { enrolAgent, enrolmentValid, recordBeat, restoreAgent, updateRegistration, type AgentRecord } from "../../store/agents.js";
 import { getJob } from "../../store/jobs.js";
 import type { ResultsStore } from "../../store/results-store.js";
@@ -19,6 +19,8 @@ import type { AgentPackage } from "../agents/agent-package.js";
 import {
   AgentCommandSchema,
   CommandResultSchema,
+  CommandsWaitResponseSchema,
+  COMMANDS_WAIT_S,
   HeartbeatResponseSchema,
   HeartbeatSchema,
   JobEventBatchSchema,
@@ -86,6 +88,15 @@ const heartbeatRoute = createRoute({
   security: agentSecurity,
   request: { body: { required: true, content: { "application/json": { schema: HeartbeatSchema } } } },
   responses: { 200: jsonContent(HeartbeatResponseSchema, "settings and commands"), ...agentAuth, ...errorResponses },
+});
+
+const commandsWaitRoute = createRoute({
+  method: "get",
+  path: "/agent/commands/wait",
+  summary: "held open until a command is queued for this agent or `timeout_s` passed; a command it can take already waiting answers at once",
+  security: agentSecurity,
+  request: { query: z.object({ timeout_s: z.coerce.number().int().min(1).max(COMMANDS_WAIT_S.max).default(COMMANDS_WAIT_S.default) }) },
+  responses: { 200: jsonContent(CommandsWaitResponseSchema, "whether a command waits: heartbeat to take it"), ...agentAuth, ...errorResponses },
 });
 
 const commandResultRoute = createRoute({
@@ -180,6 +191,12 @@ export function agentRoutes(api: OpenAPIHono, options: AgentRoutesOptions): void
       if (job) events.emit(job.id, { type: "status", job });
     }
     return c.json({ commands: answer.commands.flatMap(protocolCommand), settings: agentSettings(answer) }, 200);
+  });
+
+  api.openapi(commandsWaitRoute, async (c) => {
+    const id = agentOf(c);
+    const pending = await jobs.doorbell.wait(id, c.req.valid("query").timeout_s * 1000, c.req.raw.signal, () => hasDeliverableCommands(store, id));
+    return c.json({ pending }, 200);
   });
 
   api.openapi(commandResultRoute, async (c) => {

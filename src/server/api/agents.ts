@@ -15,7 +15,6 @@ import {
   existingAgent,
   makeEnrolment,
   NewAgentCommandSchema,
-  queueCommandFor,
   revokeExistingAgent,
   rotateAgentToken,
 } from "../agents/agent-admin.js";
@@ -23,6 +22,7 @@ import { agentSettings, shownAgent } from "../agents/agent-liveness.js";
 import { AgentSettingsSchema } from "../agents/agent-protocol.js";
 import type { AgentTokens } from "../agents/agent-tokens.js";
 import { errorResponses, jsonContent } from "./schemas.js";
+import type { AgentJobs } from "../agents/agent-jobs.js";
 
 const AgentSchema = z
   .object({
@@ -158,8 +158,8 @@ const commandsRoute = createRoute({
   responses: { 200: jsonContent(z.object({ commands: z.array(CommandSchema) }), "the commands"), ...notFound, ...errorResponses },
 });
 
-export function agentsRoutes(api: OpenAPIHono, options: { store: ResultsStore; tokens: AgentTokens; publicKeyPin?: string }): void {
-  const { store, tokens } = options;
+export function agentsRoutes(api: OpenAPIHono, options: { store: ResultsStore; tokens: AgentTokens; jobs: AgentJobs; publicKeyPin?: string }): void {
+  const { store, tokens, jobs } = options;
 
   api.openapi(enrolRoute, async (c) => {
     const made = await makeEnrolment(store, c.req.valid("json"), { serverUrl: new URL(c.req.url).origin, publicKeyPin: options.publicKeyPin });
@@ -191,7 +191,7 @@ export function agentsRoutes(api: OpenAPIHono, options: { store: ResultsStore; t
 
   api.openapi(commandRoute, async (c) => {
     const agent = await existingAgent(store, c.req.valid("param").id);
-    return c.json({ id: await queueCommandFor(store, agent, c.req.valid("json")) }, 201);
+    return c.json({ id: await jobs.queueCommand(agent, c.req.valid("json")) }, 201);
   });
 
   api.openapi(commandsRoute, async (c) => {

@@ -1,7 +1,7 @@
 /**
  * `/agents/:id`: one agent — hardware from its fingerprint, engines, GPUs as its last heartbeat
  * said, its settings (saved through the agents API's `changeAgentSettings`), commands (queued
- * through `queueCommandFor`, with how the latest went), token rotation, revocation, deletion (a
+ * through `AgentJobs.queueCommand`, with how the latest went), token rotation, revocation, deletion (a
  * confirmed form) and its job history, paged like the Jobs page. A rotated token is shown in the
  * answer to that form only.
  */
@@ -16,7 +16,6 @@ import {
   deleteExistingAgent,
   existingAgent,
   NewAgentCommandSchema,
-  queueCommandFor,
   revokeExistingAgent,
   rotateAgentToken,
 } from "../agents/agent-admin.js";
@@ -321,7 +320,7 @@ export function agentDetailPages(options: PageOptions): Hono<PageEnv> {
     const fields = type === "setup_engine" ? { engine: form.text("engine") } : type === "cleanup_storage" ? { model: form.text("model") } : {};
     const parsed = NewAgentCommandSchema.safeParse({ type, ...fields });
     if (!parsed.success) return render(c, agent, { command: issueLines(parsed.error.issues) });
-    await queueCommandFor(options.store, agent, parsed.data);
+    await options.agentJobs.queueCommand(agent, parsed.data);
     return c.redirect(`/agents/${agent.id}?done=queued`, 303);
   });
 
