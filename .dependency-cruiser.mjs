@@ -7,7 +7,7 @@
 const LAYERS = [
   ["cli"],
   ["pipeline"],
-  ["server", "agent"],
+  ["server", "agent", "runtime-sidecar"],
   ["report"],
   ["store"],
   ["results"],
@@ -16,7 +16,7 @@ const LAYERS = [
   ["datasets"],
   ["serve", "collectors"],
   ["engines"],
-  ["models"],
+  ["models", "downloads"],
   ["setup", "preflight"],
   ["runtime", "hardware"],
   ["protocols", "config"],

@@ -33,6 +33,14 @@ export const EXIT_CODES = {
   SERVER_UNREACHABLE: 22,
   /** `kitt agent`: the server's certificate is not the one pinned with `--ca-pin`. */
   TLS_PIN_MISMATCH: 23,
+  /** A download source refused the credentials (wrong S3 secret, a gated Hub repo without a token). */
+  DOWNLOAD_AUTH_FAILED: 24,
+  /** A path from a remote listing or a request would land outside its root (`../`, absolute). */
+  UNSAFE_PATH: 25,
+  /** Not enough free space at the destination for what is about to be written. */
+  NO_SPACE: 26,
+  /** The engine refused to load or unload a LoRA adapter (e.g. vLLM without runtime LoRA updating). */
+  LORA_REFUSED: 27,
   INTERRUPTED_SIGINT: 130,
   INTERRUPTED_SIGTERM: 143,
 } as const;
