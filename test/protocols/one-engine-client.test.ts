@@ -34,7 +34,7 @@ describe("requests to engines", () => {
       "agent/agent-preflight.ts",
       "agent/agent-update.ts",
       "agent/server-connection.ts",
-      "quality/data/hub/download.ts",
+      "downloads/hf/hub-request.ts",
       "server/devon/devon-proxy.ts",
       "server/devon/devon-status.ts",
     ]);

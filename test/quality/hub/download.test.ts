@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KittError } from "../../../src/errors.js";
 import { downloadHubFile, hubCachePaths, type DownloadProgress, type HubFile, type HubFileRef } from "../../../src/quality/data/hub/download.js";
-import { EMULATED_COMMIT, HubEmulator } from "./hub-emulator.js";
+import { EMULATED_COMMIT, HubEmulator } from "../../support/hub-emulator.js";
 
 const TOKEN = "hf_emulated_token";
 const REPO = "org/data";

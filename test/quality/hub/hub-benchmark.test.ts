@@ -15,7 +15,7 @@ import { loadMmlu } from "../../../src/quality/tasks/mmlu/data.js";
 import { MMLU_DATASET } from "../../../src/quality/tasks/mmlu/dataset.js";
 import { startFakeLogprobServer, type FakeLogprobServer } from "../engine/fake-logprob-server.js";
 import { FIXTURES } from "../fixture-paths.js";
-import { HubEmulator } from "./hub-emulator.js";
+import { HubEmulator } from "../../support/hub-emulator.js";
 import { MMLU_COLUMNS, writeHubParquet } from "./hub-parquet.js";
 import { qualityBenchmark } from "../../../src/bench/quality/quality-benchmark.js";
 import { mmluSpec } from "../../../src/quality/tasks/mmlu/spec.js";

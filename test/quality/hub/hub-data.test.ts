@@ -23,7 +23,7 @@ import { loadTruthfulQaMc } from "../../../src/quality/tasks/truthfulqa/data.js"
 import { TRUTHFULQA_DATASET, loadTruthfulQaMcData } from "../../../src/quality/tasks/truthfulqa/dataset.js";
 import { loadTruthfulQaGen, loadTruthfulQaGenData } from "../../../src/quality/tasks/truthfulqa_gen/data.js";
 import { FIXTURES } from "../fixture-paths.js";
-import { HubEmulator } from "./hub-emulator.js";
+import { HubEmulator } from "../../support/hub-emulator.js";
 import { GSM8K_COLUMNS, HELLASWAG_COLUMNS, MMLU_COLUMNS, TRUTHFULQA_GEN_COLUMNS, TRUTHFULQA_MC_COLUMNS, writeHubParquet } from "./hub-parquet.js";
 
 const root = process.env[DATASETS_DIR_ENV];

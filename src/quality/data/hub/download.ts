@@ -22,10 +22,23 @@ import { mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { ReadableStreamReadResult } from "node:stream/web";
 import { setTimeout as sleep } from "node:timers/promises";
+import { cacheDir } from "../../../config/paths.js";
+import {
+  contentLength,
+  discard,
+  howToSetToken,
+  HubRefusal,
+  hubResolveUrl,
+  parseContentRange,
+  refusalKind,
+  requestHubFile,
+  RetryableError,
+  type HubFileMeta,
+} from "../../../downloads/hf/hub-request.js";
+import { hubSettings as hubConnection, type HubSettings as HubConnection } from "../../../downloads/hf/hub-settings.js";
 import { KittError } from "../../../errors.js";
 import { writeFileAtomically } from "../../../fs/atomic-file.js";
 import { withFileLock } from "../../../fs/file-lock.js";
-import { hubSettings, type HubSettings } from "./hub-env.js";
 
 export interface HubFileRef {
   /** `owner/name`, e.g. `cais/mmlu`. */
@@ -68,11 +81,14 @@ export interface HubFile extends HubFileRef {
 
 const COMMIT_SHA = /^[0-9a-f]{40}$/;
 const REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
-const MAX_REDIRECTS = 10;
 
-export function hubFileUrl(endpoint: string, ref: HubFileRef): string {
-  const path = ref.path.split("/").map(encodeURIComponent).join("/");
-  return `${endpoint}/datasets/${ref.repo}/resolve/${encodeURIComponent(ref.revision)}/${path}`;
+/** The shared Hub settings plus where this loader caches data set files (`<cacheDir>/datasets/hub/`). */
+interface HubSettings extends HubConnection {
+  cacheRoot: string;
+}
+
+function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
+  return { ...hubConnection(env), cacheRoot: join(cacheDir(env), "datasets", "hub") };
 }
 
 export interface CachePaths {
@@ -163,20 +179,11 @@ function hubFile(ref: HubFileRef, paths: CachePaths, digest: FileDigest, fromCac
   return { ...ref, localPath: paths.file, sha256: digest.sha256, size: digest.size, fromCache };
 }
 
-/** A failure worth another try: the connection broke, the server had a bad moment, the bytes did not verify. */
-class RetryableError extends Error {}
-
 interface FileDigest {
   sha256: string;
   /** Git's blob id: sha1 of `blob <size>\0<content>`, what the Hub sends as ETag for plain git files. */
   gitSha1: string;
   size: number;
-}
-
-interface HubMeta {
-  etag?: string;
-  size?: number;
-  commit?: string;
 }
 
 async function downloadOnce(ref: HubFileRef, paths: CachePaths, settings: HubSettings, options: DownloadOptions): Promise<{ digest: FileDigest; commit?: string }> {
@@ -269,62 +276,20 @@ async function finish(paths: CachePaths, sha256: string): Promise<void> {
   }
 }
 
-/**
- * Sends the request, following redirects by hand. Headers of Hub responses (the endpoint's
- * origin) give the metadata: the first `X-Linked-Etag` wins; a plain 200 gives `ETag`.
- */
+/** The file's answer from the Hub; a refusal becomes a message a person can act on. */
 async function requestHub(
   method: "GET" | "HEAD",
   ref: HubFileRef,
   settings: HubSettings,
   from: number,
   signal: AbortSignal | undefined,
-): Promise<{ response: Response; meta: HubMeta }> {
-  const hubOrigin = new URL(settings.endpoint).origin;
-  const meta: HubMeta = {};
-  let url = hubFileUrl(settings.endpoint, ref);
-  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    const onHub = new URL(url).origin === hubOrigin;
-    const headers: Record<string, string> = { "Accept-Encoding": "identity", "User-Agent": "kitt" };
-    if (from > 0) headers.Range = `bytes=${from}-`;
-    if (onHub && settings.token) headers.Authorization = `Bearer ${settings.token}`;
-    let response: Response;
-    try {
-      response = await fetch(url, { method, headers, redirect: "manual", signal });
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      throw new RetryableError(`cannot reach ${new URL(url).origin} (${describeCause(error)})`, { cause: error });
-    }
-    const redirect = response.status >= 300 && response.status < 400 && response.headers.has("location");
-    if (onHub) {
-      meta.commit ??= response.headers.get("x-repo-commit") ?? undefined;
-      const linked = response.headers.get("x-linked-etag");
-      if (meta.etag === undefined && linked) {
-        meta.etag = normalizeEtag(linked);
-        meta.size = toSize(response.headers.get("x-linked-size"));
-      } else if (meta.etag === undefined && !redirect && response.ok && response.headers.get("etag")) {
-        meta.etag = normalizeEtag(response.headers.get("etag")!);
-        meta.size = response.status === 200 ? contentLength(response) : parseContentRange(response.headers.get("content-range"))?.total;
-      }
-    }
-    if (redirect) {
-      const next = new URL(response.headers.get("location")!, url).toString();
-      // A metadata check stops, as huggingface_hub does, at the redirect that leaves the Hub.
-      if (method === "HEAD" && meta.etag !== undefined && new URL(next).origin !== hubOrigin) return { response, meta };
-      await discard(response);
-      url = next;
-      continue;
-    }
-    if (response.status >= 400 && response.status !== 416) {
-      await discard(response);
-      if (response.status >= 500 || response.status === 429 || response.status === 408) {
-        throw new RetryableError(`${new URL(url).host} answered ${response.status}${serverSays(response)}`);
-      }
-      throw hubHttpError(response, ref, settings, onHub);
-    }
-    return { response, meta };
+): Promise<{ response: Response; meta: HubFileMeta }> {
+  const url = hubResolveUrl(settings.endpoint, { type: "dataset", ...ref });
+  try {
+    return await requestHubFile({ url, method, settings, ...(from > 0 ? { range: `bytes=${from}-` } : {}), ...(signal ? { signal } : {}) });
+  } catch (error) {
+    throw error instanceof HubRefusal ? hubHttpError(error, ref, settings) : error;
   }
-  throw new KittError("DOWNLOAD_FAILED", `${describeRef(ref)}: more than ${MAX_REDIRECTS} redirects from ${settings.endpoint}`);
 }
 
 /** The Hub's current checksum for a branch or tag; undefined when the Hub cannot be reached. */
@@ -339,53 +304,41 @@ async function currentChecksum(ref: HubFileRef, settings: HubSettings, signal?: 
   }
 }
 
-function howToSetToken(tokensPage: string): string {
-  return `create a read token at ${tokensPage} and set HF_TOKEN to it (or save it with \`hf auth login\`)`;
-}
-
-/** The Hub's error answers, by status and `X-Error-Code` (the codes `huggingface_hub` reads). */
-function hubHttpError(response: Response, ref: HubFileRef, settings: HubSettings, onHub: boolean): KittError {
-  const code = response.headers.get("x-error-code") ?? "";
-  const says = serverSays(response);
+/** The Hub's refusals, worded for a data set a quality test needs. */
+function hubHttpError(refusal: HubRefusal, ref: HubFileRef, settings: HubSettings): KittError {
+  const says = refusal.says;
   const page = `${settings.endpoint}/datasets/${ref.repo}`;
-  const tokens = `${settings.endpoint}/settings/tokens`;
   const token = `the token from ${settings.tokenSource ?? "HF_TOKEN"}`;
-  if (!onHub) return new KittError("DOWNLOAD_FAILED", `${describeRef(ref)}: the download server answered ${response.status}${says}`);
-  switch (response.status) {
-    case 401:
-      if (code === "GatedRepo") {
-        return new KittError("CONFIG_INVALID", `${ref.repo} is a gated data set and no Hub token is set (401${says}): accept its terms at ${page}, then ${howToSetToken(tokens)}`);
-      }
-      if (settings.token) {
-        return new KittError(
-          "CONFIG_INVALID",
-          `the Hub rejected ${token} (401${says}): it is wrong, expired or revoked, or cannot read ${ref.repo}; ${howToSetToken(tokens)}`,
-        );
-      }
+  const status = refusal.status;
+  if (!refusal.onHub) return new KittError("DOWNLOAD_FAILED", `${describeRef(ref)}: the download server answered ${status}${says}`);
+  switch (refusalKind(refusal, settings.token !== undefined)) {
+    case "gated-login":
+      return new KittError("CONFIG_INVALID", `${ref.repo} is a gated data set and no Hub token is set (401${says}): accept its terms at ${page}, then ${howToSetToken(settings.endpoint)}`);
+    case "token-refused":
       return new KittError(
         "CONFIG_INVALID",
-        `the Hub wants a token for ${ref.repo} (401${says}): the data set is private or gated, or does not exist; check the name, or ${howToSetToken(tokens)}`,
+        `the Hub rejected ${token} (401${says}): it is wrong, expired or revoked, or cannot read ${ref.repo}; ${howToSetToken(settings.endpoint)}`,
       );
-    case 403:
-      if (code === "GatedRepo") {
-        return new KittError("CONFIG_INVALID", `${ref.repo} is a gated data set (403${says}): accept its terms at ${page} with the account ${token} belongs to`);
-      }
+    case "login-needed":
+      return new KittError(
+        "CONFIG_INVALID",
+        `the Hub wants a token for ${ref.repo} (401${says}): the data set is private or gated, or does not exist; check the name, or ${howToSetToken(settings.endpoint)}`,
+      );
+    case "gated-not-granted":
+      return new KittError("CONFIG_INVALID", `${ref.repo} is a gated data set (403${says}): accept its terms at ${page} with the account ${token} belongs to`);
+    case "forbidden":
       return new KittError("CONFIG_INVALID", `the Hub forbids ${describeRef(ref)} (403${says}): check that ${token} may read ${ref.repo}`);
-    case 404:
-      if (code === "RevisionNotFound") return new KittError("NOT_FOUND", `${ref.repo} has no revision ${ref.revision} (404${says}): check the test's \`revision\``);
-      if (code === "EntryNotFound") return new KittError("NOT_FOUND", `${ref.repo} has no file ${ref.path} at revision ${ref.revision} (404${says})`);
-      if (code === "RepoNotFound") return new KittError("NOT_FOUND", `there is no data set ${ref.repo} on ${settings.endpoint} (404${says})`);
+    case "no-revision":
+      return new KittError("NOT_FOUND", `${ref.repo} has no revision ${ref.revision} (404${says}): check the test's \`revision\``);
+    case "no-entry":
+      return new KittError("NOT_FOUND", `${ref.repo} has no file ${ref.path} at revision ${ref.revision} (404${says})`);
+    case "no-repo":
+      return new KittError("NOT_FOUND", `there is no data set ${ref.repo} on ${settings.endpoint} (404${says})`);
+    case "not-found":
       return new KittError("NOT_FOUND", `${describeRef(ref)} not found on ${settings.endpoint} (404${says})`);
     default:
-      return new KittError("NOT_FOUND", `${describeRef(ref)}: the Hub answered ${response.status}${says}`);
+      return new KittError("NOT_FOUND", `${describeRef(ref)}: the Hub answered ${status}${says}`);
   }
-}
-
-function serverSays(response: Response): string {
-  const code = response.headers.get("x-error-code");
-  const message = response.headers.get("x-error-message");
-  if (!code && !message) return "";
-  return ` ${[code, message].filter(Boolean).join(": ")}`;
 }
 
 async function readCached(paths: CachePaths): Promise<{ valid: boolean; digest: FileDigest; expected: string } | undefined> {
@@ -446,38 +399,6 @@ async function exists(path: string): Promise<boolean> {
 
 async function removeQuietly(...paths: string[]): Promise<void> {
   for (const path of paths) await rm(path, { force: true });
-}
-
-async function discard(response: Response): Promise<void> {
-  try {
-    await response.body?.cancel();
-  } catch {
-    // Nothing to release.
-  }
-}
-
-function normalizeEtag(value: string): string {
-  return value.trim().replace(/^W\//, "").replace(/^"|"$/g, "").toLowerCase();
-}
-
-function toSize(value: string | null): number | undefined {
-  if (value === null || !/^\d+$/.test(value.trim())) return undefined;
-  return Number(value.trim());
-}
-
-function contentLength(response: Response): number | undefined {
-  return toSize(response.headers.get("content-length"));
-}
-
-function parseContentRange(value: string | null): { start: number; total?: number } | undefined {
-  const match = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(value?.trim() ?? "");
-  if (match === null) return undefined;
-  return { start: Number(match[1]), ...(match[3] === "*" ? {} : { total: Number(match[3]) }) };
-}
-
-function describeCause(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error as Error).message;
 }
 
 export function describeRef(ref: HubFileRef): string {

@@ -1,13 +1,12 @@
 /**
  * The Hugging Face Hub settings kitt shares with `huggingface_hub`: `HF_ENDPOINT` (the Hub or a
- * mirror), the token (sent as `Authorization: Bearer`) from `HF_TOKEN` or else the file `hf auth
- * login` saves (`$HF_TOKEN_PATH`, default `$HF_HOME/token`), `HF_HUB_OFFLINE` (never touch the
- * network; read the cache only). Downloads are cached under `<cacheDir>/datasets/hub/`.
+ * mirror), the token (sent as `Authorization: Bearer`) from `HF_TOKEN`, else `HF_AUTH_TOKEN` (the
+ * name Kthena's runtime reads), else the file `hf auth login` saves (`$HF_TOKEN_PATH`, default
+ * `$HF_HOME/token`), and `HF_HUB_OFFLINE` (never touch the network).
  */
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { cacheDir } from "../../../config/paths.js";
 
 export const HF_DEFAULT_ENDPOINT = "https://huggingface.co";
 
@@ -15,27 +14,22 @@ export interface HubSettings {
   /** No trailing slash. */
   endpoint: string;
   token?: string;
-  /** Where the token came from, for messages: `HF_TOKEN` or the token file's path. */
+  /** Where the token came from, for messages: `HF_TOKEN`, `HF_AUTH_TOKEN` or the token file's path. */
   tokenSource?: string;
   offline: boolean;
-  /** Root of kitt's Hub download cache. */
-  cacheRoot: string;
 }
 
 export function hubSettings(env: NodeJS.ProcessEnv = process.env): HubSettings {
   const endpoint = (env.HF_ENDPOINT?.trim() || HF_DEFAULT_ENDPOINT).replace(/\/+$/, "");
-  return {
-    endpoint,
-    ...hubToken(env),
-    offline: isTrue(env.HF_HUB_OFFLINE),
-    cacheRoot: join(cacheDir(env), "datasets", "hub"),
-  };
+  return { endpoint, ...hubToken(env), offline: isTrue(env.HF_HUB_OFFLINE) };
 }
 
-/** `HF_TOKEN`, else the saved token file; neither is no token (anonymous requests). */
+/** `HF_TOKEN`, `HF_AUTH_TOKEN`, else the saved token file; none is no token (anonymous requests). */
 function hubToken(env: NodeJS.ProcessEnv): { token?: string; tokenSource?: string } {
-  const fromEnv = env.HF_TOKEN?.trim();
-  if (fromEnv) return { token: fromEnv, tokenSource: "HF_TOKEN" };
+  for (const name of ["HF_TOKEN", "HF_AUTH_TOKEN"] as const) {
+    const fromEnv = env[name]?.trim();
+    if (fromEnv) return { token: fromEnv, tokenSource: name };
+  }
   const file = tokenFilePath(env);
   let saved: string;
   try {
