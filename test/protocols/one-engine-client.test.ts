@@ -34,6 +34,7 @@ describe("requests to engines", () => {
       "agent/agent-preflight.ts",
       "agent/agent-update.ts",
       "agent/server-connection.ts",
+      "downloads/hf/hub-api.ts",
       "downloads/hf/hub-request.ts",
       "server/devon/devon-proxy.ts",
       "server/devon/devon-status.ts",

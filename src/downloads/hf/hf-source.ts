@@ -7,8 +7,8 @@
  */
 import type { ListFileEntry } from "@huggingface/hub";
 import { KittError } from "../../errors.js";
-import type { Digest, DownloadSource, RemoteFile } from "../source.js";
-import { parseHubUri, type HubModelRef } from "./hf-uri.js";
+import type { Digest, DownloadSource, RemoteFile, SourceFactory } from "../source.js";
+import { parseHubLocation, type HubModelRef } from "./hf-uri.js";
 import { hubModelFiles, hubModelInfo } from "./hub-api.js";
 import {
   bodyOf,
@@ -25,17 +25,9 @@ import {
 } from "./hub-request.js";
 import { hubSettings, type HubSettings } from "./hub-settings.js";
 
-export interface HubSourceOptions {
-  env?: NodeJS.ProcessEnv;
-  /** Wins over an `@revision` in the URI and over `HF_REVISION`. */
-  revision?: string;
-}
-
-/** `hf://org/repo[@revision]` or `org/repo`, with the Hub settings from the environment. */
-export function hubModelSource(uri: string, options: HubSourceOptions = {}): DownloadSource {
-  const env = options.env ?? process.env;
-  return new HubModelSource(parseHubUri(uri, { env, ...(options.revision === undefined ? {} : { revision: options.revision }) }), hubSettings(env));
-}
+/** `hf://org/repo[@revision]` or a bare `org/repo`, with the Hub settings from the environment. */
+export const hubModelSource: SourceFactory = (location, { env, revision }) =>
+  new HubModelSource(parseHubLocation(location, { env, ...(revision === undefined ? {} : { revision }) }), hubSettings(env));
 
 class HubModelSource implements DownloadSource {
   readonly display: string;
@@ -87,7 +79,7 @@ class HubModelSource implements DownloadSource {
       await discard(response);
       throw new KittError("DOWNLOAD_FAILED", `the Hub's checksum for ${file.path} at ${this.display} (${meta.etag}) is not the one it listed (${listed}); try again`);
     }
-    return bodyOf(answer);
+    return bodyOf(response);
   }
 
   private request(file: RemoteFile, method: "GET" | "HEAD", range: string | undefined, signal: AbortSignal): Promise<HubFileAnswer> {

@@ -92,8 +92,6 @@ export interface HubFileRequest {
 export interface HubFileAnswer {
   response: Response;
   meta: HubFileMeta;
-  /** Aborts the request, its body included (the body-idle timeout uses it). */
-  abort(reason: Error): void;
 }
 
 const MAX_REDIRECTS = 10;
@@ -114,7 +112,6 @@ export async function requestHubFile(request: HubFileRequest): Promise<HubFileAn
   const hubOrigin = new URL(settings.endpoint).origin;
   const controller = new AbortController();
   const combined = signal ? AbortSignal.any([signal, controller.signal]) : controller.signal;
-  const abort = (reason: Error) => controller.abort(reason);
   const meta: HubFileMeta = {};
   let url = request.url;
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
@@ -123,7 +120,7 @@ export async function requestHubFile(request: HubFileRequest): Promise<HubFileAn
     if (request.range) headers.Range = request.range;
     if (onHub && settings.token) headers.Authorization = `Bearer ${settings.token}`;
     const timeoutMs = request.headersTimeoutMs ?? 60_000;
-    const timer = setTimeout(() => abort(new RetryableError(`${new URL(url).host} did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
+    const timer = setTimeout(() => controller.abort(new RetryableError(`${new URL(url).host} did not answer within ${timeoutMs / 1000} s`)), timeoutMs);
     let response: Response;
     try {
       response = await fetch(url, { method, headers, redirect: "manual", signal: combined });
@@ -138,7 +135,7 @@ export async function requestHubFile(request: HubFileRequest): Promise<HubFileAn
     if (onHub) readMeta(response, redirect, meta);
     if (redirect) {
       const next = new URL(response.headers.get("location")!, url).toString();
-      if (method === "HEAD" && meta.etag !== undefined && new URL(next).origin !== hubOrigin) return { response, meta, abort };
+      if (method === "HEAD" && meta.etag !== undefined && new URL(next).origin !== hubOrigin) return { response, meta };
       await discard(response);
       url = next;
       continue;
@@ -152,7 +149,7 @@ export async function requestHubFile(request: HubFileRequest): Promise<HubFileAn
       }
       throw new HubRefusal(response.status, errorCode, errorMessage, onHub);
     }
-    return { response, meta, abort };
+    return { response, meta };
   }
   throw new KittError("DOWNLOAD_FAILED", `more than ${MAX_REDIRECTS} redirects from ${settings.endpoint} for ${request.url}`);
 }
@@ -170,25 +167,14 @@ function readMeta(response: Response, redirect: boolean, meta: HubFileMeta): voi
   }
 }
 
-/** The response's body; a body that sends nothing for `idleMs` is aborted as a `RetryableError`. */
-export async function* bodyOf(answer: HubFileAnswer, idleMs = 60_000): AsyncGenerator<Uint8Array> {
-  const reader = answer.response.body?.getReader();
+/** The response's body, chunk by chunk; stopping early ends the request. */
+export async function* bodyOf(response: Response): AsyncGenerator<Uint8Array> {
+  const reader = response.body?.getReader();
   if (reader === undefined) return;
-  let timer: NodeJS.Timeout | undefined;
-  const arm = () => {
-    clearTimeout(timer);
-    timer = setTimeout(() => answer.abort(new RetryableError(`the download stalled: no bytes for ${idleMs / 1000} s`)), idleMs);
-  };
   try {
-    for (;;) {
-      arm();
-      const next = await reader.read();
-      if (next.done) return;
-      yield next.value;
-    }
+    for (let next = await reader.read(); !next.done; next = await reader.read()) yield next.value;
   } finally {
-    clearTimeout(timer);
-    reader.releaseLock();
+    await reader.cancel().catch(() => undefined);
   }
 }
 
