@@ -9,6 +9,7 @@ import type { DownloadSource, SourceContext, SourceFactory } from "./source.js";
 const SOURCES: Partial<Record<SourceScheme, SourceFactory>> = {
   s3: async (location, context) => (await import("./s3/s3-source.js")).s3Source("s3", location, context),
   obs: async (location, context) => (await import("./s3/s3-source.js")).s3Source("obs", location, context),
+  hf: async (location, context) => (await import("./hf/hf-source.js")).hubModelSource(location, context),
   pvc: async (location, context) => (await import("./local-source.js")).pvcSource(location, context),
   file: async (location, context) => (await import("./local-source.js")).fileSource(location, context),
 };
