@@ -8,7 +8,7 @@ import { AGENT_INIT_OPTIONS, AGENT_PREFLIGHT_OPTIONS, AGENT_STATUS_OPTIONS, AGEN
 import { JSON_OPTION } from "./options/common.js";
 import { TEST_LIST_OPTIONS, TEST_NEW_OPTIONS } from "./options/custom-tests.js";
 import { DEMO_OPTIONS, ENGINES_CLEANUP_OPTIONS, ENGINES_SETUP_OPTIONS, FINGERPRINT_OPTIONS } from "./options/engines.js";
-import { MODELS_LIST_OPTIONS } from "./options/models.js";
+import { MODELS_DOWNLOAD_OPTIONS, MODELS_LIST_OPTIONS } from "./options/models.js";
 import { COMPARE_OPTIONS, RECOMMEND_OPTIONS, REPORT_OPTIONS, RESULTS_ITEMS_OPTIONS, RESULTS_LIST_OPTIONS, RESULTS_QUERY_OPTIONS } from "./options/results.js";
 import { RUN_OPTIONS } from "./options/run.js";
 import { BENCH_SELFTEST_OPTIONS, BENCH_SERVE_OPTIONS } from "./options/serve.js";
@@ -119,9 +119,16 @@ export function buildProgram(): Command {
     RECOMMEND_OPTIONS,
   ).action(async (options) => (await import("./commands/recommend.js")).recommendCommand(options));
 
-  const modelsCommand = program.command("models").description("the local model browser: models in KITT_MODEL_DIR (~/.kitt/models) and the engines that load each");
+  const modelsCommand = program.command("models").description("the local model browser (models in KITT_MODEL_DIR, ~/.kitt/models, and the engines that load each) and model downloads");
   addOptions(modelsCommand.command("list").description("GGUF files and model folders with their size, architecture, quantization, context and compatible engines"), MODELS_LIST_OPTIONS)
     .action(async (options) => (await import("./commands/models-list.js")).modelsListCommand(options));
+  addOptions(
+    modelsCommand
+      .command("download")
+      .argument("<uri>", "s3://bucket/prefix, obs://bucket/prefix, pvc://path, hf://org/repo or org/repo, or a local path")
+      .description("download a model folder with parallel ranged reads, resume, checksum verification and atomic placement"),
+    MODELS_DOWNLOAD_OPTIONS,
+  ).action(async (uri, options) => (await import("./commands/models-download.js")).modelsDownloadCommand(uri, options));
 
   const web = addOptions(program.command("web").description("serve the REST API over the results database (token required beyond loopback)"), WEB_OPTIONS)
     .action(async (options) => (await import("./commands/web.js")).webCommand(options));
