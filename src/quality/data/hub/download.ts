@@ -2,10 +2,9 @@
  * One data set file from the Hugging Face Hub, cached and verified:
  * `GET {HF_ENDPOINT}/datasets/{repo}/resolve/{revision}/{path}`.
  *
- * - Redirects are followed by hand, as `huggingface_hub` does: the file's checksum and size come
- *   from the Hub's own answer (`X-Linked-Etag` / `X-Linked-Size` on the 302 to the CDN for LFS and
- *   Xet files; `ETag` on a 200 for plain git files), never from the CDN, whose ETag is another hash.
- *   `Authorization: Bearer $HF_TOKEN` goes to the Hub's host only, not to the signed CDN URL.
+ * - The request itself is the model downloader's (`src/downloads/hf/hub-request.ts`): redirects
+ *   followed by hand, the checksum and size from the Hub's own answer, never from the CDN, and
+ *   the token sent to the Hub's host only. The Hub settings are shared too (`hub-settings.ts`).
  * - The checksum is the content's sha256 (64 hex) for LFS/Xet files and the git blob sha1 (40 hex)
  *   for plain git files; the download must match it. kitt keeps the content's sha256 beside the
  *   cached file (`<file>.sha256`, `sha256sum` format) and checks the file against it on every use.
