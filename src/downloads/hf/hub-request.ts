@@ -1,7 +1,9 @@
 /**
  * One request for a file on the Hugging Face Hub (`/{repo}/resolve/{revision}/{path}`), shared by
- * the data-set loader and the model downloader. `@huggingface/hub` has no ranged read that keeps the
- * Hub's own checksum, so this follows redirects by hand, as `huggingface_hub` does:
+ * the data-set loader and the model downloader. `@huggingface/hub`'s `fileDownloadInfo` and
+ * `downloadFile` let `fetch` follow the redirect and read the final (CDN) answer's ETag, which for
+ * LFS/Xet files is not the content's sha256, and take no byte range; so this follows redirects by
+ * hand, as `huggingface_hub` does:
  *
  * - The file's checksum and size come from the Hub's own answer (`X-Linked-Etag` / `X-Linked-Size`
  *   on the 302 to the CDN for LFS and Xet files; `ETag` on a 200 for plain git files), never from
