@@ -30,6 +30,9 @@ export interface S3Request {
   status: number;
   /** Body bytes sent back. */
   bytes: number;
+  /** When the request came and its answer ended (performance.now()); `ended` is 0 while it runs. */
+  started: number;
+  ended: number;
 }
 
 export interface S3TestServer extends AsyncDisposable {
@@ -39,14 +42,16 @@ export interface S3TestServer extends AsyncDisposable {
   /** What kitt reads: `ENDPOINT`, `ACCESS_KEY`, `SECRET_KEY`, `REGION`. */
   readonly env: Record<string, string>;
   readonly requests: S3Request[];
-  /** Body bytes sent for object reads (GET of a key) so far. */
-  objectBytesServed(): number;
+  /** Body bytes sent for object reads (GET of a key), by the requests from index `since` of `requests` on. */
+  objectBytesServed(since?: number): number;
   putObject(key: string, body: Uint8Array): Promise<void>;
   /** Uploads `body` in parts of `partSize` bytes (the last one shorter), as S3's multipart API does. */
   putMultipart(key: string, body: Uint8Array, partSize: number): Promise<string>;
   /** Flips one byte of the stored object behind the server's back (its ETag stays the old one). */
   corruptObject(key: string, offset: number): Promise<void>;
   injectListing(key: string, size: number): void;
+  /** Sends object bytes at most this fast, all requests together (undefined: as fast as it can). */
+  throttle(bytesPerSecond: number | undefined): void;
   presignGet(key: string): string;
 }
 
@@ -72,6 +77,26 @@ export async function startS3Server(bucket = "models"): Promise<S3TestServer> {
   const multiparts = new Map<string, Multipart>();
   const etagFor = new Map<string, string>();
   const injected: Array<{ key: string; size: number }> = [];
+  const pace = { bytesPerSecond: undefined as number | undefined, since: 0, sent: 0 };
+
+  /** Pipes an object's bytes, counting them, at the throttled pace when one is set. */
+  const pipeObject = (answer: IncomingMessage, outgoing: ServerResponse, entry: S3Request): void => {
+    answer.on("data", (chunk: Buffer) => {
+      entry.bytes += chunk.byteLength;
+      if (!outgoing.write(chunk)) {
+        answer.pause();
+        outgoing.once("drain", () => answer.resume());
+      }
+      if (pace.bytesPerSecond === undefined) return;
+      pace.sent += chunk.byteLength;
+      const ahead = (pace.sent / pace.bytesPerSecond) * 1000 - (performance.now() - pace.since);
+      if (ahead > 0) {
+        answer.pause();
+        setTimeout(() => answer.resume(), ahead);
+      }
+    });
+    answer.on("end", () => outgoing.end());
+  };
 
   const rewrite = (text: string): string => {
     let out = text;
@@ -85,7 +110,8 @@ export async function startS3Server(bucket = "models"): Promise<S3TestServer> {
   const handle = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const url = new URL(incoming.url ?? "/", "http://placeholder");
     const path = (incoming.url ?? "/").split("?")[0]!;
-    const entry: S3Request = { method: incoming.method ?? "GET", path, status: 0, bytes: 0 };
+    const entry: S3Request = { method: incoming.method ?? "GET", path, status: 0, bytes: 0, started: performance.now(), ended: 0 };
+    outgoing.on("close", () => (entry.ended = performance.now()));
     if (incoming.headers.range !== undefined) entry.range = incoming.headers.range;
     requests.push(entry);
     const refusal = checkSignature(credentials, { method: entry.method, url: incoming.url ?? "/", headers: incoming.headers });
@@ -123,8 +149,7 @@ export async function startS3Server(bucket = "models"): Promise<S3TestServer> {
       if (partsCount !== undefined) answerHeaders["x-amz-mp-parts-count"] = String(partsCount);
       if (!(completing || listing)) {
         outgoing.writeHead(entry.status, answerHeaders);
-        answer.on("data", (chunk: Buffer) => (entry.bytes += chunk.byteLength));
-        answer.pipe(outgoing);
+        pipeObject(answer, outgoing, entry);
         return;
       }
       const body: Buffer[] = [];
@@ -197,7 +222,7 @@ export async function startS3Server(bucket = "models"): Promise<S3TestServer> {
     credentials,
     env: { ENDPOINT: endpoint, ACCESS_KEY: credentials.accessKeyId, SECRET_KEY: credentials.secretAccessKey, REGION: "us-east-1" },
     requests,
-    objectBytesServed: () => requests.filter((request) => request.method === "GET" && request.path.split("/").filter(Boolean).length > 1).reduce((sum, request) => sum + request.bytes, 0),
+    objectBytesServed: (since = 0) => requests.slice(since).filter((request) => request.method === "GET" && request.path.split("/").filter(Boolean).length > 1).reduce((sum, request) => sum + request.bytes, 0),
     async putObject(key, body) {
       await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
     },
@@ -225,6 +250,9 @@ export async function startS3Server(bucket = "models"): Promise<S3TestServer> {
     },
     injectListing(key, size) {
       injected.push({ key, size });
+    },
+    throttle(bytesPerSecond) {
+      Object.assign(pace, { bytesPerSecond, since: performance.now(), sent: 0 });
     },
     presignGet: (key) => presignGet(endpoint, `/${bucket}/${key}`, credentials),
     [Symbol.asyncDispose]: async () => {

@@ -26,14 +26,18 @@ export async function modelsDownloadCommand(uri: string, options: OptionsOf<type
     return;
   }
   if (result.alreadyComplete) {
-    success(`${result.dest} already holds ${result.files} files (${formatBytes(result.bytes)}) from ${result.source}`);
+    success(`${result.dest} already holds ${files(result.files)} (${formatBytes(result.bytes)}) from ${result.source}`);
     return;
   }
   const kept = result.bytes - result.bytesFetched;
   success(
-    `${result.files} files (${formatBytes(result.bytes)}) from ${result.source} verified in ${result.dest}, ${seconds.toFixed(1)} s` +
+    `${files(result.files)} (${formatBytes(result.bytes)}) from ${result.source} verified in ${result.dest}, ${seconds.toFixed(1)} s` +
       (kept > 0 ? pc.dim(` (${formatBytes(kept)} kept from an earlier run)`) : ""),
   );
+}
+
+function files(count: number): string {
+  return `${count} file${count === 1 ? "" : "s"}`;
 }
 
 function describeProgress(uri: string, progress: DownloadProgress, started: number): string {
