@@ -1,7 +1,7 @@
 /**
  * A Hugging Face model downloaded by kitt's downloader, through the `hf` entry of the source
  * registry, from the local Hub emulator: every file placed and verified, parallel ranged parts,
- * and a file whose bytes do not match the Hub's sha256 refused.
+ * a dropped connection taken up again, and a file whose bytes do not match the Hub's sha256 refused.
  */
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
@@ -60,6 +60,21 @@ describe("downloading a Hub model", () => {
     const again = await downloadModel(MODEL, into, { env: env() });
     expect(again).toMatchObject({ alreadyComplete: true, bytesFetched: 0 });
     expect(hub.cdnRequests().length).toBe(cdnBefore);
+  });
+
+  it("a connection the CDN drops mid-range is taken up again from the last byte written", async () => {
+    const into = dest();
+    hub.cutOnce.set(sha256(weights), 150_000);
+    const before = hub.requests.length;
+    await downloadModel(`hf://${MODEL}`, into, { env: env(), include: ["model.safetensors"], retryDelayMs: 0 });
+    expect(sha256(readFileSync(join(into, "model.safetensors")))).toBe(sha256(weights));
+    const ranges = hub.requests.slice(before).filter((r) => r.server === "cdn").map((r) => r.range);
+    expect(ranges).toHaveLength(2);
+    expect(ranges[0]).toBe(`bytes=0-${weights.byteLength - 1}`);
+    const resumedFrom = Number(/^bytes=(\d+)-/.exec(ranges[1]!)?.[1]);
+    expect(resumedFrom).toBeGreaterThan(0);
+    expect(resumedFrom).toBeLessThanOrEqual(150_000);
+    expect(ranges[1]).toBe(`bytes=${resumedFrom}-${weights.byteLength - 1}`);
   });
 
   it("refuses a file whose bytes do not match the Hub's sha256, and leaves nothing at the destination", async () => {
