@@ -1,0 +1,72 @@
+/**
+ * The runtime's LoRA routes as tests serve them: mounted in a parent app as `kitt runtime`
+ * mounts them, listening on a loopback port the OS picks, with a fetcher that copies local
+ * adapter files (plain paths only) and counts its calls.
+ */
+import { serve, type ServerType } from "@hono/node-server";
+import { copyFile, cp, stat } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { basename, join } from "node:path";
+import { Hono } from "hono";
+import type { FetchArtifact } from "../../src/runtime-sidecar/lora/adapter-cache.js";
+import { loraRoutes, type LoraRoutesDeps } from "../../src/runtime-sidecar/lora-routes.js";
+
+export interface CountingFetcher {
+  fetch: FetchArtifact;
+  /** URIs fetched, in order. */
+  calls: string[];
+}
+
+/** Copies a local file or folder into the cache folder; `delayMs` keeps it in flight a while. */
+export function copyingFetcher(delayMs = 0): CountingFetcher {
+  const calls: string[] = [];
+  const fetch: FetchArtifact = async (uri, destDir) => {
+    calls.push(uri);
+    if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+    const target = join(destDir, basename(uri));
+    if ((await stat(uri)).isDirectory()) await cp(uri, target, { recursive: true });
+    else await copyFile(uri, target);
+    return target;
+  };
+  return { fetch, calls };
+}
+
+export interface LoraRuntime extends AsyncDisposable {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  /** POSTs JSON (or GETs without a body) and answers the status and the parsed body. */
+  call(path: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function serveLoraRoutes(deps: LoraRoutesDeps): Promise<LoraRuntime> {
+  const app = new Hono();
+  app.route("/", loraRoutes(deps));
+  const server: ServerType = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once("listening", resolve);
+    server.once("error", reject);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> =>
+    (closing ??= new Promise((resolve) => {
+      (server as Server).close(() => resolve());
+      (server as Server).closeAllConnections();
+    }));
+  return {
+    url,
+    async call(path, body) {
+      const response = await fetch(url + path, {
+        method: body === undefined ? "GET" : "POST",
+        headers: body === undefined ? {} : { "content-type": "application/json" },
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+        signal: AbortSignal.timeout(60_000),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    },
+    close,
+    [Symbol.asyncDispose]: close,
+  };
+}
