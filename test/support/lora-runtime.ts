@@ -9,6 +9,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { basename, join } from "node:path";
 import { Hono } from "hono";
+import { bearerAuth } from "hono/bearer-auth";
 import type { FetchArtifact } from "../../src/runtime-sidecar/lora/adapter-cache.js";
 import { loraRoutes, type LoraRoutesDeps } from "../../src/runtime-sidecar/lora-routes.js";
 
@@ -40,8 +41,10 @@ export interface LoraRuntime extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-export async function serveLoraRoutes(deps: LoraRoutesDeps): Promise<LoraRuntime> {
+/** `token`: `/v1/*` needs it as a bearer token, as `kitt runtime` guards its API. */
+export async function serveLoraRoutes(deps: LoraRoutesDeps, token?: string): Promise<LoraRuntime> {
   const app = new Hono();
+  if (token !== undefined) app.use("/v1/*", bearerAuth({ token }));
   app.route("/", loraRoutes(deps));
   const server: ServerType = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });
   await new Promise<void>((resolve, reject) => {
