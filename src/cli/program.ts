@@ -9,7 +9,7 @@ import { JSON_OPTION } from "./options/common.js";
 import { TEST_LIST_OPTIONS, TEST_NEW_OPTIONS } from "./options/custom-tests.js";
 import { DEMO_OPTIONS, ENGINES_CLEANUP_OPTIONS, ENGINES_SETUP_OPTIONS, FINGERPRINT_OPTIONS } from "./options/engines.js";
 import { LORA_LIST_OPTIONS, LORA_LOAD_OPTIONS, LORA_UNLOAD_OPTIONS } from "./options/lora.js";
-import { MODELS_LIST_OPTIONS } from "./options/models.js";
+import { MODELS_DOWNLOAD_OPTIONS, MODELS_LIST_OPTIONS } from "./options/models.js";
 import { COMPARE_OPTIONS, RECOMMEND_OPTIONS, REPORT_OPTIONS, RESULTS_ITEMS_OPTIONS, RESULTS_LIST_OPTIONS, RESULTS_QUERY_OPTIONS } from "./options/results.js";
 import { RUN_OPTIONS } from "./options/run.js";
 import { BENCH_SELFTEST_OPTIONS, BENCH_SERVE_OPTIONS } from "./options/serve.js";
@@ -120,9 +120,16 @@ export function buildProgram(): Command {
     RECOMMEND_OPTIONS,
   ).action(async (options) => (await import("./commands/recommend.js")).recommendCommand(options));
 
-  const modelsCommand = program.command("models").description("the local model browser: models in KITT_MODEL_DIR (~/.kitt/models) and the engines that load each");
+  const modelsCommand = program.command("models").description("the local model browser (models in KITT_MODEL_DIR, ~/.kitt/models, and the engines that load each) and model downloads");
   addOptions(modelsCommand.command("list").description("GGUF files and model folders with their size, architecture, quantization, context and compatible engines"), MODELS_LIST_OPTIONS)
     .action(async (options) => (await import("./commands/models-list.js")).modelsListCommand(options));
+  addOptions(
+    modelsCommand
+      .command("download")
+      .argument("<uri>", "s3://bucket/prefix, obs://bucket/prefix, pvc://path, hf://org/repo or org/repo, or a local path")
+      .description("download a model folder with parallel ranged reads, resume, checksum verification and atomic placement"),
+    MODELS_DOWNLOAD_OPTIONS,
+  ).action(async (uri, options) => (await import("./commands/models-download.js")).modelsDownloadCommand(uri, options));
 
   const lora = program.command("lora").description("LoRA adapters of an engine through the kitt runtime beside it");
   addOptions(

@@ -1,0 +1,96 @@
+/**
+ * Checks a file's bytes, fed in order, against the digest its source gave: sha256, sha1, md5,
+ * Git's blob sha1, or an S3 ETag (the md5 of the object, or for a multipart upload the md5 of
+ * its parts' md5s with `-N`, computed for the upload's part size).
+ */
+import { createHash, type Hash } from "node:crypto";
+import type { Digest } from "./source.js";
+
+export interface DigestCheck {
+  update(chunk: Uint8Array): void;
+  /** After the last byte: undefined when the bytes match, else what was expected and found. */
+  mismatch(): string | undefined;
+}
+
+const MiB = 1024 * 1024;
+/** Part sizes of common uploaders (AWS CLI and SDKs, boto3, s3cmd, rclone, MinIO's mc), tried when the source does not know the one used. */
+const COMMON_PART_SIZES = [5, 8, 10, 15, 16, 32, 50, 64, 100, 128, 256, 512].map((size) => size * MiB);
+
+export function digestCheck(digest: Digest, size: number): DigestCheck {
+  switch (digest.algorithm) {
+    case "sha256":
+    case "sha1":
+    case "md5":
+      return wholeFile(createHash(digest.algorithm), digest.hex, digest.algorithm);
+    case "git-blob-sha1": {
+      const hash = createHash("sha1").update(`blob ${size}\0`);
+      return wholeFile(hash, digest.hex, "git blob sha1");
+    }
+    case "s3-etag":
+      return etagCheck(digest.etag, size, digest.partSize);
+  }
+}
+
+function wholeFile(hash: Hash, expected: string, label: string): DigestCheck {
+  return {
+    update: (chunk) => void hash.update(chunk),
+    mismatch() {
+      const actual = hash.digest("hex");
+      return actual === expected.toLowerCase() ? undefined : `${label} ${actual}, expected ${expected.toLowerCase()}`;
+    },
+  };
+}
+
+function etagCheck(etag: string, size: number, partSize: number | undefined): DigestCheck {
+  const expected = etag.replace(/"/gu, "").toLowerCase();
+  const multipart = /^([0-9a-f]{32})-(\d+)$/u.exec(expected);
+  if (!multipart) return wholeFile(createHash("md5"), expected, "md5 (ETag)");
+  const parts = Number(multipart[2]);
+  const candidates = partSize !== undefined ? [partSize] : candidatePartSizes(size, parts);
+  const checks = candidates.map((candidate) => new MultipartEtag(candidate));
+  return {
+    update(chunk) {
+      for (const check of checks) check.update(chunk);
+    },
+    mismatch() {
+      if (checks.length === 0) return `an ETag of ${parts} parts (${expected}), but no usual part size splits ${size} bytes into ${parts} parts, so it cannot be checked`;
+      const found = checks.map((check) => check.etag());
+      return found.includes(expected) ? undefined : `ETag ${found.join(" or ")}, expected ${expected}`;
+    },
+  };
+}
+
+function candidatePartSizes(size: number, parts: number): number[] {
+  const evenSplit = Math.ceil(size / parts / MiB) * MiB;
+  return [...new Set([...COMMON_PART_SIZES, evenSplit])].filter((candidate) => Math.ceil(size / candidate) === parts);
+}
+
+class MultipartEtag {
+  private readonly digests: Buffer[] = [];
+  private current = createHash("md5");
+  private inPart = 0;
+
+  constructor(private readonly partSize: number) {}
+
+  update(chunk: Uint8Array): void {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      const take = Math.min(this.partSize - this.inPart, chunk.byteLength - offset);
+      this.current.update(chunk.subarray(offset, offset + take));
+      this.inPart += take;
+      offset += take;
+      if (this.inPart === this.partSize) this.endPart();
+    }
+  }
+
+  etag(): string {
+    if (this.inPart > 0) this.endPart();
+    return `${createHash("md5").update(Buffer.concat(this.digests)).digest("hex")}-${this.digests.length}`;
+  }
+
+  private endPart(): void {
+    this.digests.push(this.current.digest());
+    this.current = createHash("md5");
+    this.inPart = 0;
+  }
+}
