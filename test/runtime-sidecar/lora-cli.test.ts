@@ -12,7 +12,7 @@ import { EXIT_CODES } from "../../src/errors.js";
 import { startEmulator, type RunningEmulator } from "../emulators/index.mjs";
 import { runKitt } from "../support/cli.js";
 import { freePort } from "../support/llama.js";
-import { copyingFetcher, serveLoraRoutes, type LoraRuntime } from "../support/lora-runtime.js";
+import { countingDownloader, serveLoraRoutes, type LoraRuntime } from "../support/lora-runtime.js";
 
 const TOKEN = "runtime-secret-token";
 
@@ -35,7 +35,7 @@ describe("kitt lora", () => {
     await writeFile(tokenFile, `${TOKEN}\n`, { mode: 0o600 });
     emulator = await startEmulator("vllm", { model: "base-model", enableLora: true, allowRuntimeLoraUpdating: true });
     await emulator.ready;
-    runtime = await serveLoraRoutes({ engine: "vllm", engineBaseUrl: emulator.url, cacheDir: join(dir, "cache"), fetchArtifact: copyingFetcher().fetch }, TOKEN);
+    runtime = await serveLoraRoutes({ engine: "vllm", engineBaseUrl: emulator.url, cacheDir: join(dir, "cache"), fetchArtifact: countingDownloader().fetch }, TOKEN);
   });
 
   afterAll(async () => {
@@ -48,14 +48,14 @@ describe("kitt lora", () => {
     const load = await withRuntime("load", "sql", adapter);
     expect(load.stderr).toBe("");
     expect(load.code).toBe(0);
-    expect(load.stdout).toMatch(new RegExp(`^loaded adapter sql \\(${join(dir, "cache", "sql")}/[0-9a-f]{16}/sql-lora\\)\\n$`));
+    expect(load.stdout).toMatch(new RegExp(`^loaded adapter sql \\(${join(dir, "cache", "sql")}/[0-9a-f]{16}\\)\\n$`));
 
     const table = await withRuntime("list");
     expect(table.code).toBe(0);
-    expect(table.stdout).toMatch(/│ sql\s+│ yes\s+│ \S+sql-lora\s+│ base-model\s+│/);
+    expect(table.stdout).toMatch(/│ sql\s+│ yes\s+│ \S+\/sql\/[0-9a-f]{16}\s+│ base-model\s+│/);
 
     const json = await withRuntime("list", "--json");
-    expect(JSON.parse(json.stdout)).toEqual({ engine: "vllm", adapters: [{ name: "sql", path: expect.stringMatching(/sql-lora$/), parent: "base-model", loaded: true }] });
+    expect(JSON.parse(json.stdout)).toEqual({ engine: "vllm", adapters: [{ name: "sql", path: expect.stringMatching(/\/sql\/[0-9a-f]{16}$/), parent: "base-model", loaded: true }] });
 
     expect(await withRuntime("unload", "sql")).toEqual({ code: 0, stdout: "unloaded adapter sql\n", stderr: "" });
     expect((await withRuntime("list")).stdout).toBe("no adapters in vllm\n");

@@ -1,11 +1,11 @@
 /**
  * LoRA through the runtime's routes on the real llama-server kitt builds, serving the tiny
  * model with a generated tiny LoRA given at start at scale 0: loading it (downloaded into the
- * cache first) changes a greedy completion, unloading it brings the base model's back, and an
+ * cache first by kitt's downloader) changes a greedy completion, unloading it brings the base model's back, and an
  * adapter the server was not started with is refused in one clear line. Skipped without a
  * llama-server build on a developer's machine; fails in CI.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ import { NativeProcess } from "../../src/runtime/native.js";
 import { waitForReady } from "../../src/runtime/readiness.js";
 import { llamaServerEnv, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
 import { ensureTestModel, freePort, requireLlamaServer } from "../support/llama.js";
-import { copyingFetcher, serveLoraRoutes, type LoraRuntime } from "../support/lora-runtime.js";
+import { countingDownloader, serveLoraRoutes, type LoraRuntime } from "../support/lora-runtime.js";
 
 const install = await requireLlamaServer();
 
@@ -24,7 +24,7 @@ describe.skipIf(!install)("LoRA adapters on llama-server through the runtime's r
   let server: NativeProcess | undefined;
   let baseUrl: string;
   let runtime: LoraRuntime | undefined;
-  const fetcher = copyingFetcher();
+  const fetcher = countingDownloader();
   let startedLora: string;
   let otherLora: string;
 
@@ -70,12 +70,15 @@ describe.skipIf(!install)("LoRA adapters on llama-server through the runtime's r
     expect(await complete()).toBe(base);
     expect((await rt.call("/v1/lora")).body).toEqual({ engine: "llama_cpp", adapters: [{ id: 0, path: startedLora, scale: 0, loaded: false }] });
 
-    const loaded = await rt.call("/v1/lora/load", { lora_name: "tiny", artifact_url: startedLora });
+    // A volume path, as a pod mounts one: kitt's downloader copies it into the runtime's cache.
+    const uri = `pvc://${startedLora.slice(1)}`;
+    const loaded = await rt.call("/v1/lora/load", { lora_name: "tiny", artifact_url: uri });
     expect(loaded.status).toBe(200);
     expect(loaded.body).toMatchObject({ status: "loaded", engine: "llama_cpp", lora_name: "tiny" });
     // The engine matched the cached copy to the file it was started with by content.
-    expect(loaded.body.path).toMatch(new RegExp(`^${join(dir, "cache", "tiny")}/[0-9a-f]{16}/started\\.gguf$`));
-    expect(fetcher.calls).toEqual([startedLora]);
+    expect(loaded.body.path).toMatch(new RegExp(`^${join(dir, "cache", "tiny")}/[0-9a-f]{16}$`));
+    expect(await readFile(join(loaded.body.path as string, "started.gguf"))).toEqual(await readFile(startedLora));
+    expect(fetcher.calls).toEqual([uri]);
     expect((await rt.call("/v1/lora")).body.adapters).toEqual([{ name: "tiny", id: 0, path: startedLora, scale: 1, loaded: true }]);
     const adapted = await complete();
     expect(adapted).not.toBe(base);
@@ -86,7 +89,7 @@ describe.skipIf(!install)("LoRA adapters on llama-server through the runtime's r
     expect((await rt.call("/v1/lora")).body.adapters).toEqual([{ id: 0, path: startedLora, scale: 0, loaded: false }]);
 
     // Loading again uses the cached copy: nothing is downloaded a second time.
-    expect((await rt.call("/v1/lora/load", { lora_name: "tiny", artifact_url: startedLora })).status).toBe(200);
+    expect((await rt.call("/v1/lora/load", { lora_name: "tiny", artifact_url: uri })).status).toBe(200);
     expect(await complete()).toBe(adapted);
     expect(fetcher.calls).toHaveLength(1);
     expect((await rt.call("/v1/lora/unload", { lora_name: "tiny" })).status).toBe(200);

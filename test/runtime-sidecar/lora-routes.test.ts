@@ -5,7 +5,7 @@
  * arrive together; names and paths that would leave the cache refused; a stopped engine.
  */
 import { createHash } from "node:crypto";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,7 +14,7 @@ import { AdapterCache } from "../../src/runtime-sidecar/lora/adapter-cache.js";
 import { startEmulator, type RunningEmulator } from "../emulators/index.mjs";
 import { startProgram } from "../support/cli.js";
 import { freePort } from "../support/llama.js";
-import { copyingFetcher, serveLoraRoutes, type CountingFetcher, type LoraRuntime } from "../support/lora-runtime.js";
+import { countingDownloader, serveLoraRoutes, type CountingFetcher, type LoraRuntime } from "../support/lora-runtime.js";
 
 let dir: string;
 /** A PEFT adapter folder as vLLM and SGLang read it. */
@@ -32,7 +32,7 @@ afterAll(async () => {
 });
 
 /** An emulated engine with the runtime's routes in front of it, its own cache and a counting fetcher. */
-async function runtimeFor(engine: "vllm" | "sglang", options: Parameters<typeof startEmulator>[1], fetcher: CountingFetcher = copyingFetcher()) {
+async function runtimeFor(engine: "vllm" | "sglang", options: Parameters<typeof startEmulator>[1], fetcher: CountingFetcher = countingDownloader()) {
   const emulator = await startEmulator(engine, { model: "base-model", ...options });
   await emulator.ready;
   const cacheDir = await mkdtemp(join(dir, "cache-"));
@@ -60,7 +60,8 @@ describe("vLLM with runtime LoRA updating (emulated)", () => {
     const loaded = await runtime.call("/v1/lora/load", { lora_name: "sql", artifact_url: adapter });
     expect(loaded.status).toBe(200);
     const cached = loaded.body.path as string;
-    expect(cached).toMatch(new RegExp(`^${setup.cacheDir}/sql/[0-9a-f]{16}/sql-lora$`));
+    expect(cached).toMatch(new RegExp(`^${setup.cacheDir}/sql/[0-9a-f]{16}$`));
+    expect(JSON.parse(await readFile(join(cached, "adapter_config.json"), "utf8"))).toMatchObject({ peft_type: "LORA" });
     expect(await runtime.call("/v1/lora")).toEqual({ status: 200, body: { engine: "vllm", adapters: [{ name: "sql", path: cached, parent: "base-model", loaded: true }] } });
     expect((await engineModels(emulator)).map((card) => [card.id, card.parent])).toEqual([["base-model", null], ["sql", "base-model"]]);
 
@@ -96,7 +97,7 @@ describe("vLLM with runtime LoRA updating (emulated)", () => {
   });
 
   it("downloads once and loads once when the same adapter is asked for five times at once", async () => {
-    await using setup = await runtimeFor("vllm", { enableLora: true, allowRuntimeLoraUpdating: true }, copyingFetcher(300));
+    await using setup = await runtimeFor("vllm", { enableLora: true, allowRuntimeLoraUpdating: true }, countingDownloader(300));
     const answers = await Promise.all(Array.from({ length: 5 }, () => setup.runtime.call("/v1/lora/load", { lora_name: "sql", artifact_url: adapter })));
     expect(answers.map((answer) => answer.status)).toEqual([200, 200, 200, 200, 200]);
     expect(new Set(answers.map((answer) => answer.body.path)).size).toBe(1);
@@ -105,7 +106,7 @@ describe("vLLM with runtime LoRA updating (emulated)", () => {
   });
 
   it("refuses another URI under a name that is being loaded", async () => {
-    await using setup = await runtimeFor("vllm", { enableLora: true, allowRuntimeLoraUpdating: true }, copyingFetcher(300));
+    await using setup = await runtimeFor("vllm", { enableLora: true, allowRuntimeLoraUpdating: true }, countingDownloader(300));
     const first = setup.runtime.call("/v1/lora/load", { lora_name: "sql", artifact_url: adapter });
     await new Promise((resolve) => setTimeout(resolve, 100));
     const other = await setup.runtime.call("/v1/lora/load", { lora_name: "sql", artifact_url: `${adapter}-v2` });
@@ -168,7 +169,7 @@ describe("requests the routes refuse", () => {
   beforeAll(async () => {
     emulator = await startEmulator("vllm", { model: "base-model", enableLora: true, allowRuntimeLoraUpdating: true });
     await emulator.ready;
-    fetcher = copyingFetcher();
+    fetcher = countingDownloader();
     runtime = await serveLoraRoutes({ engine: "vllm", engineBaseUrl: emulator.url, cacheDir: join(dir, "refusals"), fetchArtifact: fetcher.fetch });
   });
   afterAll(async () => {
@@ -204,6 +205,12 @@ describe("requests the routes refuse", () => {
     expect(answer.body.error).toBe(`the downloaded adapter ${adapter} lies outside its cache folder ${join(dir, "outside", "sql", key)}`);
   });
 
+  it("says what the downloader says about an artifact that is not there, and loads nothing", async () => {
+    const answer = await runtime.call("/v1/lora/load", { lora_name: "absent", artifact_url: "pvc://no/such/adapter" });
+    expect(answer).toEqual({ status: 404, body: { code: "NOT_FOUND", error: "pvc://no/such/adapter: no such file or folder" } });
+    expect((await runtime.call("/v1/lora")).body.adapters).toEqual([]);
+  });
+
   it("says the engine cannot be reached when it is down, and that TGI takes no adapters", async () => {
     const port = await freePort();
     await using down = await serveLoraRoutes({ engine: "vllm", engineBaseUrl: `http://127.0.0.1:${port}`, cacheDir: join(dir, "down"), fetchArtifact: fetcher.fetch });
@@ -223,7 +230,7 @@ describe("requests the routes refuse", () => {
 describe("the adapter cache shared by two runtimes", () => {
   it("downloads once when two processes' caches ask for the same adapter together (the lock file)", async () => {
     const root = join(dir, "shared");
-    const fetcher = copyingFetcher(300);
+    const fetcher = countingDownloader(300);
     const first = new AdapterCache(root, fetcher.fetch);
     const second = new AdapterCache(root, fetcher.fetch);
     const signal = new AbortController().signal;

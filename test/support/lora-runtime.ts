@@ -1,16 +1,15 @@
 /**
  * The runtime's LoRA routes as tests serve them: mounted in a parent app as `kitt runtime`
- * mounts them, listening on a loopback port the OS picks, with a fetcher that copies local
- * adapter files (plain paths only) and counts its calls.
+ * mounts them, listening on a loopback port the OS picks, with kitt's downloader counting its
+ * calls.
  */
 import { serve, type ServerType } from "@hono/node-server";
-import { copyFile, cp, stat } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
-import { basename, join } from "node:path";
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
 import type { FetchArtifact } from "../../src/runtime-sidecar/lora/adapter-cache.js";
+import { downloadArtifact } from "../../src/runtime-sidecar/lora/artifact-download.js";
 import { loraRoutes, type LoraRoutesDeps } from "../../src/runtime-sidecar/lora-routes.js";
 
 export interface CountingFetcher {
@@ -19,16 +18,13 @@ export interface CountingFetcher {
   calls: string[];
 }
 
-/** Copies a local file or folder into the cache folder; `delayMs` keeps it in flight a while. */
-export function copyingFetcher(delayMs = 0): CountingFetcher {
+/** kitt's downloader, counting its calls; `delayMs` keeps each download in flight a while first. */
+export function countingDownloader(delayMs = 0): CountingFetcher {
   const calls: string[] = [];
-  const fetch: FetchArtifact = async (uri, destDir) => {
+  const fetch: FetchArtifact = async (uri, destDir, signal) => {
     calls.push(uri);
     if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
-    const target = join(destDir, basename(uri));
-    if ((await stat(uri)).isDirectory()) await cp(uri, target, { recursive: true });
-    else await copyFile(uri, target);
-    return target;
+    return downloadArtifact(uri, destDir, signal);
   };
   return { fetch, calls };
 }
