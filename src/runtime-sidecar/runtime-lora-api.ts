@@ -49,7 +49,7 @@ async function call(runtime: RuntimeConnection, request: Pick<EngineRequest, "pa
   if (answer.status >= 200 && answer.status < 300) return parseEngineJson(endpoint, full, answer.body);
   const said = isObject(body) && typeof body.error === "string" ? body.error : answer.body.toString("utf8").trim().split("\n")[0] || "(empty body)";
   if (answer.status === 401 || answer.status === 403) {
-    throw new KittError("USAGE", `kitt runtime at ${runtime.url} refused the request (${answer.status}): ${runtime.token === undefined ? "it needs a token: pass --token-file" : "check the token in --token-file"}`);
+    throw new KittError("USAGE", `kitt runtime at ${runtime.url} refused the request (${answer.status}): ${runtime.token === undefined ? "it needs a token: pass --token-file or set KITT_RUNTIME_TOKEN" : "check the token (--token-file or KITT_RUNTIME_TOKEN)"}`);
   }
   if (isObject(body) && typeof body.code === "string" && body.code in EXIT_CODES) throw new KittError(body.code as ErrorCode, said);
   throw new KittError("ENGINE_REQUEST_FAILED", `kitt runtime at ${runtime.url} answered ${answer.status}: ${said}`);

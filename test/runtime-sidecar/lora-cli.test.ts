@@ -23,7 +23,7 @@ describe("kitt lora", () => {
   let emulator: RunningEmulator;
   let runtime: LoraRuntime;
 
-  const lora = (...args: string[]) => runKitt(["lora", ...args]);
+  const lora = (...args: string[]) => runKitt(["lora", ...args], { KITT_RUNTIME_TOKEN: undefined });
   const withRuntime = (...args: string[]) => lora(...args, "--url", runtime.url, "--token-file", tokenFile);
 
   beforeAll(async () => {
@@ -73,7 +73,13 @@ describe("kitt lora", () => {
 
     const noToken = await lora("list", "--url", runtime.url);
     expect(noToken.code).toBe(EXIT_CODES.USAGE);
-    expect(noToken.stderr).toBe(`kitt: error: kitt runtime at ${runtime.url} refused the request (401): it needs a token: pass --token-file\n`);
+    expect(noToken.stderr).toBe(`kitt: error: kitt runtime at ${runtime.url} refused the request (401): it needs a token: pass --token-file or set KITT_RUNTIME_TOKEN\n`);
+    const fromEnv = await runKitt(["lora", "list", "--url", runtime.url], { KITT_RUNTIME_TOKEN: TOKEN });
+    expect([fromEnv.code, fromEnv.stdout]).toEqual([0, "no adapters in vllm\n"]);
+    const wrongToken = await runKitt(["lora", "list", "--url", runtime.url], { KITT_RUNTIME_TOKEN: "not-the-token" });
+    expect(wrongToken.code).toBe(EXIT_CODES.USAGE);
+    expect(wrongToken.stderr).toBe(`kitt: error: kitt runtime at ${runtime.url} refused the request (401): check the token (--token-file or KITT_RUNTIME_TOKEN)\n`);
+    expect(wrongToken.stderr).not.toContain("not-the-token");
 
     const noTokenFile = await lora("list", "--url", runtime.url, "--token-file", join(dir, "absent"));
     expect(noTokenFile.code).toBe(EXIT_CODES.USAGE);

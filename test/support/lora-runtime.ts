@@ -8,6 +8,7 @@ import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { Hono } from "hono";
 import { bearerAuth } from "hono/bearer-auth";
+import { HTTPException } from "hono/http-exception";
 import type { FetchArtifact } from "../../src/runtime-sidecar/lora/adapter-cache.js";
 import { downloadArtifact } from "../../src/runtime-sidecar/lora/artifact-download.js";
 import { loraRoutes, type LoraRoutesDeps } from "../../src/runtime-sidecar/lora-routes.js";
@@ -40,6 +41,8 @@ export interface LoraRuntime extends AsyncDisposable {
 /** `token`: `/v1/*` needs it as a bearer token, as `kitt runtime` guards its API. */
 export async function serveLoraRoutes(deps: LoraRoutesDeps, token?: string): Promise<LoraRuntime> {
   const app = new Hono();
+  // The runtime app's own error answer, which the routes' own must win over.
+  app.onError((error, c) => (error instanceof HTTPException ? error.getResponse() : c.json({ error: `runtime app: ${error.message}` }, 500)));
   if (token !== undefined) app.use("/v1/*", bearerAuth({ token }));
   app.route("/", loraRoutes(deps));
   const server: ServerType = serve({ fetch: app.fetch, hostname: "127.0.0.1", port: 0 });

@@ -6,7 +6,7 @@ import { defineOptions } from "./table.js";
 function runtimeOptions<const Seconds extends number, const Shown extends string>(timeout: Seconds, shown: Shown) {
   return defineOptions({
     url: { flags: "--url <url>", description: "the kitt runtime beside the engine, e.g. http://127.0.0.1:9000", parse: parse.httpUrl, mandatory: true },
-    tokenFile: { flags: "--token-file <file>", description: "a file holding the runtime's token (sent as a bearer token, never printed)" },
+    tokenFile: { flags: "--token-file <file>", description: "a file holding the runtime's token, sent as a bearer token (default: KITT_RUNTIME_TOKEN)" },
     timeout: { flags: "--timeout <duration>", description: "longest to wait for the runtime's answer: 90s, 10m", parse: parse.duration, default: timeout, defaultText: shown },
   });
 }
