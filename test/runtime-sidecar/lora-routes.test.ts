@@ -53,6 +53,17 @@ async function engineModels(emulator: RunningEmulator): Promise<Array<Record<str
   return ((await (await fetch(`${emulator.url}/v1/models`)).json()) as { data: Array<Record<string, unknown>> }).data;
 }
 
+/** vLLM serves a loaded adapter under its name as a request's `model`. */
+async function completionStatus(emulator: RunningEmulator, model: string): Promise<number> {
+  const response = await fetch(`${emulator.url}/v1/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ model, prompt: "SELECT", max_tokens: 2 }),
+  });
+  await response.arrayBuffer();
+  return response.status;
+}
+
 describe("vLLM with runtime LoRA updating (emulated)", () => {
   it("loads, lists and unloads an adapter, and vLLM's own /v1/models shows it with its parent", async () => {
     await using setup = await runtimeFor("vllm", { enableLora: true, allowRuntimeLoraUpdating: true });
@@ -64,6 +75,7 @@ describe("vLLM with runtime LoRA updating (emulated)", () => {
     expect(JSON.parse(await readFile(join(cached, "adapter_config.json"), "utf8"))).toMatchObject({ peft_type: "LORA" });
     expect(await runtime.call("/v1/lora")).toEqual({ status: 200, body: { engine: "vllm", adapters: [{ name: "sql", path: cached, parent: "base-model", loaded: true }] } });
     expect((await engineModels(emulator)).map((card) => [card.id, card.parent])).toEqual([["base-model", null], ["sql", "base-model"]]);
+    expect(await completionStatus(emulator, "sql")).toBe(200);
 
     const again = await runtime.call("/v1/lora/load", { lora_name: "sql", artifact_url: adapter });
     expect(again.status).toBe(409);
@@ -74,6 +86,7 @@ describe("vLLM with runtime LoRA updating (emulated)", () => {
 
     expect(await runtime.call("/v1/lora/unload", { lora_name: "sql" })).toEqual({ status: 200, body: { status: "unloaded", engine: "vllm", lora_name: "sql" } });
     expect((await runtime.call("/v1/lora")).body.adapters).toEqual([]);
+    expect(await completionStatus(emulator, "sql")).toBe(404);
     const gone = await runtime.call("/v1/lora/unload", { lora_name: "sql" });
     expect(gone).toEqual({ status: 409, body: { code: "LORA_REFUSED", error: "vLLM refused to unload adapter 'sql' (404): The lora adapter 'sql' cannot be found." } });
   });
