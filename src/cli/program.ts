@@ -8,6 +8,7 @@ import { AGENT_INIT_OPTIONS, AGENT_PREFLIGHT_OPTIONS, AGENT_STATUS_OPTIONS, AGEN
 import { JSON_OPTION } from "./options/common.js";
 import { TEST_LIST_OPTIONS, TEST_NEW_OPTIONS } from "./options/custom-tests.js";
 import { DEMO_OPTIONS, ENGINES_CLEANUP_OPTIONS, ENGINES_SETUP_OPTIONS, FINGERPRINT_OPTIONS } from "./options/engines.js";
+import { LORA_LIST_OPTIONS, LORA_LOAD_OPTIONS, LORA_UNLOAD_OPTIONS } from "./options/lora.js";
 import { MODELS_DOWNLOAD_OPTIONS, MODELS_LIST_OPTIONS } from "./options/models.js";
 import { COMPARE_OPTIONS, RECOMMEND_OPTIONS, REPORT_OPTIONS, RESULTS_ITEMS_OPTIONS, RESULTS_LIST_OPTIONS, RESULTS_QUERY_OPTIONS } from "./options/results.js";
 import { RUN_OPTIONS } from "./options/run.js";
@@ -129,6 +130,20 @@ export function buildProgram(): Command {
       .description("download a model folder with parallel ranged reads, resume, checksum verification and atomic placement"),
     MODELS_DOWNLOAD_OPTIONS,
   ).action(async (uri, options) => (await import("./commands/models-download.js")).modelsDownloadCommand(uri, options));
+
+  const lora = program.command("lora").description("LoRA adapters of an engine through the kitt runtime beside it");
+  addOptions(
+    lora
+      .command("load")
+      .argument("<name>", "the adapter's name (letters, digits, '.', '_', '-')")
+      .argument("<uri>", "where the adapter is: s3://, obs://, hf://, pvc:// or a path the runtime can read")
+      .description("download an adapter into the runtime's cache and load it into the engine"),
+    LORA_LOAD_OPTIONS,
+  ).action(async (name, uri, options) => (await import("./commands/lora-load.js")).loraLoadCommand(name, uri, options));
+  addOptions(lora.command("unload").argument("<name>", "the adapter's name").description("stop the engine applying an adapter"), LORA_UNLOAD_OPTIONS)
+    .action(async (name, options) => (await import("./commands/lora-unload.js")).loraUnloadCommand(name, options));
+  addOptions(lora.command("list").description("the engine's adapters and whether each is applied"), LORA_LIST_OPTIONS)
+    .action(async (options) => (await import("./commands/lora-list.js")).loraListCommand(options));
 
   const web = addOptions(program.command("web").description("serve the REST API over the results database (token required beyond loopback)"), WEB_OPTIONS)
     .action(async (options) => (await import("./commands/web.js")).webCommand(options));

@@ -84,4 +84,10 @@ export const llama_cpp: EngineSpec = {
   containerModelDir: "/models",
   containerArgs: serverArgs,
   nativeCommand: (ctx) => ({ command: "llama-server", args: serverArgs(ctx) }),
+  // `--lora-init-without-apply` alone does not keep llama-server (llama.cpp de3ff81) from applying them; a scale of 0 does.
+  lora: {
+    api: "llama-cpp-scales",
+    adaptersPath: "/lora-adapters",
+    requirement: "llama.cpp loads adapters only at start: give the file with --lora-scaled FILE:0 (or --lora FILE), then load and unload switch its scale",
+  },
 };

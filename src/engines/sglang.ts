@@ -37,4 +37,11 @@ export const sglang: EngineSpec = {
   // The image has no entrypoint, so the container command is the whole launcher.
   containerArgs: (ctx) => ["python3", ...launchArgs(ctx)],
   nativeCommand: (ctx) => ({ command: "python3", args: launchArgs(ctx) }),
+  lora: {
+    api: "sglang",
+    loadPath: "/load_lora_adapter",
+    unloadPath: "/unload_lora_adapter",
+    listPath: "/v1/models",
+    requirement: "start SGLang with --enable-lora (and --max-lora-rank and --lora-target-modules when no adapter is given at start)",
+  },
 };

@@ -44,6 +44,23 @@ export interface EngineCapabilities {
   busyConcurrency: number;
 }
 
+/**
+ * How a running engine takes LoRA adapters (`src/runtime-sidecar/lora`): vLLM's and SGLang's
+ * load and unload routes with the adapter's folder, or llama.cpp's adapter scales, which switch
+ * only adapters the server was started with.
+ */
+export type LoraSupport =
+  | {
+      api: "vllm" | "sglang";
+      loadPath: string;
+      unloadPath: string;
+      /** `/v1/models`: adapters are the entries with a `parent`. */
+      listPath: string;
+      /** What the engine must be started with, said when it refuses. */
+      requirement: string;
+    }
+  | { api: "llama-cpp-scales"; adaptersPath: string; requirement: string };
+
 export interface EngineSpec {
   readonly name: EngineName;
   readonly displayName: string;
@@ -74,4 +91,6 @@ export interface EngineSpec {
   nativeCommand?(ctx: LaunchContext): NativeCommand;
   /** Directory inside the container where the model folder is mounted read-only. */
   readonly containerModelDir?: string;
+  /** How adapters are loaded at run time; absent when the engine cannot. */
+  readonly lora?: LoraSupport;
 }

@@ -41,4 +41,12 @@ export const vllm: EngineSpec = {
   dockerArgs: () => ["--ipc=host", "--entrypoint", "vllm"],
   containerArgs: serveArgs,
   nativeCommand: (ctx) => ({ command: "vllm", args: serveArgs(ctx) }),
+  // The load and unload routes exist only with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True (vLLM 0.6 to 0.15 at least).
+  lora: {
+    api: "vllm",
+    loadPath: "/v1/load_lora_adapter",
+    unloadPath: "/v1/unload_lora_adapter",
+    listPath: "/v1/models",
+    requirement: "start vLLM with --enable-lora and the environment variable VLLM_ALLOW_RUNTIME_LORA_UPDATING=True",
+  },
 };

@@ -36,8 +36,11 @@ export function tinyModelPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(cacheDir(env), "models", TINY_MODEL_FILE);
 }
 
-/** One F32 tensor; `shape` is numpy order (outermost first), stored reversed as GGUF wants. */
-function f32Tensor(name: string, shape: readonly number[], seed: number): GgufTensorSource {
+/**
+ * One seeded F32 tensor, N(0, std) (norm weights 1.0); `shape` is numpy order (outermost first),
+ * stored reversed as GGUF wants.
+ */
+export function f32Tensor(name: string, shape: readonly number[], seed: number, std: number = TINY_LLAMA.weightStd): GgufTensorSource {
   const count = shape.reduce((product, dim) => product * dim, 1);
   const isNorm = name.endsWith("_norm.weight");
   return {
@@ -46,7 +49,7 @@ function f32Tensor(name: string, shape: readonly number[], seed: number): GgufTe
     type: GGML_TYPE_F32,
     byteLength: count * 4,
     *chunks() {
-      const sample = normalSampler(deriveSeed(seed, name), 0, TINY_LLAMA.weightStd);
+      const sample = normalSampler(deriveSeed(seed, name), 0, std);
       for (let start = 0; start < count; start += FLOATS_PER_CHUNK) {
         const length = Math.min(FLOATS_PER_CHUNK, count - start);
         const chunk = new DataView(new ArrayBuffer(length * 4));

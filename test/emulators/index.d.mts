@@ -23,6 +23,10 @@ export interface EmulatorOptions {
   loadMs?: number;
   /** SGLang: serve `/metrics` (default true, as `--enable-metrics`). */
   enableMetrics?: boolean;
+  /** vLLM and SGLang: `--enable-lora` (default false). */
+  enableLora?: boolean;
+  /** vLLM: `VLLM_ALLOW_RUNTIME_LORA_UPDATING=True`, which adds the load and unload routes (default false). */
+  allowRuntimeLoraUpdating?: boolean;
   /** TabbyAPI: skip API key checks (default true, as `--disable-auth true`). */
   disableAuth?: boolean;
   /** TabbyAPI: the key to require when auth is on (random by default). */

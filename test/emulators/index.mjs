@@ -41,6 +41,8 @@ export async function startEmulator(name, options = {}) {
     pid: process.pid,
     enableMetrics: options.enableMetrics ?? true,
     disableAuth: options.disableAuth ?? true,
+    enableLora: options.enableLora ?? false,
+    allowRuntimeLoraUpdating: options.allowRuntimeLoraUpdating ?? false,
   };
   const logs = [];
   const log = (line) => {

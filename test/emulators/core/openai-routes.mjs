@@ -40,7 +40,7 @@ function usageOf(promptTokens, completionTokens, flavor) {
 }
 
 function checkModel(ctx, flavor, model) {
-  if (flavor.strictModel && model !== undefined && model !== ctx.model) {
+  if (flavor.strictModel && model !== undefined && model !== ctx.model && !ctx.loras?.has(model)) {
     throw new HttpError(404, `The model \`${model}\` does not exist.`, "NotFoundError");
   }
 }

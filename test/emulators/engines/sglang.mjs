@@ -6,6 +6,7 @@
 import { parseArgv, portFrom } from "../core/argv.mjs";
 import { E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, dateTime, detokenize, histogramOver, idPieces, sum, tokenId, tokenIds, uvicornAccess } from "../core/engine-kit.mjs";
 import { HttpError, randomHex, readJson, sendJson, sendText, startSse, writeSse } from "../core/http-util.mjs";
+import { LoraAdapters } from "../core/lora-adapters.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
 import { renderPython } from "../core/prometheus.mjs";
 import { promptLogprobs, textTokens } from "../core/logprobs.mjs";
@@ -28,9 +29,43 @@ const flavor = {
   usageExtras: { prompt_tokens_details: null },
   modelList: (ctx) => ({
     object: "list",
-    data: [{ id: ctx.model, object: "model", created: Math.floor(ctx.createdAt), owned_by: "sglang", root: ctx.modelPath, max_model_len: ctx.settings.maxModelLen }],
+    data: [
+      { id: ctx.model, object: "model", created: Math.floor(ctx.createdAt), owned_by: "sglang", root: ctx.modelPath, max_model_len: ctx.settings.maxModelLen },
+      ...ctx.loras.cards((name, path) => ({ id: name, object: "model", created: Math.floor(ctx.createdAt), owned_by: "sglang", root: path, parent: ctx.model, max_model_len: null })),
+    ],
   }),
 };
+
+/**
+ * `/load_lora_adapter {lora_name, lora_path, pinned}` and `/unload_lora_adapter {lora_name}`:
+ * always routed; without `--enable-lora` they refuse. Every answer is
+ * `{success, error_message, loaded_adapters}`, 400 when not a success.
+ */
+function loraRoutes(ctx) {
+  const answer = (res, errorMessage) =>
+    sendJson(res, errorMessage === null ? 200 : 400, { success: errorMessage === null, error_message: errorMessage, loaded_adapters: errorMessage === null ? ctx.loras.paths() : null });
+  const notEnabled = "LoRA is not enabled. Please set `--enable-lora` to enable LoRA.";
+  return {
+    "POST /load_lora_adapter": async (req, res) => {
+      const { lora_name: name, lora_path: path } = await readJson(req);
+      if (!ctx.info.enableLora) return answer(res, notEnabled);
+      if (ctx.loras.has(name)) return answer(res, `Failed to load LoRA adapter ${name} because it is already loaded`);
+      ctx.loras.add(name, path);
+      ctx.log(`${stamp()} Start load Lora adapter. Lora name=${name}, path=${path}`);
+      return answer(res, null);
+    },
+    "POST /unload_lora_adapter": async (req, res) => {
+      const { lora_name: name } = await readJson(req);
+      if (!ctx.info.enableLora) return answer(res, notEnabled);
+      if (!ctx.loras.has(name)) {
+        return answer(res, `LoRA with name ${name} does not exist. Loaded LoRAs: dict_keys([${ctx.loras.names().map((loaded) => `'${loaded}'`).join(", ")}])`);
+      }
+      ctx.loras.remove(name);
+      ctx.log(`${stamp()} Start unload Lora adapter. Lora name=${name}`);
+      return answer(res, null);
+    },
+  };
+}
 
 function metricsText(ctx) {
   const records = ctx.scheduler.finished;
@@ -160,7 +195,7 @@ const stamp = () => `[${dateTime()}]`;
 export const sglang = {
   name: "sglang",
   parseCommandLine(argv) {
-    const { flags } = parseArgv(argv, ["enable-metrics", "trust-remote-code"]);
+    const { flags } = parseArgv(argv, ["enable-metrics", "trust-remote-code", "enable-lora"]);
     const modelPath = flags.get("model-path") ?? flags.get("model");
     if (!modelPath) throw new Error("the following arguments are required: --model-path");
     return {
@@ -169,6 +204,7 @@ export const sglang = {
       host: flags.get("host") ?? "127.0.0.1",
       port: portFrom(flags.get("port"), 30000),
       enableMetrics: flags.get("enable-metrics") === "true",
+      enableLora: flags.get("enable-lora") === "true",
     };
   },
   // Weights load before the HTTP server starts; the warm-up runs after it is bound.
@@ -180,8 +216,10 @@ export const sglang = {
   sendError,
   routes(ctx) {
     const healthy = (_req, res) => sendText(res, 200, "");
+    ctx.loras = new LoraAdapters();
     return {
       ...openAIRoutes(ctx, flavor),
+      ...loraRoutes(ctx),
       "GET /health": healthy,
       "GET /health_generate": healthy,
       "GET /get_model_info": (_req, res) =>

@@ -7,6 +7,7 @@ import {
   E2E_BUCKETS, ITL_BUCKETS, LATENCY_BUCKETS, TOKEN_BUCKETS, histogramOver, monthDayTime, sum, timePerOutputToken, tokenIds, detokenize, uvicornAccess,
 } from "../core/engine-kit.mjs";
 import { HttpError, randomHex, readJson, sendJson, sendText } from "../core/http-util.mjs";
+import { isPeftFolder, LoraAdapters } from "../core/lora-adapters.mjs";
 import { openAIRoutes } from "../core/openai-routes.mjs";
 import { renderPython } from "../core/prometheus.mjs";
 
@@ -29,12 +30,56 @@ const flavor = {
   usageExtras: {},
   modelList: (ctx) => ({
     object: "list",
-    data: [{
-      id: ctx.model, object: "model", created: Math.floor(ctx.createdAt), owned_by: "vllm", root: ctx.modelPath, parent: null,
-      max_model_len: ctx.settings.maxModelLen, permission: [],
-    }],
+    data: [
+      {
+        id: ctx.model, object: "model", created: Math.floor(ctx.createdAt), owned_by: "vllm", root: ctx.modelPath, parent: null,
+        max_model_len: ctx.settings.maxModelLen, permission: [],
+      },
+      ...ctx.loras.cards((name, path) => ({
+        id: name, object: "model", created: Math.floor(ctx.createdAt), owned_by: "vllm", root: path, parent: ctx.model, max_model_len: null, permission: [],
+      })),
+    ],
   }),
 };
+
+/**
+ * `/v1/load_lora_adapter` and `/v1/unload_lora_adapter` exist only with
+ * `VLLM_ALLOW_RUNTIME_LORA_UPDATING=True`; without it FastAPI answers them `404 {"detail": "Not Found"}`.
+ * Loading needs `--enable-lora` too. Success is plain text; refusals are vLLM's error bodies.
+ */
+function loraRoutes(ctx) {
+  if (!ctx.info.allowRuntimeLoraUpdating) {
+    const missing = (_req, res) => sendJson(res, 404, { detail: "Not Found" });
+    return { "POST /v1/load_lora_adapter": missing, "POST /v1/unload_lora_adapter": missing };
+  }
+  const success = (res, text) => {
+    // FastAPI's `Response(content=...)`: no content type.
+    res.writeHead(200, { "content-length": Buffer.byteLength(text) });
+    res.end(text);
+  };
+  return {
+    "POST /v1/load_lora_adapter": async (req, res) => {
+      const { lora_name: name, lora_path: path, load_inplace: inplace } = await readJson(req);
+      if (!name || !path) throw new HttpError(400, "Both 'lora_name' and 'lora_path' must be provided.", "InvalidUserInput");
+      if (ctx.loras.has(name) && inplace !== true) {
+        throw new HttpError(400, `The lora adapter '${name}' has already been loaded. If you want to load the adapter in place, set 'load_inplace' to True.`, "InvalidUserInput");
+      }
+      if (!ctx.info.enableLora) throw new HttpError(400, "LoRA is not enabled. Use --enable-lora to enable LoRA.", "BadRequestError");
+      if (!isPeftFolder(path)) throw new HttpError(404, `Loading lora ${name} failed: No adapter found for ${path}`, "NotFoundError");
+      ctx.loras.add(name, path);
+      ctx.log(`${prefix(ctx.info)} INFO ${monthDayTime()} [serving_models.py:196] Loaded new LoRA adapter: name '${name}', path '${path}'`);
+      success(res, `Success: LoRA adapter '${name}' added successfully.`);
+    },
+    "POST /v1/unload_lora_adapter": async (req, res) => {
+      const { lora_name: name } = await readJson(req);
+      if (!name) throw new HttpError(400, "'lora_name' needs to be provided to unload a LoRA adapter.", "InvalidUserInput");
+      if (!ctx.loras.has(name)) throw new HttpError(404, `The lora adapter '${name}' cannot be found.`, "NotFoundError");
+      ctx.loras.remove(name);
+      ctx.log(`${prefix(ctx.info)} INFO ${monthDayTime()} [serving_models.py:217] Removed LoRA adapter: name '${name}'`);
+      success(res, `Success: LoRA adapter '${name}' removed successfully.`);
+    },
+  };
+}
 
 function metricsText(ctx) {
   const records = ctx.scheduler.finished;
@@ -80,8 +125,8 @@ const prefix = (info) => `(APIServer pid=${info.pid})`;
 
 export const vllm = {
   name: "vllm",
-  parseCommandLine(argv) {
-    const { flags, positionals } = parseArgv(argv);
+  parseCommandLine(argv, env = {}) {
+    const { flags, positionals } = parseArgv(argv, ["enable-lora"]);
     const rest = positionals[0] === "serve" ? positionals.slice(1) : positionals;
     const modelPath = rest[0] ?? flags.get("model");
     if (!modelPath) throw new Error("the following arguments are required: model_tag (or --model)");
@@ -90,6 +135,8 @@ export const vllm = {
       servedName: flags.get("served-model-name") ?? modelPath,
       host: flags.get("host") ?? "0.0.0.0",
       port: portFrom(flags.get("port"), 8000),
+      enableLora: flags.get("enable-lora") === "true",
+      allowRuntimeLoraUpdating: ["1", "true"].includes((env.VLLM_ALLOW_RUNTIME_LORA_UPDATING ?? "0").trim().toLowerCase()),
     };
   },
   // The API server binds only once the engine is up: refused the whole time it loads.
@@ -97,8 +144,10 @@ export const vllm = {
   whileStarting: (_ctx, _req, res) => sendError(res, 503, "Service Unavailable", "ServiceUnavailableError"),
   sendError,
   routes(ctx) {
+    ctx.loras = new LoraAdapters();
     return {
       ...openAIRoutes(ctx, flavor),
+      ...loraRoutes(ctx),
       "GET /health": (_req, res) => sendText(res, 200, ""),
       "GET /version": (_req, res) => sendJson(res, 200, { version: VERSION }),
       "GET /metrics": (_req, res) => sendText(res, 200, metricsText(ctx), "text/plain; version=0.0.4; charset=utf-8"),
@@ -120,11 +169,14 @@ export const vllm = {
     banner: (info) => [
       `INFO ${monthDayTime()} [__init__.py:216] Automatically detected platform cuda.`,
       `${prefix(info)} INFO ${monthDayTime()} [api_server.py:1839] vLLM API server version ${VERSION}`,
-      `${prefix(info)} INFO ${monthDayTime()} [utils.py:233] non-default args: {'model_tag': '${info.modelPath}', 'host': '${info.host}', 'port': ${info.port}}`,
+      `${prefix(info)} INFO ${monthDayTime()} [utils.py:233] non-default args: {'model_tag': '${info.modelPath}', 'host': '${info.host}', 'port': ${info.port}${info.enableLora ? ", 'enable_lora': True" : ""}}`,
       `(EngineCore_DP0 pid=${info.pid}) INFO ${monthDayTime()} [gpu_model_runner.py:2602] Starting to load model ${info.modelPath}...`,
     ],
     listening: (info) => [
       `(EngineCore_DP0 pid=${info.pid}) INFO ${monthDayTime()} [gpu_model_runner.py:2653] Model loading took 0.0000 GiB and 0.000 seconds`,
+      ...(info.allowRuntimeLoraUpdating
+        ? [`${prefix(info)} WARNING ${monthDayTime()} [api_server.py:1781] LoRA dynamic loading & unloading is enabled in the API server. This should ONLY be used for local development!`]
+        : []),
       `${prefix(info)} INFO ${monthDayTime()} [api_server.py:1971] Starting vLLM API server 0 on http://${info.host}:${info.port}`,
       `${prefix(info)} INFO:     Started server process [${info.pid}]`,
       `${prefix(info)} INFO:     Waiting for application startup.`,

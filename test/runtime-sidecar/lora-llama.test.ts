@@ -1,0 +1,107 @@
+/**
+ * LoRA through the runtime's routes on the real llama-server kitt builds, serving the tiny
+ * model with a generated tiny LoRA given at start at scale 0: loading it (downloaded into the
+ * cache first by kitt's downloader) changes a greedy completion, unloading it brings the base model's back, and an
+ * adapter the server was not started with is refused in one clear line. Skipped without a
+ * llama-server build on a developer's machine; fails in CI.
+ */
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { llama_cpp } from "../../src/engines/llama_cpp.js";
+import { generateTinyLora } from "../../src/models/tiny-lora.js";
+import { NativeProcess } from "../../src/runtime/native.js";
+import { waitForReady } from "../../src/runtime/readiness.js";
+import { llamaServerEnv, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
+import { ensureTestModel, freePort, requireLlamaServer } from "../support/llama.js";
+import { countingDownloader, serveLoraRoutes, type LoraRuntime } from "../support/lora-runtime.js";
+
+const install = await requireLlamaServer();
+
+describe.skipIf(!install)("LoRA adapters on llama-server through the runtime's routes", () => {
+  let dir: string;
+  let server: NativeProcess | undefined;
+  let baseUrl: string;
+  let runtime: LoraRuntime | undefined;
+  const fetcher = countingDownloader();
+  let startedLora: string;
+  let otherLora: string;
+
+  /** A greedy completion, the same every time for the same weights. */
+  async function complete(): Promise<string> {
+    const response = await fetch(`${baseUrl}/v1/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ prompt: "The quick brown fox", max_tokens: 12, temperature: 0, seed: 1, ignore_eos: true }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { choices: Array<{ text: string }> }).choices[0]!.text;
+  }
+
+  beforeAll(async () => {
+    const llama = install as LlamaServerInstall;
+    dir = await mkdtemp(join(tmpdir(), "kitt-lora-llama-"));
+    startedLora = join(dir, "started.gguf");
+    otherLora = join(dir, "other.gguf");
+    await generateTinyLora({ outPath: startedLora });
+    await generateTinyLora({ outPath: otherLora, seed: 99 });
+    const port = await freePort();
+    baseUrl = `http://127.0.0.1:${port}`;
+    // Scale 0: loaded at start but not applied (`--lora-init-without-apply` alone does not keep this build from applying it).
+    const args = ["-m", await ensureTestModel(), "--host", "127.0.0.1", "--port", String(port), "-np", "1", "--lora-scaled", `${startedLora}:0`];
+    const { LD_LIBRARY_PATH = llama.libDir } = llamaServerEnv(llama);
+    server = new NativeProcess({ engineName: "llama_cpp", command: { command: llama.binary, args, env: { LD_LIBRARY_PATH } } });
+    await server.launch();
+    await waitForReady({ baseUrl, readiness: llama_cpp.readiness, engineName: "llama_cpp", process: server, backoff: { initialMs: 200, maxMs: 1_000, timeoutMs: 60_000 } });
+    runtime = await serveLoraRoutes({ engine: "llama_cpp", engineBaseUrl: baseUrl, cacheDir: join(dir, "cache"), fetchArtifact: fetcher.fetch });
+  });
+
+  afterAll(async () => {
+    await runtime?.close();
+    await server?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("load changes the completion, unload restores the base model's, and the list shows each state", async () => {
+    const rt = runtime as LoraRuntime;
+    const base = await complete();
+    expect(await complete()).toBe(base);
+    expect((await rt.call("/v1/lora")).body).toEqual({ engine: "llama_cpp", adapters: [{ id: 0, path: startedLora, scale: 0, loaded: false }] });
+
+    // A volume path, as a pod mounts one: kitt's downloader copies it into the runtime's cache.
+    const uri = `pvc://${startedLora.slice(1)}`;
+    const loaded = await rt.call("/v1/lora/load", { lora_name: "tiny", artifact_url: uri });
+    expect(loaded.status).toBe(200);
+    expect(loaded.body).toMatchObject({ status: "loaded", engine: "llama_cpp", lora_name: "tiny" });
+    // The engine matched the cached copy to the file it was started with by content.
+    expect(loaded.body.path).toMatch(new RegExp(`^${join(dir, "cache", "tiny")}/[0-9a-f]{16}$`));
+    expect(await readFile(join(loaded.body.path as string, "started.gguf"))).toEqual(await readFile(startedLora));
+    expect(fetcher.calls).toEqual([uri]);
+    expect((await rt.call("/v1/lora")).body.adapters).toEqual([{ name: "tiny", id: 0, path: startedLora, scale: 1, loaded: true }]);
+    const adapted = await complete();
+    expect(adapted).not.toBe(base);
+
+    const unloaded = await rt.call("/v1/lora/unload", { lora_name: "tiny" });
+    expect(unloaded).toEqual({ status: 200, body: { status: "unloaded", engine: "llama_cpp", lora_name: "tiny" } });
+    expect(await complete()).toBe(base);
+    expect((await rt.call("/v1/lora")).body.adapters).toEqual([{ id: 0, path: startedLora, scale: 0, loaded: false }]);
+
+    // Loading again uses the cached copy: nothing is downloaded a second time.
+    expect((await rt.call("/v1/lora/load", { lora_name: "tiny", artifact_url: uri })).status).toBe(200);
+    expect(await complete()).toBe(adapted);
+    expect(fetcher.calls).toHaveLength(1);
+    expect((await rt.call("/v1/lora/unload", { lora_name: "tiny" })).status).toBe(200);
+  });
+
+  it("refuses an adapter the server was not started with, saying llama.cpp loads adapters only at start", async () => {
+    const answer = await (runtime as LoraRuntime).call("/v1/lora/load", { lora_name: "other", artifact_url: otherLora });
+    expect(answer.status).toBe(409);
+    expect(answer.body.code).toBe("LORA_REFUSED");
+    expect(answer.body.error).toMatch(/^llama\.cpp loads adapters only at start \(--lora FILE\): adapter 'other' is none of those llama-server at http:\/\/127\.0\.0\.1:\d+ was started with \(.*started\.gguf\)$/);
+    const unknown = await (runtime as LoraRuntime).call("/v1/lora/unload", { lora_name: "other" });
+    expect(unknown.status).toBe(409);
+    expect(unknown.body.error).toBe("no adapter named 'other' was loaded into llama.cpp through this runtime");
+  });
+});
