@@ -11,6 +11,7 @@ import { DEMO_OPTIONS, ENGINES_CLEANUP_OPTIONS, ENGINES_SETUP_OPTIONS, FINGERPRI
 import { MODELS_LIST_OPTIONS } from "./options/models.js";
 import { COMPARE_OPTIONS, RECOMMEND_OPTIONS, REPORT_OPTIONS, RESULTS_ITEMS_OPTIONS, RESULTS_LIST_OPTIONS, RESULTS_QUERY_OPTIONS } from "./options/results.js";
 import { RUN_OPTIONS } from "./options/run.js";
+import { RUNTIME_OPTIONS } from "./options/runtime.js";
 import { BENCH_SELFTEST_OPTIONS, BENCH_SERVE_OPTIONS } from "./options/serve.js";
 import { DB_JSON_OPTIONS, DB_OPTION, STORAGE_DELETE_OPTIONS, STORAGE_EXPORT_OPTIONS, STORAGE_LIST_OPTIONS } from "./options/storage.js";
 import { addOptions } from "./options/table.js";
@@ -122,6 +123,11 @@ export function buildProgram(): Command {
   const modelsCommand = program.command("models").description("the local model browser: models in KITT_MODEL_DIR (~/.kitt/models) and the engines that load each");
   addOptions(modelsCommand.command("list").description("GGUF files and model folders with their size, architecture, quantization, context and compatible engines"), MODELS_LIST_OPTIONS)
     .action(async (options) => (await import("./commands/models-list.js")).modelsListCommand(options));
+
+  addOptions(
+    program.command("runtime").description("the sidecar beside an engine: its metrics under unified names (kthena:*, kitt:*), health by its readiness, /v1 routes behind a token"),
+    RUNTIME_OPTIONS,
+  ).action(async (options) => (await import("./commands/runtime.js")).runtimeCommand(options));
 
   const web = addOptions(program.command("web").description("serve the REST API over the results database (token required beyond loopback)"), WEB_OPTIONS)
     .action(async (options) => (await import("./commands/web.js")).webCommand(options));

@@ -101,6 +101,12 @@ function nextToken(line: string, from: number): [token: string, end: number] {
   return [line.slice(from, end), end];
 }
 
+/** The metric name a sample line starts with ("" when it starts with none). */
+export function sampleName(line: string): string {
+  const start = skipSpaces(line, 0);
+  return line.slice(start, scanName(line, start));
+}
+
 /** The sample on `line`, or undefined when the line is not a well-formed sample. */
 export function parseSampleLine(line: string): Sample | undefined {
   const start = skipSpaces(line, 0);

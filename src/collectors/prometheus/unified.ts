@@ -169,6 +169,24 @@ export function hasUnifiedMetrics(engine: EngineName): boolean {
   return UNIFIED_METRICS.some((metric) => metric.sources[engine] !== undefined);
 }
 
+/** Every family `standardize` may read for this engine (counters with and without `_total`), for the parser's `only`. */
+export function sourceFamilies(engine: EngineName): Set<string> {
+  const names = new Set<string>();
+  for (const metric of UNIFIED_METRICS) {
+    for (const source of metric.sources[engine] ?? []) {
+      if (typeof source !== "string") {
+        names.add(source.sumOf);
+      } else if (metric.type === "counter") {
+        const base = source.endsWith("_total") ? source.slice(0, -"_total".length) : source;
+        names.add(base).add(`${base}_total`);
+      } else {
+        names.add(source);
+      }
+    }
+  }
+  return names;
+}
+
 /** The value samples of a counter family: `foo_total` whether the family is `foo` or `foo_total`. */
 function counterValues(family: MetricFamily): Sample[] {
   const total = family.name.endsWith("_total") ? family.name : `${family.name}_total`;
