@@ -4,11 +4,9 @@
  * readiness rule, and the `/v1/*` route groups behind a token.
  */
 import { shutdownSignal } from "../../runtime/lifecycle.js";
-import { createRuntimeApp } from "../../runtime-sidecar/app.js";
-import { engineHealth } from "../../runtime-sidecar/engine-health.js";
-import { EngineMetricsProxy } from "../../runtime-sidecar/engine-metrics-proxy.js";
 import { runtimeRouteGroups } from "../../runtime-sidecar/route-groups.js";
 import { runtimeSettings } from "../../runtime-sidecar/runtime-settings.js";
+import { sidecarApp } from "../../runtime-sidecar/sidecar-app.js";
 import { WebServer } from "../../server/web-server.js";
 import type { RUNTIME_OPTIONS } from "../options/runtime.js";
 import type { OptionsOf } from "../options/table.js";
@@ -17,23 +15,11 @@ export type RuntimeOptions = OptionsOf<typeof RUNTIME_OPTIONS>;
 
 export async function runtimeCommand(options: RuntimeOptions): Promise<void> {
   const settings = await runtimeSettings(options, process.env);
-  const { spec, engineBaseUrl, engineMetricsPath, engineTimeoutMs } = settings;
-  const proxy = new EngineMetricsProxy({
-    engine: spec.name,
-    baseUrl: engineBaseUrl,
-    path: engineMetricsPath,
-    identity: { pod: settings.pod, model: settings.model },
-    timeoutMs: engineTimeoutMs,
-  });
-  const app = createRuntimeApp({
-    metrics: () => proxy.scrape(),
-    health: () => engineHealth(spec, engineBaseUrl, engineTimeoutMs),
-    token: settings.token,
-    routeGroups: runtimeRouteGroups(settings),
-  });
-  await using server = await WebServer.listen(app, { host: settings.host, port: settings.port });
-  const guard = settings.token === undefined ? "/v1 open to this machine only (no token)" : "/v1 token required";
-  process.stdout.write(`kitt runtime: serving ${server.url} for ${spec.displayName} at ${engineBaseUrl} (metrics ${engineMetricsPath}; ${guard})\n`);
+  await using server = await WebServer.listen(sidecarApp(settings, runtimeRouteGroups(settings)), { host: settings.host, port: settings.port });
+  const guard = settings.token === undefined ? "/v1 open to this machine only, no token" : "/v1 needs the token";
+  process.stdout.write(
+    `kitt runtime: serving ${server.url} for ${settings.spec.displayName} at ${settings.engineBaseUrl} (metrics ${settings.engineMetricsPath}; ${guard})\n`,
+  );
   await new Promise<void>((resolve) => {
     if (shutdownSignal.aborted) resolve();
     else shutdownSignal.addEventListener("abort", () => resolve(), { once: true });
