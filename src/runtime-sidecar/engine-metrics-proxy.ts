@@ -15,7 +15,7 @@ import type { Exposition } from "../collectors/prometheus/types.js";
 import { writePrometheusText } from "../collectors/prometheus/write.js";
 import type { EngineName } from "../engines/types.js";
 import { sendToEngine, type EngineEndpoint, type EngineRequest } from "../protocols/http/engine-request.js";
-import { standardSeries, type ServingIdentity } from "./standard-series.js";
+import { standardSeriesText, type ServingIdentity } from "./standard-series.js";
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -57,10 +57,10 @@ export class EngineMetricsProxy {
       if (answer.status !== 200) {
         throw new KittError("ENGINE_REQUEST_FAILED", `${this.#options.engine} at ${this.#options.baseUrl}${this.#options.path} answered ${answer.status}: ${text.slice(0, 200)}`);
       }
-      const added = standardSeries(this.#read(text), this.#options.engine, this.#options.identity);
+      const added = standardSeriesText(this.#read(text), this.#options.engine, this.#options.identity);
       const own = this.#ownSeries(true, (performance.now() - started) / 1000);
       const separator = text === "" || text.endsWith("\n") ? "" : "\n";
-      return { status: 200, body: text + separator + writePrometheusText(added) + own };
+      return { status: 200, body: text + separator + added + own };
     } catch (error) {
       this.#failures++;
       const reason = describeError(error).replace(/\s+/g, " ");

@@ -10,7 +10,8 @@
  */
 import { standardize, UNIFIED, type UnifiedFamily, type UnifiedName } from "../collectors/prometheus/unified.js";
 import type { EngineName } from "../engines/types.js";
-import type { Exposition, Labels, MetricFamily, Sample } from "../collectors/prometheus/types.js";
+import type { Exposition, Sample } from "../collectors/prometheus/types.js";
+import { escapeLabelValue, formatFamilyHeader, formatNumber } from "../collectors/prometheus/write.js";
 
 /** Who is serving: the runtime's `--pod` and `--model`. */
 export interface ServingIdentity {
@@ -41,40 +42,43 @@ const HELP: Readonly<Record<UnifiedName, string>> = {
   [UNIFIED.requestQueueTime]: "Time requests spent queued in seconds",
 };
 
-const IDENTITY_LABELS = ["pod", "model"] as const;
-
-function withIdentity(labels: Labels, identity: ServingIdentity): Labels {
-  const result = Object.create(null) as Record<string, string>;
-  for (const name in labels) {
-    const value = labels[name]!;
+/**
+ * A sample line after the family name: suffix, the engine's labels (a clashing `pod` or `model`
+ * as `exported_…`), the identity's labels (`identityLabels`, written once), value, timestamp.
+ * Written as text directly: it runs for every standardized sample on every scrape.
+ */
+function sampleTail(family: UnifiedFamily, sample: Sample, identity: ServingIdentity, identityLabels: string): string {
+  let labels = "";
+  for (const name in sample.labels) {
+    const value = sample.labels[name]!;
     if (name === "pod" || name === "model") {
-      if (value !== identity[name]) result[`exported_${name}`] = value;
+      if (value !== identity[name]) labels += `exported_${name}="${escapeLabelValue(value)}",`;
     } else {
-      result[name] = value;
+      labels += `${name}="${escapeLabelValue(value)}",`;
     }
   }
-  for (const name of IDENTITY_LABELS) result[name] = identity[name];
-  return result;
+  const line = `${sample.name.slice(family.name.length)}{${labels}${identityLabels}} ${formatNumber(sample.value)}`;
+  return sample.timestamp === undefined ? line : `${line} ${sample.timestamp}`;
 }
 
-/** The family under `name`: samples renamed (suffixes kept), labels with the identity. */
-function renamed(family: UnifiedFamily, name: string, identity: ServingIdentity): MetricFamily {
-  const samples: Sample[] = family.samples.map((sample) => {
-    const renamedSample: Sample = { name: name + sample.name.slice(family.name.length), labels: withIdentity(sample.labels, identity), value: sample.value };
-    if (sample.timestamp !== undefined) renamedSample.timestamp = sample.timestamp;
-    return renamedSample;
-  });
-  return { name, type: family.type, help: `${HELP[family.name]} (kitt runtime, from the engine's ${family.source})`, samples };
+function familyText(name: string, family: UnifiedFamily, tails: readonly string[]): string {
+  let text = formatFamilyHeader({ name, type: family.type, help: `${HELP[family.name]} (kitt runtime, from the engine's ${family.source})` });
+  for (const tail of tails) text += `${name}${tail}\n`;
+  return text;
 }
 
-/** Kthena's families first, then kitt's; metrics the engine does not export are absent. */
-export function standardSeries(exposition: Exposition, engine: EngineName, identity: ServingIdentity): MetricFamily[] {
+/** The exposition text of Kthena's families, then kitt's; metrics the engine does not export are absent. */
+export function standardSeriesText(exposition: Exposition, engine: EngineName, identity: ServingIdentity): string {
   const unified = standardize(exposition, engine);
-  const families: MetricFamily[] = [];
+  const identityLabels = `pod="${escapeLabelValue(identity.pod)}",model="${escapeLabelValue(identity.model)}"`;
+  // Written once, used for both the `kitt:` and the `kthena:` copy.
+  const tails = new Map<UnifiedName, string[]>();
+  for (const family of unified.values()) tails.set(family.name, family.samples.map((sample) => sampleTail(family, sample, identity, identityLabels)));
+  let text = "";
   for (const { name, from } of KTHENA_NAMES) {
     const family = unified.get(from);
-    if (family) families.push(renamed(family, name, identity));
+    if (family) text += familyText(name, family, tails.get(from)!);
   }
-  for (const family of unified.values()) families.push(renamed(family, family.name, identity));
-  return families;
+  for (const family of unified.values()) text += familyText(family.name, family, tails.get(family.name)!);
+  return text;
 }

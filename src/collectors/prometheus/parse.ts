@@ -40,9 +40,20 @@ function metricType(declared: string): MetricType {
   }
 }
 
+/**
+ * Whether `text` starts with `prefix`, compared from the end of the prefix: names of one engine
+ * share their start (`vllm:`), so a mismatch shows sooner; and, on this hot path, a character
+ * loop measured several times faster than `startsWith` on strings split out of a large body.
+ */
+function hasPrefix(text: string, prefix: string): boolean {
+  if (text.length < prefix.length) return false;
+  for (let i = prefix.length - 1; i >= 0; i--) if (text.charCodeAt(i) !== prefix.charCodeAt(i)) return false;
+  return true;
+}
+
 function belongsTo(family: MetricFamily, sampleName: string): boolean {
   if (sampleName === family.name) return true;
-  if (!sampleName.startsWith(family.name)) return false;
+  if (!hasPrefix(sampleName, family.name)) return false;
   return SUFFIXES_BY_TYPE[family.type].includes(sampleName.slice(family.name.length));
 }
 
@@ -96,7 +107,7 @@ function sampleFilter(only: ReadonlySet<string>): (line: string) => boolean {
   let lastName = "";
   let lastWanted = true;
   return function isWanted(line) {
-    if (lastName !== "" && line.startsWith(lastName)) {
+    if (lastName !== "" && hasPrefix(line, lastName)) {
       const next = line.charCodeAt(lastName.length);
       if (next === 0x7b || next === 0x20 || next === 0x09) return lastWanted; // `{`, space, tab
     }
