@@ -1,7 +1,7 @@
 /**
- * The series `kitt runtime` adds to an engine's exposition: Kthena's five unified names and
- * every other name kitt unifies (`kitt:*`), each family once, with its own `# HELP`, the
- * engine's labels and the pod's `pod` and `model` labels.
+ * The series `kitt runtime` adds to an engine's exposition: each metric kitt unifies once, under
+ * Kthena's name where Kthena has one (its five) and under kitt's (`kitt:*`) otherwise, with its
+ * own `# HELP`, the engine's labels and the pod's `pod` and `model` labels.
  *
  * A label the engine already calls `pod` or `model` with another value is kept as
  * `exported_pod` / `exported_model`, the way Prometheus itself keeps a scraped label that
@@ -19,14 +19,14 @@ export interface ServingIdentity {
   model: string;
 }
 
-/** Kthena's unified names and the kitt name each is read from (TPOT is kitt's inter-token latency, as Kthena maps it). */
-export const KTHENA_NAMES: ReadonlyArray<{ name: string; from: UnifiedName }> = [
-  { name: "kthena:generation_tokens_total", from: UNIFIED.generationTokens },
-  { name: "kthena:num_requests_waiting", from: UNIFIED.requestsWaiting },
-  { name: "kthena:time_to_first_token_seconds", from: UNIFIED.timeToFirstToken },
-  { name: "kthena:time_per_output_token_seconds", from: UNIFIED.interTokenLatency },
-  { name: "kthena:e2e_request_latency_seconds", from: UNIFIED.e2eRequestLatency },
-];
+/** Kthena's unified names, by the kitt metric each is (TPOT is kitt's inter-token latency, as Kthena maps it). */
+export const KTHENA_NAMES: ReadonlyMap<UnifiedName, string> = new Map([
+  [UNIFIED.generationTokens, "kthena:generation_tokens_total"],
+  [UNIFIED.requestsWaiting, "kthena:num_requests_waiting"],
+  [UNIFIED.timeToFirstToken, "kthena:time_to_first_token_seconds"],
+  [UNIFIED.interTokenLatency, "kthena:time_per_output_token_seconds"],
+  [UNIFIED.e2eRequestLatency, "kthena:e2e_request_latency_seconds"],
+]);
 
 const HELP: Readonly<Record<UnifiedName, string>> = {
   [UNIFIED.generationTokens]: "Tokens generated",
@@ -61,24 +61,14 @@ function sampleTail(family: UnifiedFamily, sample: Sample, identity: ServingIden
   return sample.timestamp === undefined ? line : `${line} ${sample.timestamp}`;
 }
 
-function familyText(name: string, family: UnifiedFamily, tails: readonly string[]): string {
-  let text = formatFamilyHeader({ name, type: family.type, help: `${HELP[family.name]} (kitt runtime, from the engine's ${family.source})` });
-  for (const tail of tails) text += `${name}${tail}\n`;
-  return text;
-}
-
-/** The exposition text of Kthena's families, then kitt's; metrics the engine does not export are absent. */
+/** The exposition text of the engine's metrics under unified names; metrics the engine does not export are absent. */
 export function standardSeriesText(exposition: Exposition, engine: EngineName, identity: ServingIdentity): string {
-  const unified = standardize(exposition, engine);
   const identityLabels = `pod="${escapeLabelValue(identity.pod)}",model="${escapeLabelValue(identity.model)}"`;
-  // Written once, used for both the `kitt:` and the `kthena:` copy.
-  const tails = new Map<UnifiedName, string[]>();
-  for (const family of unified.values()) tails.set(family.name, family.samples.map((sample) => sampleTail(family, sample, identity, identityLabels)));
   let text = "";
-  for (const { name, from } of KTHENA_NAMES) {
-    const family = unified.get(from);
-    if (family) text += familyText(name, family, tails.get(from)!);
+  for (const family of standardize(exposition, engine).values()) {
+    const name = KTHENA_NAMES.get(family.name) ?? family.name;
+    text += formatFamilyHeader({ name, type: family.type, help: `${HELP[family.name]} (kitt runtime, from the engine's ${family.source})` });
+    for (const sample of family.samples) text += `${name}${sampleTail(family, sample, identity, identityLabels)}\n`;
   }
-  for (const family of unified.values()) text += familyText(family.name, family, tails.get(family.name)!);
   return text;
 }
