@@ -4,7 +4,8 @@
  * built `kitt runtime` runs in front of it. GETs of `/metrics` alternate between the engine
  * directly and the runtime, one at a time as Prometheus scrapes, over keep-alive connections;
  * the figure is how much the runtime adds at p99. The stub changes a gauge on every answer, so
- * no answer is the same as the one before.
+ * no answer is the same as the one before. The runtime's CPU time per request is reported too:
+ * unlike latencies, it hardly depends on what else the machine runs.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,11 +14,15 @@ import { Pool } from "undici";
 import type { MetricFamily, Sample } from "../../src/collectors/prometheus/types.js";
 import { writePrometheusText } from "../../src/collectors/prometheus/write.js";
 import { percentile } from "../../src/stats.js";
+import { processCpuSeconds } from "./process-cpu.js";
+import { waitForQuietMachine } from "./quiet-machine.js";
 import { startKitt } from "../../test/support/cli.js";
 import { freePort } from "../../test/support/llama.js";
 import type { BenchRuntimePartReport } from "./bench-runtime-part.js";
 
 const TARGET_MS = 5;
+/** Other programs' CPU, in percent of a core, under which timing starts (waiting at most a minute). */
+const QUIET_LOAD_PERCENT = 20;
 const LATENCY_BUCKETS = [0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10, 20, 40, 80];
 const TOKEN_BUCKETS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000];
 const HISTOGRAMS: ReadonlyArray<[string, readonly number[]]> = [
@@ -117,7 +122,10 @@ export async function benchRuntimeMetrics(options: { requests: number; series: n
     let directBytes = 0;
     let proxiedBytes = 0;
     const warmup = Math.min(200, options.requests);
+    const otherLoad = await waitForQuietMachine(QUIET_LOAD_PERCENT, 60_000, (busy) => process.stderr.write(`waiting: other programs use ${Math.round(busy)}% of a core\n`));
+    let cpuBefore: number | null = null;
     for (let i = 0; i < warmup + options.requests; i++) {
+      if (i === warmup) cpuBefore = processCpuSeconds(runtime.child.pid);
       const a = await timedGet(engine, "/metrics");
       const b = await timedGet(viaRuntime, "/metrics");
       if (a.status !== 200 || b.status !== 200) throw new Error(`GET /metrics answered ${a.status} directly and ${b.status} through the runtime`);
@@ -127,6 +135,8 @@ export async function benchRuntimeMetrics(options: { requests: number; series: n
       directBytes = a.bytes;
       proxiedBytes = b.bytes;
     }
+    const cpuAfter = processCpuSeconds(runtime.child.pid);
+    const cpuPerRequest = cpuBefore === null || cpuAfter === null ? "unknown" : ms(((cpuAfter - cpuBefore) * 1000) / options.requests);
     const added = percentile(proxied, 99) - percentile(direct, 99);
     return {
       title: `GET /metrics of a ${series.toLocaleString("en")}-series vLLM exposition (${(directBytes / 1024).toFixed(0)} KiB; ${(proxiedBytes / 1024).toFixed(0)} KiB through the runtime), ${options.requests.toLocaleString("en")} requests each, alternating`,
@@ -138,6 +148,10 @@ export async function benchRuntimeMetrics(options: { requests: number; series: n
       ],
       target: `p99 added < ${TARGET_MS} ms: ${added < TARGET_MS ? "met" : "missed"} (${ms(added)})`,
       met: added < TARGET_MS,
+      notes: [
+        `kitt runtime's CPU per request: ${cpuPerRequest}`,
+        `other programs' load when timing began: ${otherLoad === null ? "unknown" : `${Math.round(otherLoad)}% of a core`}`,
+      ],
     };
   } finally {
     await engine.close();

@@ -31,7 +31,7 @@ export interface EngineMetricsProxyOptions {
 
 export interface MetricsAnswer {
   status: 200 | 503;
-  body: string;
+  body: string | Uint8Array<ArrayBuffer>;
 }
 
 export class EngineMetricsProxy {
@@ -60,7 +60,8 @@ export class EngineMetricsProxy {
       const added = standardSeriesText(this.#read(text), this.#options.engine, this.#options.identity);
       const own = this.#ownSeries(true, (performance.now() - started) / 1000);
       const separator = text === "" || text.endsWith("\n") ? "" : "\n";
-      return { status: 200, body: text + separator + added + own };
+      // The engine's bytes as they came: only what the runtime adds is encoded.
+      return { status: 200, body: Buffer.concat([answer.body, Buffer.from(separator + added + own)]) };
     } catch (error) {
       this.#failures++;
       const reason = describeError(error).replace(/\s+/g, " ");
