@@ -74,7 +74,7 @@ describe("kitt runtime, the process", () => {
     } finally {
       await engine.close();
     }
-  });
+   }, 90_000);
 
   it("flags win over the environment", async () => {
     await using engine = await startEmulator("sglang", { model: "tiny" });
@@ -91,7 +91,7 @@ describe("kitt runtime, the process", () => {
     const { status, text } = await metrics(`http://127.0.0.1:${port}`);
     expect(status).toBe(200);
     expect(text).toContain('kitt_runtime_engine_up{engine="sglang",pod="pod-2",model="tiny"} 1\n');
-  });
+   }, 60_000);
 });
 
 describe("kitt runtime refuses bad input with one line and its own exit code", () => {

@@ -110,7 +110,7 @@ describe.skipIf(!install || !prometheusInstalled)("kitt runtime scraped by a rea
     expect(Number(median[0]!.value[1])).toBeGreaterThan(0);
     const up = await prometheus.query('kitt_runtime_engine_up{pod="pod-llama"}');
     expect(Number(up[0]!.value[1])).toBe(1);
-  });
+   }, 150_000);
 
   it("serves what promtool check metrics parses, from llama-server and the vLLM emulator", async () => {
     for (const url of [runtimeUrl, emulatorRuntime!.url]) {
