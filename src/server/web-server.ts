@@ -1,5 +1,5 @@
 /**
- * A listening `kitt web` server that owns its socket: `close()` stops accepting, ends every open
+ * A listening `kitt web` (or `kitt runtime`) server that owns its socket: `close()` stops accepting, ends every open
  * connection (keep-alive ones included) and resolves once the port is free; it is idempotent.
  */
 import { serve, type ServerType } from "@hono/node-server";
@@ -26,7 +26,7 @@ export class WebServer implements AsyncDisposable {
     readonly url: string,
   ) {}
 
-  static async listen(app: WebApp, options: ListenOptions): Promise<WebServer> {
+  static async listen(app: Pick<WebApp, "fetch">, options: ListenOptions): Promise<WebServer> {
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65_535) throw new KittError("USAGE", `port ${options.port}: give 0 to 65535`);
     const server = options.tls ? serveHttps(app, options, options.tls) : serve({ fetch: app.fetch, hostname: options.host, port: options.port });
     try {
@@ -63,7 +63,7 @@ export class WebServer implements AsyncDisposable {
   }
 }
 
-function serveHttps(app: WebApp, options: ListenOptions, tls: ServerCertificate): ServerType {
+function serveHttps(app: Pick<WebApp, "fetch">, options: ListenOptions, tls: ServerCertificate): ServerType {
   try {
     return serve({ fetch: app.fetch, hostname: options.host, port: options.port, createServer: createHttpsServer, serverOptions: { cert: tls.cert, key: tls.key } });
   } catch (error) {

@@ -230,3 +230,28 @@ describe("parsePrometheusText on the corners of the format", () => {
     }
   });
 });
+
+describe("parsePrometheusText with only some families wanted", () => {
+  it("reads the wanted families exactly as a whole parse does, and nothing else", async () => {
+    const { sourceFamilies } = await import("../../src/collectors/prometheus/unified.js");
+    for (const [path, engine] of [["prometheus/tgi/metrics.prom", "tgi"], ["prometheus/vllm/metrics-datadog.prom", "vllm"], ["engines/sglang/metrics.prom", "sglang"]] as const) {
+      const body = fixture(path);
+      const whole = parsePrometheusText(body);
+      const only = sourceFamilies(engine);
+      const some = parsePrometheusText(body, undefined, only);
+      expect(some.size, path).toBeGreaterThan(0);
+      for (const [name, read] of some) {
+        expect(read, `${path} ${name}`).toEqual(whole.get(name));
+        expect([...only].some((wanted) => name.startsWith(wanted)), `${path} ${name}`).toBe(true);
+      }
+      for (const name of only) if (whole.has(name)) expect(some.has(name), `${path} ${name}`).toBe(true);
+    }
+  });
+
+  it("still reports lines that start with no metric name", () => {
+    const skipped: number[] = [];
+    const read = parsePrometheusText('a_total 1\n{broken} 2\nb_total 3\n', (line) => skipped.push(line), new Set(["b"]));
+    expect([...read.keys()]).toEqual(["b_total"]);
+    expect(skipped).toEqual([2]);
+  });
+});

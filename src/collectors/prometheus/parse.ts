@@ -10,9 +10,13 @@
  * Real servers print odd lines now and then; a line that is not a sample is skipped (and
  * reported to `onSkip`) rather than failing the scrape. Only a body in which nothing at all
  * parses (an HTML error page, JSON) is an error.
+ *
+ * `only` names the families a caller wants (e.g. `unified.ts`'s `sourceFamilies`): lines of any
+ * other family are passed over without being parsed, which makes reading a few families out of
+ * a large body several times faster. A body with none of them reads as empty, not as an error.
  */
 import { KittError } from "../../errors.js";
-import { parseSampleLine } from "./sample-line.js";
+import { parseSampleLine, sampleName } from "./sample-line.js";
 import type { Exposition, MetricFamily, MetricType, Sample } from "./types.js";
 
 const SUFFIXES_BY_TYPE: Readonly<Record<MetricType, readonly string[]>> = {
@@ -36,9 +40,17 @@ function metricType(declared: string): MetricType {
   }
 }
 
+/**
+ * Whether `text` starts with `prefix`. On this hot path (every line of a large body), comparing
+ * a substring measured three times faster than `startsWith` or a character loop.
+ */
+function hasPrefix(text: string, prefix: string): boolean {
+  return text.length >= prefix.length && text.substring(0, prefix.length) === prefix;
+}
+
 function belongsTo(family: MetricFamily, sampleName: string): boolean {
   if (sampleName === family.name) return true;
-  if (!sampleName.startsWith(family.name)) return false;
+  if (!hasPrefix(sampleName, family.name)) return false;
   return SUFFIXES_BY_TYPE[family.type].includes(sampleName.slice(family.name.length));
 }
 
@@ -74,23 +86,59 @@ function readComment(families: Exposition, line: string): MetricFamily | undefin
   return family;
 }
 
+/** Whether a family in `only` could own a sample or comment about `name`. */
+function wanted(only: ReadonlySet<string>, name: string): boolean {
+  if (only.has(name)) return true;
+  for (const suffix of ALL_SUFFIXES) if (name.endsWith(suffix) && only.has(name.slice(0, -suffix.length))) return true;
+  return false;
+}
+
+const COMMENT_NAME = /^#\s*(?:HELP|TYPE)\s+(\S+)/;
+
+/**
+ * Whether a sample line is wanted (lines that start with no name are, so the parser reports
+ * them). Consecutive lines mostly share a name (a histogram's buckets), so the last decision is
+ * reused while the name repeats.
+ */
+function sampleFilter(only: ReadonlySet<string>): (line: string) => boolean {
+  let lastName = "";
+  let lastWanted = true;
+  return function isWanted(line) {
+    if (lastName !== "" && hasPrefix(line, lastName)) {
+      const next = line.charCodeAt(lastName.length);
+      if (next === 0x7b || next === 0x20 || next === 0x09) return lastWanted; // `{`, space, tab
+    }
+    const name = sampleName(line);
+    if (name === "") return true;
+    lastName = name;
+    lastWanted = wanted(only, name);
+    return lastWanted;
+  };
+}
+
 export type SkippedLine = (lineNumber: number, line: string) => void;
 
-export function parsePrometheusText(body: string, onSkip?: SkippedLine): Exposition {
+export function parsePrometheusText(body: string, onSkip?: SkippedLine, only?: ReadonlySet<string>): Exposition {
   const families: Exposition = new Map();
   let current: MetricFamily | undefined;
   let parsed = 0;
   let firstBad: { number: number; line: string } | undefined;
   const lines = body.split("\n");
+  const sampleWanted = only === undefined ? undefined : sampleFilter(only);
   for (let index = 0; index < lines.length; index++) {
     let line = lines[index]!;
     if (line.endsWith("\r")) line = line.slice(0, -1);
     const first = line.trimStart();
     if (first === "") continue;
     if (first.startsWith("#")) {
+      if (only !== undefined) {
+        const name = COMMENT_NAME.exec(first)?.[1];
+        if (name === undefined || !wanted(only, name)) continue;
+      }
       current = readComment(families, first) ?? current;
       continue;
     }
+    if (sampleWanted !== undefined && !sampleWanted(line)) continue;
     const sample: Sample | undefined = parseSampleLine(line);
     if (!sample) {
       firstBad ??= { number: index + 1, line };

@@ -87,7 +87,10 @@ function scanLabels(line: string, from: number, labels: Record<string, string>):
     }
     if (j >= line.length) return -1;
     const raw = line.slice(valueStart, j);
-    labels[name] = escaped ? unescapeValue(raw) : raw;
+    const value = escaped ? unescapeValue(raw) : raw;
+    // Assigning `__proto__` would set the prototype instead: that one label is defined.
+    if (name === "__proto__") Object.defineProperty(labels, name, { value, enumerable: true, writable: true, configurable: true });
+    else labels[name] = value;
     i = skipSpaces(line, j + 1);
     const separator = line.charCodeAt(i);
     if (separator === 0x2c) i++; // `,`
@@ -101,14 +104,21 @@ function nextToken(line: string, from: number): [token: string, end: number] {
   return [line.slice(from, end), end];
 }
 
+/** The metric name a sample line starts with ("" when it starts with none). */
+export function sampleName(line: string): string {
+  const start = skipSpaces(line, 0);
+  return line.slice(start, scanName(line, start));
+}
+
 /** The sample on `line`, or undefined when the line is not a well-formed sample. */
 export function parseSampleLine(line: string): Sample | undefined {
   const start = skipSpaces(line, 0);
   const nameEnd = scanName(line, start);
   if (nameEnd === start) return undefined;
   const name = line.slice(start, nameEnd);
-  // No prototype: a label called `__proto__` must stay a label.
-  const labels = Object.create(null) as Record<string, string>;
+  // A plain object: V8 keeps it in fast mode (a prototype-less one is a slow dictionary, and
+  // labels are read for every sample that is written back out).
+  const labels: Record<string, string> = {};
   let i = nameEnd;
   if (line.charCodeAt(skipSpaces(line, i)) === 0x7b) {
     i = scanLabels(line, skipSpaces(line, i), labels);

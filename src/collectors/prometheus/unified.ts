@@ -23,6 +23,12 @@
  * per-request token histograms' `_sum` serves: it grows by each finished request's tokens.
  * ¹ Recent llama.cpp builds leave prompt tokens served from the cache out of this counter.
  *
+ * Units: every histogram above is in seconds at its source, so none needs converting. vLLM and
+ * SGLang name theirs `_seconds`; TGI's `_duration` histograms are seconds too (its Rust
+ * `metrics` calls record `Duration::as_secs_f64()`: the recorded body's `tgi_request_duration`
+ * averages 5 s a request, its mean time per token 0.08 s); llama.cpp's only durations are the
+ * `*_seconds_total` counters, in seconds and not mapped.
+ *
  * Kthena's bugs, fixed here: a counter is found whether its family was declared with or
  * without `_total` (Kthena's parser stripped it and the generation-token counter was never
  * emitted), and vLLM's TPOT comes from the histograms vLLM still exports, the one hidden from
@@ -167,6 +173,24 @@ export interface UnifiedFamily extends MetricFamily {
 /** Whether kitt knows any metric of this engine (engines without `/metrics` have none). */
 export function hasUnifiedMetrics(engine: EngineName): boolean {
   return UNIFIED_METRICS.some((metric) => metric.sources[engine] !== undefined);
+}
+
+/** Every family `standardize` may read for this engine (counters with and without `_total`), for the parser's `only`. */
+export function sourceFamilies(engine: EngineName): Set<string> {
+  const names = new Set<string>();
+  for (const metric of UNIFIED_METRICS) {
+    for (const source of metric.sources[engine] ?? []) {
+      if (typeof source !== "string") {
+        names.add(source.sumOf);
+      } else if (metric.type === "counter") {
+        const base = source.endsWith("_total") ? source.slice(0, -"_total".length) : source;
+        names.add(base).add(`${base}_total`);
+      } else {
+        names.add(source);
+      }
+    }
+  }
+  return names;
 }
 
 /** The value samples of a counter family: `foo_total` whether the family is `foo` or `foo_total`. */
