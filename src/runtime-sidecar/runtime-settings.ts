@@ -4,10 +4,13 @@
  * and the refusal to listen beyond loopback without one.
  */
 import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { modelsDir } from "../config/paths.js";
 import { KittError } from "../errors.js";
 import { engines, getEngineSpec } from "../engines/registry.js";
 import type { EngineSpec } from "../engines/types.js";
 import { isLoopback } from "../server/bind-policy.js";
+import { defaultAdapterCacheDir } from "./lora/adapter-cache.js";
 
 export interface RuntimeFlags {
   engine: string;
@@ -17,6 +20,8 @@ export interface RuntimeFlags {
   engineMetricsPath?: string;
   pod: string;
   model: string;
+  modelsDir?: string;
+  loraCacheDir?: string;
   tokenFile?: string;
   /** Seconds. */
   engineTimeout: number;
@@ -32,6 +37,10 @@ export interface RuntimeSettings {
   model: string;
   token?: string;
   engineTimeoutMs: number;
+  /** Where model downloads asked of the runtime land. */
+  modelsDir: string;
+  /** Where adapters are downloaded before the engine loads them. */
+  loraCacheDir: string;
 }
 
 export const TOKEN_ENV = "KITT_RUNTIME_TOKEN";
@@ -68,16 +77,20 @@ function urlFromEnv(value: string): string {
   return value;
 }
 
-async function readToken(flags: RuntimeFlags, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  if (flags.tokenFile === undefined) return env[TOKEN_ENV] || undefined;
+const MAX_TOKEN_BYTES = 4096;
+
+/** The runtime's token: the file's one line when a file is named, else `KITT_RUNTIME_TOKEN`, else none. */
+export async function readRuntimeToken(tokenFile: string | undefined, env: NodeJS.ProcessEnv): Promise<string | undefined> {
+  if (tokenFile === undefined) return env[TOKEN_ENV]?.trim() || undefined;
   let text: string;
   try {
-    text = await readFile(flags.tokenFile, "utf8");
+    text = await readFile(tokenFile, "utf8");
   } catch (error) {
-    throw new KittError("USAGE", `--token-file ${flags.tokenFile}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+    throw new KittError("USAGE", `--token-file ${tokenFile}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
   }
   const token = text.trim();
-  if (token === "") throw new KittError("USAGE", `--token-file ${flags.tokenFile} is empty`);
+  if (token === "") throw new KittError("USAGE", `--token-file ${tokenFile} is empty`);
+  if (token.length > MAX_TOKEN_BYTES || /\s/.test(token)) throw new KittError("USAGE", `--token-file ${tokenFile} must hold one token on one line`);
   return token;
 }
 
@@ -87,7 +100,7 @@ export async function runtimeSettings(flags: RuntimeFlags, env: NodeJS.ProcessEn
   if (!engineMetricsPath.startsWith("/")) throw new KittError("USAGE", `engine metrics path '${engineMetricsPath}': expected a path starting with /`);
   const port = flags.port ?? (env.RUNTIME_PORT ? portFromEnv(env.RUNTIME_PORT) : 9000);
   const engineBaseUrl = flags.engineBaseUrl ?? (env.RUNTIME_URL ? urlFromEnv(env.RUNTIME_URL) : "http://localhost:8000");
-  const token = await readToken(flags, env);
+  const token = await readRuntimeToken(flags.tokenFile, env);
   if (token === undefined && !isLoopback(flags.host)) {
     throw new KittError("UNSAFE_BIND", `refusing to serve on ${flags.host} without a token: /v1/* routes load adapters and download models; set ${TOKEN_ENV} or pass --token-file`);
   }
@@ -100,6 +113,8 @@ export async function runtimeSettings(flags: RuntimeFlags, env: NodeJS.ProcessEn
     pod: flags.pod,
     model: flags.model,
     engineTimeoutMs: Math.round(flags.engineTimeout * 1000),
+    modelsDir: resolve(flags.modelsDir ?? modelsDir(env)),
+    loraCacheDir: resolve(flags.loraCacheDir ?? defaultAdapterCacheDir(env)),
   };
   if (token !== undefined) settings.token = token;
   return settings;

@@ -83,7 +83,7 @@ describe("kitt lora", () => {
 
     const noTokenFile = await lora("list", "--url", runtime.url, "--token-file", join(dir, "absent"));
     expect(noTokenFile.code).toBe(EXIT_CODES.USAGE);
-    expect(noTokenFile.stderr).toMatch(/^kitt: error: cannot read the token file .*absent: ENOENT/);
+    expect(noTokenFile.stderr).toMatch(/^kitt: error: --token-file .*absent: no such file/);
 
     const port = await freePort();
     const down = await lora("list", "--url", `http://127.0.0.1:${port}`);

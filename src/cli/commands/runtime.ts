@@ -15,7 +15,7 @@ export type RuntimeOptions = OptionsOf<typeof RUNTIME_OPTIONS>;
 
 export async function runtimeCommand(options: RuntimeOptions): Promise<void> {
   const settings = await runtimeSettings(options, process.env);
-  await using server = await WebServer.listen(sidecarApp(settings, runtimeRouteGroups(settings)), { host: settings.host, port: settings.port });
+  await using server = await WebServer.listen(sidecarApp(settings, runtimeRouteGroups(settings, shutdownSignal)), { host: settings.host, port: settings.port });
   const guard = settings.token === undefined ? "/v1 open to this machine only, no token" : "/v1 needs the token";
   process.stdout.write(
     `kitt runtime: serving ${server.url} for ${settings.spec.displayName} at ${settings.engineBaseUrl} (metrics ${settings.engineMetricsPath}; ${guard})\n`,

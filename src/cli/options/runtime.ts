@@ -15,6 +15,8 @@ export const RUNTIME_OPTIONS = defineOptions({
   engineMetricsPath: { flags: "-M, --engine-metrics-path <path>", description: "the engine's metrics path (default: RUNTIME_METRICS_PATH, else /metrics)" },
   pod: { flags: "-I, --pod <id>", description: "pod identifier, the `pod` label of the standardized series", mandatory: true },
   model: { flags: "-N, --model <name>", description: "model name, the `model` label of the standardized series", mandatory: true },
+  modelsDir: { flags: "--models-dir <dir>", description: "where POST /v1/models/download may write (default: KITT_MODEL_DIR, else ~/.kitt/models)" },
+  loraCacheDir: { flags: "--lora-cache-dir <dir>", description: "where adapters are downloaded; the engine must see the same path (default: ~/.cache/kitt/lora-adapters)" },
   tokenFile: { flags: "--token-file <file>", description: "file holding the token /v1/* routes need (default: KITT_RUNTIME_TOKEN)" },
   engineTimeout: { flags: "--engine-timeout <seconds>", description: "longest wait for the engine's metrics or health answer", parse: parse.seconds, default: 5 },
 });
