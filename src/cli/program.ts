@@ -12,7 +12,7 @@ import { LORA_LIST_OPTIONS, LORA_LOAD_OPTIONS, LORA_UNLOAD_OPTIONS } from "./opt
 import { MODELS_DOWNLOAD_OPTIONS, MODELS_LIST_OPTIONS } from "./options/models.js";
 import { COMPARE_OPTIONS, RECOMMEND_OPTIONS, REPORT_OPTIONS, RESULTS_ITEMS_OPTIONS, RESULTS_LIST_OPTIONS, RESULTS_QUERY_OPTIONS } from "./options/results.js";
 import { RUN_OPTIONS } from "./options/run.js";
-import { RUNTIME_OPTIONS } from "./options/runtime.js";
+import { RUNTIME_IMAGE_OPTIONS, RUNTIME_OPTIONS } from "./options/runtime.js";
 import { BENCH_SELFTEST_OPTIONS, BENCH_SERVE_OPTIONS } from "./options/serve.js";
 import { DB_JSON_OPTIONS, DB_OPTION, STORAGE_DELETE_OPTIONS, STORAGE_EXPORT_OPTIONS, STORAGE_LIST_OPTIONS } from "./options/storage.js";
 import { addOptions } from "./options/table.js";
@@ -146,10 +146,14 @@ export function buildProgram(): Command {
   addOptions(lora.command("list").description("the engine's adapters and whether each is applied"), LORA_LIST_OPTIONS)
     .action(async (options) => (await import("./commands/lora-list.js")).loraListCommand(options));
 
-  addOptions(
+  const runtime = addOptions(
     program.command("runtime").description("the sidecar beside an engine: its metrics under unified names (kthena:*, kitt:*), health by its readiness, /v1 routes behind a token"),
     RUNTIME_OPTIONS,
   ).action(async (options) => (await import("./commands/runtime.js")).runtimeCommand(options));
+  addOptions(
+    runtime.command("image").description("build the container image that runs kitt (the runtime, or `models download` as an init container) from this install, locally"),
+    RUNTIME_IMAGE_OPTIONS,
+  ).action(async (options) => (await import("./commands/runtime-image.js")).runtimeImageCommand(options));
 
   const web = addOptions(program.command("web").description("serve the REST API over the results database (token required beyond loopback)"), WEB_OPTIONS)
     .action(async (options) => (await import("./commands/web.js")).webCommand(options));

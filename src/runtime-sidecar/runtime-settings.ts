@@ -12,14 +12,18 @@ import type { EngineSpec } from "../engines/types.js";
 import { isLoopback } from "../server/bind-policy.js";
 import { defaultAdapterCacheDir } from "./lora/adapter-cache.js";
 
+/**
+ * `engine`, `pod` and `model` are required, but checked here rather than by the option parser,
+ * which would also demand them of `kitt runtime image`.
+ */
 export interface RuntimeFlags {
-  engine: string;
+  engine?: string;
   host: string;
   port?: number;
   engineBaseUrl?: string;
   engineMetricsPath?: string;
-  pod: string;
-  model: string;
+  pod?: string;
+  model?: string;
   modelsDir?: string;
   loraCacheDir?: string;
   tokenFile?: string;
@@ -60,6 +64,12 @@ function engineWithMetrics(name: string): EngineSpec {
   return spec;
 }
 
+/** Worded as the option parser words a missing mandatory option. */
+function required(value: string | undefined, flags: string): string {
+  if (value === undefined) throw new KittError("USAGE", `required option '${flags}' not specified`);
+  return value;
+}
+
 function portFromEnv(value: string): number {
   const port = Number(value);
   if (!/^\d+$/.test(value) || port > 65_535) throw new KittError("USAGE", `RUNTIME_PORT=${value}: expected a port number (0-65535)`);
@@ -95,7 +105,9 @@ export async function readRuntimeToken(tokenFile: string | undefined, env: NodeJ
 }
 
 export async function runtimeSettings(flags: RuntimeFlags, env: NodeJS.ProcessEnv): Promise<RuntimeSettings> {
-  const spec = engineWithMetrics(flags.engine);
+  const spec = engineWithMetrics(required(flags.engine, "-E, --engine <name>"));
+  const pod = required(flags.pod, "-I, --pod <id>");
+  const model = required(flags.model, "-N, --model <name>");
   const engineMetricsPath = flags.engineMetricsPath ?? (env.RUNTIME_METRICS_PATH || "/metrics");
   if (!engineMetricsPath.startsWith("/")) throw new KittError("USAGE", `engine metrics path '${engineMetricsPath}': expected a path starting with /`);
   const port = flags.port ?? (env.RUNTIME_PORT ? portFromEnv(env.RUNTIME_PORT) : 9000);
@@ -110,8 +122,8 @@ export async function runtimeSettings(flags: RuntimeFlags, env: NodeJS.ProcessEn
     port,
     engineBaseUrl,
     engineMetricsPath,
-    pod: flags.pod,
-    model: flags.model,
+    pod,
+    model,
     engineTimeoutMs: Math.round(flags.engineTimeout * 1000),
     modelsDir: resolve(flags.modelsDir ?? modelsDir(env)),
     loraCacheDir: resolve(flags.loraCacheDir ?? defaultAdapterCacheDir(env)),

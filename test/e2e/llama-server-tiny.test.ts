@@ -10,7 +10,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/runtime/docker-cli.js";
 import { llamaServerEnv, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
-import { IMAGE_LABEL, LLAMA_CPP_IMAGE, RELEASE_LABEL, ensureLlamaCppImage } from "../../src/setup/llama-cpp-image.js";
+import { LLAMA_CPP_IMAGE, RELEASE_LABEL, ensureLlamaCppImage } from "../../src/setup/llama-cpp-image.js";
+import { IMAGE_LABEL } from "../../src/setup/scratch-image.js";
 import { ensureTestModel, freePort, requireDocker, requireLlamaServer } from "../support/llama.js";
 
 const install = await requireLlamaServer();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LLAMA_CPP_IMAGE, parseLddOutput, renderLlamaCppDockerfile } from "../../src/setup/llama-cpp-image.js";
+import { LLAMA_CPP_IMAGE, llamaCppDockerfile } from "../../src/setup/llama-cpp-image.js";
+import { parseLddOutput } from "../../src/setup/scratch-image.js";
 
 const LDD = `	linux-vdso.so.1 (0x00007ffd2b5f2000)
 	libllama-server-impl.so => /cache/bin/libllama-server-impl.so (0x00007f2553c00000)
@@ -24,14 +25,10 @@ describe("llama.cpp image packaging", () => {
   });
 
   it("writes a scratch Dockerfile labelled with the release", () => {
-    const dockerfile = renderLlamaCppDockerfile({ tag: "v0.5.0", commit: "de3ff815ea7d" });
-    expect(dockerfile.split("\n")).toEqual([
-      "FROM scratch",
-      "COPY rootfs/ /",
+    expect(llamaCppDockerfile({ tag: "v0.5.0", commit: "de3ff815ea7d" })).toEqual([
       "ENV LD_LIBRARY_PATH=/app",
       'LABEL kitt.image="true" kitt.llama.release="v0.5.0" kitt.llama.commit="de3ff815ea7d"',
       'ENTRYPOINT ["/app/llama-server"]',
-      "",
     ]);
     expect(LLAMA_CPP_IMAGE).toBe("kitt/llama-cpp:cpu");
   });
