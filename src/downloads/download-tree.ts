@@ -13,14 +13,13 @@
  * - the staging folder is renamed onto the destination only when every file verified, so a
  *   half-downloaded model never appears at the destination.
  */
-import { createReadStream } from "node:fs";
 import { mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { KittError } from "../errors.js";
 import { writeJsonAtomically } from "../fs/atomic-file.js";
 import { withFileLock } from "../fs/file-lock.js";
 import { completionRecord, readCompletion, sameDownload } from "./completion-marker.js";
-import { digestCheck } from "./digest-check.js";
+import { DigestFollower } from "./digest-follower.js";
 import { bytesWritten, fileState, loadState, StateSaver, type FileState } from "./download-state.js";
 import { checkFreeSpace, type FreeSpaceProbe } from "./free-space.js";
 import { pathFilter } from "./glob.js";
@@ -98,6 +97,7 @@ interface PartTask {
   file: RemoteFile;
   state: FileState;
   index: number;
+  follower: DigestFollower | undefined;
 }
 
 class TreeDownload {
@@ -175,10 +175,11 @@ class TreeDownload {
       const state = states.get(file.path)!;
       if (state.verified) continue;
       await this.prepareFile(file, state);
+      const follower = file.digest === undefined ? undefined : new DigestFollower(this.stagedPath(file), file.digest, state, this.stop.signal);
       const missing = state.written.map((_, index) => index).filter((index) => state.written[index]! < this.partLength(state, index));
       remaining.set(file.path, missing.length);
-      for (const index of missing) tasks.push({ file, state, index });
-      if (missing.length === 0) tasks.push({ file, state, index: -1 }); // complete but not verified yet (or empty)
+      for (const index of missing) tasks.push({ file, state, index, follower });
+      if (missing.length === 0) tasks.push({ file, state, index: -1, follower }); // complete but not verified yet (or empty)
     }
     let failure: unknown;
     let next = 0;
@@ -191,7 +192,7 @@ class TreeDownload {
           remaining.set(task.file.path, left);
           if (left === 0) {
             remaining.delete(task.file.path);
-            await this.verify(task.file, task.state, saver);
+            await this.verify(task, saver);
           }
         } catch (error) {
           failure ??= error;
@@ -228,7 +229,7 @@ class TreeDownload {
     }
   }
 
-  private async fetchTask({ file, state, index }: PartTask, saver: StateSaver): Promise<void> {
+  private async fetchTask({ file, state, index, follower }: PartTask, saver: StateSaver): Promise<void> {
     const start = index * state.partSize + state.written[index]!;
     const end = index * state.partSize + this.partLength(state, index);
     const handle = await open(this.stagedPath(file), "r+");
@@ -244,6 +245,7 @@ class TreeDownload {
           this.bytesFetched += bytes;
           this.progress.bytesDone += bytes;
           saver.changed();
+          follower?.notify();
           this.report(this.progress, false);
         },
       };
@@ -253,16 +255,12 @@ class TreeDownload {
     }
   }
 
-  /** Reads the finished file back through its digest check; a mismatch drops the file's bytes and fails. */
-  private async verify(file: RemoteFile, state: FileState, saver: StateSaver): Promise<void> {
+  /** Checks a file whose parts are all written against its digest; a mismatch drops the file's bytes and fails. */
+  private async verify({ file, state, follower }: PartTask, saver: StateSaver): Promise<void> {
     const path = this.stagedPath(file);
     const size = (await stat(path)).size;
     let problem = size === file.size ? undefined : `${size} bytes, expected ${file.size}`;
-    if (problem === undefined && file.digest !== undefined) {
-      const check = digestCheck(file.digest, file.size);
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal: this.stop.signal })) check.update(chunk as Buffer);
-      problem = check.mismatch();
-    }
+    if (problem === undefined && follower !== undefined) problem = await follower.mismatch();
     if (problem !== undefined) {
       state.written.fill(0);
       this.progress.bytesDone -= file.size;

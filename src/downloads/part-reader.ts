@@ -46,26 +46,47 @@ export async function fetchPart(job: PartJob, policy: RetryPolicy, signal: Abort
   }
 }
 
+/** Bytes gathered before one write: fewer, larger writes cost less than one per network chunk. */
+const WRITE_BATCH = 1024 * 1024;
+
 async function readOnce(job: PartJob, readTimeoutMs: number, signal: AbortSignal): Promise<void> {
   const attempt = new AbortController();
   const stop = (): void => attempt.abort(signal.reason);
   signal.addEventListener("abort", stop, { once: true });
   const timer = setTimeout(() => attempt.abort(new Error(`no data for ${Math.round(readTimeoutMs / 1000)} s`)), readTimeoutMs);
+  // One promise per read that rejects on abort: a stalled stream's next() may never settle.
+  const aborted = new Promise<never>((_, reject) => attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason as Error), { once: true }));
+  aborted.catch(() => undefined);
+  let batch: Uint8Array[] = [];
+  let batched = 0;
+  const flush = async (): Promise<void> => {
+    if (batched === 0) return;
+    const [chunks, bytes] = [batch, batched];
+    [batch, batched] = [[], 0];
+    await job.handle.writev(chunks, job.start).catch((error: NodeJS.ErrnoException) => {
+      throw error.code === "ENOSPC" ? new KittError("NO_SPACE", `the disk filled up while downloading ${job.file.path}; free some space and run the download again (it resumes)`, { cause: error }) : error;
+    });
+    job.start += bytes;
+    job.wrote(bytes);
+  };
   try {
-    const stream = await job.source.read(job.file, job.start, job.end, attempt.signal);
+    const stream = await Promise.race([job.source.read(job.file, job.start, job.end, attempt.signal), aborted]);
     const iterator = stream[Symbol.asyncIterator]();
     try {
       for (;;) {
-        const next = await untilAborted(iterator.next(), attempt.signal);
+        const next = await Promise.race([iterator.next(), aborted]);
         if (next.done) break;
         timer.refresh();
         const chunk = next.value;
-        if (job.start + chunk.byteLength > job.end) throw new KittError("DOWNLOAD_FAILED", `${job.source.display}: ${job.file.path}: the source sent more bytes than asked for (range ${job.start}-${job.end - 1})`);
-        await job.handle.write(chunk, 0, chunk.byteLength, job.start);
-        job.start += chunk.byteLength;
-        job.wrote(chunk.byteLength);
+        if (job.start + batched + chunk.byteLength > job.end) throw new KittError("DOWNLOAD_FAILED", `${job.source.display}: ${job.file.path}: the source sent more bytes than asked for (range ${job.start}-${job.end - 1})`);
+        batch.push(chunk);
+        batched += chunk.byteLength;
+        if (batched >= WRITE_BATCH) await flush();
       }
+      await flush();
     } finally {
+      // What arrived before a failure is kept: the retry starts after it.
+      await flush().catch(() => undefined);
       void iterator.return?.()?.catch(() => undefined);
     }
     if (job.start !== job.end) throw new Error(`the connection ended ${job.end - job.start} bytes before the end of the range`);
@@ -73,14 +94,4 @@ async function readOnce(job: PartJob, readTimeoutMs: number, signal: AbortSignal
     clearTimeout(timer);
     signal.removeEventListener("abort", stop);
   }
-}
-
-/** `promise`, or the abort reason as soon as `signal` aborts (a stalled stream may never settle). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const abort = (): void => reject(signal.reason as Error);
-    signal.addEventListener("abort", abort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
-  });
 }

@@ -1,0 +1,83 @@
+/**
+ * S3 download speed: kitt's `models download` against `curl` fetching the same 1 GiB object (a
+ * multipart upload) by a presigned URL, from the same local S3 server (the tests' s3rver with
+ * signatures checked) in the same run. Both are separate processes writing to the same disk,
+ * timed from start to exit; each runs `rounds` times and its best round counts. The target is
+ * kitt ≥ 0.8× curl.
+ *
+ * Run on its own: `npx tsx scripts/lib/bench-s3-download.ts [--mib 1024] [--rounds 2]` (after `npm run build`).
+ */
+import { spawn } from "node:child_process";
+import { randomFillSync } from "node:crypto";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { kittBin } from "../../test/support/cli.js";
+import { startS3Server } from "../../test/support/s3-server.js";
+
+export interface S3DownloadBench {
+  bytes: number;
+  kittBytesPerSecond: number;
+  curlBytesPerSecond: number;
+  /** kitt's rate over curl's. */
+  ratio: number;
+}
+
+const MiB = 1024 * 1024;
+
+export async function benchS3Download(options: { mib?: number; rounds?: number; log?: (line: string) => void } = {}): Promise<S3DownloadBench> {
+  const bytes = (options.mib ?? 1024) * MiB;
+  const rounds = options.rounds ?? 2;
+  const log = options.log ?? (() => undefined);
+  const work = mkdtempSync(join(tmpdir(), "kitt-bench-s3-"));
+  try {
+    await using s3 = await startS3Server();
+    const body = Buffer.allocUnsafe(bytes);
+    for (let offset = 0; offset < bytes; offset += 64 * MiB) randomFillSync(body, offset, Math.min(64 * MiB, bytes - offset));
+    await s3.putMultipart("bench/model.safetensors", body, 16 * MiB);
+    log(`uploaded ${bytes / MiB} MiB in 16 MiB parts`);
+    let kittBest = Infinity;
+    let curlBest = Infinity;
+    for (let round = 1; round <= rounds; round++) {
+      const out = join(work, `curl-${round}.bin`);
+      const curlSeconds = await timed("curl", ["-sS", "--fail", "-o", out, s3.presignGet("bench/model.safetensors")], {});
+      if (statSync(out).size !== bytes) throw new Error(`curl wrote ${statSync(out).size} bytes, expected ${bytes}`);
+      rmSync(out);
+      const dest = join(work, `kitt-${round}`);
+      const kittSeconds = await timed(process.execPath, [kittBin, "models", "download", `s3://${s3.bucket}/bench`, "-o", dest], s3.env);
+      rmSync(dest, { recursive: true });
+      log(`round ${round}: curl ${(bytes / MiB / curlSeconds).toFixed(0)} MiB/s, kitt ${(bytes / MiB / kittSeconds).toFixed(0)} MiB/s`);
+      curlBest = Math.min(curlBest, curlSeconds);
+      kittBest = Math.min(kittBest, kittSeconds);
+    }
+    const kittBytesPerSecond = bytes / kittBest;
+    const curlBytesPerSecond = bytes / curlBest;
+    return { bytes, kittBytesPerSecond, curlBytesPerSecond, ratio: kittBytesPerSecond / curlBytesPerSecond };
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Seconds from start to a successful exit. */
+function timed(command: string, args: string[], env: Record<string, string>): Promise<number> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.setEncoding("utf8").on("data", (text: string) => (err += text));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`${command} exited ${code}: ${err.trim()}`))));
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const flag = (name: string): number | undefined => {
+    const index = process.argv.indexOf(name);
+    return index === -1 ? undefined : Number(process.argv[index + 1]);
+  };
+  const result = await benchS3Download({ mib: flag("--mib"), rounds: flag("--rounds"), log: (line) => process.stderr.write(`${line}\n`) });
+  process.stdout.write(
+    `S3 download of ${result.bytes / MiB} MiB: kitt ${(result.kittBytesPerSecond / MiB).toFixed(0)} MiB/s, curl ${(result.curlBytesPerSecond / MiB).toFixed(0)} MiB/s, ratio ${result.ratio.toFixed(2)} (target ≥ 0.8)\n`,
+  );
+}
