@@ -2,12 +2,13 @@
  * S3 download speed: kitt's `models download` against `curl` fetching the same 1 GiB object (a
  * multipart upload) by a presigned URL, from the same local S3 server (the tests' s3rver with
  * signatures checked) in the same run. Both are separate processes writing to the same disk,
- * timed from start to exit; each runs `rounds` times and its best round counts. The target is
+ * timed from start to exit, each after a `sync` so neither pays for the other's writeback; they
+ * take turns going first, each runs `rounds` times and its best round counts. The target is
  * kitt ≥ 0.8× curl.
  *
  * Run on its own: `npx tsx scripts/lib/bench-s3-download.ts [--mib 1024] [--rounds 2]` (after `npm run build`).
  */
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -40,13 +41,23 @@ export async function benchS3Download(options: { mib?: number; rounds?: number; 
     let kittBest = Infinity;
     let curlBest = Infinity;
     for (let round = 1; round <= rounds; round++) {
-      const out = join(work, `curl-${round}.bin`);
-      const curlSeconds = await timed("curl", ["-sS", "--fail", "-o", out, s3.presignGet("bench/model.safetensors")], {});
-      if (statSync(out).size !== bytes) throw new Error(`curl wrote ${statSync(out).size} bytes, expected ${bytes}`);
-      rmSync(out);
-      const dest = join(work, `kitt-${round}`);
-      const kittSeconds = await timed(process.execPath, [kittBin, "models", "download", `s3://${s3.bucket}/bench`, "-o", dest], s3.env);
-      rmSync(dest, { recursive: true });
+      const curl = async (): Promise<number> => {
+        const out = join(work, `curl-${round}.bin`);
+        const seconds = await timed("curl", ["-sS", "--fail", "-o", out, s3.presignGet("bench/model.safetensors")], {});
+        if (statSync(out).size !== bytes) throw new Error(`curl wrote ${statSync(out).size} bytes, expected ${bytes}`);
+        rmSync(out);
+        return seconds;
+      };
+      const kitt = async (): Promise<number> => {
+        const dest = join(work, `kitt-${round}`);
+        const seconds = await timed(process.execPath, [kittBin, "models", "download", `s3://${s3.bucket}/bench`, "-o", dest], s3.env);
+        rmSync(dest, { recursive: true });
+        return seconds;
+      };
+      const curlFirst = round % 2 === 1;
+      const first = await (curlFirst ? curl() : kitt());
+      const second = await (curlFirst ? kitt() : curl());
+      const [curlSeconds, kittSeconds] = curlFirst ? [first, second] : [second, first];
       log(`round ${round}: curl ${(bytes / MiB / curlSeconds).toFixed(0)} MiB/s, kitt ${(bytes / MiB / kittSeconds).toFixed(0)} MiB/s`);
       curlBest = Math.min(curlBest, curlSeconds);
       kittBest = Math.min(kittBest, kittSeconds);
@@ -59,8 +70,9 @@ export async function benchS3Download(options: { mib?: number; rounds?: number; 
   }
 }
 
-/** Seconds from start to a successful exit. */
+/** Seconds from start to a successful exit, after flushing what earlier runs left to write. */
 function timed(command: string, args: string[], env: Record<string, string>): Promise<number> {
+  spawnSync("sync");
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });

@@ -1,34 +1,48 @@
 /**
  * A file's digest computed while it downloads: as its parts land, the bytes from its start up
  * to the first gap are read back (from the page cache, just written) and hashed, so verifying a
- * large file costs little time after its last byte arrives. A resumed file is hashed from its
- * start like any other, kept bytes included.
+ * file costs little time after its last byte arrives. Large files are hashed in a worker thread
+ * (built kitt only: run from TypeScript sources, they are hashed on the calling thread). A
+ * resumed file is hashed from its start like any other, kept bytes included.
  */
-import { open } from "node:fs/promises";
-import { digestCheck } from "./digest-check.js";
+import { Worker } from "node:worker_threads";
 import type { FileState } from "./download-state.js";
+import { hashAsWritten, type HashTarget } from "./hash-as-written.js";
 import type { Digest } from "./source.js";
 
-const READ_SIZE = 4 * 1024 * 1024;
+/** Smaller files are hashed on the calling thread: a worker's start costs more than it saves. */
+const WORKER_FROM_BYTES = 32 * 1024 * 1024;
+const FROM_SOURCES = import.meta.url.endsWith(".ts");
 
 export class DigestFollower {
   private wake: (() => void) | undefined;
+  private readonly worker: Worker | undefined;
   private readonly result: Promise<string | undefined>;
 
-  constructor(
-    private readonly path: string,
-    private readonly digest: Digest,
-    private readonly state: FileState,
-    private readonly signal: AbortSignal,
-  ) {
-    signal.addEventListener("abort", () => this.notify(), { once: true });
-    this.result = this.run();
+  constructor(path: string, digest: Digest, private readonly state: FileState, signal: AbortSignal) {
+    const target: HashTarget = { path, digest, size: state.size };
+    if (state.size >= WORKER_FROM_BYTES && !FROM_SOURCES) {
+      const worker = new Worker(new URL("./digest-worker.js", import.meta.url), { workerData: target });
+      this.worker = worker;
+      this.result = new Promise((resolve, reject) => {
+        worker.once("message", (message: { mismatch?: string }) => resolve(message.mismatch));
+        worker.once("error", reject);
+        worker.once("exit", () => reject(signal.reason ?? new Error("the hashing thread stopped")));
+      });
+      signal.addEventListener("abort", () => void worker.terminate(), { once: true });
+      this.notify();
+    } else {
+      signal.addEventListener("abort", () => this.notify(), { once: true });
+      const more = () => new Promise<void>((resolve) => (this.wake = resolve));
+      this.result = hashAsWritten(target, () => this.frontier(), more, signal);
+    }
     this.result.catch(() => undefined); // awaited by `mismatch`, or the download failed anyway
   }
 
   /** Some part made progress. */
   notify(): void {
-    this.wake?.();
+    if (this.worker) this.worker.postMessage({ frontier: this.frontier() });
+    else this.wake?.();
   }
 
   /** Once every part is written: undefined when the bytes match, else what was expected and found. */
@@ -45,30 +59,5 @@ export class DigestFollower {
       if (written < Math.min(this.state.partSize, this.state.size - index * this.state.partSize)) break;
     }
     return bytes;
-  }
-
-  private async run(): Promise<string | undefined> {
-    const check = digestCheck(this.digest, this.state.size);
-    const buffer = Buffer.allocUnsafe(Math.min(READ_SIZE, Math.max(1, this.state.size)));
-    let hashed = 0;
-    const handle = this.state.size > 0 ? await open(this.path, "r") : undefined;
-    try {
-      while (hashed < this.state.size) {
-        this.signal.throwIfAborted();
-        const end = Math.min(this.frontier(), hashed + buffer.byteLength);
-        if (end <= hashed) {
-          await new Promise<void>((resolve) => (this.wake = resolve));
-          this.wake = undefined;
-          continue;
-        }
-        const { bytesRead } = await handle!.read(buffer, 0, end - hashed, hashed);
-        if (bytesRead === 0) return `the file ends at ${hashed} bytes, expected ${this.state.size}`;
-        check.update(buffer.subarray(0, bytesRead));
-        hashed += bytesRead;
-      }
-    } finally {
-      await handle?.close();
-    }
-    return check.mismatch();
   }
 }

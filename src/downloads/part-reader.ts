@@ -4,6 +4,7 @@
  * caller's abort) is retried with exponential back-off from the last byte written.
  */
 import type { FileHandle } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KittError } from "../errors.js";
 import type { DownloadSource, RemoteFile } from "./source.js";
@@ -54,44 +55,76 @@ async function readOnce(job: PartJob, readTimeoutMs: number, signal: AbortSignal
   const stop = (): void => attempt.abort(signal.reason);
   signal.addEventListener("abort", stop, { once: true });
   const timer = setTimeout(() => attempt.abort(new Error(`no data for ${Math.round(readTimeoutMs / 1000)} s`)), readTimeoutMs);
-  // One promise per read that rejects on abort: a stalled stream's next() may never settle.
-  const aborted = new Promise<never>((_, reject) => attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason as Error), { once: true }));
-  aborted.catch(() => undefined);
-  let batch: Uint8Array[] = [];
-  let batched = 0;
-  const flush = async (): Promise<void> => {
-    if (batched === 0) return;
-    const [chunks, bytes] = [batch, batched];
-    [batch, batched] = [[], 0];
-    await job.handle.writev(chunks, job.start).catch((error: NodeJS.ErrnoException) => {
-      throw error.code === "ENOSPC" ? new KittError("NO_SPACE", `the disk filled up while downloading ${job.file.path}; free some space and run the download again (it resumes)`, { cause: error }) : error;
-    });
-    job.start += bytes;
-    job.wrote(bytes);
-  };
+  let stream: Readable | undefined;
   try {
-    const stream = await Promise.race([job.source.read(job.file, job.start, job.end, attempt.signal), aborted]);
-    const iterator = stream[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        const next = await Promise.race([iterator.next(), aborted]);
-        if (next.done) break;
-        timer.refresh();
-        const chunk = next.value;
-        if (job.start + batched + chunk.byteLength > job.end) throw new KittError("DOWNLOAD_FAILED", `${job.source.display}: ${job.file.path}: the source sent more bytes than asked for (range ${job.start}-${job.end - 1})`);
-        batch.push(chunk);
-        batched += chunk.byteLength;
-        if (batched >= WRITE_BATCH) await flush();
-      }
-      await flush();
-    } finally {
-      // What arrived before a failure is kept: the retry starts after it.
-      await flush().catch(() => undefined);
-      void iterator.return?.()?.catch(() => undefined);
-    }
+    const aborted = new Promise<never>((_, reject) => attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason as Error), { once: true }));
+    aborted.catch(() => undefined);
+    const body = await Promise.race([job.source.read(job.file, job.start, job.end, attempt.signal), aborted]);
+    stream = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+    await copyInto(job, stream, attempt.signal, () => timer.refresh());
     if (job.start !== job.end) throw new Error(`the connection ended ${job.end - job.start} bytes before the end of the range`);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", stop);
+    stream?.destroy();
   }
+}
+
+/**
+ * Writes the stream's bytes at the job's position in batches, pausing it while a batch is
+ * written (events, not async iteration: a promise per network chunk costs more than the copy).
+ * What arrived before a failure is written before the failure is reported, so a retry starts
+ * after it.
+ */
+function copyInto(job: PartJob, stream: Readable, signal: AbortSignal, onData: () => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let batch: Buffer[] = [];
+    let batched = 0;
+    let writes = Promise.resolve();
+    let failed = false;
+    const flush = (): Promise<void> => {
+      const [chunks, bytes] = [batch, batched];
+      [batch, batched] = [[], 0];
+      writes = writes.then(async () => {
+        if (bytes === 0) return;
+        await job.handle.writev(chunks, job.start).catch((error: NodeJS.ErrnoException) => {
+          throw error.code === "ENOSPC" ? new KittError("NO_SPACE", `the disk filled up while downloading ${job.file.path}; free some space and run the download again (it resumes)`, { cause: error }) : error;
+        });
+        job.start += bytes;
+        job.wrote(bytes);
+      });
+      return writes;
+    };
+    const fail = (error: unknown): void => {
+      if (failed) return;
+      failed = true;
+      signal.removeEventListener("abort", onAbort);
+      stream.destroy();
+      flush().then(
+        () => reject(error),
+        (writeError: unknown) => reject(writeError instanceof KittError ? writeError : error),
+      );
+    };
+    const onAbort = (): void => fail(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    stream.on("data", (chunk: Buffer) => {
+      onData();
+      if (job.start + batched + chunk.byteLength > job.end) {
+        fail(new KittError("DOWNLOAD_FAILED", `${job.source.display}: ${job.file.path}: the source sent more bytes than asked for (range ${job.start}-${job.end - 1})`));
+        return;
+      }
+      batch.push(chunk);
+      batched += chunk.byteLength;
+      if (batched >= WRITE_BATCH) {
+        stream.pause();
+        flush().then(() => stream.resume(), fail);
+      }
+    });
+    stream.once("error", fail);
+    stream.once("end", () => {
+      if (failed) return;
+      signal.removeEventListener("abort", onAbort);
+      flush().then(resolve, fail);
+    });
+  });
 }

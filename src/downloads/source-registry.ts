@@ -17,6 +17,9 @@ const SOURCES: Partial<Record<SourceScheme, SourceFactory>> = {
 export async function openSource(uri: string, context: SourceContext): Promise<DownloadSource> {
   const { scheme, location } = parseModelUri(uri);
   const factory = SOURCES[scheme];
-  if (factory === undefined) throw new KittError("USAGE", `cannot download "${uri}": this build of kitt has no ${scheme}:// source`);
+  if (factory === undefined) {
+    const bare = scheme === "hf" && !uri.includes("://") ? " (a bare org/repo names a Hugging Face repository; write ./org/repo for a local folder)" : "";
+    throw new KittError("USAGE", `cannot download "${uri}": this build of kitt has no ${scheme}:// source${bare}`);
+  }
   return factory(location, context);
 }
