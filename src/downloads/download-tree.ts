@@ -13,14 +13,13 @@
  * - the staging folder is renamed onto the destination only when every file verified, so a
  *   half-downloaded model never appears at the destination.
  */
-import { createReadStream } from "node:fs";
-import { mkdir, open, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { KittError } from "../errors.js";
-import { writeJsonAtomically } from "../fs/atomic-file.js";
+import { replaceAtomically } from "../fs/atomic-file.js";
 import { withFileLock } from "../fs/file-lock.js";
 import { completionRecord, readCompletion, sameDownload } from "./completion-marker.js";
-import { digestCheck } from "./digest-check.js";
+import { DigestFollower } from "./digest-follower.js";
 import { bytesWritten, fileState, loadState, StateSaver, type FileState } from "./download-state.js";
 import { checkFreeSpace, type FreeSpaceProbe } from "./free-space.js";
 import { pathFilter } from "./glob.js";
@@ -94,9 +93,16 @@ function totalBytes(files: readonly RemoteFile[]): number {
   return files.reduce((sum, file) => sum + file.size, 0);
 }
 
-interface PartTask {
+interface FileJob {
   file: RemoteFile;
   state: FileState;
+  /** Hashes the file as it lands; started with the file's first part, so only files in progress hold one. */
+  follower?: DigestFollower;
+}
+
+interface PartTask {
+  job: FileJob;
+  /** The part to fetch; -1 for a file with every part written that is still to verify. */
   index: number;
 }
 
@@ -151,7 +157,9 @@ class TreeDownload {
       this.signal.removeEventListener("abort", abort);
       await saver.flush();
     }
-    await writeJsonAtomically(join(this.stagedFiles, COMPLETION_MARKER), completionRecord(this.source.display, this.files));
+    // Not flushed to disk (nor are the files): a model written as fast as the network gives it, as curl or the AWS CLI would.
+    const record = `${JSON.stringify(completionRecord(this.source.display, this.files), null, 2)}\n`;
+    await replaceAtomically(join(this.stagedFiles, COMPLETION_MARKER), (temp) => writeFile(temp, record));
     await this.placeAtDestination();
     await rm(this.staging, { recursive: true, force: true });
     this.report(this.progress, true);
@@ -175,23 +183,25 @@ class TreeDownload {
       const state = states.get(file.path)!;
       if (state.verified) continue;
       await this.prepareFile(file, state);
+      const job: FileJob = { file, state };
       const missing = state.written.map((_, index) => index).filter((index) => state.written[index]! < this.partLength(state, index));
       remaining.set(file.path, missing.length);
-      for (const index of missing) tasks.push({ file, state, index });
-      if (missing.length === 0) tasks.push({ file, state, index: -1 }); // complete but not verified yet (or empty)
+      for (const index of missing) tasks.push({ job, index });
+      if (missing.length === 0) tasks.push({ job, index: -1 });
     }
     let failure: unknown;
     let next = 0;
     const worker = async (): Promise<void> => {
       while (failure === undefined && next < tasks.length) {
-        const task = tasks[next++]!;
+        const { job, index } = tasks[next++]!;
         try {
-          if (task.index >= 0) await this.fetchTask(task, saver);
-          const left = (remaining.get(task.file.path) ?? 1) - (task.index >= 0 ? 1 : 0);
-          remaining.set(task.file.path, left);
+          if (job.file.digest !== undefined) job.follower ??= new DigestFollower(this.stagedPath(job.file), job.file.digest, job.state, this.stop.signal);
+          if (index >= 0) await this.fetchPart(job, index, saver);
+          const left = (remaining.get(job.file.path) ?? 1) - (index >= 0 ? 1 : 0);
+          remaining.set(job.file.path, left);
           if (left === 0) {
-            remaining.delete(task.file.path);
-            await this.verify(task.file, task.state, saver);
+            remaining.delete(job.file.path);
+            await this.verify(job, saver);
           }
         } catch (error) {
           failure ??= error;
@@ -228,7 +238,7 @@ class TreeDownload {
     }
   }
 
-  private async fetchTask({ file, state, index }: PartTask, saver: StateSaver): Promise<void> {
+  private async fetchPart({ file, state, follower }: FileJob, index: number, saver: StateSaver): Promise<void> {
     const start = index * state.partSize + state.written[index]!;
     const end = index * state.partSize + this.partLength(state, index);
     const handle = await open(this.stagedPath(file), "r+");
@@ -244,6 +254,7 @@ class TreeDownload {
           this.bytesFetched += bytes;
           this.progress.bytesDone += bytes;
           saver.changed();
+          follower?.notify();
           this.report(this.progress, false);
         },
       };
@@ -253,16 +264,12 @@ class TreeDownload {
     }
   }
 
-  /** Reads the finished file back through its digest check; a mismatch drops the file's bytes and fails. */
-  private async verify(file: RemoteFile, state: FileState, saver: StateSaver): Promise<void> {
+  /** Checks a file whose parts are all written against its digest; a mismatch drops the file's bytes and fails. */
+  private async verify({ file, state, follower }: FileJob, saver: StateSaver): Promise<void> {
     const path = this.stagedPath(file);
     const size = (await stat(path)).size;
     let problem = size === file.size ? undefined : `${size} bytes, expected ${file.size}`;
-    if (problem === undefined && file.digest !== undefined) {
-      const check = digestCheck(file.digest, file.size);
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20, signal: this.stop.signal })) check.update(chunk as Buffer);
-      problem = check.mismatch();
-    }
+    if (problem === undefined && follower !== undefined) problem = await follower.mismatch();
     if (problem !== undefined) {
       state.written.fill(0);
       this.progress.bytesDone -= file.size;

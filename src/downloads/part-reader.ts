@@ -4,6 +4,7 @@
  * caller's abort) is retried with exponential back-off from the last byte written.
  */
 import type { FileHandle } from "node:fs/promises";
+import { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { KittError } from "../errors.js";
 import type { DownloadSource, RemoteFile } from "./source.js";
@@ -46,41 +47,84 @@ export async function fetchPart(job: PartJob, policy: RetryPolicy, signal: Abort
   }
 }
 
+/** Bytes gathered before one write: fewer, larger writes cost less than one per network chunk. */
+const WRITE_BATCH = 1024 * 1024;
+
 async function readOnce(job: PartJob, readTimeoutMs: number, signal: AbortSignal): Promise<void> {
   const attempt = new AbortController();
   const stop = (): void => attempt.abort(signal.reason);
   signal.addEventListener("abort", stop, { once: true });
   const timer = setTimeout(() => attempt.abort(new Error(`no data for ${Math.round(readTimeoutMs / 1000)} s`)), readTimeoutMs);
+  let stream: Readable | undefined;
   try {
-    const stream = await job.source.read(job.file, job.start, job.end, attempt.signal);
-    const iterator = stream[Symbol.asyncIterator]();
-    try {
-      for (;;) {
-        const next = await untilAborted(iterator.next(), attempt.signal);
-        if (next.done) break;
-        timer.refresh();
-        const chunk = next.value;
-        if (job.start + chunk.byteLength > job.end) throw new KittError("DOWNLOAD_FAILED", `${job.source.display}: ${job.file.path}: the source sent more bytes than asked for (range ${job.start}-${job.end - 1})`);
-        await job.handle.write(chunk, 0, chunk.byteLength, job.start);
-        job.start += chunk.byteLength;
-        job.wrote(chunk.byteLength);
-      }
-    } finally {
-      void iterator.return?.()?.catch(() => undefined);
-    }
+    const aborted = new Promise<never>((_, reject) => attempt.signal.addEventListener("abort", () => reject(attempt.signal.reason as Error), { once: true }));
+    aborted.catch(() => undefined);
+    const body = await Promise.race([job.source.read(job.file, job.start, job.end, attempt.signal), aborted]);
+    stream = body instanceof Readable ? body : Readable.from(body, { objectMode: false });
+    await copyInto(job, stream, attempt.signal, () => timer.refresh());
     if (job.start !== job.end) throw new Error(`the connection ended ${job.end - job.start} bytes before the end of the range`);
   } finally {
     clearTimeout(timer);
     signal.removeEventListener("abort", stop);
+    stream?.destroy();
   }
 }
 
-/** `promise`, or the abort reason as soon as `signal` aborts (a stalled stream may never settle). */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason as Error);
-  return new Promise<T>((resolve, reject) => {
-    const abort = (): void => reject(signal.reason as Error);
-    signal.addEventListener("abort", abort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener("abort", abort));
+/**
+ * Writes the stream's bytes at the job's position in batches, pausing it while a batch is
+ * written (events, not async iteration: a promise per network chunk costs more than the copy).
+ * What arrived before a failure is written before the failure is reported, so a retry starts
+ * after it.
+ */
+function copyInto(job: PartJob, stream: Readable, signal: AbortSignal, onData: () => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let batch: Buffer[] = [];
+    let batched = 0;
+    let writes = Promise.resolve();
+    let failed = false;
+    const flush = (): Promise<void> => {
+      const [chunks, bytes] = [batch, batched];
+      [batch, batched] = [[], 0];
+      writes = writes.then(async () => {
+        if (bytes === 0) return;
+        await job.handle.writev(chunks, job.start).catch((error: NodeJS.ErrnoException) => {
+          throw error.code === "ENOSPC" ? new KittError("NO_SPACE", `the disk filled up while downloading ${job.file.path}; free some space and run the download again (it resumes)`, { cause: error }) : error;
+        });
+        job.start += bytes;
+        job.wrote(bytes);
+      });
+      return writes;
+    };
+    const fail = (error: unknown): void => {
+      if (failed) return;
+      failed = true;
+      signal.removeEventListener("abort", onAbort);
+      stream.destroy();
+      flush().then(
+        () => reject(error),
+        (writeError: unknown) => reject(writeError instanceof KittError ? writeError : error),
+      );
+    };
+    const onAbort = (): void => fail(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    stream.on("data", (chunk: Buffer) => {
+      onData();
+      if (job.start + batched + chunk.byteLength > job.end) {
+        fail(new KittError("DOWNLOAD_FAILED", `${job.source.display}: ${job.file.path}: the source sent more bytes than asked for (range ${job.start}-${job.end - 1})`));
+        return;
+      }
+      batch.push(chunk);
+      batched += chunk.byteLength;
+      if (batched >= WRITE_BATCH) {
+        stream.pause();
+        flush().then(() => stream.resume(), fail);
+      }
+    });
+    stream.once("error", fail);
+    stream.once("end", () => {
+      if (failed) return;
+      signal.removeEventListener("abort", onAbort);
+      flush().then(resolve, fail);
+    });
   });
 }

@@ -2,11 +2,10 @@
  * The download source for each URI scheme. Each entry imports its source only when used, so a
  * local copy never loads the AWS SDK.
  */
-import { KittError } from "../errors.js";
 import { parseModelUri, type SourceScheme } from "./model-uri.js";
 import type { DownloadSource, SourceContext, SourceFactory } from "./source.js";
 
-const SOURCES: Partial<Record<SourceScheme, SourceFactory>> = {
+const SOURCES: Record<SourceScheme, SourceFactory> = {
   s3: async (location, context) => (await import("./s3/s3-source.js")).s3Source("s3", location, context),
   obs: async (location, context) => (await import("./s3/s3-source.js")).s3Source("obs", location, context),
   hf: async (location, context) => (await import("./hf/hf-source.js")).hubModelSource(location, context),
@@ -17,7 +16,5 @@ const SOURCES: Partial<Record<SourceScheme, SourceFactory>> = {
 /** The source `uri` names, ready to list and read. */
 export async function openSource(uri: string, context: SourceContext): Promise<DownloadSource> {
   const { scheme, location } = parseModelUri(uri);
-  const factory = SOURCES[scheme];
-  if (factory === undefined) throw new KittError("USAGE", `cannot download "${uri}": this build of kitt has no ${scheme}:// source`);
-  return factory(location, context);
+  return SOURCES[scheme](location, context);
 }

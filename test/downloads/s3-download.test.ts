@@ -121,6 +121,14 @@ describe("s3:// downloads", () => {
     expect(existsSync(dest)).toBe(false);
   });
 
+  it("checks Signature V4 itself: a presigned URL works, the same URL with another signature or none is refused", async () => {
+    const url = s3.presignGet("llama/config.json");
+    expect(await (await fetch(url)).text()).toBe('{"architectures":["LlamaForCausalLM"]}');
+    const tampered = url.replace(/X-Amz-Signature=([0-9a-f])/, (_, digit: string) => `X-Amz-Signature=${digit === "0" ? "1" : "0"}`);
+    expect((await fetch(tampered)).status).toBe(403);
+    expect((await fetch(`${s3.endpoint}/${s3.bucket}/llama/config.json`)).status).toBe(403);
+  });
+
   it("verifies against the content, not only the server's word: a digest computed here matches", () => {
     const parts = [0, 5, 10].map((start) => createHash("md5").update(weights.subarray(start * MiB, Math.min((start + 5) * MiB, weights.byteLength))).digest());
     expect(weightsEtag).toBe(`${createHash("md5").update(Buffer.concat(parts)).digest("hex")}-3`);

@@ -44,6 +44,8 @@ export function s3Client(settings: S3Settings, maxSockets: number): S3Client {
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint, forcePathStyle: true }),
     ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
     maxAttempts: 3,
+    // kitt checks every file against its ETag itself; the SDK's per-response checksums would hash the bytes a second time.
+    responseChecksumValidation: "WHEN_REQUIRED",
     requestHandler: { connectionTimeout: S3_CONNECT_TIMEOUT_MS, requestTimeout: S3_REQUEST_TIMEOUT_MS, httpAgent: { maxSockets, keepAlive: true }, httpsAgent: { maxSockets, keepAlive: true } },
   });
 }
