@@ -7,16 +7,16 @@
  * kitt ≥ 0.8× curl. For scale, the same URL is also fetched by the smallest Node program that
  * can (`http.get` piped into a file, no checks): what Node's own I/O costs on the machine.
  *
- * Run on its own: `npx tsx scripts/lib/bench-s3-download.ts [--mib 1024] [--rounds 2]` (after `npm run build`).
+ * Run as the s3 part of `scripts/bench-runtime.ts` (`npx tsx scripts/bench-runtime.ts --part s3`, after `npm run build`).
  */
 import { spawn, spawnSync } from "node:child_process";
 import { randomFillSync } from "node:crypto";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { kittBin } from "../../test/support/cli.js";
 import { startS3Server } from "../../test/support/s3-server.js";
+import type { BenchRuntimePartReport } from "./bench-runtime-part.js";
 
 export interface S3DownloadBench {
   bytes: number;
@@ -99,14 +99,19 @@ function timed(command: string, args: string[], env: Record<string, string>): Pr
   });
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const flag = (name: string): number | undefined => {
-    const index = process.argv.indexOf(name);
-    return index === -1 ? undefined : Number(process.argv[index + 1]);
+/** The S3 part of `scripts/bench-runtime.ts`. */
+export async function benchS3DownloadPart(options: { mib: number; rounds: number }): Promise<BenchRuntimePartReport> {
+  const result = await benchS3Download({ ...options, log: (line) => process.stderr.write(`${line}\n`) });
+  const rate = (bytesPerSecond: number): string => `${(bytesPerSecond / MiB).toFixed(0)} MiB/s`;
+  return {
+    title: `S3 download of a ${result.bytes / MiB} MiB multipart object from the local S3 server, best of ${options.rounds} rounds, taking turns`,
+    table: [
+      ["client", "rate"],
+      ["kitt models download (parallel ranges, ETag verified)", rate(result.kittBytesPerSecond)],
+      ["curl, presigned URL (no checks)", rate(result.curlBytesPerSecond)],
+      ["bare Node http.get into a file (no checks)", rate(result.nodeBytesPerSecond)],
+    ],
+    target: `kitt ≥ 0.8× curl: ${result.ratio >= 0.8 ? "met" : "missed"} (${result.ratio.toFixed(2)}×)`,
+    met: result.ratio >= 0.8,
   };
-  const result = await benchS3Download({ mib: flag("--mib"), rounds: flag("--rounds"), log: (line) => process.stderr.write(`${line}\n`) });
-  process.stdout.write(
-    `S3 download of ${result.bytes / MiB} MiB: kitt ${(result.kittBytesPerSecond / MiB).toFixed(0)} MiB/s, curl ${(result.curlBytesPerSecond / MiB).toFixed(0)} MiB/s, ` +
-      `ratio ${result.ratio.toFixed(2)} (target ≥ 0.8); bare node http.get ${(result.nodeBytesPerSecond / MiB).toFixed(0)} MiB/s\n`,
-  );
 }
