@@ -8,10 +8,9 @@
  */
 import { performance } from "node:perf_hooks";
 import { describeError, KittError } from "../errors.js";
-import { parsePrometheusText } from "../collectors/prometheus/parse.js";
-import type { MetricFamily } from "../collectors/prometheus/types.js";
+import { parsePrometheusText, readRawFamilies } from "../collectors/prometheus/parse.js";
+import type { FamilyOf, MetricFamily, RawSample } from "../collectors/prometheus/types.js";
 import { sourceFamilies } from "../collectors/prometheus/unified.js";
-import type { Exposition } from "../collectors/prometheus/types.js";
 import { writePrometheusText } from "../collectors/prometheus/write.js";
 import type { EngineName } from "../engines/types.js";
 import { sendToEngine, type EngineEndpoint, type EngineRequest } from "../protocols/http/engine-request.js";
@@ -70,9 +69,10 @@ export class EngineMetricsProxy {
   }
 
   /** The source families; a body with none of them is parsed whole, which fails when it is no exposition at all. */
-  #read(text: string): Exposition {
-    const exposition = parsePrometheusText(text, undefined, this.#sources);
-    return exposition.size > 0 ? exposition : parsePrometheusText(text);
+  #read(text: string): ReadonlyMap<string, FamilyOf<RawSample>> {
+    const families = readRawFamilies(text, this.#sources);
+    if (families.size === 0) parsePrometheusText(text);
+    return families;
   }
 
   #ownSeries(up: boolean, seconds: number): string {

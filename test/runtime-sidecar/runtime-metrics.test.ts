@@ -145,7 +145,8 @@ describe("Kthena's bugs, not repeated", () => {
       await using engine = await startStubEngine(() => ({ status: 200, body }));
       const { text, exposition } = await scrape(await runtimeFor("vllm", engine.url));
       expect(text).toContain("# TYPE kthena:generation_tokens_total counter\n");
-      expect(text).toContain(`kthena:generation_tokens_total{model_name="m",pod="${POD}",model="${MODEL}"} 42\n`);
+      // The value as the engine wrote it.
+      expect(text).toContain(`kthena:generation_tokens_total{model_name="m",pod="${POD}",model="${MODEL}"} 42.0\n`);
       expect(value(exposition, "kthena:generation_tokens_total")).toBe(42);
     }
   });

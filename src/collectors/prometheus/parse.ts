@@ -17,7 +17,10 @@
  */
 import { KittError } from "../../errors.js";
 import { parseSampleLine, sampleName } from "./sample-line.js";
-import type { Exposition, MetricFamily, MetricType, Sample } from "./types.js";
+import type { Exposition, FamilyOf, MetricType, RawSample } from "./types.js";
+
+type Named = { name: string };
+type Families<S extends Named> = Map<string, FamilyOf<S>>;
 
 const SUFFIXES_BY_TYPE: Readonly<Record<MetricType, readonly string[]>> = {
   histogram: ["_bucket", "_sum", "_count", "_created"],
@@ -48,13 +51,13 @@ function hasPrefix(text: string, prefix: string): boolean {
   return text.length >= prefix.length && text.substring(0, prefix.length) === prefix;
 }
 
-function belongsTo(family: MetricFamily, sampleName: string): boolean {
+function belongsTo(family: FamilyOf<Named>, sampleName: string): boolean {
   if (sampleName === family.name) return true;
   if (!hasPrefix(sampleName, family.name)) return false;
   return SUFFIXES_BY_TYPE[family.type].includes(sampleName.slice(family.name.length));
 }
 
-function familyOf(families: Exposition, sampleName: string): MetricFamily | undefined {
+function familyOf<S extends Named>(families: Families<S>, sampleName: string): FamilyOf<S> | undefined {
   const exact = families.get(sampleName);
   if (exact) return exact;
   for (const suffix of ALL_SUFFIXES) {
@@ -65,7 +68,7 @@ function familyOf(families: Exposition, sampleName: string): MetricFamily | unde
   return undefined;
 }
 
-function familyNamed(families: Exposition, name: string): MetricFamily {
+function familyNamed<S extends Named>(families: Families<S>, name: string): FamilyOf<S> {
   let family = families.get(name);
   if (!family) {
     family = { name, type: "untyped", samples: [] };
@@ -75,7 +78,7 @@ function familyNamed(families: Exposition, name: string): MetricFamily {
 }
 
 /** `# HELP name text` and `# TYPE name type`; other comments are ignored. Returns the family named. */
-function readComment(families: Exposition, line: string): MetricFamily | undefined {
+function readComment<S extends Named>(families: Families<S>, line: string): FamilyOf<S> | undefined {
   const match = /^#\s*(HELP|TYPE)\s+(\S+)(?:[ \t](.*))?$/.exec(line);
   if (!match) return undefined;
   const [, keyword, name, rest = ""] = match;
@@ -118,9 +121,13 @@ function sampleFilter(only: ReadonlySet<string>): (line: string) => boolean {
 
 export type SkippedLine = (lineNumber: number, line: string) => void;
 
-export function parsePrometheusText(body: string, onSkip?: SkippedLine, only?: ReadonlySet<string>): Exposition {
-  const families: Exposition = new Map();
-  let current: MetricFamily | undefined;
+/**
+ * The families of `body`, each sample read by `read` (undefined: not a sample line). Throws when
+ * no sample at all could be read although lines were there.
+ */
+function readFamilies<S extends Named>(body: string, read: (line: string) => S | undefined, onSkip?: SkippedLine, only?: ReadonlySet<string>): Families<S> {
+  const families: Families<S> = new Map();
+  let current: FamilyOf<S> | undefined;
   let parsed = 0;
   let firstBad: { number: number; line: string } | undefined;
   const lines = body.split("\n");
@@ -139,7 +146,7 @@ export function parsePrometheusText(body: string, onSkip?: SkippedLine, only?: R
       continue;
     }
     if (sampleWanted !== undefined && !sampleWanted(line)) continue;
-    const sample: Sample | undefined = parseSampleLine(line);
+    const sample = read(line);
     if (!sample) {
       firstBad ??= { number: index + 1, line };
       onSkip?.(index + 1, line);
@@ -159,4 +166,21 @@ export function parsePrometheusText(body: string, onSkip?: SkippedLine, only?: R
     );
   }
   return families;
+}
+
+export function parsePrometheusText(body: string, onSkip?: SkippedLine, only?: ReadonlySet<string>): Exposition {
+  return readFamilies(body, parseSampleLine, onSkip, only);
+}
+
+function rawSample(line: string): RawSample | undefined {
+  const name = sampleName(line);
+  return name === "" ? undefined : { name, line };
+}
+
+/**
+ * The families in `only`, their sample lines kept as written and read only for their names:
+ * for passing lines on renamed, without the cost of parsing their labels and values.
+ */
+export function readRawFamilies(body: string, only: ReadonlySet<string>): Families<RawSample> {
+  return readFamilies(body, rawSample, undefined, only);
 }

@@ -19,13 +19,22 @@ export interface Sample {
   timestamp?: number;
 }
 
-export interface MetricFamily {
+/** A family whose samples are `S`: parsed samples, or raw lines read only for their names. */
+export interface FamilyOf<S extends { name: string }> {
   /** As declared by `# TYPE` (or the sample name when nothing declared it). */
   name: string;
   type: MetricType;
   help?: string;
-  samples: Sample[];
+  samples: S[];
 }
+
+export type MetricFamily = FamilyOf<Sample>;
 
 /** Families by name, in the order the body first mentions them. */
 export type Exposition = Map<string, MetricFamily>;
+
+/** A sample line kept as written: its sample name, and the line itself. */
+export interface RawSample {
+  name: string;
+  line: string;
+}

@@ -35,7 +35,9 @@
  * 0.12 serving only as a fallback for old versions.
  */
 import type { EngineName } from "../../engines/types.js";
-import type { Exposition, MetricFamily, Sample } from "./types.js";
+import type { FamilyOf, Sample } from "./types.js";
+
+type Named = { name: string };
 
 export const UNIFIED = {
   generationTokens: "kitt:generation_tokens_total",
@@ -163,12 +165,14 @@ export const UNIFIED_METRICS: readonly UnifiedMetric[] = [
 ];
 
 /** A unified family: the engine's samples renamed, and the family they came from. */
-export interface UnifiedFamily extends MetricFamily {
+export interface UnifiedFamilyOf<S extends Named> extends FamilyOf<S> {
   name: UnifiedName;
   type: UnifiedType;
   /** The engine family read, e.g. `vllm:inter_token_latency_seconds` or `tgi_request_generated_tokens_sum`. */
   source: string;
 }
+
+export type UnifiedFamily = UnifiedFamilyOf<Sample>;
 
 /** Whether kitt knows any metric of this engine (engines without `/metrics` have none). */
 export function hasUnifiedMetrics(engine: EngineName): boolean {
@@ -194,13 +198,13 @@ export function sourceFamilies(engine: EngineName): Set<string> {
 }
 
 /** The value samples of a counter family: `foo_total` whether the family is `foo` or `foo_total`. */
-function counterValues(family: MetricFamily): Sample[] {
+function counterValues<S extends Named>(family: FamilyOf<S>): S[] {
   const total = family.name.endsWith("_total") ? family.name : `${family.name}_total`;
   return family.samples.filter((sample) => sample.name === family.name || sample.name === total);
 }
 
 /** Counter families are matched with and without `_total`, as parsers differ on keeping it. */
-function counterFamily(exposition: Exposition, name: string): MetricFamily | undefined {
+function counterFamily<S extends Named>(exposition: ReadonlyMap<string, FamilyOf<S>>, name: string): FamilyOf<S> | undefined {
   const base = name.endsWith("_total") ? name.slice(0, -"_total".length) : name;
   for (const candidate of [name, base, `${base}_total`]) {
     const family = exposition.get(candidate);
@@ -209,12 +213,12 @@ function counterFamily(exposition: Exposition, name: string): MetricFamily | und
   return undefined;
 }
 
-interface Resolved {
+interface Resolved<S> {
   source: string;
-  samples: Sample[];
+  samples: S[];
 }
 
-function resolve(exposition: Exposition, metric: UnifiedMetric, source: Source): Resolved | undefined {
+function resolve<S extends Named>(exposition: ReadonlyMap<string, FamilyOf<S>>, metric: UnifiedMetric, source: Source): Resolved<S> | undefined {
   if (typeof source !== "string") {
     const family = exposition.get(source.sumOf);
     if (family?.type !== "histogram") return undefined;
@@ -234,7 +238,7 @@ function resolve(exposition: Exposition, metric: UnifiedMetric, source: Source):
     return samples.length > 0 ? { source, samples: samples.map((sample) => ({ ...sample, name: metric.name })) } : undefined;
   }
   if (family.type !== "histogram") return undefined;
-  const samples: Sample[] = [];
+  const samples: S[] = [];
   for (const sample of family.samples) {
     const suffix = sample.name.slice(family.name.length);
     if (suffix === "_bucket" || suffix === "_sum" || suffix === "_count") samples.push({ ...sample, name: metric.name + suffix });
@@ -243,13 +247,13 @@ function resolve(exposition: Exposition, metric: UnifiedMetric, source: Source):
 }
 
 /** The engine's metrics under unified names; metrics the engine does not export are absent. */
-export function standardize(exposition: Exposition, engine: EngineName): Map<UnifiedName, UnifiedFamily> {
-  const unified = new Map<UnifiedName, UnifiedFamily>();
+export function standardize<S extends Named>(exposition: ReadonlyMap<string, FamilyOf<S>>, engine: EngineName): Map<UnifiedName, UnifiedFamilyOf<S>> {
+  const unified = new Map<UnifiedName, UnifiedFamilyOf<S>>();
   for (const metric of UNIFIED_METRICS) {
     for (const source of metric.sources[engine] ?? []) {
       const resolved = resolve(exposition, metric, source);
       if (!resolved) continue;
-      const family: UnifiedFamily = { name: metric.name, type: metric.type, source: resolved.source, samples: resolved.samples };
+      const family: UnifiedFamilyOf<S> = { name: metric.name, type: metric.type, source: resolved.source, samples: resolved.samples };
       const help = exposition.get(resolved.source)?.help;
       if (help !== undefined) family.help = help;
       unified.set(metric.name, family);
