@@ -11,15 +11,13 @@ import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { llama_cpp } from "../../src/engines/llama_cpp.js";
-import { NativeProcess } from "../../src/runtime/native.js";
-import { waitForReady } from "../../src/runtime/readiness.js";
-import { llamaServerEnv, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
+import type { NativeProcess } from "../../src/runtime/native.js";
+import type { LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
 import { BUILD_LABEL } from "../../src/setup/runtime-image.js";
 import { IMAGE_LABEL } from "../../src/setup/scratch-image.js";
 import { imageExists } from "../support/docker.js";
 import { runKitt } from "../support/cli.js";
-import { ensureTestModel, freePort, requireDocker, requireLlamaServer } from "../support/llama.js";
+import { freePort, requireDocker, requireLlamaServer, startTestLlamaServer } from "../support/llama.js";
 
 const install = await requireLlamaServer();
 const docker = await requireDocker();
@@ -57,14 +55,9 @@ describe.skipIf(!install || !docker)("the kitt/runtime image", () => {
     expect(built.code, built.stderr).toBe(0);
     expect(built.stdout + built.stderr).toContain(`built ${TAG}`);
 
-    const server = install as LlamaServerInstall;
-    const port = await freePort();
-    llamaUrl = `http://127.0.0.1:${port}`;
-    const args = ["-m", await ensureTestModel(), "--host", "127.0.0.1", "--port", String(port), "-np", "1", "--metrics"];
-    const { LD_LIBRARY_PATH = server.libDir } = llamaServerEnv(server);
-    llama = new NativeProcess({ engineName: "llama_cpp", command: { command: server.binary, args, env: { LD_LIBRARY_PATH } } });
-    await llama.launch();
-    await waitForReady({ baseUrl: llamaUrl, readiness: llama_cpp.readiness, engineName: "llama_cpp", process: llama, backoff: { initialMs: 200, maxMs: 1_000, timeoutMs: 60_000 } });
+    const server = await startTestLlamaServer(install as LlamaServerInstall, ["--metrics"]);
+    llama = server.process;
+    llamaUrl = server.url;
   }, 600_000);
 
   afterAll(async () => {

@@ -12,13 +12,11 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { llama_cpp } from "../../src/engines/llama_cpp.js";
 import { generateTinyLora } from "../../src/models/tiny-lora.js";
-import { NativeProcess } from "../../src/runtime/native.js";
-import { waitForReady } from "../../src/runtime/readiness.js";
-import { llamaServerEnv, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
+import type { NativeProcess } from "../../src/runtime/native.js";
+import type { LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
 import { runKitt, startKitt, type KittRun } from "../support/cli.js";
-import { ensureTestModel, freePort, requireLlamaServer } from "../support/llama.js";
+import { freePort, requireLlamaServer, startTestLlamaServer } from "../support/llama.js";
 
 const install = await requireLlamaServer();
 const TOKEN = randomBytes(24).toString("hex");
@@ -46,18 +44,13 @@ describe.skipIf(!install)("kitt runtime beside llama-server, driven by kitt lora
   const lora = (...args: string[]) => runKitt(["lora", ...args, "--url", runtimeUrl], env());
 
   beforeAll(async () => {
-    const server = install as LlamaServerInstall;
     dir = await mkdtemp(join(tmpdir(), "kitt-runtime-e2e-"));
     adapter = join(dir, "volume", "adapters", "tiny.gguf");
     await mkdir(join(dir, "volume", "adapters"), { recursive: true });
     await generateTinyLora({ outPath: adapter });
-    const port = await freePort();
-    llamaUrl = `http://127.0.0.1:${port}`;
-    const args = ["-m", await ensureTestModel(), "--host", "127.0.0.1", "--port", String(port), "-np", "1", "--metrics", "--lora-scaled", `${adapter}:0`];
-    const { LD_LIBRARY_PATH = server.libDir } = llamaServerEnv(server);
-    llama = new NativeProcess({ engineName: "llama_cpp", command: { command: server.binary, args, env: { LD_LIBRARY_PATH } } });
-    await llama.launch();
-    await waitForReady({ baseUrl: llamaUrl, readiness: llama_cpp.readiness, engineName: "llama_cpp", process: llama, backoff: { initialMs: 200, maxMs: 1_000, timeoutMs: 60_000 } });
+    const server = await startTestLlamaServer(install as LlamaServerInstall, ["--metrics", "--lora-scaled", `${adapter}:0`]);
+    llama = server.process;
+    llamaUrl = server.url;
 
     const runtimePort = await freePort();
     runtimeUrl = `http://127.0.0.1:${runtimePort}`;

@@ -9,12 +9,10 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { llama_cpp } from "../../src/engines/llama_cpp.js";
 import { generateTinyLora } from "../../src/models/tiny-lora.js";
-import { NativeProcess } from "../../src/runtime/native.js";
-import { waitForReady } from "../../src/runtime/readiness.js";
-import { llamaServerEnv, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
-import { ensureTestModel, freePort, requireLlamaServer } from "../support/llama.js";
+import type { NativeProcess } from "../../src/runtime/native.js";
+import type { LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
+import { requireLlamaServer, startTestLlamaServer } from "../support/llama.js";
 import { countingDownloader, serveLoraRoutes, type LoraRuntime } from "../support/lora-runtime.js";
 
 const install = await requireLlamaServer();
@@ -41,20 +39,15 @@ describe.skipIf(!install)("LoRA adapters on llama-server through the runtime's r
   }
 
   beforeAll(async () => {
-    const llama = install as LlamaServerInstall;
     dir = await mkdtemp(join(tmpdir(), "kitt-lora-llama-"));
     startedLora = join(dir, "started.gguf");
     otherLora = join(dir, "other.gguf");
     await generateTinyLora({ outPath: startedLora });
     await generateTinyLora({ outPath: otherLora, seed: 99 });
-    const port = await freePort();
-    baseUrl = `http://127.0.0.1:${port}`;
     // Scale 0: loaded at start but not applied (`--lora-init-without-apply` alone does not keep this build from applying it).
-    const args = ["-m", await ensureTestModel(), "--host", "127.0.0.1", "--port", String(port), "-np", "1", "--lora-scaled", `${startedLora}:0`];
-    const { LD_LIBRARY_PATH = llama.libDir } = llamaServerEnv(llama);
-    server = new NativeProcess({ engineName: "llama_cpp", command: { command: llama.binary, args, env: { LD_LIBRARY_PATH } } });
-    await server.launch();
-    await waitForReady({ baseUrl, readiness: llama_cpp.readiness, engineName: "llama_cpp", process: server, backoff: { initialMs: 200, maxMs: 1_000, timeoutMs: 60_000 } });
+    const llama = await startTestLlamaServer(install as LlamaServerInstall, ["--lora-scaled", `${startedLora}:0`]);
+    server = llama.process;
+    baseUrl = llama.url;
     runtime = await serveLoraRoutes({ engine: "llama_cpp", engineBaseUrl: baseUrl, cacheDir: join(dir, "cache"), fetchArtifact: fetcher.fetch });
   });
 

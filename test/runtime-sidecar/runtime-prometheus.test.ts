@@ -8,16 +8,14 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { llama_cpp } from "../../src/engines/llama_cpp.js";
-import { NativeProcess } from "../../src/runtime/native.js";
-import { waitForReady } from "../../src/runtime/readiness.js";
+import type { NativeProcess } from "../../src/runtime/native.js";
 import { runtimeSettings } from "../../src/runtime-sidecar/runtime-settings.js";
 import { sidecarApp } from "../../src/runtime-sidecar/sidecar-app.js";
 import { WebServer } from "../../src/server/web-server.js";
-import { llamaServerEnv, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
+import type { LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
 import { startEmulator, type RunningEmulator } from "../emulators/index.mjs";
 import { startKitt, type KittRun } from "../support/cli.js";
-import { ensureTestModel, freePort, requireLlamaServer } from "../support/llama.js";
+import { freePort, requireLlamaServer, startTestLlamaServer } from "../support/llama.js";
 import { promtoolCheckMetrics, requirePrometheus, TestPrometheus } from "../support/prometheus.js";
 import { startStubEngine } from "../support/stub-metrics-engine.js";
 
@@ -58,15 +56,9 @@ describe.skipIf(!install || !prometheusInstalled)("kitt runtime scraped by a rea
   let runtimeUrl: string;
 
   beforeAll(async () => {
-    const server = install as LlamaServerInstall;
-    const model = await ensureTestModel();
-    const port = await freePort();
-    llamaUrl = `http://127.0.0.1:${port}`;
-    const args = ["-m", model, "--host", "127.0.0.1", "--port", String(port), "-np", "1", "--metrics"];
-    const { LD_LIBRARY_PATH = server.libDir } = llamaServerEnv(server);
-    llama = new NativeProcess({ engineName: "llama_cpp", command: { command: server.binary, args, env: { LD_LIBRARY_PATH } } });
-    await llama.launch();
-    await waitForReady({ baseUrl: llamaUrl, readiness: llama_cpp.readiness, engineName: "llama_cpp", process: llama, backoff: { initialMs: 200, maxMs: 1_000, timeoutMs: 60_000 } });
+    const server = await startTestLlamaServer(install as LlamaServerInstall, ["--metrics"]);
+    llama = server.process;
+    llamaUrl = server.url;
 
     const runtimePort = await freePort();
     runtimeUrl = `http://127.0.0.1:${runtimePort}`;

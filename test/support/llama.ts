@@ -11,7 +11,10 @@ import { describeError } from "../../src/errors.js";
 import { ensureTinyModel } from "../../src/models/tiny-model.js";
 import { DATASETS_DIR_ENV } from "../../src/quality/data/resolve.js";
 import { assertDockerDaemon } from "../../src/runtime/docker-cli.js";
-import { llamaServerInfo, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
+import { llama_cpp } from "../../src/engines/llama_cpp.js";
+import { NativeProcess } from "../../src/runtime/native.js";
+import { waitForReady } from "../../src/runtime/readiness.js";
+import { llamaServerEnv, llamaServerInfo, type LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
 import { ensureVocabFile } from "../../src/setup/llama-cpp-source.js";
 
 export const IN_CI = process.env.CI === "true";
@@ -73,4 +76,30 @@ export function freePort(host = "127.0.0.1"): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+export interface TestLlamaServer {
+  /** `http://127.0.0.1:PORT`. */
+  url: string;
+  process: NativeProcess;
+}
+
+/**
+ * The real llama-server serving the tiny model on a free loopback port (one slot, `extraArgs`
+ * added), started and ready; stop it with `process.stop()`.
+ */
+export async function startTestLlamaServer(install: LlamaServerInstall, extraArgs: readonly string[] = []): Promise<TestLlamaServer> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const args = ["-m", await ensureTestModel(), "--host", "127.0.0.1", "--port", String(port), "-np", "1", ...extraArgs];
+  const { LD_LIBRARY_PATH = install.libDir } = llamaServerEnv(install);
+  const server = new NativeProcess({ engineName: "llama_cpp", command: { command: install.binary, args, env: { LD_LIBRARY_PATH } } });
+  await server.launch();
+  try {
+    await waitForReady({ baseUrl: url, readiness: llama_cpp.readiness, engineName: "llama_cpp", process: server, backoff: { initialMs: 200, maxMs: 1_000, timeoutMs: 60_000 } });
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { url, process: server };
 }
