@@ -15,7 +15,8 @@ export interface ModelUri {
 }
 
 const SCHEMES = new Set<string>(["s3", "obs", "pvc", "hf", "file"]);
-const HUB_REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/u;
+/** `org/repo`, optionally `@revision` (a branch, tag or commit; branch names may hold `/`). */
+const HUB_REPO_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+(?:@[\w./-]+)?$/u;
 
 export function parseModelUri(uri: string): ModelUri {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//iu.exec(uri)?.[1]?.toLowerCase();

@@ -69,12 +69,13 @@ describe("URIs", () => {
     expect(parseModelUri("pvc://models/qwen")).toEqual({ scheme: "pvc", location: "models/qwen" });
     expect(parseModelUri("hf://Qwen/Qwen2.5-0.5B")).toEqual({ scheme: "hf", location: "Qwen/Qwen2.5-0.5B" });
     expect(parseModelUri("Qwen/Qwen2.5-0.5B")).toEqual({ scheme: "hf", location: "Qwen/Qwen2.5-0.5B" });
+    expect(parseModelUri("Qwen/Qwen2.5-0.5B@refs/pr/1")).toEqual({ scheme: "hf", location: "Qwen/Qwen2.5-0.5B@refs/pr/1" });
     expect(parseModelUri("./Qwen/Qwen2.5-0.5B")).toEqual({ scheme: "file", location: "./Qwen/Qwen2.5-0.5B" });
     expect(parseModelUri("/mnt/models")).toEqual({ scheme: "file", location: "/mnt/models" });
   });
 
   it("refuses what it does not know with a usage error", () => {
-    for (const uri of ["ftp://x/y", "s3://", "models/a/b", "gs://bucket"]) expect(() => parseModelUri(uri)).toThrow(expect.objectContaining({ code: "USAGE" }));
+    for (const uri of ["ftp://x/y", "s3://", "models/a/b", "gs://bucket", "org/repo@"]) expect(() => parseModelUri(uri)).toThrow(expect.objectContaining({ code: "USAGE" }));
   });
 });
 
