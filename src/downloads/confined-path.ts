@@ -4,8 +4,9 @@
  * symbolic link on the way, or when it is the root itself.
  */
 import { mkdir, realpath } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve, sep } from "node:path";
+import { dirname, resolve } from "node:path";
 import { KittError } from "../errors.js";
+import { isInside } from "../models/model-paths.js";
 
 export async function confinedPath(root: string, dest: string): Promise<string> {
   await mkdir(root, { recursive: true });
@@ -28,7 +29,7 @@ export async function confinedPath(root: string, dest: string): Promise<string> 
   return target;
 }
 
+/** Under `root`, and not `root` itself. */
 function inside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel);
+  return path !== root && isInside(root, path);
 }

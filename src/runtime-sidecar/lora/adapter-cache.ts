@@ -8,12 +8,13 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, realpath } from "node:fs/promises";
-import { isAbsolute, join, relative, sep } from "node:path";
+import { join, relative } from "node:path";
 import { cacheDir } from "../../config/paths.js";
 import { KittError } from "../../errors.js";
 import { writeJsonAtomically } from "../../fs/atomic-file.js";
 import { withFileLock } from "../../fs/file-lock.js";
 import { isObject } from "../../json.js";
+import { isInside } from "../../models/model-paths.js";
 
 /**
  * Downloads the artifact at `uri` (`s3://`, `obs://`, `hf://`, `pvc://`, a plain path) into
@@ -107,9 +108,6 @@ async function pathInside(folder: string, path: string): Promise<string> {
       throw new KittError("DOWNLOAD_FAILED", `the adapter download left nothing at ${path}`, { cause: error });
     }),
   ]);
-  const inside = relative(base, target);
-  if (inside.startsWith(`..${sep}`) || inside === ".." || isAbsolute(inside)) {
-    throw new KittError("UNSAFE_PATH", `the downloaded adapter ${path} lies outside its cache folder ${folder}`);
-  }
-  return inside === "" ? "." : inside;
+  if (!isInside(base, target)) throw new KittError("UNSAFE_PATH", `the downloaded adapter ${path} lies outside its cache folder ${folder}`);
+  return relative(base, target) || ".";
 }
