@@ -16,7 +16,7 @@ import { generateTinyLora } from "../../src/models/tiny-lora.js";
 import type { NativeProcess } from "../../src/runtime/native.js";
 import type { LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
 import { runKitt, startKitt, type KittRun } from "../support/cli.js";
-import { freePort, requireLlamaServer, startTestLlamaServer } from "../support/llama.js";
+import { freePort, greedyCompletion, requireLlamaServer, startTestLlamaServer } from "../support/llama.js";
 
 const install = await requireLlamaServer();
 const TOKEN = randomBytes(24).toString("hex");
@@ -29,17 +29,6 @@ describe.skipIf(!install)("kitt runtime beside llama-server, driven by kitt lora
   let runtimeUrl: string;
   let adapter: string;
   const env = (): Record<string, string | undefined> => ({ KITT_HOME: join(dir, "home"), KITT_RUNTIME_TOKEN: TOKEN, RUNTIME_PORT: undefined, RUNTIME_URL: undefined });
-
-  async function complete(): Promise<string> {
-    const response = await fetch(`${llamaUrl}/v1/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ prompt: "The quick brown fox", max_tokens: 12, temperature: 0, seed: 1, ignore_eos: true }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { choices: Array<{ text: string }> }).choices[0]!.text;
-  }
 
   const lora = (...args: string[]) => runKitt(["lora", ...args, "--url", runtimeUrl], env());
 
@@ -73,23 +62,23 @@ describe.skipIf(!install)("kitt runtime beside llama-server, driven by kitt lora
 
   it("reports the engine healthy and serves its metrics under kthena names", async () => {
     expect((await fetch(`${runtimeUrl}/health`)).status).toBe(200);
-    await complete();
+    await greedyCompletion(llamaUrl);
     const metrics = await (await fetch(`${runtimeUrl}/metrics`)).text();
     expect(metrics).toMatch(/^kthena:generation_tokens_total\{pod="pod-1",model="tiny"\} [1-9]\d*$/m);
     expect(metrics).toMatch(/^llamacpp:tokens_predicted_total \d+/m);
   });
 
   it("loads and unloads the adapter with kitt lora: the completion changes, then is the base model's again", async () => {
-    const base = await complete();
+    const base = await greedyCompletion(llamaUrl);
     const loaded = await lora("load", "tiny", `pvc://${join(dir, "volume", "adapters").slice(1)}`);
     expect(loaded.stderr).toBe("");
     expect(loaded.code).toBe(0);
     const listed = await lora("list", "--json");
     expect(JSON.parse(listed.stdout)).toMatchObject({ engine: "llama_cpp", adapters: [{ name: "tiny", path: adapter, scale: 1, loaded: true }] });
-    expect(await complete()).not.toBe(base);
+    expect(await greedyCompletion(llamaUrl)).not.toBe(base);
 
     expect((await lora("unload", "tiny")).code).toBe(0);
-    expect(await complete()).toBe(base);
+    expect(await greedyCompletion(llamaUrl)).toBe(base);
 
     const noToken = await runKitt(["lora", "list", "--url", runtimeUrl], { ...env(), KITT_RUNTIME_TOKEN: undefined });
     expect(noToken.code).not.toBe(0);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateTinyLora } from "../../src/models/tiny-lora.js";
 import type { NativeProcess } from "../../src/runtime/native.js";
 import type { LlamaServerInstall } from "../../src/setup/llama-cpp-build.js";
-import { requireLlamaServer, startTestLlamaServer } from "../support/llama.js";
+import { greedyCompletion, requireLlamaServer, startTestLlamaServer } from "../support/llama.js";
 import { countingDownloader, serveLoraRoutes, type LoraRuntime } from "../support/lora-runtime.js";
 
 const install = await requireLlamaServer();
@@ -25,18 +25,6 @@ describe.skipIf(!install)("LoRA adapters on llama-server through the runtime's r
   const fetcher = countingDownloader();
   let startedLora: string;
   let otherLora: string;
-
-  /** A greedy completion, the same every time for the same weights. */
-  async function complete(): Promise<string> {
-    const response = await fetch(`${baseUrl}/v1/completions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ prompt: "The quick brown fox", max_tokens: 12, temperature: 0, seed: 1, ignore_eos: true }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    expect(response.status).toBe(200);
-    return ((await response.json()) as { choices: Array<{ text: string }> }).choices[0]!.text;
-  }
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), "kitt-lora-llama-"));
@@ -59,8 +47,8 @@ describe.skipIf(!install)("LoRA adapters on llama-server through the runtime's r
 
   it("load changes the completion, unload restores the base model's, and the list shows each state", async () => {
     const rt = runtime as LoraRuntime;
-    const base = await complete();
-    expect(await complete()).toBe(base);
+    const base = await greedyCompletion(baseUrl);
+    expect(await greedyCompletion(baseUrl)).toBe(base);
     expect((await rt.call("/v1/lora")).body).toEqual({ engine: "llama_cpp", adapters: [{ id: 0, path: startedLora, scale: 0, loaded: false }] });
 
     // A volume path, as a pod mounts one: kitt's downloader copies it into the runtime's cache.
@@ -73,17 +61,17 @@ describe.skipIf(!install)("LoRA adapters on llama-server through the runtime's r
     expect(await readFile(join(loaded.body.path as string, "started.gguf"))).toEqual(await readFile(startedLora));
     expect(fetcher.calls).toEqual([uri]);
     expect((await rt.call("/v1/lora")).body.adapters).toEqual([{ name: "tiny", id: 0, path: startedLora, scale: 1, loaded: true }]);
-    const adapted = await complete();
+    const adapted = await greedyCompletion(baseUrl);
     expect(adapted).not.toBe(base);
 
     const unloaded = await rt.call("/v1/lora/unload", { lora_name: "tiny" });
     expect(unloaded).toEqual({ status: 200, body: { status: "unloaded", engine: "llama_cpp", lora_name: "tiny" } });
-    expect(await complete()).toBe(base);
+    expect(await greedyCompletion(baseUrl)).toBe(base);
     expect((await rt.call("/v1/lora")).body.adapters).toEqual([{ id: 0, path: startedLora, scale: 0, loaded: false }]);
 
     // Loading again uses the cached copy: nothing is downloaded a second time.
     expect((await rt.call("/v1/lora/load", { lora_name: "tiny", artifact_url: uri })).status).toBe(200);
-    expect(await complete()).toBe(adapted);
+    expect(await greedyCompletion(baseUrl)).toBe(adapted);
     expect(fetcher.calls).toHaveLength(1);
     expect((await rt.call("/v1/lora/unload", { lora_name: "tiny" })).status).toBe(200);
   });

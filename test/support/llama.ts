@@ -103,3 +103,15 @@ export async function startTestLlamaServer(install: LlamaServerInstall, extraArg
   }
   return { url, process: server };
 }
+
+/** A greedy completion of a fixed prompt: the same text every time for the same weights. */
+export async function greedyCompletion(baseUrl: string): Promise<string> {
+  const response = await fetch(`${baseUrl}/v1/completions`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ prompt: "The quick brown fox", max_tokens: 12, temperature: 0, seed: 1, ignore_eos: true }),
+    signal: AbortSignal.timeout(30_000),
+  });
+  if (response.status !== 200) throw new Error(`llama-server answered ${response.status}: ${await response.text()}`);
+  return ((await response.json()) as { choices: Array<{ text: string }> }).choices[0]!.text;
+}
