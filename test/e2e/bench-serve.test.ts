@@ -100,8 +100,12 @@ describe.skipIf(!server)("kitt bench serve against llama-server", () => {
     expect(result.request_rate).toBe(40);
     expect(result.target_request_rate).toBe(40);
     // The last send is scheduled at N/rate = 1 s; the client keeps to it.
-    expect(result.achieved_request_rate as number).toBeGreaterThan(40 * 0.9);
-    expect(result.achieved_request_rate as number).toBeLessThan(40 * 1.1);
+    expect(result.dispatched_request_rate as number).toBeGreaterThan(40 * 0.9);
+    expect(result.dispatched_request_rate as number).toBeLessThan(40 * 1.1);
+    // Reaching the server also waits for llama-server to accept the connection, which it does
+    // late when its threads and the test's share two busy cores; it can never run ahead.
+    expect(result.achieved_request_rate as number).toBeGreaterThan(40 * 0.6);
+    expect(result.achieved_request_rate as number).toBeLessThanOrEqual(result.dispatched_request_rate as number);
     // llama-server shares the CPUs with the client here, so single sends can slip by tens of
     // milliseconds; the typical send must still leave on time.
     expect(result.send_lag_p50_ms as number).toBeLessThan(20);
