@@ -8,13 +8,12 @@
  */
 import { performance } from "node:perf_hooks";
 import { describeError, KittError } from "../errors.js";
-import { parsePrometheusText, readRawFamilies } from "../collectors/prometheus/parse.js";
-import type { FamilyOf, MetricFamily, RawSample } from "../collectors/prometheus/types.js";
-import { sourceFamilies } from "../collectors/prometheus/unified.js";
+import type { MetricFamily } from "../collectors/prometheus/types.js";
 import { writePrometheusText } from "../collectors/prometheus/write.js";
 import type { EngineName } from "../engines/types.js";
 import { sendToEngine, type EngineEndpoint, type EngineRequest } from "../protocols/http/engine-request.js";
-import { standardSeriesText, type ServingIdentity } from "./standard-series.js";
+import type { ServingIdentity } from "./standard-series.js";
+import { StandardSeriesWriter } from "./standard-series-writer.js";
 
 export const EXPOSITION_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -37,15 +36,14 @@ export class EngineMetricsProxy {
   readonly #options: EngineMetricsProxyOptions;
   readonly #endpoint: EngineEndpoint;
   readonly #request: EngineRequest;
-  /** The only families read: the body itself is passed through, not rewritten. */
-  readonly #sources: ReadonlySet<string>;
+  readonly #standard: StandardSeriesWriter;
   #failures = 0;
 
   constructor(options: EngineMetricsProxyOptions) {
     this.#options = options;
     this.#endpoint = { baseUrl: options.baseUrl, name: options.engine, namedWithUrl: true };
     this.#request = { method: "GET", path: options.path, headers: { accept: "text/plain; version=0.0.4" }, timeoutMs: options.timeoutMs };
-    this.#sources = sourceFamilies(options.engine);
+    this.#standard = new StandardSeriesWriter(options.engine, options.identity);
   }
 
   async scrape(): Promise<MetricsAnswer> {
@@ -56,7 +54,7 @@ export class EngineMetricsProxy {
       if (answer.status !== 200) {
         throw new KittError("ENGINE_REQUEST_FAILED", `${this.#options.engine} at ${this.#options.baseUrl}${this.#options.path} answered ${answer.status}: ${text.slice(0, 200)}`);
       }
-      const added = standardSeriesText(this.#read(text), this.#options.engine, this.#options.identity);
+      const added = this.#standard.text(text);
       const own = this.#ownSeries(true, (performance.now() - started) / 1000);
       const separator = text === "" || text.endsWith("\n") ? "" : "\n";
       // The engine's bytes as they came: only what the runtime adds is encoded.
@@ -66,13 +64,6 @@ export class EngineMetricsProxy {
       const reason = describeError(error).replace(/\s+/g, " ");
       return { status: 503, body: `# kitt runtime: engine metrics unavailable: ${reason}\n${this.#ownSeries(false, (performance.now() - started) / 1000)}` };
     }
-  }
-
-  /** The source families; a body with none of them is parsed whole, which fails when it is no exposition at all. */
-  #read(text: string): ReadonlyMap<string, FamilyOf<RawSample>> {
-    const families = readRawFamilies(text, this.#sources);
-    if (families.size === 0) parsePrometheusText(text);
-    return families;
   }
 
   #ownSeries(up: boolean, seconds: number): string {

@@ -90,45 +90,88 @@ function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09;
 }
 
-/** `line` after its sample name, with the identity's labels added; undefined when it is no sample. */
-function rawTail(line: string, identity: ServingIdentity, identityLabels: string): string | undefined {
+/** Where a sample line's label set opens (-1: it has none) and where its head ends; undefined when it is no well-formed sample. */
+function sampleHead(line: string): { open: number; end: number } | undefined {
   let nameEnd = 0;
   while (isSpace(line.charCodeAt(nameEnd))) nameEnd++;
   nameEnd += sampleName(line).length;
-  let i = nameEnd;
-  while (isSpace(line.charCodeAt(i))) i++;
-  if (line.charCodeAt(i) !== 0x7b) return isSpace(line.charCodeAt(nameEnd)) ? `{${identityLabels}}${line.slice(nameEnd)}` : undefined;
-  const end = labelSetEnd(line, i);
-  if (end < 0) return undefined;
-  const inner = line.slice(i + 1, end - 1);
+  let open = nameEnd;
+  while (isSpace(line.charCodeAt(open))) open++;
+  if (line.charCodeAt(open) !== 0x7b) return isSpace(line.charCodeAt(nameEnd)) ? { open: -1, end: nameEnd } : undefined;
+  const end = labelSetEnd(line, open);
+  return end < 0 ? undefined : { open, end };
+}
+
+/**
+ * Where a sample line's head ends: after the `}` closing its label set, or after its name when it
+ * has none (a space or tab follows); undefined when it is no well-formed sample. The rest of the
+ * line (value, timestamp) is passed on as written.
+ */
+export function sampleHeadEnd(line: string): number | undefined {
+  return sampleHead(line)?.end;
+}
+
+/**
+ * An engine's sample line renamed: `head` (the new name, the engine's labels and the identity's)
+ * takes the place of the `line`'s first `end` characters, and the rest of it follows unchanged.
+ * A line with a `pod` or `model` label of its own is parsed and written whole (`text`).
+ */
+export type RenamedLine = { at: number; line: string; end: number; head: string } | { at: number; line: string; text: string };
+
+function renameLine(sample: RawSample, name: string, identity: ServingIdentity, identityLabels: string): RenamedLine | undefined {
+  const { line, at } = sample;
+  const head = sampleHead(line);
+  if (head === undefined) return undefined;
+  const { open, end } = head;
+  if (open < 0) return { at, line, end, head: `${name}{${identityLabels}}` };
+  const inner = line.slice(open + 1, end - 1);
   if (IDENTITY_LABEL.test(inner)) {
     // Perhaps a label of that name (or only that text in a value): parse, to keep it as exported_pod / exported_model.
-    const sample = parseSampleLine(line);
-    return sample && parsedTail(sample, identity, identityLabels);
+    const parsed = parseSampleLine(line);
+    return parsed && { at, line, text: name + parsedTail(parsed, identity, identityLabels) };
   }
   let last = inner.length - 1;
   while (last >= 0 && isSpace(inner.charCodeAt(last))) last--;
   // `{}` and a trailing comma are both allowed by the format.
   const separator = last < 0 || inner.charCodeAt(last) === 0x2c ? "" : ",";
-  return `{${inner.slice(0, last + 1)}${separator}${identityLabels}}${line.slice(end)}`;
+  return { at, line, end, head: `${name}{${inner.slice(0, last + 1)}${separator}${identityLabels}}` };
 }
 
+/** The standardized series as pieces: family headers (text) and renamed engine lines. */
+export type StandardSeriesPiece = string | RenamedLine;
+
 /**
- * The exposition text of the engine's metrics under unified names, from the engine's families
- * the unified metrics read (`readRawFamilies` of `sourceFamilies`); metrics the engine does not
- * export are absent.
+ * The exposition of the engine's metrics under unified names, from the engine's families the
+ * unified metrics read (`readRawFamilies` of `sourceFamilies`), as pieces; metrics the engine
+ * does not export are absent.
  */
-export function standardSeriesText(families: ReadonlyMap<string, FamilyOf<RawSample>>, engine: EngineName, identity: ServingIdentity): string {
+export function standardSeriesPieces(families: ReadonlyMap<string, FamilyOf<RawSample>>, engine: EngineName, identity: ServingIdentity): StandardSeriesPiece[] {
   const identityLabels = `pod="${escapeLabelValue(identity.pod)}",model="${escapeLabelValue(identity.model)}"`;
-  let text = "";
+  const pieces: StandardSeriesPiece[] = [];
   for (const family of standardize(families, engine).values()) {
     const name = KTHENA_NAMES.get(family.name) ?? family.name;
-    text += formatFamilyHeader({ name, type: family.type, help: `${HELP[family.name]} (kitt runtime, from the engine's ${family.source})` });
+    pieces.push(formatFamilyHeader({ name, type: family.type, help: `${HELP[family.name]} (kitt runtime, from the engine's ${family.source})` }));
     for (const sample of family.samples) {
       // `sample.name` is the unified one; the line still starts with the engine's.
-      const tail = rawTail(sample.line, identity, identityLabels);
-      if (tail !== undefined) text += `${name}${sample.name.slice(family.name.length)}${tail}\n`;
+      const renamed = renameLine(sample, `${name}${sample.name.slice(family.name.length)}`, identity, identityLabels);
+      if (renamed !== undefined) pieces.push(renamed);
     }
   }
+  return pieces;
+}
+
+/** The text of standardized series pieces, each renamed line's rest taken from `restOf` (by default, from its own line). */
+export function joinPieces(pieces: readonly StandardSeriesPiece[], restOf = (line: RenamedLine & { end: number }): string => line.line.slice(line.end)): string {
+  let text = "";
+  for (const piece of pieces) {
+    if (typeof piece === "string") text += piece;
+    else if ("text" in piece) text += `${piece.text}\n`;
+    else text += `${piece.head}${restOf(piece)}\n`;
+  }
   return text;
+}
+
+/** The exposition text of the standardized series (`standardSeriesPieces`). */
+export function standardSeriesText(families: ReadonlyMap<string, FamilyOf<RawSample>>, engine: EngineName, identity: ServingIdentity): string {
+  return joinPieces(standardSeriesPieces(families, engine, identity));
 }

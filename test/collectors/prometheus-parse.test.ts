@@ -248,10 +248,44 @@ describe("parsePrometheusText with only some families wanted", () => {
     }
   });
 
+  it("finds the wanted lines wherever they are: indented, after CRLF, outside their block, beside look-alike names", () => {
+    const body = [
+      "# HELP other_metric not wanted\r",
+      "# TYPE other_metric gauge\r",
+      "other_metric 1\r",
+      "  # HELP wanted_seconds a histogram\r",
+      "# TYPE   wanted_seconds histogram",
+      'wanted_seconds_bucket{le="1"} 2',
+      '  wanted_seconds_bucket{le="+Inf"} 3\r',
+      "wanted_seconds_sum 4.5 1700000000000",
+      "wanted_seconds_count 3",
+      "wanted_seconds_extra 9",
+      "wanted_secondsX 9",
+      "# TYPE more gauge",
+      "more 1",
+      "wanted_total 7",
+      "\twanted 8",
+      "",
+      "   ",
+    ].join("\n");
+    const only = new Set(["wanted_seconds", "wanted"]);
+    const whole = parsePrometheusText(body);
+    const some = parsePrometheusText(body, undefined, only);
+    expect([...some.keys()]).toEqual(["wanted_seconds", "wanted_total", "wanted"]);
+    for (const [name, read] of some) expect(read, name).toEqual(whole.get(name));
+    expect(some.get("wanted_seconds")!.samples.map((sample) => sample.value)).toEqual([2, 3, 4.5, 3]);
+  });
+
   it("still reports lines that start with no metric name", () => {
     const skipped: number[] = [];
     const read = parsePrometheusText('a_total 1\n{broken} 2\nb_total 3\n', (line) => skipped.push(line), new Set(["b"]));
     expect([...read.keys()]).toEqual(["b_total"]);
     expect(skipped).toEqual([2]);
+    const numbered: Array<[number, string]> = [];
+    parsePrometheusText('a 1\r\n\r\n  {x} 1\r\nb 2\r\n\t!b 3\r\n# {y} 4\r\n', (number, line) => numbered.push([number, line]), new Set(["b"]));
+    expect(numbered).toEqual([
+      [3, "  {x} 1"],
+      [5, "\t!b 3"],
+    ]);
   });
 });

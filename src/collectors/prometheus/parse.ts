@@ -89,33 +89,69 @@ function readComment<S extends Named>(families: Families<S>, line: string): Fami
   return family;
 }
 
-/** Whether a family in `only` could own a sample or comment about `name`. */
-function wanted(only: ReadonlySet<string>, name: string): boolean {
-  if (only.has(name)) return true;
-  for (const suffix of ALL_SUFFIXES) if (name.endsWith(suffix) && only.has(name.slice(0, -suffix.length))) return true;
-  return false;
+/** `name` as a literal inside a regular expression. */
+function escapeRegExp(name: string): string {
+  return name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
-const COMMENT_NAME = /^#\s*(?:HELP|TYPE)\s+(\S+)/;
+const linesOfFamilies = new WeakMap<ReadonlySet<string>, RegExp>();
 
 /**
- * Whether a sample line is wanted (lines that start with no name are, so the parser reports
- * them). Consecutive lines mostly share a name (a histogram's buckets), so the last decision is
- * reused while the name repeats.
+ * Finds, in one pass of the regular-expression engine, the start of each line that concerns the
+ * families in `only`: a `# HELP` or `# TYPE` comment or a sample whose name is one of them (with
+ * one of the suffixes a family's samples carry), and a line that starts with no metric name, so
+ * that it is still reported. Every other line is passed over without being looked at from
+ * JavaScript, which is most of a large body.
  */
-function sampleFilter(only: ReadonlySet<string>): (line: string) => boolean {
-  let lastName = "";
-  let lastWanted = true;
-  return function isWanted(line) {
-    if (lastName !== "" && hasPrefix(line, lastName)) {
-      const next = line.charCodeAt(lastName.length);
-      if (next === 0x7b || next === 0x20 || next === 0x09) return lastWanted; // `{`, space, tab
+function linesOf(only: ReadonlySet<string>): RegExp {
+  let pattern = linesOfFamilies.get(only);
+  if (pattern === undefined) {
+    const names = [...only].map(escapeRegExp).join("|");
+    const suffixes = ALL_SUFFIXES.join("|");
+    const comment = String.raw`[^\S\n]*#[^\S\n]*(?:HELP|TYPE)[^\S\n]+(?:${names})(?:${suffixes})?(?=\s|$)`;
+    const sample = String.raw`[ \t]*(?:${names})(?:${suffixes})?(?![a-zA-Z0-9_:])`;
+    const nameless = String.raw`(?![^\S\n]*#)[ \t]*(?=[^a-zA-Z0-9_:# \t\n])(?=[^\n]*\S)`;
+    pattern = new RegExp(`^(?:${comment}|${sample}|${nameless})`, "gm");
+    linesOfFamilies.set(only, pattern);
+  }
+  return pattern;
+}
+
+/**
+ * Calls `visit` with each line of `body` (without its `\r`) and the index it starts at; given
+ * `only`, with the lines that concern those families alone (`linesOf`): their `# HELP` and
+ * `# TYPE` comments, their samples, and lines that start with no metric name. Stops early when
+ * `visit` answers false.
+ */
+export function eachLine(body: string, only: ReadonlySet<string> | undefined, visit: (line: string, at: number) => boolean | void): void {
+  const withoutReturn = (line: string): string => (line.endsWith("\r") ? line.slice(0, -1) : line);
+  if (only === undefined) {
+    let at = 0;
+    for (const line of body.split("\n")) {
+      if (visit(withoutReturn(line), at) === false) return;
+      at += line.length + 1;
     }
-    const name = sampleName(line);
-    if (name === "") return true;
-    lastName = name;
-    lastWanted = wanted(only, name);
-    return lastWanted;
+    return;
+  }
+  const pattern = linesOf(only);
+  pattern.lastIndex = 0;
+  for (let match = pattern.exec(body); match !== null; match = pattern.exec(body)) {
+    const at = match.index;
+    let end = body.indexOf("\n", at);
+    if (end < 0) end = body.length;
+    pattern.lastIndex = end;
+    if (visit(withoutReturn(body.slice(at, end)), at) === false) return;
+  }
+}
+
+/** The 1-based number of the line starting at an index, for indexes asked in increasing order. */
+function lineNumbers(body: string): (at: number) => number {
+  let counted = 0;
+  let number = 1;
+  return (at) => {
+    for (let i = body.indexOf("\n", counted); i >= 0 && i < at; i = body.indexOf("\n", i + 1)) number++;
+    counted = at;
+    return number;
   };
 }
 
@@ -125,39 +161,32 @@ export type SkippedLine = (lineNumber: number, line: string) => void;
  * The families of `body`, each sample read by `read` (undefined: not a sample line). Throws when
  * no sample at all could be read although lines were there.
  */
-function readFamilies<S extends Named>(body: string, read: (line: string) => S | undefined, onSkip?: SkippedLine, only?: ReadonlySet<string>): Families<S> {
+function readFamilies<S extends Named>(body: string, read: (line: string, at: number) => S | undefined, onSkip?: SkippedLine, only?: ReadonlySet<string>): Families<S> {
   const families: Families<S> = new Map();
   let current: FamilyOf<S> | undefined;
   let parsed = 0;
   let firstBad: { number: number; line: string } | undefined;
-  const lines = body.split("\n");
-  const sampleWanted = only === undefined ? undefined : sampleFilter(only);
-  for (let index = 0; index < lines.length; index++) {
-    let line = lines[index]!;
-    if (line.endsWith("\r")) line = line.slice(0, -1);
+  const lineNumberAt = lineNumbers(body);
+  eachLine(body, only, (line, at) => {
     const first = line.trimStart();
-    if (first === "") continue;
+    if (first === "") return;
     if (first.startsWith("#")) {
-      if (only !== undefined) {
-        const name = COMMENT_NAME.exec(first)?.[1];
-        if (name === undefined || !wanted(only, name)) continue;
-      }
       current = readComment(families, first) ?? current;
-      continue;
+      return;
     }
-    if (sampleWanted !== undefined && !sampleWanted(line)) continue;
-    const sample = read(line);
+    const sample = read(line, at);
     if (!sample) {
-      firstBad ??= { number: index + 1, line };
-      onSkip?.(index + 1, line);
-      continue;
+      const number = lineNumberAt(at);
+      firstBad ??= { number, line };
+      onSkip?.(number, line);
+      return;
     }
     parsed++;
     let family = current && belongsTo(current, sample.name) ? current : familyOf(families, sample.name);
     family ??= familyNamed(families, sample.name);
     family.samples.push(sample);
     current = family;
-  }
+  });
   if (parsed === 0 && firstBad) {
     const shown = firstBad.line.length > 80 ? `${firstBad.line.slice(0, 80)}…` : firstBad.line;
     throw new KittError(
@@ -172,9 +201,9 @@ export function parsePrometheusText(body: string, onSkip?: SkippedLine, only?: R
   return readFamilies(body, parseSampleLine, onSkip, only);
 }
 
-function rawSample(line: string): RawSample | undefined {
+function rawSample(line: string, at: number): RawSample | undefined {
   const name = sampleName(line);
-  return name === "" ? undefined : { name, line };
+  return name === "" ? undefined : { name, line, at };
 }
 
 /**

@@ -33,8 +33,9 @@ export type MetricFamily = FamilyOf<Sample>;
 /** Families by name, in the order the body first mentions them. */
 export type Exposition = Map<string, MetricFamily>;
 
-/** A sample line kept as written: its sample name, and the line itself. */
+/** A sample line kept as written: its sample name, the line itself and where it starts in the body. */
 export interface RawSample {
   name: string;
   line: string;
+  at: number;
 }
