@@ -60,6 +60,24 @@ function etagCheck(etag: string, size: number, partSize: number | undefined): Di
   };
 }
 
+/**
+ * A multipart ETag whose part size is known (given, or the only usual size that fits), so that
+ * its parts can be hashed apart; undefined for any other digest.
+ */
+export function multipartEtag(digest: Digest, size: number): { expected: string; parts: number; partSize: number } | undefined {
+  if (digest.algorithm !== "s3-etag") return undefined;
+  const expected = digest.etag.replace(/"/gu, "").toLowerCase();
+  const parts = Number(/^[0-9a-f]{32}-(\d+)$/u.exec(expected)?.[1] ?? 0);
+  if (parts < 1) return undefined;
+  const candidates = digest.partSize !== undefined ? [digest.partSize] : candidatePartSizes(size, parts);
+  return candidates.length === 1 && Math.ceil(size / candidates[0]!) === parts ? { expected, parts, partSize: candidates[0]! } : undefined;
+}
+
+/** The multipart ETag of parts' md5 digests, in order. */
+export function etagOfParts(digests: readonly Uint8Array[]): string {
+  return `${createHash("md5").update(Buffer.concat(digests)).digest("hex")}-${digests.length}`;
+}
+
 function candidatePartSizes(size: number, parts: number): number[] {
   const evenSplit = Math.ceil(size / parts / MiB) * MiB;
   return [...new Set([...COMMON_PART_SIZES, evenSplit])].filter((candidate) => Math.ceil(size / candidate) === parts);
@@ -85,7 +103,7 @@ class MultipartEtag {
 
   etag(): string {
     if (this.inPart > 0) this.endPart();
-    return `${createHash("md5").update(Buffer.concat(this.digests)).digest("hex")}-${this.digests.length}`;
+    return etagOfParts(this.digests);
   }
 
   private endPart(): void {

@@ -19,9 +19,10 @@ import { KittError } from "../errors.js";
 import { replaceAtomically } from "../fs/atomic-file.js";
 import { withFileLock } from "../fs/file-lock.js";
 import { completionRecord, readCompletion, sameDownload } from "./completion-marker.js";
-import { DigestFollower } from "./digest-follower.js";
+import { followDigest, type DigestFollower } from "./digest-follower.js";
 import { bytesWritten, fileState, loadState, StateSaver, type FileState } from "./download-state.js";
 import { checkFreeSpace, type FreeSpaceProbe } from "./free-space.js";
+import { HashPool } from "./hash-pool.js";
 import { pathFilter } from "./glob.js";
 import { fetchPart, type RetryPolicy } from "./part-reader.js";
 import { checkRemotePaths, COMPLETION_MARKER } from "./safe-paths.js";
@@ -152,7 +153,8 @@ class TreeDownload {
     const abort = (): void => this.stop.abort(this.signal.reason);
     this.signal.addEventListener("abort", abort, { once: true });
     try {
-      await this.fetchAll(states, saver);
+      await using hashing = new HashPool();
+      await this.fetchAll(states, saver, hashing);
     } finally {
       this.signal.removeEventListener("abort", abort);
       await saver.flush();
@@ -176,7 +178,7 @@ class TreeDownload {
   }
 
   /** Runs every missing part, `concurrency` at a time; the first failure stops the others. */
-  private async fetchAll(states: Map<string, FileState>, saver: StateSaver): Promise<void> {
+  private async fetchAll(states: Map<string, FileState>, saver: StateSaver, hashing: HashPool): Promise<void> {
     const tasks: PartTask[] = [];
     const remaining = new Map<string, number>();
     for (const file of this.files) {
@@ -195,7 +197,7 @@ class TreeDownload {
       while (failure === undefined && next < tasks.length) {
         const { job, index } = tasks[next++]!;
         try {
-          if (job.file.digest !== undefined) job.follower ??= new DigestFollower(this.stagedPath(job.file), job.file.digest, job.state, this.stop.signal);
+          if (job.file.digest !== undefined) job.follower ??= followDigest(this.stagedPath(job.file), job.file.digest, job.state, hashing, this.stop.signal);
           if (index >= 0) await this.fetchPart(job, index, saver);
           const left = (remaining.get(job.file.path) ?? 1) - (index >= 0 ? 1 : 0);
           remaining.set(job.file.path, left);
@@ -254,7 +256,7 @@ class TreeDownload {
           this.bytesFetched += bytes;
           this.progress.bytesDone += bytes;
           saver.changed();
-          follower?.notify();
+          follower?.notify(index);
           this.report(this.progress, false);
         },
       };
