@@ -6,6 +6,11 @@
  * the figure is how much the runtime adds at p99. The stub changes a gauge on every answer, so
  * no answer is the same as the one before. The runtime's CPU time per request is reported too:
  * unlike latencies, it hardly depends on what else the machine runs.
+ *
+ * An engine's series stay the same from one scrape to the next (only values change), and the
+ * runtime reuses the last scrape's renaming for such a scrape; the target is judged on that
+ * steady state. For the other case, a second run has the stub name a new series on every
+ * answer (a label value of a mapped histogram changes), so every scrape is read in full.
  */
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -72,14 +77,15 @@ export function vllmExposition(ranks: number): { families: MetricFamily[]; serie
   return { families, series: families.reduce((total, family) => total + family.samples.length, 0) };
 }
 
-/** The stub engine: the exposition with a changing first gauge. */
-async function startStub(text: string): Promise<{ url: string; close(): Promise<void> }> {
+/** The stub engine: the exposition with a changing first gauge, and with `newSeries` a new label value in a mapped histogram. */
+async function startStub(text: string, newSeries: boolean): Promise<{ url: string; close(): Promise<void> }> {
   let answered = 0;
   const [first, ...rest] = text.split("\n# HELP vllm:num_requests_waiting");
   const server = createServer((_req, res) => {
     answered++;
     res.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-    res.end(`${first!.replace(/ 0\n/, ` ${answered}\n`)}\n# HELP vllm:num_requests_waiting${rest.join("\n# HELP vllm:num_requests_waiting")}`);
+    const body = `${first!.replace(/ 0\n/, ` ${answered}\n`)}\n# HELP vllm:num_requests_waiting${rest.join("\n# HELP vllm:num_requests_waiting")}`;
+    res.end(newSeries ? body.replace('vllm:e2e_request_latency_seconds_sum{engine="0",model_name="bench-model"', `vllm:e2e_request_latency_seconds_sum{engine="0",model_name="bench-model-${answered}"`) : body);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -102,10 +108,18 @@ async function timedGet(pool: Pool, path: string): Promise<{ ms: number; bytes: 
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
-export async function benchRuntimeMetrics(options: { requests: number; series: number }): Promise<BenchRuntimePartReport> {
-  const perRank = vllmExposition(1).series;
-  const { families, series } = vllmExposition(Math.ceil(options.series / perRank));
-  const stub = await startStub(writePrometheusText(families));
+interface Timings {
+  direct: number[];
+  proxied: number[];
+  directBytes: number;
+  proxiedBytes: number;
+  cpuPerRequest: string;
+  otherLoad: number | null;
+}
+
+/** GETs alternating between the stub engine and a `kitt runtime` in front of it. */
+async function measure(text: string, requests: number, newSeries: boolean): Promise<Timings> {
+  const stub = await startStub(text, newSeries);
   const port = await freePort();
   const runtime = startKitt(["runtime", "--engine", "vllm", "--engine-base-url", stub.url, "--port", String(port), "--pod", "bench-pod", "--model", "bench-model"], {
     KITT_RUNTIME_TOKEN: undefined,
@@ -117,42 +131,24 @@ export async function benchRuntimeMetrics(options: { requests: number; series: n
   const viaRuntime = new Pool(`http://127.0.0.1:${port}`, { connections: 1 });
   try {
     await runtime.waitFor(/kitt runtime: serving /, 60_000);
-    const direct: number[] = [];
-    const proxied: number[] = [];
-    let directBytes = 0;
-    let proxiedBytes = 0;
-    const warmup = Math.min(200, options.requests);
-    const otherLoad = await waitForQuietMachine(QUIET_LOAD_PERCENT, 60_000, (busy) => process.stderr.write(`waiting: other programs use ${Math.round(busy)}% of a core\n`));
+    const timings: Timings = { direct: [], proxied: [], directBytes: 0, proxiedBytes: 0, cpuPerRequest: "unknown", otherLoad: null };
+    const warmup = Math.min(200, requests);
+    timings.otherLoad = await waitForQuietMachine(QUIET_LOAD_PERCENT, 60_000, (busy) => process.stderr.write(`waiting: other programs use ${Math.round(busy)}% of a core\n`));
     let cpuBefore: number | null = null;
-    for (let i = 0; i < warmup + options.requests; i++) {
+    for (let i = 0; i < warmup + requests; i++) {
       if (i === warmup) cpuBefore = processCpuSeconds(runtime.child.pid);
       const a = await timedGet(engine, "/metrics");
       const b = await timedGet(viaRuntime, "/metrics");
       if (a.status !== 200 || b.status !== 200) throw new Error(`GET /metrics answered ${a.status} directly and ${b.status} through the runtime`);
       if (i < warmup) continue;
-      direct.push(a.ms);
-      proxied.push(b.ms);
-      directBytes = a.bytes;
-      proxiedBytes = b.bytes;
+      timings.direct.push(a.ms);
+      timings.proxied.push(b.ms);
+      timings.directBytes = a.bytes;
+      timings.proxiedBytes = b.bytes;
     }
     const cpuAfter = processCpuSeconds(runtime.child.pid);
-    const cpuPerRequest = cpuBefore === null || cpuAfter === null ? "unknown" : ms(((cpuAfter - cpuBefore) * 1000) / options.requests);
-    const added = percentile(proxied, 99) - percentile(direct, 99);
-    return {
-      title: `GET /metrics of a ${series.toLocaleString("en")}-series vLLM exposition (${(directBytes / 1024).toFixed(0)} KiB; ${(proxiedBytes / 1024).toFixed(0)} KiB through the runtime), ${options.requests.toLocaleString("en")} requests each, alternating`,
-      table: [
-        ["path", "p50", "p90", "p99", "max"],
-        ["engine directly", ...[50, 90, 99, 100].map((p) => ms(percentile(direct, p)))],
-        ["through kitt runtime", ...[50, 90, 99, 100].map((p) => ms(percentile(proxied, p)))],
-        ["added", ...[50, 90, 99, 100].map((p) => ms(percentile(proxied, p) - percentile(direct, p)))],
-      ],
-      target: `p99 added < ${TARGET_MS} ms: ${added < TARGET_MS ? "met" : "missed"} (${ms(added)})`,
-      met: added < TARGET_MS,
-      notes: [
-        `kitt runtime's CPU per request: ${cpuPerRequest}`,
-        `other programs' load when timing began: ${otherLoad === null ? "unknown" : `${Math.round(otherLoad)}% of a core`}`,
-      ],
-    };
+    if (cpuBefore !== null && cpuAfter !== null) timings.cpuPerRequest = ms(((cpuAfter - cpuBefore) * 1000) / requests);
+    return timings;
   } finally {
     await engine.close();
     await viaRuntime.close();
@@ -160,4 +156,34 @@ export async function benchRuntimeMetrics(options: { requests: number; series: n
     await runtime.done;
     await stub.close();
   }
+}
+
+export async function benchRuntimeMetrics(options: { requests: number; series: number }): Promise<BenchRuntimePartReport> {
+  const perRank = vllmExposition(1).series;
+  const { families, series } = vllmExposition(Math.ceil(options.series / perRank));
+  const text = writePrometheusText(families);
+  const steady = await measure(text, options.requests, false);
+  const changing = await measure(text, options.requests, true);
+  const percentiles = [50, 90, 99, 100];
+  const row = (name: string, values: number[]) => [name, ...percentiles.map((p) => ms(percentile(values, p)))];
+  const addedRow = (name: string, timings: Timings) => [name, ...percentiles.map((p) => ms(percentile(timings.proxied, p) - percentile(timings.direct, p)))];
+  const added = percentile(steady.proxied, 99) - percentile(steady.direct, 99);
+  return {
+    title: `GET /metrics of a ${series.toLocaleString("en")}-series vLLM exposition (${(steady.directBytes / 1024).toFixed(0)} KiB; ${(steady.proxiedBytes / 1024).toFixed(0)} KiB through the runtime), ${options.requests.toLocaleString("en")} requests each, alternating`,
+    table: [
+      ["path", "p50", "p90", "p99", "max"],
+      row("engine directly", steady.direct),
+      row("through kitt runtime", steady.proxied),
+      addedRow("added", steady),
+      row("engine directly (second run)", changing.direct),
+      row("through kitt runtime, a new series in every answer", changing.proxied),
+      addedRow("added, a new series in every answer", changing),
+    ],
+    target: `p99 added < ${TARGET_MS} ms: ${added < TARGET_MS ? "met" : "missed"} (${ms(added)})`,
+    met: added < TARGET_MS,
+    notes: [
+      `kitt runtime's CPU per request: ${steady.cpuPerRequest}; with a new series in every answer: ${changing.cpuPerRequest}`,
+      `other programs' load when timing began: ${[steady, changing].map((run) => (run.otherLoad === null ? "unknown" : `${Math.round(run.otherLoad)}% of a core`)).join(", then ")}`,
+    ],
+  };
 }

@@ -11,6 +11,10 @@
  * of which a matching scrape repeats exactly, so both ways give the same text. A scrape with a
  * line the template cannot reproduce from its head (an engine's own `pod` or `model` label,
  * which is parsed) or with no series to add is always read in full.
+ *
+ * An engine whose series change from one scrape to the next would make every template a loss
+ * (built, tried, never used): after a template that was never used, the next is built only after
+ * twice as many full reads as the last time (at most 64), until one is used again.
  */
 import { eachLine, parsePrometheusText, readRawFamilies } from "../collectors/prometheus/parse.js";
 import { sampleName } from "../collectors/prometheus/sample-line.js";
@@ -39,6 +43,12 @@ export class StandardSeriesWriter {
   readonly #sources: ReadonlySet<string>;
   #template: Template | undefined;
   #reused = 0;
+  #built = 0;
+  /** Whether the template was used since it was built. */
+  #templateUsed = false;
+  /** Full reads to go before the next template, and how many were skipped the last time. */
+  #skip = 0;
+  #backoff = 0;
 
   constructor(engine: EngineName, identity: ServingIdentity) {
     this.#engine = engine;
@@ -46,9 +56,9 @@ export class StandardSeriesWriter {
     this.#sources = sourceFamilies(engine);
   }
 
-  /** How many scrapes were written from the template. */
-  get reused(): number {
-    return this.#reused;
+  /** How many scrapes were written from a template, and how many templates were made. */
+  get stats(): { reused: number; templates: number } {
+    return { reused: this.#reused, templates: this.#built };
   }
 
   /** The standardized series of an engine's exposition; throws when the body is no exposition at all. */
@@ -56,13 +66,25 @@ export class StandardSeriesWriter {
     const fast = this.#template && this.#fill(this.#template, body);
     if (fast !== undefined) {
       this.#reused++;
+      this.#templateUsed = true;
+      this.#backoff = 0;
       return fast;
     }
     const families = readRawFamilies(body, this.#sources);
     // A body with none of the families read is parsed whole, which fails when it is no exposition.
     if (families.size === 0) parsePrometheusText(body);
     const pieces = standardSeriesPieces(families, this.#engine, this.#identity);
-    this.#template = this.#templateOf(body, pieces);
+    if (this.#template !== undefined && !this.#templateUsed) {
+      this.#backoff = Math.min(64, Math.max(1, this.#backoff * 2));
+      this.#skip = this.#backoff;
+    }
+    this.#template = undefined;
+    if (this.#skip > 0) this.#skip--;
+    else {
+      this.#template = this.#templateOf(body, pieces);
+      if (this.#template !== undefined) this.#built++;
+    }
+    this.#templateUsed = false;
     return joinPieces(pieces);
   }
 

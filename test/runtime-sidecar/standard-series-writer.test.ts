@@ -96,7 +96,7 @@ describe("the standard series writer", () => {
         const body = newValues(first, next);
         expect(writer.text(body), `${path}, scrape ${scrape}`).toBe(readInFull(body, engine));
       }
-      expect(writer.reused, path).toBe(5);
+      expect(writer.stats, path).toEqual({ reused: 5, templates: 1 });
     }
   });
 
@@ -112,7 +112,7 @@ describe("the standard series writer", () => {
         body = roll < 0.2 ? newValues(original, next) : roll < 0.6 ? newValues(body, next) : edit(body, next);
         expect(writer.text(body), `${path}, scrape ${scrape}:\n${body}`).toBe(readInFull(body, engine));
       }
-      expect(writer.reused, path).toBeGreaterThan(0);
+      expect(writer.stats.reused, path).toBeGreaterThan(0);
     }
   });
 
@@ -129,13 +129,28 @@ describe("the standard series writer", () => {
     expect(readInFull(typed("histogram", 2), "vllm")).toBe("");
   });
 
+  it("makes templates ever more rarely while the engine's series change on every scrape, and uses one again once they stay", () => {
+    const writer = new StandardSeriesWriter("vllm", identity);
+    const body = (series: number, value: number) => `# TYPE vllm:num_requests_waiting gauge\nvllm:num_requests_waiting{n="${series}"} ${value}\n`;
+    for (let scrape = 0; scrape < 100; scrape++) expect(writer.text(body(scrape, 1))).toBe(readInFull(body(scrape, 1), "vllm"));
+    // Made at full reads 1, 3, 6, 11, 20, 37 and 70: never used.
+    expect(writer.stats).toEqual({ reused: 0, templates: 7 });
+    for (let scrape = 0; scrape < 70; scrape++) expect(writer.text(body(100, scrape))).toBe(readInFull(body(100, scrape), "vllm"));
+    expect(writer.stats.templates).toBe(8);
+    expect(writer.stats.reused).toBeGreaterThan(0);
+    // A used template that stops fitting is replaced at once.
+    const reused = writer.stats.reused;
+    for (let scrape = 0; scrape < 3; scrape++) writer.text(body(200, scrape));
+    expect(writer.stats).toEqual({ reused: reused + 2, templates: 9 });
+  });
+
   it("reads a body in full when a line it renames has its own pod or model label, or when nothing is renamed", () => {
     const writer = new StandardSeriesWriter("vllm", identity);
     const clash = '# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{model="x"} 1\n';
     for (const value of ["1", "2", "3"]) expect(writer.text(clash.replace("} 1", `} ${value}`))).toBe(readInFull(clash.replace("} 1", `} ${value}`), "vllm"));
-    expect(writer.reused).toBe(0);
+    expect(writer.stats.reused).toBe(0);
     expect(writer.text("# TYPE other gauge\nother 1\n")).toBe("");
     expect(() => writer.text("Not Found")).toThrow(/not a Prometheus text exposition/);
-    expect(writer.reused).toBe(0);
+    expect(writer.stats.reused).toBe(0);
   });
 });
