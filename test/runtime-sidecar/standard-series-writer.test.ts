@@ -10,6 +10,7 @@ import { sourceFamilies } from "../../src/collectors/prometheus/unified.js";
 import type { EngineName } from "../../src/engines/types.js";
 import { standardSeriesText } from "../../src/runtime-sidecar/standard-series.js";
 import { StandardSeriesWriter } from "../../src/runtime-sidecar/standard-series-writer.js";
+import { uniformSampler } from "../../src/models/seeded-random.js";
 
 const identity = { pod: "pod-$1", model: 'm "q"' };
 const fixture = (path: string): string => readFileSync(new URL(`../fixtures/${path}`, import.meta.url), "utf8");
@@ -23,17 +24,6 @@ const RECORDED: ReadonlyArray<[EngineName, string]> = [
 
 function readInFull(body: string, engine: EngineName): string {
   return standardSeriesText(readRawFamilies(body, sourceFamilies(engine)), engine, identity);
-}
-
-/** A small deterministic generator (mulberry32). */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Every sample value (the number after a line's head) replaced by another. */
@@ -85,7 +75,7 @@ function edit(body: string, next: () => number): string {
 
 describe("the standard series writer", () => {
   it("writes each recorded body's next scrapes from its template, exactly as reading them in full does", () => {
-    const next = random(7);
+    const next = uniformSampler(7);
     for (const [engine, path] of RECORDED) {
       const writer = new StandardSeriesWriter(engine, identity);
       const first = fixture(path);
@@ -101,7 +91,7 @@ describe("the standard series writer", () => {
   });
 
   it("after any edit of names, labels, comments or line shapes, still writes exactly what reading in full gives", () => {
-    const next = random(11);
+    const next = uniformSampler(11);
     for (const [engine, path] of RECORDED) {
       const writer = new StandardSeriesWriter(engine, identity);
       const original = fixture(path);

@@ -14,6 +14,7 @@ import { resultsListCommand, resultsQueryCommand } from "../../src/cli/commands/
 import { storageShowCommand } from "../../src/cli/commands/storage-list.js";
 import { webTokenCreateCommand, webTokenRevokeCommand } from "../../src/cli/commands/web-token.js";
 import { Validator } from "@seriousme/openapi-schema-validator";
+import { uniformSampler } from "../../src/models/seeded-random.js";
 import { OPENAPI_PATH, PUBLIC_PATHS } from "../../src/server/app.js";
 import { ASSET_PATHS } from "../../src/server/pages/assets.js";
 import { FailureLimiter } from "../../src/server/auth/failure-limiter.js";
@@ -278,7 +279,7 @@ describe.each(backends)("kitt web API on $name", (backend) => {
 
   test("120 malformed paths, queries and bodies to every route (over 1,000 in all) never get a 5xx", async () => {
     const routes = registeredRoutes(web.app);
-    const random = seeded(42);
+    const random = uniformSampler(42);
     const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
     const craftedCursor = Buffer.from(JSON.stringify({ t: 1, i: "\u0000" })).toString("base64url");
     const junk = ["", "%00", craftedCursor, "..%2F..%2Fetc%2Fpasswd", "../../etc/passwd", "%ZZ", "💥", "a".repeat(5000), "-1", "1e309", "NaN", "null", "[]", "{}", "true", "<script>", "' OR 1=1 --", "%", "%25", "\u0000", "__proto__", "constructor"];
@@ -322,13 +323,3 @@ interface OpenApiDocument {
   components?: { schemas?: Record<string, unknown> };
 }
 
-/** mulberry32: the same sequence on every run, so a failure can be replayed. */
-function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
