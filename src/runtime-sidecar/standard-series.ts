@@ -160,13 +160,13 @@ export function standardSeriesPieces(families: ReadonlyMap<string, FamilyOf<RawS
   return pieces;
 }
 
-/** The text of standardized series pieces, each renamed line's rest taken from `restOf` (by default, from its own line). */
-export function joinPieces(pieces: readonly StandardSeriesPiece[], restOf = (line: RenamedLine & { end: number }): string => line.line.slice(line.end)): string {
+/** The text of standardized series pieces. */
+export function joinPieces(pieces: readonly StandardSeriesPiece[]): string {
   let text = "";
   for (const piece of pieces) {
     if (typeof piece === "string") text += piece;
     else if ("text" in piece) text += `${piece.text}\n`;
-    else text += `${piece.head}${restOf(piece)}\n`;
+    else text += `${piece.head}${piece.line.slice(piece.end)}\n`;
   }
   return text;
 }
