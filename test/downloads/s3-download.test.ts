@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { downloadModel } from "../../src/downloads/model-download.js";
 import { runKitt } from "../support/cli.js";
+import { freePort } from "../support/llama.js";
 import { startS3Server, type S3Request, type S3TestServer } from "../support/s3-server.js";
 
 const MiB = 1024 * 1024;
@@ -83,6 +84,17 @@ describe("s3:// downloads", () => {
     expect(stderr.trim().split("\n").at(-1)).toBe(`kitt: error: s3://${s3.bucket}/llama: the server refused the credentials (403 SignatureDoesNotMatch); check ACCESS_KEY and SECRET_KEY`);
     expect(stderr.split("\n").filter((line) => line.startsWith("kitt:"))).toHaveLength(1);
     expect(stdout + stderr).not.toContain(secret);
+    expect(existsSync(dest)).toBe(false);
+  });
+
+  it("an endpoint that cannot be reached: exit 19 and one line naming it", async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const dest = join(work, "unreachable");
+    const { code, stderr } = await runKitt(["models", "download", `s3://${s3.bucket}/llama`, "-o", dest], { ...s3.env, ENDPOINT: closed });
+    expect(code).toBe(19);
+    expect(stderr.trim().split("\n").at(-1)).toMatch(
+      new RegExp(`^kitt: error: s3://${s3.bucket}/llama: cannot list the objects: ${closed.replace(/\./g, "\\.")} \\(ENDPOINT\\) failed \\(connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+\\); check the endpoint and the network, then run the download again$`),
+    );
     expect(existsSync(dest)).toBe(false);
   });
 

@@ -52,7 +52,12 @@ class HubModelSource implements DownloadSource {
       if (info.gated !== false && files[0] !== undefined) await discard((await this.request(files[0], "HEAD", undefined, signal)).response);
       return files;
     } catch (error) {
-      throw error instanceof HubRefusal ? this.refused(error) : error;
+      if (error instanceof HubRefusal) throw this.refused(error);
+      // The listing is not retried: a failure the downloader would retry is final here, in one line.
+      if (error instanceof RetryableError) {
+        throw new KittError("DOWNLOAD_FAILED", `${this.display}: cannot list the files: ${error.message}; check HF_ENDPOINT and the network, then run the download again`, { cause: error });
+      }
+      throw error;
     }
   }
 

@@ -74,3 +74,12 @@ export function s3Failure(error: unknown, display: string): unknown {
   }
   return error;
 }
+
+/** A failure the downloader retries, in a few words: the server's status, else the connection's error code. */
+export function describeFailure(error: unknown): string {
+  const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+  const { name, message } = error as Error;
+  if (status !== undefined) return `answered ${status} ${name}`;
+  const code = (error as { code?: string }).code;
+  return code !== undefined && !message.includes(code) ? `${code}: ${message}` : message;
+}

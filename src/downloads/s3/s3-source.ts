@@ -7,7 +7,7 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, type _Object } from "@aws-sdk/client-s3";
 import { KittError } from "../../errors.js";
 import type { DownloadSource, RemoteFile, SourceContext } from "../source.js";
-import { s3Client, s3Failure, s3Settings } from "./s3-settings.js";
+import { describeFailure, s3Client, s3Failure, s3Settings } from "./s3-settings.js";
 
 /** Sockets per source: enough for the downloader's parallel reads. */
 const MAX_SOCKETS = 64;
@@ -28,11 +28,22 @@ export function s3Source(scheme: "s3" | "obs", location: string, context: Source
     }
   };
 
+  /** A call of the listing, which is not retried: a failure the downloader would retry is final here, in one line. */
+  const listingCall = async <T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> => {
+    try {
+      return await call(work);
+    } catch (error) {
+      if (error instanceof KittError || signal.aborted) throw error;
+      const where = context.env.ENDPOINT ? `${context.env.ENDPOINT} (ENDPOINT)` : "S3";
+      throw new KittError("DOWNLOAD_FAILED", `${display}: cannot list the objects: ${where} failed (${describeFailure(error)}); check the endpoint and the network, then run the download again`, { cause: error });
+    }
+  };
+
   async function listUnder(listPrefix: string, signal: AbortSignal): Promise<_Object[]> {
     const objects: _Object[] = [];
     let token: string | undefined;
     do {
-      const page = await call(() => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: listPrefix, ContinuationToken: token }), { abortSignal: signal }));
+      const page = await listingCall(() => client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: listPrefix, ContinuationToken: token }), { abortSignal: signal }), signal);
       objects.push(...(page.Contents ?? []));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token !== undefined);
@@ -43,7 +54,7 @@ export function s3Source(scheme: "s3" | "obs", location: string, context: Source
   async function partSize(key: string, etag: string, signal: AbortSignal): Promise<number | undefined> {
     const parts = Number(/-(\d+)"?$/u.exec(etag)?.[1] ?? 0);
     if (parts < 2) return undefined;
-    const head = await call(() => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: 1 }), { abortSignal: signal }));
+    const head = await listingCall(() => client.send(new HeadObjectCommand({ Bucket: bucket, Key: key, PartNumber: 1 }), { abortSignal: signal }), signal);
     return head.PartsCount === parts ? head.ContentLength : undefined;
   }
 

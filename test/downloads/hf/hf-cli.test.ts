@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startKitt, tempKittHome } from "../../support/cli.js";
 import { EMULATED_COMMIT, HubEmulator } from "../../support/hub-emulator.js";
+import { freePort } from "../../support/llama.js";
 
 const TOKEN = "hf_cli_token";
 const MODEL = "org/tiny-model";
@@ -91,6 +92,14 @@ describe("kitt models download from the Hugging Face Hub", () => {
     expect(errorLine(run.stderr)).toBe(
       `kitt: error: org/gated-model is a gated model and no Hub token is set (401 GatedRepo: Access to model org/gated-model is restricted. You must have access to it and be authenticated to access it. Please log in.): accept its terms at ${hub.url}/org/gated-model, then create a read token at ${hub.url}/settings/tokens and set HF_TOKEN to it (or save it with \`hf auth login\`)`,
     );
+    expect(existsSync(run.into)).toBe(false);
+  }, 60_000);
+
+  it("a Hub that cannot be reached: exit 19 and one line naming it", async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const run = await download([`hf://${MODEL}`], { HF_ENDPOINT: closed });
+    expect(run.code).toBe(19);
+    expect(errorLine(run.stderr)).toBe(`kitt: error: hf://${MODEL}@main: cannot list the files: cannot reach ${closed} (ECONNREFUSED); check HF_ENDPOINT and the network, then run the download again`);
     expect(existsSync(run.into)).toBe(false);
   }, 60_000);
 
