@@ -130,7 +130,7 @@ describe.each(backends)("kitt web pages on $name", (backend) => {
     expect(await store.getRun(victim)).toBeUndefined();
   });
 
-  test("without a job runner the Quick Test page says jobs cannot run here, and a post queues nothing", async () => {
+  test("without a job runner or an online agent the Quick Test page says jobs cannot run here, and a post queues nothing", async () => {
     expect((await page("/quick-test")).text).toContain("Jobs cannot run here");
     const before = (await listJobs(store, { limit: 500 })).length;
     const posted = await postForm("/quick-test", { target: "llama_cpp:tiny.gguf", suite: "quick", runtime: "native" });

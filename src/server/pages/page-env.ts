@@ -17,7 +17,7 @@ export interface PageOptions {
   settings: () => Promise<EffectiveSettings>;
   /** The environment custom tests are found in (`$KITT_HOME/tests`). */
   env: NodeJS.ProcessEnv;
-  /** Runs quick tests; without one the Quick Test page says jobs cannot run here. */
+  /** Runs quick tests on this server; without one the Quick Test page sends them to online agents only. */
   jobs?: JobRunner;
   /** Jobs dispatched to agents (cancelling one sends the agent a stop). */
   agentJobs: AgentJobs;

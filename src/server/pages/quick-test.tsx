@@ -5,7 +5,8 @@
  * same `JobRunner.submit`, and opens the job's live page; what does not fit is shown on the form.
  * "run on" picks this server or an online agent (the jobs API's `target`, `AgentJobs.submit`);
  * agents do not report their models, so an agent's model is a path typed in, which the agent
- * checks against its own model directory and share.
+ * checks against its own model directory and share. A server without a job runner offers only
+ * its online agents; with neither, nothing can run the test and the page says so.
  */
 import { Hono } from "hono";
 import { findCustomTests } from "../../bench/custom/registry.js";
@@ -35,6 +36,8 @@ const NUMBER_OPTIONS = [
 
 /** What the form shows: the choices, and what was posted (kept on an error). */
 interface FormState {
+  /** This server runs jobs itself (it has a job runner). */
+  local: boolean;
   catalog?: ModelCatalog;
   catalogProblem?: string;
   suites: string[];
@@ -60,9 +63,11 @@ function QuickTestForm({ state }: { state: FormState }) {
       <label>
         run on
         <select name="agent">
-          <option value="" selected={agent === ""}>
-            this server
-          </option>
+          {state.local ? (
+            <option value="" selected={agent === ""}>
+              this server
+            </option>
+          ) : null}
           {state.agents.map((online) => (
             <option value={online.id} selected={online.id === agent}>
               {`agent ${online.name} — ${gpuSummary(online.hardware)}`}
@@ -70,30 +75,34 @@ function QuickTestForm({ state }: { state: FormState }) {
           ))}
         </select>
       </label>
-      <label>
-        model and engine on this server (only engines that load the model)
-        <select name="target" required={state.agents.length === 0}>
-          {models.map((model) => (
-            <optgroup label={model.path}>
-              {model.engines.map((engine) => {
-                const value = `${engine}:${model.path}`;
-                return (
-                  <option value={value} selected={value === target}>
-                    {`${model.path} — ${engine}`}
-                  </option>
-                );
-              })}
-            </optgroup>
-          ))}
-        </select>
-      </label>
-      {models.length === 0 ? <p class="notice">{state.catalogProblem ?? `No model in ${state.catalog?.dir ?? "the model directory"} that an engine loads; see Models.`}</p> : null}
+      {state.local ? (
+        <>
+          <label>
+            model and engine on this server (only engines that load the model)
+            <select name="target" required={state.agents.length === 0}>
+              {models.map((model) => (
+                <optgroup label={model.path}>
+                  {model.engines.map((engine) => {
+                    const value = `${engine}:${model.path}`;
+                    return (
+                      <option value={value} selected={value === target}>
+                        {`${model.path} — ${engine}`}
+                      </option>
+                    );
+                  })}
+                </optgroup>
+              ))}
+            </select>
+          </label>
+          {models.length === 0 ? <p class="notice">{state.catalogProblem ?? `No model in ${state.catalog?.dir ?? "the model directory"} that an engine loads; see Models.`}</p> : null}
+        </>
+      ) : null}
       {state.agents.length === 0 ? null : (
         <fieldset>
           <legend>on an agent</legend>
           <label>
             model (relative to the agent's model directory or share)
-            <input name="agent_model" value={posted?.text("agent_model") ?? ""} placeholder="llama/tiny.gguf" />
+            <input name="agent_model" value={posted?.text("agent_model") ?? ""} placeholder="llama/tiny.gguf" required={!state.local} />
           </label>
           <label>
             engine
@@ -196,17 +205,26 @@ function requestFrom(form: FormBody): unknown {
 export function quickTestPage(options: PageOptions): Hono<PageEnv> {
   const app = new Hono<PageEnv>();
 
-  async function render(c: PageContext, posted: FormBody | undefined, errors: string[], status: 200 | 400 | 503 = 200) {
+  async function onlineAgents(): Promise<AgentRecord[]> {
     const now = Date.now();
-    const agents = (await listAgents(options.store)).filter((agent) => agentPresence(agent, now) === "online");
-    const state: FormState = { suites: builtinSuiteNames(), tests: [], agents, posted, errors };
-    if (options.jobs) {
+    return (await listAgents(options.store)).filter((agent) => agentPresence(agent, now) === "online");
+  }
+
+  async function render(c: PageContext, posted: FormBody | undefined, errors: string[], status: 200 | 400 | 503 = 200) {
+    const agents = await onlineAgents();
+    const local = options.jobs !== undefined;
+    const state: FormState = { local, suites: builtinSuiteNames(), tests: [], agents, posted, errors };
+    const canRun = local || agents.length > 0;
+    if (canRun) {
       const [catalog, custom] = await Promise.all([
-        modelCatalogFor(await options.settings()).catch((error: unknown) => {
-          if (!isKittError(error) || error.code !== "MODEL_NOT_FOUND") throw error;
-          state.catalogProblem = describeError(error);
-          return undefined;
-        }),
+        // The catalog is this server's model directory: only its own jobs pick from it.
+        local
+          ? modelCatalogFor(await options.settings()).catch((error: unknown) => {
+              if (!isKittError(error) || error.code !== "MODEL_NOT_FOUND") throw error;
+              state.catalogProblem = describeError(error);
+              return undefined;
+            })
+          : undefined,
         findCustomTests({ env: options.env }),
       ]);
       state.catalog = catalog;
@@ -216,16 +234,24 @@ export function quickTestPage(options: PageOptions): Hono<PageEnv> {
     return c.html(
       <Layout title="Quick Test" active="quick-test" {...chrome(c)}>
         <h1>Quick Test</h1>
-        {options.jobs ? (
+        {canRun ? (
           <>
             <p class="meta">
-              Runs <code>kitt run</code> on this server's host, one job at a time, or on an online agent; its page shows progress and the log live.
+              {local ? (
+                <>
+                  Runs <code>kitt run</code> on this server's host, one job at a time, or on an online agent; its page shows progress and the log live.
+                </>
+              ) : (
+                <>
+                  This server runs no jobs itself: tests go to an online agent, which runs <code>kitt run</code>; the job's page shows progress and the log live.
+                </>
+              )}
             </p>
             <QuickTestForm state={state} />
           </>
         ) : (
           <p class="notice" role="alert">
-            Jobs cannot run here: this server was started without a job runner.
+            Jobs cannot run here: this server has no job runner and no agent is online; see <a href="/agents">Agents</a>.
           </p>
         )}
       </Layout>,
@@ -236,12 +262,18 @@ export function quickTestPage(options: PageOptions): Hono<PageEnv> {
   app.get("/quick-test", (c) => render(c, undefined, []));
   app.post("/quick-test", async (c) => {
     const form = await formBody(c);
-    if (!options.jobs) return render(c, form, [], 503);
+    const agent = form.text("agent");
+    if (!options.jobs) {
+      const agents = await onlineAgents();
+      if (agents.length === 0) return render(c, form, [], 503);
+      if (agent === undefined) return render(c, form, ["this server runs no jobs itself: pick an agent to run the test on"], 400);
+      if (!agents.some((online) => online.id === agent)) return render(c, form, [`agent ${agent} is not online: pick an online agent`], 400);
+    }
     const parsed = JobRequestSchema.safeParse(requestFrom(form));
     if (!parsed.success) return render(c, form, issueLines(parsed.error.issues), 400);
-    const agent = form.text("agent");
     try {
-      const job = agent === undefined ? await options.jobs.submit(parsed.data) : await options.agentJobs.submit(agent, parsed.data);
+      // Without a runner, the checks above leave only an agent target.
+      const job = agent === undefined ? await options.jobs!.submit(parsed.data) : await options.agentJobs.submit(agent, parsed.data);
       return c.redirect(`/jobs/${job.id}`, 303);
     } catch (error) {
       if (isJobRequestError(error)) return render(c, form, [error.message], 400);
