@@ -5,7 +5,7 @@
  * adapter the server was not started with is refused in one clear line. Skipped without a
  * llama-server build on a developer's machine; fails in CI.
  */
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -74,6 +74,25 @@ describe.skipIf(!install)("LoRA adapters on llama-server through the runtime's r
     expect(await greedyCompletion(baseUrl)).toBe(adapted);
     expect(fetcher.calls).toHaveLength(1);
     expect((await rt.call("/v1/lora/unload", { lora_name: "tiny" })).status).toBe(200);
+  });
+
+  it("a restarted runtime still knows the names adapters were loaded under, and forgets one llama-server no longer has", async () => {
+    const cacheDir = join(dir, "cache");
+    expect((await (runtime as LoraRuntime).call("/v1/lora/load", { lora_name: "kept", artifact_url: startedLora })).status).toBe(200);
+    await runtime?.close();
+    runtime = await serveLoraRoutes({ engine: "llama_cpp", engineBaseUrl: baseUrl, cacheDir, fetchArtifact: fetcher.fetch });
+    expect((await runtime.call("/v1/lora")).body.adapters).toEqual([{ name: "kept", id: 0, path: startedLora, scale: 1, loaded: true }]);
+    expect((await runtime.call("/v1/lora/unload", { lora_name: "kept" })).status).toBe(200);
+    expect((await runtime.call("/v1/lora")).body.adapters).toEqual([{ id: 0, path: startedLora, scale: 0, loaded: false }]);
+
+    // A name kept for an id that llama-server now gives another file (restarted with other adapters) is not shown or used.
+    const [namesFile] = (await readdir(cacheDir)).filter((entry) => entry.startsWith(".llama-cpp-names-"));
+    expect(namesFile).toBeDefined();
+    await writeFile(join(cacheDir, namesFile!), JSON.stringify({ engine: baseUrl, names: { stale: { id: 0, path: otherLora } } }));
+    await runtime.close();
+    runtime = await serveLoraRoutes({ engine: "llama_cpp", engineBaseUrl: baseUrl, cacheDir, fetchArtifact: fetcher.fetch });
+    expect((await runtime.call("/v1/lora")).body.adapters).toEqual([{ id: 0, path: startedLora, scale: 0, loaded: false }]);
+    expect((await runtime.call("/v1/lora/unload", { lora_name: "stale" })).status).toBe(409);
   });
 
   it("refuses an adapter the server was not started with, saying llama.cpp loads adapters only at start", async () => {

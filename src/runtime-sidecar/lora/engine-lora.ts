@@ -2,6 +2,8 @@
  * The LoRA client for a running engine (`lora-client.ts`): which one an engine gets is in its
  * spec (`EngineSpec.lora`); an engine without one cannot take adapters at run time.
  */
+import { createHash } from "node:crypto";
+import { join } from "node:path";
 import { getEngineSpec } from "../../engines/registry.js";
 import { KittError } from "../../errors.js";
 import type { EngineEndpoint } from "../../protocols/http/engine-request.js";
@@ -12,6 +14,8 @@ import { RouteLoraClient } from "./route-lora-client.js";
 export interface EngineLoraOptions {
   /** Longest one request to the engine may take (default 60 s: vLLM reads the adapter's weights before it answers). */
   timeoutMs?: number;
+  /** A folder of the runtime's where llama.cpp's adapter names are kept between runs (vLLM and SGLang name adapters themselves). */
+  stateDir?: string;
 }
 
 export const DEFAULT_LORA_TIMEOUT_MS = 60_000;
@@ -23,5 +27,8 @@ export function engineLoraClient(engine: string, baseUrl: string, options: Engin
   const timeoutMs = options.timeoutMs ?? DEFAULT_LORA_TIMEOUT_MS;
   const lora = spec.lora;
   if (lora === undefined) throw new KittError("LORA_REFUSED", `${spec.displayName} cannot load LoRA adapters at run time (kitt does it for vLLM, SGLang and llama.cpp)`);
-  return lora.api === "llama-cpp-scales" ? new LlamaCppLoraClient(endpoint, lora, timeoutMs) : new RouteLoraClient(endpoint, lora, timeoutMs);
+  if (lora.api !== "llama-cpp-scales") return new RouteLoraClient(endpoint, lora, timeoutMs);
+  // One file per engine URL: runtimes beside different llama-servers may share the folder.
+  const namesFile = options.stateDir && join(options.stateDir, `.llama-cpp-names-${createHash("sha256").update(baseUrl).digest("hex").slice(0, 16)}.json`);
+  return new LlamaCppLoraClient(endpoint, lora, timeoutMs, namesFile || undefined);
 }

@@ -76,7 +76,8 @@ export class LoraService {
 /** The engine's client, or, for an engine that cannot load adapters, the refusal every route answers with. */
 function clientOrRefusal(options: LoraServiceOptions): EngineLoraClient | KittError {
   try {
-    return engineLoraClient(options.engine, options.engineBaseUrl, { timeoutMs: options.engineTimeoutMs });
+    // The adapter cache also keeps llama.cpp's adapter names (a dot file: adapter names start with a letter or digit).
+    return engineLoraClient(options.engine, options.engineBaseUrl, { timeoutMs: options.engineTimeoutMs, stateDir: options.cacheDir });
   } catch (error) {
     if (error instanceof KittError && error.code === "LORA_REFUSED") return error;
     throw error;
