@@ -13,15 +13,16 @@
  */
 import { randomUUID } from "node:crypto";
 import { relative } from "node:path";
-import { Hono, type Context } from "hono";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { streamSSE } from "hono/streaming";
-import { z } from "zod";
 import { describeError, isKittError, KittError } from "../errors.js";
 import { confinedPath } from "../downloads/confined-path.js";
 import type { DownloadProgress, DownloadResult } from "../downloads/download-tree.js";
 import { downloadModel } from "../downloads/model-download.js";
 import { parseModelUri } from "../downloads/model-uri.js";
+import { documentedRoute, errorAnswers, jsonAnswer, jsonBody, RuntimeErrorSchema } from "./openapi.js";
 
 export interface ModelDownloadDeps {
   /** Every download lands in a folder under this one; a request's `dest` is relative to it. */
@@ -48,6 +49,62 @@ const requestSchema = z.strictObject({
 
 type Status = "running" | "done" | "failed";
 
+const DownloadId = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, description: "the id `POST /v1/models/download` answered" }) });
+const Progress = z.object({
+  bytesDone: z.number(),
+  bytesTotal: z.number(),
+  filesDone: z.number(),
+  filesTotal: z.number(),
+  waitingForPid: z.number().optional().openapi({ description: "set while another process downloads into the same folder and this one waits" }),
+});
+const DownloadState = z.object({
+  id: z.string(),
+  uri: z.string(),
+  dest: z.string(),
+  status: z.enum(["running", "done", "failed"]),
+  progress: Progress,
+  result: z
+    .object({ dest: z.string(), source: z.string(), files: z.number(), bytes: z.number(), bytesFetched: z.number(), alreadyComplete: z.boolean() })
+    .optional()
+    .openapi({ description: "when done: what was downloaded" }),
+  error: z.object({ code: z.string(), message: z.string() }).optional().openapi({ description: "when failed" }),
+});
+const noSuchDownload = errorAnswers({ 404: "no such download (or it finished long ago and was forgotten)" });
+
+const startRoute = createRoute({
+  method: "post",
+  path: "/v1/models/download",
+  summary: "start downloading a model into a folder under the runtime's models root; answers at once",
+  request: jsonBody(requestSchema),
+  responses: {
+    202: jsonAnswer(z.object({ id: z.string(), status: z.literal("running"), events: z.string().openapi({ description: "the path of its event stream" }) }), "the download started"),
+    ...errorAnswers({ 400: "the body is not JSON or not of this shape, or the URI or dest is refused", 413: "the body is over 64 KiB", 500: "an internal error" }),
+    409: jsonAnswer(RuntimeErrorSchema.extend({ id: z.string().openapi({ description: "the running download's id" }) }), "that folder is being downloaded already"),
+  },
+});
+
+const stateRoute = createRoute({
+  method: "get",
+  path: "/v1/models/download/{id}",
+  summary: "a download's state: running (with its progress), done (with the result) or failed (with the error)",
+  request: { params: DownloadId },
+  responses: { 200: jsonAnswer(DownloadState, "its state"), ...noSuchDownload },
+});
+
+const eventsRoute = createRoute({
+  method: "get",
+  path: "/v1/models/download/{id}/events",
+  summary: "a download as Server-Sent Events: progress events, then one done or error event, and the stream ends",
+  request: { params: DownloadId },
+  responses: {
+    200: {
+      content: { "text/event-stream": { schema: z.string().openapi({ description: "SSE: `progress` events (data: the progress as JSON), then `done` (data: the result) or `error` (data: {code, message})" }) } },
+      description: "the event stream",
+    },
+    ...noSuchDownload,
+  },
+});
+
 interface DownloadJob {
   id: string;
   uri: string;
@@ -63,11 +120,11 @@ interface DownloadJob {
 
 const STATUS_FOR: Partial<Record<string, 400 | 404>> = { USAGE: 400, UNSAFE_PATH: 400, NOT_FOUND: 404 };
 
-export function modelDownloadRoutes(deps: ModelDownloadDeps): Hono {
+export function modelDownloadRoutes(deps: ModelDownloadDeps): OpenAPIHono {
   const jobs = new Map<string, DownloadJob>();
   const keepFinished = deps.keepFinished ?? 100;
   const progressEveryMs = deps.progressEveryMs ?? 250;
-  const app = new Hono();
+  const app = new OpenAPIHono();
 
   const view = (job: DownloadJob) => ({
     id: job.id,
@@ -87,8 +144,9 @@ export function modelDownloadRoutes(deps: ModelDownloadDeps): Hono {
     for (const job of finished.slice(0, Math.max(0, finished.length - keepFinished))) jobs.delete(job.id);
   };
 
-  app.post(
-    "/v1/models/download",
+  documentedRoute(
+    app,
+    startRoute,
     bodyLimit({ maxSize: 64 * 1024, onError: (c) => c.json({ error: "request body over 64 KiB", code: "USAGE" }, 413) }),
     async (c) => {
       const parsed = requestSchema.safeParse(await c.req.json().catch(() => undefined));
@@ -143,13 +201,13 @@ export function modelDownloadRoutes(deps: ModelDownloadDeps): Hono {
     },
   );
 
-  app.get("/v1/models/download/:id", (c) => {
-    const job = jobs.get(c.req.param("id"));
+  documentedRoute(app, stateRoute, (c) => {
+    const job = jobs.get(c.req.param("id") ?? "");
     return job ? c.json(view(job)) : failure(c, new KittError("NOT_FOUND", "no such download"));
   });
 
-  app.get("/v1/models/download/:id/events", (c) => {
-    const job = jobs.get(c.req.param("id"));
+  documentedRoute(app, eventsRoute, (c) => {
+    const job = jobs.get(c.req.param("id") ?? "");
     if (!job) return failure(c, new KittError("NOT_FOUND", "no such download"));
     return streamSSE(c, async (stream) => {
       let wake: (() => void) | undefined;

@@ -1,0 +1,212 @@
+/**
+ * The runtime's OpenAPI 3.1 document at `/openapi.json`: valid OpenAPI 3.1, every route the app
+ * serves (its own and the mounted route groups') documented with its method, request bodies
+ * that refuse what the routes refuse, and open without the token while `/v1/*` still needs it,
+ * the bearer security documented on `/v1/*` only when there is a token.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Validator } from "@seriousme/openapi-schema-validator";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createRuntimeApp, type RuntimeApp } from "../../src/runtime-sidecar/app.js";
+import { OPENAPI_PATH } from "../../src/runtime-sidecar/openapi.js";
+import { runtimeRouteGroups } from "../../src/runtime-sidecar/route-groups.js";
+import { runtimeSettings } from "../../src/runtime-sidecar/runtime-settings.js";
+
+const TOKEN = "runtime-token-0123456789";
+
+interface Operation {
+  security?: unknown[];
+  requestBody?: { content: Record<string, { schema: JsonSchema }> };
+  responses: Record<string, { description: string; content?: Record<string, unknown> }>;
+  parameters?: Array<{ name: string; in: string }>;
+}
+interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components?: { securitySchemes?: Record<string, unknown>; schemas?: Record<string, unknown> };
+}
+interface JsonSchema {
+  type?: string;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  additionalProperties?: boolean;
+  items?: JsonSchema;
+  minLength?: number;
+  maxLength?: number;
+  maxItems?: number;
+  description?: string;
+}
+
+let dir: string;
+const abort = new AbortController();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "kitt-runtime-openapi-"));
+});
+afterAll(async () => {
+  abort.abort();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The runtime app with its real route groups; `/metrics` and `/health` answer without an engine. */
+async function runtime(token?: string): Promise<RuntimeApp> {
+  const settings = await runtimeSettings(
+    { engine: "vllm", host: "127.0.0.1", pod: "p", model: "m", engineTimeout: 1, modelsDir: join(dir, "models"), loraCacheDir: join(dir, "lora") },
+    token === undefined ? {} : { KITT_RUNTIME_TOKEN: token },
+  );
+  return createRuntimeApp({
+    metrics: async () => ({ status: 200, body: "kitt_runtime_engine_up 1\n" }),
+    health: async () => ({ ready: true }),
+    token: settings.token,
+    routeGroups: runtimeRouteGroups(settings, abort.signal, {}),
+  });
+}
+
+async function documentOf(app: RuntimeApp): Promise<OpenApiDocument> {
+  const answer = await app.request(OPENAPI_PATH);
+  expect(answer.status).toBe(200);
+  return (await answer.json()) as OpenApiDocument;
+}
+
+/** Every method and path the app serves, `:id` as the document's `{id}`; middleware (`ALL`) and the document itself left out. */
+function servedRoutes(app: RuntimeApp): string[] {
+  const routes = app.routes.filter((route) => route.method !== "ALL" && route.path !== OPENAPI_PATH).map((route) => `${route.method} ${route.path.replace(/:([A-Za-z_]+)/g, "{$1}")}`);
+  return [...new Set(routes)].sort();
+}
+
+function documentedRoutes(doc: OpenApiDocument): string[] {
+  return Object.entries(doc.paths)
+    .flatMap(([path, item]) => Object.keys(item).map((method) => `${method.toUpperCase()} ${path}`))
+    .sort();
+}
+
+/**
+ * Whether `value` passes `schema`, for the JSON Schema keywords the request bodies use; any other
+ * keyword fails the test rather than pass unchecked.
+ */
+function accepts(schema: JsonSchema, value: unknown): boolean {
+  const known = new Set(["type", "properties", "required", "additionalProperties", "items", "minLength", "maxLength", "maxItems", "description"]);
+  for (const keyword of Object.keys(schema)) expect(known, `keyword ${keyword}`).toContain(keyword);
+  switch (schema.type) {
+    case "object": {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+      const record = value as Record<string, unknown>;
+      if ((schema.required ?? []).some((key) => !(key in record))) return false;
+      return Object.entries(record).every(([key, item]) => {
+        const property = schema.properties?.[key];
+        if (property === undefined) return schema.additionalProperties !== false;
+        return accepts(property, item);
+      });
+    }
+    case "array":
+      return Array.isArray(value) && value.length <= (schema.maxItems ?? Infinity) && value.every((item) => schema.items === undefined || accepts(schema.items, item));
+    case "string":
+      return typeof value === "string" && value.length >= (schema.minLength ?? 0) && value.length <= (schema.maxLength ?? Infinity);
+    default:
+      throw new Error(`unexpected schema type ${String(schema.type)}`);
+  }
+}
+
+function bodySchema(doc: OpenApiDocument, path: string): JsonSchema {
+  const schema = doc.paths[path]?.post?.requestBody?.content["application/json"]?.schema;
+  expect(schema, path).toBeDefined();
+  return schema!;
+}
+
+describe("the runtime's OpenAPI document", () => {
+  it("validates as OpenAPI 3.1, with and without a token", async () => {
+    for (const token of [undefined, TOKEN]) {
+      const doc = await documentOf(await runtime(token));
+      expect(doc.openapi).toBe("3.1.0");
+      expect(doc.info.title).toBe("kitt runtime");
+      const validation = await new Validator().validate(doc as unknown as Parameters<Validator["validate"]>[0]);
+      expect(validation.valid, JSON.stringify(validation.errors)).toBe(true);
+      const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((match) => match[1]!);
+      for (const ref of refs) expect(doc.components?.schemas?.[ref], ref).toBeDefined();
+    }
+  });
+
+  it("documents every route the runtime serves, its own and its route groups', with its method", async () => {
+    const app = await runtime();
+    const served = servedRoutes(app);
+    expect(served).toEqual(
+      expect.arrayContaining(["GET /metrics", "GET /health", "POST /v1/lora/load", "POST /v1/lora/unload", "GET /v1/lora", "POST /v1/models/download", "GET /v1/models/download/{id}", "GET /v1/models/download/{id}/events"]),
+    );
+    const doc = await documentOf(app);
+    expect(documentedRoutes(doc)).toEqual(served);
+    for (const [path, item] of Object.entries(doc.paths)) {
+      const pathParams = [...path.matchAll(/\{([^}]+)\}/g)].map((match) => match[1]);
+      for (const operation of Object.values(item)) {
+        expect((operation.parameters ?? []).filter((parameter) => parameter.in === "path").map((parameter) => parameter.name)).toEqual(pathParams);
+      }
+    }
+  });
+
+  it("describes the answers: text exposition, health, 202 downloads, SSE events, {error, code} failures", async () => {
+    const doc = await documentOf(await runtime());
+    const metrics = doc.paths["/metrics"]!.get!.responses;
+    expect(Object.keys(metrics).sort()).toEqual(["200", "503"]);
+    for (const answer of Object.values(metrics)) expect(Object.keys(answer.content ?? {})[0]).toMatch(/^text\/plain/);
+    expect(Object.keys(doc.paths["/health"]!.get!.responses).sort()).toEqual(["200", "503"]);
+    expect(doc.paths["/v1/models/download"]!.post!.responses).toHaveProperty("202");
+    expect(Object.keys(doc.paths["/v1/models/download/{id}/events"]!.get!.responses["200"]!.content ?? {})).toEqual(["text/event-stream"]);
+    expect(doc.components?.schemas?.RuntimeError).toMatchObject({ required: ["error", "code"] });
+    expect(doc.paths["/v1/lora/load"]!.post!.responses["400"]!.content).toEqual({ "application/json": { schema: { $ref: "#/components/schemas/RuntimeError" } } });
+  });
+
+  it("has request bodies that refuse what the routes refuse", async () => {
+    const app = await runtime();
+    const doc = await documentOf(app);
+    const post = (path: string, body: unknown) => app.request(path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const refused: Array<[string, unknown]> = [
+      ["/v1/lora/load", { artifact_url: "file:///adapters/sql" }],
+      ["/v1/lora/load", { lora_name: "", artifact_url: "file:///adapters/sql" }],
+      ["/v1/lora/load", { lora_name: "sql", artifact_url: "file:///adapters/sql", extra: true }],
+      ["/v1/lora/unload", {}],
+      ["/v1/lora/unload", { lora_name: "x".repeat(129) }],
+      ["/v1/models/download", { dest: "model" }],
+      ["/v1/models/download", { uri: "hf://org/model", dest: "model", include: ["*.json", ""] }],
+      ["/v1/models/download", { uri: "hf://org/model", dest: "model", mirror: "elsewhere" }],
+    ];
+    for (const [path, body] of refused) {
+      expect(accepts(bodySchema(doc, path), body), `${path} ${JSON.stringify(body)}`).toBe(false);
+      const answer = await post(path, body);
+      expect(answer.status, `${path} ${JSON.stringify(body)}`).toBe(400);
+      expect(await answer.json()).toMatchObject({ code: "USAGE" });
+    }
+    // What the document accepts, the routes read (these fail later, for reasons no schema holds).
+    expect(accepts(bodySchema(doc, "/v1/lora/load"), { lora_name: "sql", artifact_url: "file:///adapters/sql" })).toBe(true);
+    expect(accepts(bodySchema(doc, "/v1/lora/unload"), { lora_name: "sql" })).toBe(true);
+    expect(accepts(bodySchema(doc, "/v1/models/download"), { uri: "hf://org/model", dest: "model", include: ["*.json"], revision: "main" })).toBe(true);
+  });
+
+  it("answers without the token, while /v1 still needs it; the bearer security is on /v1 only, and only with a token", async () => {
+    const guarded = await runtime(TOKEN);
+    const doc = await documentOf(guarded);
+    expect((await guarded.request("/v1/lora")).status).toBe(401);
+    expect(doc.components?.securitySchemes).toEqual({ bearer: { type: "http", scheme: "bearer" } });
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const operation of Object.values(item)) {
+        if (path.startsWith("/v1/")) {
+          expect(operation.security, path).toEqual([{ bearer: [] }]);
+          expect(operation.responses, path).toHaveProperty("401");
+        } else {
+          expect(operation.security ?? [], path).toEqual([]);
+          expect(operation.responses, path).not.toHaveProperty("401");
+        }
+      }
+    }
+
+    const open = await documentOf(await runtime());
+    expect(open.components?.securitySchemes ?? {}).toEqual({});
+    for (const item of Object.values(open.paths)) {
+      for (const operation of Object.values(item)) {
+        expect(operation.security ?? []).toEqual([]);
+        expect(operation.responses).not.toHaveProperty("401");
+      }
+    }
+  });
+});
