@@ -2,17 +2,20 @@
  * The runtime's OpenAPI 3.1 document at `/openapi.json`: valid OpenAPI 3.1, every route the app
  * serves (its own and the mounted route groups') documented with its method, request bodies
  * that refuse what the routes refuse, and open without the token while `/v1/*` still needs it,
- * the bearer security documented on `/v1/*` only when there is a token.
+ * the bearer security documented on `/v1/*` only when there is a token; its address in the
+ * line `kitt runtime` (the built CLI) prints when it starts.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createRuntimeApp, type RuntimeApp } from "../../src/runtime-sidecar/app.js";
 import { OPENAPI_PATH } from "../../src/runtime-sidecar/openapi.js";
 import { runtimeRouteGroups } from "../../src/runtime-sidecar/route-groups.js";
 import { runtimeSettings } from "../../src/runtime-sidecar/runtime-settings.js";
+import { startKitt, type KittRun } from "../support/cli.js";
+import { freePort } from "../support/llama.js";
 
 const TOKEN = "runtime-token-0123456789";
 
@@ -209,4 +212,33 @@ describe("the runtime's OpenAPI document", () => {
       }
     }
   });
+});
+
+describe("kitt runtime, the process", () => {
+  const started: KittRun[] = [];
+  afterEach(async () => {
+    for (const run of started.splice(0)) {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill("SIGKILL");
+      await run.done;
+    }
+  });
+
+  it("prints the document's address when it starts, and serves it there without the token", async () => {
+    const port = await freePort();
+    const run = startKitt(["runtime", "--engine", "vllm", "--pod", "p", "--model", "m", "--port", String(port), "--engine-base-url", "http://127.0.0.1:1"], {
+      KITT_RUNTIME_TOKEN: TOKEN,
+      RUNTIME_PORT: undefined,
+      RUNTIME_URL: undefined,
+      RUNTIME_METRICS_PATH: undefined,
+    });
+    started.push(run);
+    await run.waitFor(/kitt runtime: serving .*\n/, 30_000);
+    expect(run.stdout()).toContain(`(metrics /metrics; /v1 needs the token); OpenAPI http://127.0.0.1:${port}/openapi.json\n`);
+    const answer = await fetch(`http://127.0.0.1:${port}/openapi.json`, { signal: AbortSignal.timeout(10_000) });
+    expect(answer.status).toBe(200);
+    const doc = (await answer.json()) as OpenApiDocument;
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.paths["/v1/lora"]?.get?.security).toEqual([{ bearer: [] }]);
+    expect((await fetch(`http://127.0.0.1:${port}/v1/lora`, { signal: AbortSignal.timeout(10_000) })).status).toBe(401);
+  }, 60_000);
 });

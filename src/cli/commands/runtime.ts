@@ -4,6 +4,7 @@
  * readiness rule, and the `/v1/*` route groups behind a token.
  */
 import { shutdownSignal } from "../../runtime/lifecycle.js";
+import { OPENAPI_PATH } from "../../runtime-sidecar/openapi.js";
 import { runtimeRouteGroups } from "../../runtime-sidecar/route-groups.js";
 import { runtimeSettings } from "../../runtime-sidecar/runtime-settings.js";
 import { sidecarApp } from "../../runtime-sidecar/sidecar-app.js";
@@ -18,7 +19,7 @@ export async function runtimeCommand(options: RuntimeOptions): Promise<void> {
   await using server = await WebServer.listen(sidecarApp(settings, runtimeRouteGroups(settings, shutdownSignal)), { host: settings.host, port: settings.port });
   const guard = settings.token === undefined ? "/v1 open to this machine only, no token" : "/v1 needs the token";
   process.stdout.write(
-    `kitt runtime: serving ${server.url} for ${settings.spec.displayName} at ${settings.engineBaseUrl} (metrics ${settings.engineMetricsPath}; ${guard})\n`,
+    `kitt runtime: serving ${server.url} for ${settings.spec.displayName} at ${settings.engineBaseUrl} (metrics ${settings.engineMetricsPath}; ${guard}); OpenAPI ${server.url}${OPENAPI_PATH}\n`,
   );
   await new Promise<void>((resolve) => {
     if (shutdownSignal.aborted) resolve();
