@@ -41,12 +41,19 @@ function wholeFile(hash: Hash, expected: string, label: string): DigestCheck {
   };
 }
 
-function etagCheck(etag: string, size: number, partSize: number | undefined): DigestCheck {
+/** An S3 ETag read: the value expected and, for a multipart upload, its part count and the part sizes that could have made it. */
+function readEtag(etag: string, size: number, partSize: number | undefined): { expected: string; multipart?: { parts: number; candidates: number[] } } {
   const expected = etag.replace(/"/gu, "").toLowerCase();
-  const multipart = /^([0-9a-f]{32})-(\d+)$/u.exec(expected);
+  const match = /^[0-9a-f]{32}-(\d+)$/u.exec(expected);
+  if (!match) return { expected };
+  const parts = Number(match[1]);
+  return { expected, multipart: { parts, candidates: partSize !== undefined ? [partSize] : candidatePartSizes(size, parts) } };
+}
+
+function etagCheck(etag: string, size: number, partSize: number | undefined): DigestCheck {
+  const { expected, multipart } = readEtag(etag, size, partSize);
   if (!multipart) return wholeFile(createHash("md5"), expected, "md5 (ETag)");
-  const parts = Number(multipart[2]);
-  const candidates = partSize !== undefined ? [partSize] : candidatePartSizes(size, parts);
+  const { parts, candidates } = multipart;
   const checks = candidates.map((candidate) => new MultipartEtag(candidate));
   return {
     update(chunk) {
@@ -66,11 +73,10 @@ function etagCheck(etag: string, size: number, partSize: number | undefined): Di
  */
 export function multipartEtag(digest: Digest, size: number): { expected: string; parts: number; partSize: number } | undefined {
   if (digest.algorithm !== "s3-etag") return undefined;
-  const expected = digest.etag.replace(/"/gu, "").toLowerCase();
-  const parts = Number(/^[0-9a-f]{32}-(\d+)$/u.exec(expected)?.[1] ?? 0);
-  if (parts < 1) return undefined;
-  const candidates = digest.partSize !== undefined ? [digest.partSize] : candidatePartSizes(size, parts);
-  return candidates.length === 1 && Math.ceil(size / candidates[0]!) === parts ? { expected, parts, partSize: candidates[0]! } : undefined;
+  const { expected, multipart } = readEtag(digest.etag, size, digest.partSize);
+  if (multipart === undefined || multipart.parts < 1 || multipart.candidates.length !== 1) return undefined;
+  const [partSize] = multipart.candidates as [number];
+  return Math.ceil(size / partSize) === multipart.parts ? { expected, parts: multipart.parts, partSize } : undefined;
 }
 
 /** The multipart ETag of parts' md5 digests, in order. */
