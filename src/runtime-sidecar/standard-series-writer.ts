@@ -30,8 +30,6 @@ interface Template {
   keys: string[];
   /** Per key: whether the line must equal it (else start with it). */
   whole: boolean[];
-  /** Per key: whether it is a sample's bare name, so a space or tab must follow it. */
-  bare: boolean[];
   /** The renamed lines, each pointing at the key whose line's rest follows its head. */
   pieces: Array<string | { key: number; head: string }>;
 }
@@ -90,7 +88,7 @@ export class StandardSeriesWriter {
 
   /** The text of a body whose lines match the template's keys, else undefined. */
   #fill(template: Template, body: string): string | undefined {
-    const { keys, whole, bare } = template;
+    const { keys, whole } = template;
     const rests: string[] = new Array<string>(keys.length);
     let count = 0;
     let matches = true;
@@ -103,7 +101,9 @@ export class StandardSeriesWriter {
         // Measured several times faster than `startsWith` on these sliced strings.
         if (line.substring(0, key.length) !== key) return (matches = false);
         const next = line.charCodeAt(key.length);
-        if (bare[count] && next !== 0x20 && next !== 0x09) return (matches = false);
+        // A head without labels is a bare name: a space or tab must follow it, or the name goes on.
+        const bare = key.charCodeAt(key.length - 1) !== 0x7d;
+        if (bare && next !== 0x20 && next !== 0x09) return (matches = false);
         rests[count] = line.slice(key.length);
       }
       count++;
@@ -118,15 +118,14 @@ export class StandardSeriesWriter {
   /** The template of a body read in full, or undefined when its renaming cannot be one. */
   #templateOf(body: string, pieces: readonly StandardSeriesPiece[]): Template | undefined {
     if (!pieces.some((piece) => typeof piece !== "string")) return undefined;
-    const template: Template = { keys: [], whole: [], bare: [], pieces: [] };
+    const template: Template = { keys: [], whole: [], pieces: [] };
     const keyAt = new Map<number, number>();
     eachLine(body, this.#sources, (line, at) => {
-      const sample = !line.trimStart().startsWith("#") && sampleName(line) !== "";
-      const end = sample ? sampleHeadEnd(line) : undefined;
+      // Comments and lines that start with no name have no sample name.
+      const end = sampleName(line) === "" ? undefined : sampleHeadEnd(line);
       keyAt.set(at, template.keys.length);
       template.keys.push(end === undefined ? line : line.slice(0, end));
       template.whole.push(end === undefined);
-      template.bare.push(end !== undefined && line.charCodeAt(end - 1) !== 0x7d);
     });
     for (const piece of pieces) {
       if (typeof piece === "string") {
