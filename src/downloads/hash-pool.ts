@@ -17,7 +17,7 @@ interface Pending {
 }
 
 /** Threads for a machine: one core is left to the download itself, and at most 8. */
-export function hashThreads(): number {
+function hashThreads(): number {
   return Math.max(1, Math.min(8, availableParallelism() - 1));
 }
 
